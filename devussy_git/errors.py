@@ -1,0 +1,135 @@
+"""The error tree of devussy-git.
+
+Every error the core raises derives from :class:`DevussyError` and carries a
+``user_message``: a short text that is safe to show to the person who asked
+(no secrets, no tracebacks). Branches follow what the caller can do::
+
+    DevussyError
+    ├── InvalidInputError        the user's input is wrong: fix it and retry
+    │   └── InvalidProjectIdError
+    ├── NotFoundError            project, run, revision, file, task unknown
+    ├── ConflictError            someone else moved the plan / a run is going:
+    │   │                        reload and retry
+    │   ├── HeadMovedError       compare-and-swap on refs/heads/main lost
+    │   ├── RevertConflictError  later commits touch what a revert would undo
+    │   └── RunAlreadyActiveError
+    ├── PermissionDeniedError    the caller may not do this
+    ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
+    │   └── InvalidEditError     a section edit failed validation; the message
+    │                            is written for the model to read
+    ├── LLMUnavailableError      provider unreachable, auth refused, retries spent
+    └── StoreError               the git store failed (disk, locks, corruption)
+
+Third-party errors are translated where the library is called
+(``raise StoreError(...) from exc``); faces map these classes to a reply in
+one place each.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConflictError",
+    "DevussyError",
+    "HeadMovedError",
+    "InvalidEditError",
+    "InvalidInputError",
+    "InvalidLLMOutputError",
+    "InvalidProjectIdError",
+    "LLMUnavailableError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RevertConflictError",
+    "RunAlreadyActiveError",
+    "StoreError",
+]
+
+
+class DevussyError(Exception):
+    """Root of every error devussy-git raises on purpose."""
+
+    def __init__(self, user_message: str, *, detail: str | None = None) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        #: Extra text for logs (never secrets); not shown to end users.
+        self.detail = detail
+
+
+class InvalidInputError(DevussyError):
+    """What the user typed or sent is not acceptable."""
+
+    def __init__(
+        self, user_message: str, *, problems: list[str] | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        #: Every problem found, when several were checked at once.
+        self.problems: list[str] = list(problems or [])
+
+
+class InvalidProjectIdError(InvalidInputError):
+    """A project id that is not a slug ``^[a-z0-9][a-z0-9-]{0,62}$``."""
+
+
+class NotFoundError(DevussyError):
+    """A project, run, revision, file, task or proposal that does not exist."""
+
+
+class ConflictError(DevussyError):
+    """The state changed under the caller; reload and try again."""
+
+
+class HeadMovedError(ConflictError):
+    """A write expected ``refs/heads/main`` at one commit and found another."""
+
+    def __init__(self, user_message: str, *, expected: str | None, actual: str | None) -> None:
+        super().__init__(user_message)
+        self.expected = expected
+        self.actual = actual
+
+
+class RevertConflictError(ConflictError):
+    """Reverting a commit conflicts with later commits."""
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        paths: list[str] | None = None,
+        later_commits: list[str] | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.paths: list[str] = list(paths or [])
+        #: Full shas of the later commits that touched ``paths``, newest first.
+        self.later_commits: list[str] = list(later_commits or [])
+
+
+class RunAlreadyActiveError(ConflictError):
+    """A project already has a run in progress."""
+
+
+class PermissionDeniedError(DevussyError):
+    """The caller lacks the role, token or ownership the action needs."""
+
+
+class InvalidLLMOutputError(DevussyError):
+    """The model's reply could not be parsed or used.
+
+    ``model_message`` is what to send back to the model on a retry.
+    """
+
+    def __init__(
+        self, user_message: str, *, model_message: str | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.model_message = model_message or user_message
+
+
+class InvalidEditError(InvalidLLMOutputError):
+    """A batch of section edits failed validation; nothing was applied."""
+
+
+class LLMUnavailableError(DevussyError):
+    """The LLM could not be reached or refused us (never names the key)."""
+
+
+class StoreError(DevussyError):
+    """The git store failed for a reason the caller cannot fix by retrying input."""
