@@ -1,1 +1,41 @@
-"""Package."""
+"""The LLM adapter: profiles, requests, replies and the clients that answer them.
+
+``make_client(LLMProfile.from_settings(settings))`` gives an offline client or a
+litellm-backed one; both satisfy :class:`LLMClient`. This package is the only
+place that imports litellm, and importing it does not: litellm is loaded on the
+first real call. Nothing here reads the environment or touches the network at
+import time.
+"""
+
+from __future__ import annotations
+
+from devussy_git.llm.factory import make_client
+from devussy_git.llm.litellm_client import LiteLLMClient, litellm_model_name
+from devussy_git.llm.offline_client import OFFLINE_MODEL, OfflineClient, Responder
+from devussy_git.llm.profile import KEY_ENV_VARS, LLMProfile
+from devussy_git.llm.retry import (
+    NON_RETRYABLE_EXCEPTIONS,
+    RETRYABLE_EXCEPTIONS,
+    STATUS_DECIDED_EXCEPTIONS,
+    is_retryable,
+)
+from devussy_git.llm.types import LLMClient, LLMRequest, Reply, estimate_tokens
+
+__all__ = [
+    "KEY_ENV_VARS",
+    "NON_RETRYABLE_EXCEPTIONS",
+    "OFFLINE_MODEL",
+    "RETRYABLE_EXCEPTIONS",
+    "STATUS_DECIDED_EXCEPTIONS",
+    "LLMClient",
+    "LLMProfile",
+    "LLMRequest",
+    "LiteLLMClient",
+    "OfflineClient",
+    "Reply",
+    "Responder",
+    "estimate_tokens",
+    "is_retryable",
+    "litellm_model_name",
+    "make_client",
+]

@@ -1,0 +1,110 @@
+"""Which litellm failures are retried: the table, and a guard against new classes."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from devussy_git.llm.litellm_client import load_litellm
+from devussy_git.llm.retry import (
+    NON_RETRYABLE_EXCEPTIONS,
+    RETRYABLE_EXCEPTIONS,
+    STATUS_DECIDED_EXCEPTIONS,
+    cause_of,
+    is_retryable,
+)
+
+
+def litellm_exception_classes() -> dict[str, type[BaseException]]:
+    exceptions = load_litellm().exceptions
+    return {
+        name: value
+        for name, value in vars(exceptions).items()
+        if inspect.isclass(value)
+        and issubclass(value, BaseException)
+        and value.__module__ == exceptions.__name__
+    }
+
+
+def test_every_litellm_exception_class_is_classified() -> None:
+    known = RETRYABLE_EXCEPTIONS | NON_RETRYABLE_EXCEPTIONS | STATUS_DECIDED_EXCEPTIONS
+    missing = sorted(set(litellm_exception_classes()) - known)
+    assert not missing, f"classify these litellm exceptions in devussy_git/llm/retry.py: {missing}"
+
+
+def test_no_class_is_in_two_tables() -> None:
+    assert not RETRYABLE_EXCEPTIONS & NON_RETRYABLE_EXCEPTIONS
+    assert not (RETRYABLE_EXCEPTIONS | NON_RETRYABLE_EXCEPTIONS) & STATUS_DECIDED_EXCEPTIONS
+
+
+def make(name: str, **attrs: object) -> BaseException:
+    """An instance of the real litellm class ``name``, built without its constructor."""
+    klass = litellm_exception_classes()[name]
+    exc = klass.__new__(klass)
+    for key, value in attrs.items():
+        setattr(exc, key, value)
+    return exc
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "RateLimitError",
+        "Timeout",
+        "APIConnectionError",
+        "InternalServerError",
+        "ServiceUnavailableError",
+        "BadGatewayError",
+        "MidStreamFallbackError",
+    ],
+)
+def test_transient_failures_are_retried(name: str) -> None:
+    assert is_retryable(make(name))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AuthenticationError",
+        "BadRequestError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "ContextWindowExceededError",
+        "ContentPolicyViolationError",
+        "UnsupportedParamsError",
+        "BudgetExceededError",
+    ],
+)
+def test_request_and_auth_failures_are_not_retried(name: str) -> None:
+    assert not is_retryable(make(name))
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"), [(500, True), (503, True), (429, True), (408, True), (400, False),
+                            (401, False), (None, False)]
+)
+def test_a_generic_api_error_is_retried_by_its_status(status: int | None, retried: bool) -> None:
+    assert is_retryable(make("APIError", status_code=status)) is retried
+
+
+def test_subclasses_follow_their_nearest_classified_base() -> None:
+    class ProxyHiccup(load_litellm().exceptions.ServiceUnavailableError):  # type: ignore[misc]
+        pass
+
+    class RefusedKey(load_litellm().exceptions.AuthenticationError):  # type: ignore[misc]
+        pass
+
+    assert is_retryable(ProxyHiccup.__new__(ProxyHiccup))
+    assert not is_retryable(RefusedKey.__new__(RefusedKey))
+
+
+def test_errors_that_are_not_the_providers_are_never_retried() -> None:
+    assert not is_retryable(TypeError("a bug"))
+    assert not is_retryable(KeyError("choices"))
+
+
+def test_cause_names_class_and_status_only() -> None:
+    exc = make("RateLimitError", status_code=429, message="key sk-abc rejected")
+    assert cause_of(exc) == "RateLimitError (HTTP 429)"
+    assert cause_of(TimeoutError()) == "TimeoutError"
