@@ -1,1 +1,59 @@
-"""Package."""
+"""The state database (SQLAlchemy async): projects, runs, guilds, interviews, LLM profiles.
+
+The only package that imports SQLAlchemy. Open it with
+``db = await Database.open(settings.database_url)``; every repository
+returns frozen records from :mod:`devussy_git.db.records`, and every failure
+is a :mod:`devussy_git.errors` error (``StoreError``, ``ConflictError``,
+``NotFoundError``, ``RunAlreadyActiveError``, ``InvalidInputError``).
+It never touches git, the LLM or the environment.
+"""
+
+from __future__ import annotations
+
+from devussy_git.db.database import Database
+from devussy_git.db.guilds import GUILD_FIELDS, GuildConfigRepo
+from devussy_git.db.interviews import InterviewRepo
+from devussy_git.db.owners import is_owner_alive, process_owner
+from devussy_git.db.profiles import LLMProfileRepo
+from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
+from devussy_git.db.records import (
+    ACTIVE_RUN_STATES,
+    INTERVIEW_STATES,
+    RUN_STATES,
+    STAGE_STATES,
+    STAGES,
+    GuildConfig,
+    InterviewSession,
+    LLMProfile,
+    ProjectRecord,
+    RunRecord,
+    StageRecord,
+)
+from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
+from devussy_git.db.schema import SCHEMA_VERSION
+
+__all__ = [
+    "ACTIVE_RUN_STATES",
+    "ALL_GUILDS",
+    "GUILD_FIELDS",
+    "INTERVIEW_STATES",
+    "ORPHAN_ERROR",
+    "RUN_STATES",
+    "SCHEMA_VERSION",
+    "STAGES",
+    "STAGE_STATES",
+    "Database",
+    "GuildConfig",
+    "GuildConfigRepo",
+    "InterviewRepo",
+    "InterviewSession",
+    "LLMProfile",
+    "LLMProfileRepo",
+    "ProjectRecord",
+    "ProjectRepo",
+    "RunRecord",
+    "RunRepo",
+    "StageRecord",
+    "is_owner_alive",
+    "process_owner",
+]

@@ -1,0 +1,205 @@
+"""Engine set-up and the unit of work every repository goes through.
+
+:func:`create_engine` turns a ``DATABASE_URL`` into an async engine (SQLite
+gets WAL, a busy timeout, foreign keys and a made parent directory);
+:class:`Gateway` opens read and write transactions and is the one place where
+SQLAlchemy and driver errors become :mod:`devussy_git.errors`. Nothing here
+knows about tables; nothing outside ``devussy_git.db`` may use this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from devussy_git.errors import ConflictError, InvalidInputError, StoreError
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Clock",
+    "Gateway",
+    "create_engine",
+    "normalize_url",
+    "safe_url",
+    "utc_now",
+]
+
+#: How long a SQLite writer waits for another writer before giving up.
+BUSY_TIMEOUT_MS = 15_000
+#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+_WRITE_OPTION = "devussy_write"
+_POSTGRES_HINT = "asyncpg not installed (pip install devussy-git[postgres])"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def normalize_url(url: str) -> URL:
+    """Parse ``url`` and pick the async driver for plain ``sqlite``/``postgresql``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InvalidInputError(
+            "DATABASE_URL is not a database URL (e.g. sqlite+aiosqlite:///./devussy_bot.db)"
+        ) from exc
+    if parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed
+
+
+def safe_url(url: URL) -> str:
+    """``url`` for logs and messages, password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def _is_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database or ""
+    if _is_memory(url) or database.startswith("file:"):
+        return
+    try:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the directory of the SQLite database {database!r}",
+            detail=str(exc),
+        ) from exc
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _on_begin): the sqlite3
+        # module's own transaction handling skips BEGIN for SELECT and DDL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writer takes the write lock up front: a deferred transaction that
+        # reads then writes can fail at once with SQLITE_BUSY under WAL, where
+        # the busy timeout does not help.
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: URL) -> AsyncEngine:
+    """An async engine for ``url`` with this project's SQLite/PostgreSQL settings."""
+    backend = url.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        _prepare_sqlite_file(url)
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_async_engine(url, **kwargs)
+    except ImportError as exc:
+        message = _POSTGRES_HINT if backend == "postgresql" else (
+            f"the database driver for {url.drivername!r} is not installed"
+        )
+        raise StoreError(message, detail=str(exc)) from exc
+    except (ArgumentError, SQLAlchemyError) as exc:
+        raise StoreError(
+            f"cannot use DATABASE_URL {safe_url(url)}: it needs an async driver "
+            "(sqlite+aiosqlite:// or postgresql+asyncpg://)",
+            detail=str(exc),
+        ) from exc
+    if backend == "sqlite":
+        _install_sqlite_hooks(engine, wal=not _is_memory(url))
+    return engine
+
+
+class Gateway:
+    """Read and write transactions with error translation, shared by the repositories."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{_WRITE_OPTION: True})
+        self._clock = clock
+        self.dialect = engine.dialect.name
+        # An in-memory SQLite database is one shared connection: its
+        # transactions must not interleave.
+        self._serial: asyncio.Lock | None = (
+            asyncio.Lock() if self.dialect == "sqlite" and _is_memory(engine.url) else None
+        )
+
+    def now(self) -> datetime:
+        """The time to stamp on a change (aware UTC)."""
+        value = self._clock()
+        if value.tzinfo is None:
+            raise ValueError("the database clock must return aware datetimes")
+        return value.astimezone(timezone.utc)
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that only reads (one consistent snapshot)."""
+        async with self._serialized(), self._translated(conflict=None):
+            async with self.engine.connect() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def write(self, *, conflict: str | None = None) -> AsyncIterator[AsyncConnection]:
+        """A transaction that writes; committed when the block exits normally.
+
+        A unique or foreign-key violation becomes :class:`ConflictError` with
+        ``conflict`` as its message (after the rollback), any other database
+        failure :class:`StoreError`.
+        """
+        async with self._serialized(), self._translated(conflict=conflict):
+            async with self._writer.begin() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def _serialized(self) -> AsyncIterator[None]:
+        if self._serial is None:
+            yield
+            return
+        async with self._serial:
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _translated(self, *, conflict: str | None) -> AsyncIterator[None]:
+        try:
+            yield
+        except IntegrityError as exc:
+            raise ConflictError(
+                conflict or "the change conflicts with data already stored",
+                detail=_describe(exc),
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StoreError("the state database failed; try again", detail=_describe(exc)) from exc
+        except OSError as exc:
+            raise StoreError("the state database is unreachable", detail=_describe(exc)) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    origin = getattr(exc, "orig", None) or exc
+    text = f"{type(origin).__name__}: {origin}"
+    return text if len(text) <= 500 else text[:497] + "..."

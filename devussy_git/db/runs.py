@@ -1,0 +1,526 @@
+"""Pipeline runs and their stages: the state machine, stored.
+
+A run goes ``queued -> running -> completed | failed``; a failed resumable
+run goes back to ``queued`` with its completed stages kept. Every transition
+checks the state it starts from inside the same transaction (row locked on
+PostgreSQL, database write-locked on SQLite), so two processes cannot both
+move a run. "One active run per project" is a unique partial index, so it
+holds across processes too. This module never runs a stage or touches git.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from devussy_git.db._checks import check_choice, check_count, check_snowflake, check_text
+from devussy_git.db.engine import Gateway
+from devussy_git.db.owners import claim, process_owner
+from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord, StageRecord
+from devussy_git.db.schema import (
+    ACTOR_LEN,
+    COMMIT_LEN,
+    MODEL_LEN,
+    OWNER_LEN,
+    PROVIDER_LEN,
+    projects,
+    run_stages,
+    runs,
+)
+from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError, StoreError
+
+__all__ = ["ORPHAN_ERROR", "RunRepo"]
+
+#: The error recorded on a run whose process died while it ran.
+ORPHAN_ERROR = "the process running it stopped"
+_ID_ATTEMPTS = 5
+
+
+def _new_run_id() -> str:
+    return secrets.token_hex(6)
+
+
+def _stage(row: sa.Row[Any]) -> StageRecord:
+    return StageRecord(
+        name=row.name,
+        state=row.state,
+        commit=row.commit,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        tokens_in=row.tokens_in,
+        tokens_out=row.tokens_out,
+    )
+
+
+def _run(row: sa.Row[Any], stages: Sequence[StageRecord]) -> RunRecord:
+    done = [s for s in stages if s.state == "completed"]
+    return RunRecord(
+        run_id=row.run_id,
+        project_id=row.project_id,
+        state=row.state,
+        stage=row.stage,
+        provider=row.provider,
+        model=row.model,
+        actor=row.actor,
+        error=row.error,
+        resumable=bool(row.resumable),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        stages=tuple(stages),
+        guild_id=row.guild_id,
+        owner=row.owner,
+        tokens_in=sum(s.tokens_in for s in done),
+        tokens_out=sum(s.tokens_out for s in done),
+    )
+
+
+async def _load(conn: AsyncConnection, query: sa.Select[Any]) -> list[RunRecord]:
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        return []
+    ids = [row.run_id for row in rows]
+    stage_rows = (
+        await conn.execute(
+            sa.select(run_stages)
+            .where(run_stages.c.run_id.in_(ids))
+            .order_by(run_stages.c.run_id, run_stages.c.position)
+        )
+    ).all()
+    by_run: dict[str, list[StageRecord]] = {run_id: [] for run_id in ids}
+    for stage_row in stage_rows:
+        by_run[stage_row.run_id].append(_stage(stage_row))
+    return [_run(row, by_run[row.run_id]) for row in rows]
+
+
+async def _load_one(conn: AsyncConnection, run_id: str) -> RunRecord:
+    found = await _load(conn, sa.select(runs).where(runs.c.run_id == run_id))
+    if not found:
+        raise NotFoundError(f"run {run_id} not found")
+    return found[0]
+
+
+async def _lock_run(
+    conn: AsyncConnection, run_id: str, allowed: tuple[str, ...], action: str
+) -> sa.Row[Any]:
+    row = (
+        await conn.execute(sa.select(runs).where(runs.c.run_id == run_id).with_for_update())
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"run {run_id} not found")
+    if row.state not in allowed:
+        raise ConflictError(f"run {run_id} is {row.state}: cannot {action}")
+    return row
+
+
+async def _lock_stage(
+    conn: AsyncConnection, run_id: str, name: str, action: str
+) -> sa.Row[Any]:
+    check_choice(name, "stage", STAGES)
+    row = (
+        await conn.execute(
+            sa.select(run_stages)
+            .where(run_stages.c.run_id == run_id, run_stages.c.name == name)
+            .with_for_update()
+        )
+    ).one()
+    if row.state == "completed":
+        raise ConflictError(f"stage {name} of run {run_id} is already completed: cannot {action}")
+    return row
+
+
+def _stage_where(run_id: str, name: str) -> sa.ColumnElement[bool]:
+    return sa.and_(run_stages.c.run_id == run_id, run_stages.c.name == name)
+
+
+class RunRepo:
+    """Create runs, move them through their states, and report on them."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gw = gateway
+
+    # -- creating -------------------------------------------------------
+
+    async def create(
+        self,
+        project_id: str,
+        *,
+        provider: str,
+        model: str,
+        actor: str,
+        guild_id: int | None = None,
+    ) -> RunRecord:
+        """Queue a new run of ``project_id`` with every stage pending.
+
+        :class:`NotFoundError` if the project is unknown;
+        :class:`RunAlreadyActiveError` if it has a queued or running run —
+        also when two processes ask at the same moment (exactly one wins).
+        """
+        check_text(provider, "provider", PROVIDER_LEN)
+        check_text(model, "model", MODEL_LEN)
+        check_text(actor, "actor", ACTOR_LEN)
+        check_snowflake(guild_id, "guild id", optional=True)
+        for _ in range(_ID_ATTEMPTS):
+            run_id = _new_run_id()
+            try:
+                return await self._insert(run_id, project_id, provider, model, actor, guild_id)
+            except RunAlreadyActiveError:
+                raise
+            except ConflictError:
+                # Lost a race to another creator, or (rarely) a run id clash.
+                active = await self._active_of(project_id)
+                if active is not None:
+                    raise _already_active(project_id, active) from None
+        raise StoreError("could not allocate a run id; try again")
+
+    async def _insert(
+        self,
+        run_id: str,
+        project_id: str,
+        provider: str,
+        model: str,
+        actor: str,
+        guild_id: int | None,
+    ) -> RunRecord:
+        async with self._gw.write() as conn:
+            known = await conn.scalar(
+                sa.select(projects.c.project_id).where(projects.c.project_id == project_id)
+            )
+            if known is None:
+                raise NotFoundError(f"project {project_id} not found")
+            active = (
+                await conn.execute(
+                    sa.select(runs.c.run_id, runs.c.state).where(
+                        runs.c.project_id == project_id, runs.c.state.in_(ACTIVE_RUN_STATES)
+                    )
+                )
+            ).first()
+            if active is not None:
+                raise _already_active(project_id, (active.run_id, active.state))
+            now = self._gw.now()
+            await conn.execute(
+                runs.insert().values(
+                    run_id=run_id,
+                    project_id=project_id,
+                    guild_id=guild_id,
+                    state="queued",
+                    stage=None,
+                    provider=provider,
+                    model=model,
+                    actor=actor,
+                    owner=process_owner(),
+                    error=None,
+                    resumable=False,
+                    created_at=now,
+                )
+            )
+            await conn.execute(
+                run_stages.insert(),
+                [
+                    {
+                        "run_id": run_id,
+                        "name": name,
+                        "position": position,
+                        "state": "pending",
+                        "tokens_in": 0,
+                        "tokens_out": 0,
+                    }
+                    for position, name in enumerate(STAGES)
+                ],
+            )
+            return await _load_one(conn, run_id)
+
+    async def _active_of(self, project_id: str) -> tuple[str, str] | None:
+        async with self._gw.read() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(runs.c.run_id, runs.c.state).where(
+                        runs.c.project_id == project_id, runs.c.state.in_(ACTIVE_RUN_STATES)
+                    )
+                )
+            ).first()
+        return None if row is None else (row.run_id, row.state)
+
+    # -- reading --------------------------------------------------------
+
+    async def get(self, run_id: str) -> RunRecord | None:
+        """The run, or ``None`` when unknown."""
+        async with self._gw.read() as conn:
+            found = await _load(conn, sa.select(runs).where(runs.c.run_id == run_id))
+        return found[0] if found else None
+
+    async def latest(self, project_id: str) -> RunRecord | None:
+        """The project's newest run, or ``None``."""
+        found = await self.list(project_id, limit=1)
+        return found[0] if found else None
+
+    async def list(self, project_id: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Runs newest first, of one project or of all."""
+        query = sa.select(runs).order_by(runs.c.seq.desc()).limit(max(limit, 0))
+        if project_id is not None:
+            query = query.where(runs.c.project_id == project_id)
+        async with self._gw.read() as conn:
+            return await _load(conn, query)
+
+    async def active_count(self, guild_id: int | None = None) -> int:
+        """Queued plus running runs, of one guild or (``None``) of all."""
+        query = sa.select(sa.func.count()).select_from(runs).where(
+            runs.c.state.in_(ACTIVE_RUN_STATES)
+        )
+        if guild_id is not None:
+            query = query.where(runs.c.guild_id == guild_id)
+        async with self._gw.read() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def counts_by_state(self) -> dict[str, int]:
+        """How many runs are in each state (every state present, zeros included)."""
+        async with self._gw.read() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(runs.c.state, sa.func.count()).group_by(runs.c.state)
+                )
+            ).all()
+        counts = dict.fromkeys(RUN_STATES, 0)
+        counts.update({state: int(count) for state, count in rows})
+        return counts
+
+    # -- moving ---------------------------------------------------------
+
+    async def start(self, run_id: str, owner: str) -> RunRecord:
+        """``queued -> running`` under ``owner`` (``host:pid``, see :func:`process_owner`)."""
+        check_text(owner, "owner", OWNER_LEN)
+        claim(owner)
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ("queued",), "start it")
+            await conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(
+                    state="running",
+                    owner=owner,
+                    started_at=self._gw.now(),
+                    finished_at=None,
+                    error=None,
+                )
+            )
+            return await _load_one(conn, run_id)
+
+    async def stage_started(self, run_id: str, name: str) -> RunRecord:
+        """Mark stage ``name`` running; it becomes the run's current stage."""
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ("running",), f"start stage {name}")
+            await _lock_stage(conn, run_id, name, "start it again")
+            await conn.execute(
+                run_stages.update()
+                .where(_stage_where(run_id, name))
+                .values(
+                    state="running",
+                    started_at=self._gw.now(),
+                    finished_at=None,
+                    error=None,
+                )
+            )
+            await conn.execute(runs.update().where(runs.c.run_id == run_id).values(stage=name))
+            return await _load_one(conn, run_id)
+
+    async def stage_completed(
+        self, run_id: str, name: str, commit: str | None, tokens_in: int, tokens_out: int
+    ) -> RunRecord:
+        """Record stage ``name`` done with its commit and token counts."""
+        check_text(commit, "commit", COMMIT_LEN, optional=True)
+        check_count(tokens_in, "tokens_in")
+        check_count(tokens_out, "tokens_out")
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ("running",), f"complete stage {name}")
+            stage = await _lock_stage(conn, run_id, name, "complete it again")
+            now = self._gw.now()
+            await conn.execute(
+                run_stages.update()
+                .where(_stage_where(run_id, name))
+                .values(
+                    state="completed",
+                    commit=commit,
+                    started_at=stage.started_at or now,
+                    finished_at=now,
+                    error=None,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                )
+            )
+            return await _load_one(conn, run_id)
+
+    async def stage_failed(self, run_id: str, name: str, error: str) -> RunRecord:
+        """Record stage ``name`` failed (the run itself is failed by :meth:`fail`)."""
+        check_text(error, "error", 100_000)
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ("running",), f"fail stage {name}")
+            stage = await _lock_stage(conn, run_id, name, "fail it")
+            now = self._gw.now()
+            await conn.execute(
+                run_stages.update()
+                .where(_stage_where(run_id, name))
+                .values(
+                    state="failed",
+                    started_at=stage.started_at or now,
+                    finished_at=now,
+                    error=error,
+                )
+            )
+            await conn.execute(runs.update().where(runs.c.run_id == run_id).values(stage=name))
+            return await _load_one(conn, run_id)
+
+    async def finish(self, run_id: str) -> RunRecord:
+        """``running -> completed``."""
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ("running",), "finish it")
+            await conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(
+                    state="completed",
+                    stage=None,
+                    error=None,
+                    resumable=False,
+                    finished_at=self._gw.now(),
+                )
+            )
+            return await _load_one(conn, run_id)
+
+    async def fail(self, run_id: str, error: str, resumable: bool = True) -> RunRecord:
+        """``queued|running -> failed``; a stage still running fails with it."""
+        check_text(error, "error", 100_000)
+        async with self._gw.write() as conn:
+            await _lock_run(conn, run_id, ACTIVE_RUN_STATES, "fail it")
+            await self._fail_locked(conn, run_id, error, resumable)
+            return await _load_one(conn, run_id)
+
+    async def _fail_locked(
+        self, conn: AsyncConnection, run_id: str, error: str, resumable: bool
+    ) -> None:
+        now = self._gw.now()
+        await conn.execute(
+            runs.update()
+            .where(runs.c.run_id == run_id)
+            .values(state="failed", error=error, resumable=resumable, finished_at=now)
+        )
+        await conn.execute(
+            run_stages.update()
+            .where(run_stages.c.run_id == run_id, run_stages.c.state == "running")
+            .values(state="failed", error=error, finished_at=now)
+        )
+
+    async def resume(self, run_id: str) -> RunRecord:
+        """Put a failed resumable run back in the queue, keeping its completed stages.
+
+        Only the project's newest run can be resumed (an older one would
+        redo stages over a newer plan). :class:`RunAlreadyActiveError` when
+        another run of the project is going.
+        """
+        try:
+            async with self._gw.write() as conn:
+                row = await _lock_run(conn, run_id, ("failed",), "resume it")
+                if not row.resumable:
+                    raise ConflictError(
+                        f"run {run_id} cannot be resumed ({row.error or 'not resumable'}); "
+                        "start a new run"
+                    )
+                newer = await conn.scalar(
+                    sa.select(runs.c.run_id)
+                    .where(runs.c.project_id == row.project_id, runs.c.seq > row.seq)
+                    .order_by(runs.c.seq.desc())
+                    .limit(1)
+                )
+                if newer is not None:
+                    raise ConflictError(
+                        f"run {run_id} is not the newest run of {row.project_id} "
+                        f"(run {newer} is): start a new run instead"
+                    )
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.run_id == run_id)
+                    .values(
+                        state="queued",
+                        stage=None,
+                        error=None,
+                        resumable=False,
+                        owner=process_owner(),
+                        started_at=None,
+                        finished_at=None,
+                    )
+                )
+                await conn.execute(
+                    run_stages.update()
+                    .where(run_stages.c.run_id == run_id, run_stages.c.state != "completed")
+                    .values(
+                        state="pending",
+                        commit=None,
+                        started_at=None,
+                        finished_at=None,
+                        error=None,
+                        tokens_in=0,
+                        tokens_out=0,
+                    )
+                )
+                return await _load_one(conn, run_id)
+        except RunAlreadyActiveError:
+            raise
+        except ConflictError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):  # ours above, not the index
+                raise
+            run = await self.get(run_id)
+            active = None if run is None else await self._active_of(run.project_id)
+            if run is None or active is None:
+                raise
+            raise _already_active(run.project_id, active) from None
+
+    async def mark_orphans(self, is_alive: Callable[[str], bool]) -> list[str]:
+        """Fail (resumable) every active run whose owner process is dead.
+
+        Queued runs count too: the process that queued a run is the one that
+        would start it. Returns the run ids that were marked.
+        """
+        async with self._gw.read() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(runs.c.run_id, runs.c.owner, runs.c.state).where(
+                        runs.c.state.in_(ACTIVE_RUN_STATES)
+                    )
+                )
+            ).all()
+        verdicts: dict[str, bool] = {}
+        dead = []
+        for row in rows:
+            if row.owner not in verdicts:
+                verdicts[row.owner] = bool(is_alive(row.owner))
+            if not verdicts[row.owner]:
+                dead.append((row.run_id, row.owner))
+        if not dead:
+            return []
+        marked: list[str] = []
+        async with self._gw.write() as conn:
+            for run_id, owner in dead:
+                # Only if nothing moved it meanwhile (it may have just finished).
+                current = (
+                    await conn.execute(
+                        sa.select(runs.c.state, runs.c.owner)
+                        .where(runs.c.run_id == run_id)
+                        .with_for_update()
+                    )
+                ).one()
+                if current.state in ACTIVE_RUN_STATES and current.owner == owner:
+                    await self._fail_locked(conn, run_id, ORPHAN_ERROR, True)
+                    marked.append(run_id)
+        return marked
+
+
+def _already_active(project_id: str, active: tuple[str, str]) -> RunAlreadyActiveError:
+    run_id, state = active
+    return RunAlreadyActiveError(
+        f"project {project_id} already has a run in progress (run {run_id} is {state})"
+    )

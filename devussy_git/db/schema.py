@@ -1,0 +1,219 @@
+"""Table definitions of the state database (SQLAlchemy Core).
+
+Portable on purpose: the same metadata creates the schema on SQLite and on
+PostgreSQL, so only portable types appear here (``String`` with lengths,
+``BigInteger`` for Discord snowflakes, ``sa.JSON``, timezone-aware UTC
+timestamps). The partial unique indexes carry a ``WHERE`` for both dialects.
+This module must never open a connection or hold data.
+
+Bump :data:`SCHEMA_VERSION` with every change a later migration must handle;
+the ``schema_version`` table records the version a database was created at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from devussy_git.db.records import ACTIVE_RUN_STATES, INTERVIEW_STATES, RUN_STATES, STAGE_STATES
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "UTCDateTime",
+    "guild_configs",
+    "interviews",
+    "llm_profiles",
+    "metadata",
+    "projects",
+    "run_stages",
+    "runs",
+    "schema_version",
+]
+
+#: The schema this code writes and understands.
+SCHEMA_VERSION = 1
+
+# Column sizes, shared with the repositories' input checks.
+PROJECT_ID_LEN = 63
+NAME_LEN = 200
+ACTOR_LEN = 200
+RUN_ID_LEN = 12
+PROVIDER_LEN = 32
+MODEL_LEN = 200
+OWNER_LEN = 300
+STAGE_LEN = 32
+COMMIT_LEN = 64
+PROFILE_NAME_LEN = 64
+API_BASE_LEN = 500
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware ``datetime`` stored as UTC, read back as aware UTC.
+
+    SQLite has no time zones: the value is stored as naive UTC there and
+    given its ``tzinfo`` back on read. PostgreSQL stores ``timestamptz``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass an aware (UTC) datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _in(column: sa.ColumnClause[Any], values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    return column.in_(values)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("project_id", sa.String(PROJECT_ID_LEN), primary_key=True),
+    sa.Column("name", sa.String(NAME_LEN), nullable=False),
+    sa.Column("guild_id", sa.BigInteger, nullable=True, index=True),
+    sa.Column("thread_id", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("created_by", sa.String(ACTOR_LEN), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    # A sequence gives a stable newest-first order even for equal timestamps.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(RUN_ID_LEN), nullable=False, unique=True),
+    sa.Column(
+        "project_id",
+        sa.String(PROJECT_ID_LEN),
+        sa.ForeignKey("projects.project_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("guild_id", sa.BigInteger, nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("stage", sa.String(STAGE_LEN), nullable=True),
+    sa.Column("provider", sa.String(PROVIDER_LEN), nullable=False),
+    sa.Column("model", sa.String(MODEL_LEN), nullable=False),
+    sa.Column("actor", sa.String(ACTOR_LEN), nullable=False),
+    sa.Column("owner", sa.String(OWNER_LEN), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("resumable", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(sa.column("state").in_(RUN_STATES), name="state"),
+)
+# One queued-or-running run per project, enforced by the database itself so
+# that two processes creating a run at once cannot both win.
+sa.Index(
+    "uq_runs_active_project",
+    runs.c.project_id,
+    unique=True,
+    sqlite_where=_in(runs.c.state, ACTIVE_RUN_STATES),
+    postgresql_where=_in(runs.c.state, ACTIVE_RUN_STATES),
+)
+sa.Index("ix_runs_state_guild", runs.c.state, runs.c.guild_id)
+
+run_stages = sa.Table(
+    "run_stages",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LEN),
+        sa.ForeignKey("runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(STAGE_LEN), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("commit", sa.String(COMMIT_LEN), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("tokens_in", sa.BigInteger, nullable=False, default=0),
+    sa.Column("tokens_out", sa.BigInteger, nullable=False, default=0),
+    sa.CheckConstraint(sa.column("state").in_(STAGE_STATES), name="state"),
+)
+
+guild_configs = sa.Table(
+    "guild_configs",
+    metadata,
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("provider", sa.String(PROVIDER_LEN), nullable=True),
+    sa.Column("model", sa.String(MODEL_LEN), nullable=True),
+    sa.Column("max_runs", sa.Integer, nullable=True),
+    sa.Column("role_id", sa.BigInteger, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+interviews = sa.Table(
+    "interviews",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.String(RUN_ID_LEN), nullable=False, unique=True),
+    sa.Column("guild_id", sa.BigInteger, nullable=True),
+    sa.Column("thread_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column(
+        "project_id",
+        sa.String(PROJECT_ID_LEN),
+        sa.ForeignKey("projects.project_id"),
+        nullable=False,
+    ),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(sa.column("state").in_(INTERVIEW_STATES), name="state"),
+)
+# At most one open interview per thread.
+sa.Index(
+    "uq_interviews_open_thread",
+    interviews.c.thread_id,
+    unique=True,
+    sqlite_where=interviews.c.state == "open",
+    postgresql_where=interviews.c.state == "open",
+)
+
+llm_profiles = sa.Table(
+    "llm_profiles",
+    metadata,
+    sa.Column("name", sa.String(PROFILE_NAME_LEN), primary_key=True),
+    sa.Column("provider", sa.String(PROVIDER_LEN), nullable=False),
+    sa.Column("model", sa.String(MODEL_LEN), nullable=False),
+    sa.Column("api_base", sa.String(API_BASE_LEN), nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
