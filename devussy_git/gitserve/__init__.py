@@ -1,0 +1,25 @@
+"""Read-only git clone over HTTP: clone tokens, clone URLs, the smart-HTTP router.
+
+The app mounts :func:`make_git_router`; ``services.py`` uses
+:class:`CloneAccess` and :func:`clone_info` for the ``clone-url`` /
+``clone-token`` verbs. Nothing here imports pygit2 or reads the environment.
+"""
+
+from __future__ import annotations
+
+from devussy_git.gitserve.access import CloneAccess
+from devussy_git.gitserve.redaction import RedactingFilter, install_log_redaction, redact
+from devussy_git.gitserve.router import make_git_router
+from devussy_git.gitserve.secret import load_or_create_secret_key
+from devussy_git.gitserve.urls import CloneInfo, clone_info
+
+__all__ = [
+    "CloneAccess",
+    "CloneInfo",
+    "RedactingFilter",
+    "clone_info",
+    "install_log_redaction",
+    "load_or_create_secret_key",
+    "make_git_router",
+    "redact",
+]

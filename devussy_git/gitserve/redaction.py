@@ -1,0 +1,65 @@
+"""Keep credentials out of logs.
+
+:func:`redact` masks ``Authorization`` header values, ``Basic``/``Bearer``
+credentials and the user-info part of URLs (``http://x:<token>@host``).
+:class:`RedactingFilter` applies it to every log record a handler emits;
+:func:`install_log_redaction` attaches it to handlers. This module must never
+store or forward what it masks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+__all__ = ["REDACTED", "RedactingFilter", "install_log_redaction", "redact"]
+
+#: What a masked credential is replaced with.
+REDACTED = "[redacted]"
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]+@")
+_AUTH_HEADER = re.compile(
+    r"(?P<name>\b(?:proxy-)?authorization\b['\"]?\s*[:=,]\s*(?-i:b)?['\"]?)[^'\"\r\n]+",
+    re.IGNORECASE,
+)
+_AUTH_SCHEME = re.compile(r"\b(?P<scheme>basic|bearer|token)\s+[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential it contains replaced by :data:`REDACTED`."""
+    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m['name']}{REDACTED}", text)
+    return _AUTH_SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that rewrites each record's message with :func:`redact`.
+
+    The message is formatted first (``msg % args``) so that credentials passed
+    as arguments are caught too; exception text is redacted as well.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install_log_redaction(handlers: Iterable[logging.Handler] | None = None) -> None:
+    """Attach a :class:`RedactingFilter` to ``handlers`` (default: the root logger's).
+
+    Filters on handlers see records from every logger that propagates to them,
+    which filters on loggers do not. Installing twice is harmless.
+    """
+    targets = list(logging.getLogger().handlers if handlers is None else handlers)
+    for handler in targets:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,0 +1,139 @@
+"""The FastAPI router serving plan repos read-only over git smart HTTP.
+
+Mounted at prefix ``""``; handles every path under ``/git/``. Order of
+checks, each before the next is allowed to touch anything:
+
+1. the path names ``<project_id>.git/...`` with a valid id, else 404 (no
+   filesystem access at all; covers ``..``, ``%2e%2e``, absolute paths);
+2. ``<id>.git`` is not a symlink leading outside the repos root, else 404;
+3. the token (HTTP Basic password) matches, or the project is public, else
+   401 -- the very same 401 for a project that does not exist;
+4. push (``git-receive-pack`` and its ``info/refs`` probe) -> 403; anything
+   but smart upload-pack (dumb HTTP object reads) -> 404;
+5. only then ``git http-backend`` runs (see :mod:`.backend`).
+
+This module must never log the ``Authorization`` header or URLs with
+credentials, and never hand a path it did not build itself to the backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from starlette.responses import PlainTextResponse, Response
+
+from devussy_git.gitserve.access import CloneAccess
+from devussy_git.gitserve.backend import BackendLimits, BackendResponse
+from devussy_git.gitserve.cgi import build_cgi_env
+from devussy_git.gitserve.paths import (
+    GitRequest,
+    GitRequestKind,
+    classify_git_path,
+    repo_path_escapes,
+)
+from devussy_git.metrics import Metrics
+
+__all__ = ["REALM", "make_git_router"]
+
+#: The HTTP Basic realm git clients are challenged with.
+REALM = "devussy"
+
+_ROUTE_ADVERTISEMENT = "/git/{project_id}.git/info/refs"
+_ROUTE_UPLOAD_PACK = "/git/{project_id}.git/git-upload-pack"
+_ROUTE_OTHER = "/git/{path}"
+_METHODS = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+log = logging.getLogger(__name__)
+
+
+def make_git_router(
+    repos_root: Path,
+    access: CloneAccess,
+    *,
+    metrics: Metrics | None = None,
+    max_body_bytes: int = 50 * 2**20,
+    backend_timeout_s: float = 300,
+) -> APIRouter:
+    """A router answering ``/git/<project_id>.git/...`` from the repos under ``repos_root``."""
+    root = repos_root.resolve()
+    limits = BackendLimits(max_body_bytes=max_body_bytes, timeout_s=backend_timeout_s)
+    router = APIRouter()
+
+    def record(route: str, method: str, status: int, started: float) -> None:
+        if metrics is not None:
+            metrics.observe_request(route, method, status, time.monotonic() - started)
+
+    @router.api_route("/git/{path:path}", methods=_METHODS, include_in_schema=False)
+    async def git_smart_http(request: Request, path: str) -> Response:
+        started = time.monotonic()
+        method = request.method
+        git_request = classify_git_path(path, request.query_params.get("service"))
+        if git_request is None or repo_path_escapes(root, git_request.project_id):
+            record(_ROUTE_OTHER, method, 404, started)
+            return _not_found()
+        if not access.check(git_request.project_id, request.headers.get("authorization")):
+            record(_ROUTE_OTHER, method, 401, started)
+            return _unauthorized()
+        if git_request.kind is GitRequestKind.RECEIVE_PACK:
+            record(_ROUTE_OTHER, method, 403, started)
+            return PlainTextResponse("This repository is read-only.\n", status_code=403)
+        route, expected_method = _route_of(git_request)
+        if route is None:
+            record(_ROUTE_OTHER, method, 404, started)
+            return _not_found()
+        if method != expected_method:
+            record(route, method, 405, started)
+            return PlainTextResponse(
+                "Method not allowed.\n", status_code=405, headers={"Allow": expected_method}
+            )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body_bytes:
+            record(route, method, 413, started)
+            return PlainTextResponse("Request body too large.\n", status_code=413)
+
+        is_advertisement = git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT
+        project_id = git_request.project_id
+
+        def on_done(status: int, _seconds: float) -> None:
+            record(route, method, status, started)
+            if metrics is not None and is_advertisement and status == 200:
+                metrics.count_clone(project_id)
+
+        client = request.client
+        env = build_cgi_env(
+            repos_root=root,
+            method=method,
+            path_info=f"/{project_id}.git/{git_request.rest}",
+            query_string="service=git-upload-pack" if is_advertisement else "",
+            headers=request.headers,
+            remote_addr=client.host if client else "",
+            server_name=request.url.hostname or "localhost",
+            server_port=str(request.url.port or ""),
+        )
+        return BackendResponse(env, limits, on_done)
+
+    return router
+
+
+def _route_of(git_request: GitRequest) -> tuple[str | None, str]:
+    """The metrics route label and the one method allowed for a smart request."""
+    if git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT:
+        return _ROUTE_ADVERTISEMENT, "GET"
+    if git_request.kind is GitRequestKind.UPLOAD_PACK:
+        return _ROUTE_UPLOAD_PACK, "POST"
+    return None, ""
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("Not found.\n", status_code=404)
+
+
+def _unauthorized() -> Response:
+    return PlainTextResponse(
+        "Authentication required: use the project's clone token as the password.\n",
+        status_code=401,
+        headers={"WWW-Authenticate": f'Basic realm="{REALM}"'},
+    )

@@ -1,0 +1,124 @@
+"""A stock git client clones, fetches, pulls and lists plan repos through the router."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from devussy_git.gitserve import clone_info
+from tests.integration.git_http.conftest import PROJECT, PUBLIC_PROJECT, GitServer
+from tests.integration.git_http.gitrepos import git, push_commit
+
+
+def _refs(output: str) -> set[str]:
+    return {line.split("\t", 1)[1] for line in output.splitlines() if "\t" in line}
+
+
+@pytest.mark.parametrize("version", ["2", "0"])
+def test_clone_with_token_brings_history_tags_and_trailers(
+    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path, version: str
+) -> None:
+    env = {**genv, "GIT_TRACE_PACKET": "1"}
+    target = tmp_path / "clone"
+    result = git(
+        "-c", f"protocol.version={version}", "clone", server.url(PROJECT, token), str(target),
+        env=env,
+    )
+    assert ("version 2" in result.stderr) is (version == "2")
+    bare = server.root / f"{PROJECT}.git"
+    trailers = ["log", "--format=%H%n%(trailers:only,unfold)", "main"]
+    assert git(*trailers, env=genv, cwd=target).stdout == git(*trailers, env=genv, cwd=bare).stdout
+    assert git("tag", "--list", env=genv, cwd=target).stdout.split() == ["run/r1", "run/r2"]
+    assert (target / "handoff.md").read_text().startswith("# Handoff")
+    assert "draft.md" not in {p.name for p in target.iterdir()}
+    git("fsck", "--strict", env=genv, cwd=target)
+
+
+@pytest.mark.parametrize("version", ["2", "0"])
+def test_ls_remote_shows_main_and_run_tags_but_not_proposals(
+    server: GitServer, token: str, genv: dict[str, str], version: str
+) -> None:
+    out = git(
+        "-c", f"protocol.version={version}", "ls-remote", server.url(PROJECT, token), env=genv
+    ).stdout
+    refs = _refs(out)
+    assert {"HEAD", "refs/heads/main", "refs/tags/run/r1", "refs/tags/run/r2"} <= refs
+    assert not any(ref.startswith("refs/proposals") for ref in refs)
+
+
+def test_proposal_commit_cannot_be_fetched_by_sha_over_protocol_v0(
+    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path
+) -> None:
+    """v0 upload-pack refuses wants that no advertised ref reaches.
+
+    git 2.39's protocol v2 upload-pack does not make that check (any object
+    named by its full sha is served to an authorised client); proposals are
+    only hidden from the advertisement there.
+    """
+    bare = server.root / f"{PROJECT}.git"
+    proposal_sha = git("rev-parse", "refs/proposals/p1", env=genv, cwd=bare).stdout.strip()
+    target = tmp_path / "clone"
+    git("clone", "--quiet", server.url(PROJECT, token), str(target), env=genv)
+    fetched = git(
+        "-c", "protocol.version=0", "fetch", "origin", proposal_sha,
+        env=genv, cwd=target, check=False,
+    )
+    assert fetched.returncode != 0
+    assert git("cat-file", "-e", proposal_sha, env=genv, cwd=target, check=False).returncode != 0
+
+
+def test_pull_sees_a_new_commit_at_once(
+    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "clone"
+    git("clone", "--quiet", server.url(PROJECT, token), str(target), env=genv)
+    new_sha = push_commit(
+        server.root / f"{PROJECT}.git", tmp_path / "writer", genv, "handoff.md", "# Handoff\n\nfresh\n"
+    )
+    git("pull", "--quiet", "--ff-only", env=genv, cwd=target)
+    assert git("rev-parse", "HEAD", env=genv, cwd=target).stdout.strip() == new_sha
+    assert (target / "handoff.md").read_text() == "# Handoff\n\nfresh\n"
+
+
+def test_public_project_clones_without_token_until_made_private(
+    server: GitServer, genv: dict[str, str], tmp_path: Path
+) -> None:
+    server.access.set_public(PUBLIC_PROJECT, True)
+    try:
+        git("clone", "--quiet", server.url(PUBLIC_PROJECT), str(tmp_path / "a"), env=genv)
+        assert (tmp_path / "a" / "devplan.md").is_file()
+    finally:
+        server.access.set_public(PUBLIC_PROJECT, False)
+    refused = git("clone", server.url(PUBLIC_PROJECT), str(tmp_path / "b"), env=genv, check=False)
+    assert refused.returncode != 0
+    assert not (tmp_path / "b" / "devplan.md").exists()
+
+
+def test_rotate_invalidates_the_old_token(
+    server: GitServer, genv: dict[str, str], tmp_path: Path
+) -> None:
+    old = server.access.token_for(PUBLIC_PROJECT)
+    git("ls-remote", server.url(PUBLIC_PROJECT, old), env=genv)
+    new = server.access.rotate(PUBLIC_PROJECT)
+    assert new != old
+    assert git("ls-remote", server.url(PUBLIC_PROJECT, old), env=genv, check=False).returncode != 0
+    git("ls-remote", server.url(PUBLIC_PROJECT, new), env=genv)
+
+
+def test_every_clone_info_command_clones_and_later_pulls(
+    server: GitServer, genv: dict[str, str], tmp_path: Path
+) -> None:
+    info = clone_info(server.access, server.base_url, PROJECT)
+    assert info.plain_url == server.url(PROJECT)
+    assert len(info.commands) == 3
+    for index, command in enumerate(info.commands):
+        work = tmp_path / f"c{index}"
+        work.mkdir()
+        subprocess.run(["bash", "-c", command], cwd=work, env=genv, check=True, capture_output=True)
+        clone = work / f"{PROJECT}"
+        assert (clone / "devplan.md").is_file(), command
+        if index == 1:  # the extraHeader form keeps working for later fetches
+            git("pull", "--quiet", env=genv, cwd=clone)
+            assert info.url not in git("remote", "-v", env=genv, cwd=clone).stdout
