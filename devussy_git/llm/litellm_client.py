@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import random
 import threading
 from collections.abc import Callable
 from types import ModuleType
@@ -25,12 +24,11 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from devussy_git.errors import InvalidLLMOutputError, LLMUnavailableError
 from devussy_git.llm.profile import LLMProfile
-from devussy_git.llm.retry import cause_of, is_retryable, status_of
+from devussy_git.llm.retry import backoff_s, cause_of, is_retryable, status_of
 from devussy_git.llm.types import LLMRequest, Reply
 
 __all__ = ["LiteLLMClient", "litellm_model_name", "load_litellm"]
@@ -103,9 +101,6 @@ class LiteLLMClient:
         self._on_retry = on_retry
         self._wait_initial_s = wait_initial_s
         self._wait_max_s = wait_max_s
-        self._exp_wait = wait_exponential_jitter(
-            initial=wait_initial_s, max=wait_max_s, jitter=wait_initial_s
-        )
 
     async def complete(self, request: LLMRequest) -> Reply:
         """Ask the provider, retrying transient failures; see the module docstring."""
@@ -155,14 +150,14 @@ class LiteLLMClient:
         return kwargs
 
     def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with jitter, stretched to a Retry-After the server sent."""
-        delay = float(self._exp_wait(state))
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
-        asked = _retry_after_s(exc) if exc is not None else None
-        if asked is not None:
-            delay = max(delay, min(asked, self._wait_max_s) + random.uniform(0, 0.1))
-        return delay
+        return backoff_s(
+            state.attempt_number,
+            initial_s=self._wait_initial_s,
+            max_s=self._wait_max_s,
+            retry_after_s=_retry_after_s(exc) if exc is not None else None,
+        )
 
     def _before_sleep(self, state: RetryCallState, request: LLMRequest) -> None:
         outcome = state.outcome
@@ -237,16 +232,20 @@ class LiteLLMClient:
 
 
 def _retry_after_s(exc: BaseException) -> float | None:
-    """Seconds a ``Retry-After`` header on the failed response asks for, if any."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
+    """Seconds a ``Retry-After``/``retry-after-ms`` header of the failed response asks for."""
+    # litellm keeps the provider's headers here; ``exc.response`` is often synthetic.
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
     if headers is None:
         return None
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        # An HTTP date: not worth parsing for a wait we cap at seconds anyway.
-        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return max(0.0, float(raw) * scale)
+        except ValueError:
+            # An HTTP date: not worth parsing for a wait we cap at seconds anyway.
+            continue
+    return None

@@ -9,7 +9,11 @@ This module works on names only and must never import litellm.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 __all__ = [
+    "backoff_s",
     "NON_RETRYABLE_EXCEPTIONS",
     "RETRYABLE_EXCEPTIONS",
     "RETRYABLE_STATUS_CODES",
@@ -93,3 +97,24 @@ def cause_of(exc: BaseException) -> str:
     status = status_of(exc)
     name = type(exc).__name__
     return f"{name} (HTTP {status})" if status is not None else name
+
+
+def backoff_s(
+    attempt: int,
+    *,
+    initial_s: float,
+    max_s: float,
+    retry_after_s: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after failed ``attempt`` (1-based) before the next one.
+
+    ``initial_s * 2**(attempt-1)`` plus up to ``initial_s`` of jitter (so callers
+    hit by the same rate limit do not come back in lockstep), at least what a
+    ``Retry-After`` asked for, never more than ``max_s``.
+    """
+    exponent = min(max(attempt, 1) - 1, 32)
+    delay = initial_s * 2**exponent + rand() * initial_s
+    if retry_after_s is not None:
+        delay = max(delay, retry_after_s)
+    return min(delay, max_s)

@@ -11,6 +11,7 @@ from devussy_git.llm.retry import (
     NON_RETRYABLE_EXCEPTIONS,
     RETRYABLE_EXCEPTIONS,
     STATUS_DECIDED_EXCEPTIONS,
+    backoff_s,
     cause_of,
     is_retryable,
 )
@@ -108,3 +109,19 @@ def test_cause_names_class_and_status_only() -> None:
     exc = make("RateLimitError", status_code=429, message="key sk-abc rejected")
     assert cause_of(exc) == "RateLimitError (HTTP 429)"
     assert cause_of(TimeoutError()) == "TimeoutError"
+
+
+@pytest.mark.parametrize(
+    ("attempt", "jitter", "expected"),
+    [(1, 0.0, 1.0), (2, 0.0, 2.0), (3, 0.5, 4.5), (4, 1.0, 9.0), (9, 0.0, 30.0)],
+)
+def test_backoff_doubles_with_jitter_up_to_the_cap(
+    attempt: int, jitter: float, expected: float
+) -> None:
+    assert backoff_s(attempt, initial_s=1.0, max_s=30.0, rand=lambda: jitter) == expected
+
+
+def test_backoff_waits_at_least_what_retry_after_asks_within_the_cap() -> None:
+    assert backoff_s(1, initial_s=0.01, max_s=30.0, retry_after_s=2.0, rand=lambda: 0.0) == 2.0
+    assert backoff_s(1, initial_s=0.01, max_s=5.0, retry_after_s=600.0, rand=lambda: 0.0) == 5.0
+    assert backoff_s(3, initial_s=1.0, max_s=30.0, retry_after_s=0.5, rand=lambda: 0.0) == 4.0
