@@ -1,0 +1,221 @@
+"""Read a plan back from its rendered files: the inverse of ``plan.render``.
+
+A run resumed after the devplan or phases stage, ``status`` and the handoff
+agent all need the plan as values (phases, tasks and which tasks are done)
+while git only holds markdown. This module parses the files
+:mod:`devussy_git.plan.render` writes — the devplan's summary and overview
+table, each ``phaseN.md``'s title, ``PHASE_TASKS`` items and ``PHASE_CONTEXT``
+— and ``handoff.md``'s ``QUICK_STATUS`` blockers.
+
+The phase files are the truth about tasks: a checked box there is a done task,
+whatever the devplan's counters say. Pure: text in, values out; it never reads
+git, never writes, never calls a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from devussy_git.errors import InvalidInputError
+from devussy_git.plan.anchors import extract_anchor
+from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.interview import Interview
+from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
+
+__all__ = [
+    "PlanProgress",
+    "blockers_from_quick_status",
+    "outline_from_devplan",
+    "phase_files",
+    "plan_progress",
+    "read_phase",
+    "read_phases",
+    "read_plan",
+]
+
+_PHASE_FILE = re.compile(r"^phase([1-9]\d*)\.md$")
+_PHASE_HEADING = re.compile(r"^# Phase (\d+): (.*)$", re.MULTILINE)
+#: ``- [ ] 1.3: title``; the escaped ``- \[ \]`` form mdformat's gfm writes is read too.
+_TASK_LINE = re.compile(r"^- \\?\[([ xX])\\?\] (\d+\.\d+):[ \t]?(.*)$")
+_DETAIL_LINE = re.compile(r"^ {2,}- (.*)$")
+_TABLE_ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)\|\s*$")
+_SUMMARY = re.compile(r"^## Summary\n\n(.*?)(?:\n\n\*\*Complexity:\*\*|\n\n## |\Z)", re.MULTILINE | re.DOTALL)
+_BLOCKERS_LINE = re.compile(r"^- Blockers:[ \t]*(.*)$", re.MULTILINE)
+_NO_BLOCKERS = frozenset({"", "none", "none known", "-", "n/a"})
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """How far a plan is, as ``status`` and the faces show it."""
+
+    done: int
+    total: int
+    #: Number of the first phase with an open task; ``None`` when all are done.
+    active_phase: int | None
+    next_task: Task | None
+    #: From ``handoff.md`` ``QUICK_STATUS``; empty when none are known.
+    blockers: tuple[str, ...]
+
+
+def phase_files(files: Mapping[str, str]) -> dict[int, str]:
+    """``{n: name}`` of the ``phaseN.md`` files among ``files``, by number."""
+    found = {}
+    for name in files:
+        match = _PHASE_FILE.match(name)
+        if match:
+            found[int(match.group(1))] = name
+    return dict(sorted(found.items()))
+
+
+def _split_cells(row: str) -> list[str]:
+    """Cells of a table row body, honouring the ``\\|`` escape the renderer writes."""
+    cells = re.split(r"(?<!\\)\|", row)
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def _overview(devplan: str) -> dict[int, str]:
+    """``{number: title}`` from the devplan's phase overview table."""
+    titles: dict[int, str] = {}
+    for line in devplan.split("\n"):
+        match = _TABLE_ROW.match(line)
+        if match:
+            cells = _split_cells(match.group(2))
+            if cells:
+                titles.setdefault(int(match.group(1)), cells[0])
+    return titles
+
+
+def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
+    """The phase outline of a rendered ``devplan.md`` (numbers and titles).
+
+    The devplan does not carry phase summaries, so each outline's ``summary``
+    is empty; the phase files hold them once they exist.
+    """
+    titles = _overview(text)
+    if not titles:
+        raise InvalidInputError("devplan.md has no phase overview table to read the phases from.")
+    numbers = sorted(titles)
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise InvalidInputError(
+            f"devplan.md numbers its phases {numbers}; expected 1..{len(numbers)} in order."
+        )
+    return tuple(PhaseOutline(n, titles[n], "") for n in numbers)
+
+
+def _tasks(block: str) -> tuple[Task, ...]:
+    tasks: list[Task] = []
+    details: list[str] = []
+    current: tuple[str, str, bool] | None = None
+
+    def flush() -> None:
+        if current is not None:
+            tasks.append(Task(current[0], current[1], tuple(details), current[2]))
+
+    for line in block.split("\n"):
+        item = _TASK_LINE.match(line)
+        if item:
+            flush()
+            current = (item.group(2), item.group(3).strip(), item.group(1) != " ")
+            details = []
+            continue
+        detail = _DETAIL_LINE.match(line)
+        if detail and current is not None:
+            details.append(detail.group(1).strip())
+    flush()
+    return tuple(tasks)
+
+
+def _phase_summary(context: str, number: int, project_name: str | None) -> str:
+    """The phase summary: ``PHASE_CONTEXT`` without the renderer's link lines."""
+    paragraphs = context.split("\n\n") if context else []
+    if paragraphs and paragraphs[-1].startswith(f"Prepares phase {number + 1}: "):
+        paragraphs.pop()
+    if paragraphs and paragraphs[-1].startswith(f"Builds on phase {number - 1}: "):
+        paragraphs.pop()
+    summary = "\n\n".join(paragraphs).strip()
+    if project_name is not None and summary == f"Phase {number} of {project_name}.":
+        # The renderer's stand-in for an empty summary.
+        return ""
+    return summary
+
+
+def read_phase(name: str, text: str, *, project_name: str | None = None) -> Phase:
+    """One ``phaseN.md`` as a :class:`Phase` (title, summary, tasks with done state)."""
+    match = _PHASE_FILE.match(name)
+    if match is None:
+        raise InvalidInputError(f"{name!r} is not a phase file name (phaseN.md).")
+    number = int(match.group(1))
+    heading = _PHASE_HEADING.search(text)
+    title = heading.group(2).strip() if heading and int(heading.group(1)) == number else ""
+    block = extract_anchor(text, "PHASE_TASKS")
+    if block is None:
+        raise InvalidInputError(f"{name} has no PHASE_TASKS section to read its tasks from.")
+    context = extract_anchor(text, "PHASE_CONTEXT") or ""
+    return Phase(number, title, _phase_summary(context, number, project_name), _tasks(block))
+
+
+def read_phases(files: Mapping[str, str], *, project_name: str | None = None) -> tuple[Phase, ...]:
+    """Every phase named by the devplan's overview or present as a phase file.
+
+    A phase the devplan lists whose file does not exist yet (a plan between
+    the devplan and phases stages) has its title and no tasks.
+    """
+    titles = _overview(files["devplan.md"]) if "devplan.md" in files else {}
+    present = phase_files(files)
+    phases = []
+    for number in sorted(set(titles) | set(present)):
+        if number in present:
+            phase = read_phase(present[number], files[present[number]], project_name=project_name)
+            if not phase.title and number in titles:
+                phase = Phase(number, titles[number], phase.summary, phase.tasks)
+            phases.append(phase)
+        else:
+            phases.append(Phase(number, titles[number], "", ()))
+    return tuple(phases)
+
+
+def read_plan(
+    files: Mapping[str, str],
+    project_id: str,
+    interview: Interview,
+    complexity: ComplexityProfile,
+) -> Plan:
+    """The :class:`Plan` whose rendering gives ``files`` (devplan + phase files)."""
+    if "devplan.md" not in files:
+        raise InvalidInputError("The plan has no devplan.md to read.")
+    devplan = files["devplan.md"]
+    summary = _SUMMARY.search(devplan)
+    return Plan(
+        project_id=project_id,
+        project_name=interview.project_name,
+        summary=summary.group(1).strip() if summary else "",
+        phases=read_phases(files, project_name=interview.project_name),
+        complexity=complexity,
+    )
+
+
+def blockers_from_quick_status(handoff: str) -> tuple[str, ...]:
+    """The blockers ``QUICK_STATUS`` names (``- Blockers: a; b``); ``()`` for none."""
+    block = extract_anchor(handoff, "QUICK_STATUS")
+    if block is None:
+        return ()
+    match = _BLOCKERS_LINE.search(block)
+    if match is None or match.group(1).strip().lower() in _NO_BLOCKERS:
+        return ()
+    return tuple(part.strip() for part in match.group(1).split(";") if part.strip())
+
+
+def plan_progress(files: Mapping[str, str]) -> PlanProgress:
+    """Progress x/y, active phase, next task and blockers of the ``.md`` files at a rev."""
+    phases = read_phases(files)
+    tasks = [task for phase in phases for task in phase.tasks]
+    active = next((p for p in phases if p.tasks and not p.is_done), None)
+    return PlanProgress(
+        done=sum(1 for t in tasks if t.done),
+        total=len(tasks),
+        active_phase=active.number if active is not None else None,
+        next_task=next((t for t in tasks if not t.done), None),
+        blockers=blockers_from_quick_status(files.get("handoff.md", "")),
+    )
