@@ -1,1 +1,43 @@
-"""Package."""
+"""The git-backed plan store: one bare repository per project.
+
+This package is the only place in devussy-git that imports pygit2; nothing
+it returns is a pygit2 type. Layout: ``<root>/<project_id>.git``, branch
+``main``, written without a work tree. Writes are compare-and-swap on
+``refs/heads/main`` and objects are written before the ref moves, so a crash
+leaves ``main`` on a complete commit. History is never rewritten.
+"""
+
+from __future__ import annotations
+
+from .core import ANY
+from .locking import DEFAULT_STALE_LOCK_SECONDS
+from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, Identity
+from .plan_store import PlanStore
+from .repo import PlanRepo
+from .trailers import TRAILER_NAMES, parse_trailers
+from .validation import (
+    PROJECT_ID_RE,
+    validate_path,
+    validate_project_id,
+    validate_ref_name,
+    validate_tag_name,
+)
+
+__all__ = [
+    "ANY",
+    "BOT_IDENTITY",
+    "DEFAULT_STALE_LOCK_SECONDS",
+    "PROJECT_ID_RE",
+    "TRAILER_NAMES",
+    "CommitInfo",
+    "Diff",
+    "FileChange",
+    "Identity",
+    "PlanRepo",
+    "PlanStore",
+    "parse_trailers",
+    "validate_path",
+    "validate_project_id",
+    "validate_ref_name",
+    "validate_tag_name",
+]

@@ -1,0 +1,121 @@
+"""Serialised, crash-safe ref updates for one bare repository.
+
+Every ref write of the store happens inside :func:`writer_lock`, an
+``flock`` on ``<repo>/devussy-writer.lock``. The kernel drops an ``flock``
+when its owner dies, so a writer holding it knows that no other store writer
+is half-way through a ref update: a libgit2 ``<ref>.lock`` file found then
+was left by a killed process (or belongs to an outside ``git`` run) and is
+removed once it is older than ``stale_after`` seconds. Contention with other
+processes (``OSError`` from libgit2) is retried with exponential backoff.
+
+This module must never decide *what* a ref points at; callers pass the
+compare-and-swap operation in. It does not import pygit2.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from devussy_git.errors import StoreError
+
+__all__ = ["DEFAULT_STALE_LOCK_SECONDS", "LockPolicy", "retry_locked", "writer_lock"]
+
+T = TypeVar("T")
+
+#: A libgit2 lock file older than this, found while we hold the writer lock,
+#: is treated as left behind by a dead process.
+DEFAULT_STALE_LOCK_SECONDS = 2.0
+WRITER_LOCK_NAME = "devussy-writer.lock"
+
+
+class LockPolicy:
+    """How long to wait for locks and when a lock file counts as stale."""
+
+    __slots__ = ("stale_after", "timeout")
+
+    def __init__(self, *, stale_after: float = DEFAULT_STALE_LOCK_SECONDS, timeout: float = 30.0):
+        if stale_after <= 0 or timeout <= 0:
+            raise ValueError("stale_after and timeout must be positive")
+        self.stale_after = stale_after
+        self.timeout = timeout
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.0002 * (2**attempt), 0.05)
+
+
+@contextmanager
+def writer_lock(repo_dir: Path, policy: LockPolicy) -> Iterator[None]:
+    """Hold the repository's writer ``flock`` for the duration of the block."""
+    lock_path = repo_dir / WRITER_LOCK_NAME
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError("The plan store could not open its lock file.", detail=str(exc)) from exc
+    try:
+        deadline = time.monotonic() + policy.timeout
+        attempt = 0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise StoreError("The plan store could not lock the project.") from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        "The project is busy (another write holds its lock); try again.",
+                        detail=str(lock_path),
+                    ) from exc
+                time.sleep(_backoff(attempt))
+                attempt += 1
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_if_stale(lock_file: Path, stale_after: float) -> bool:
+    """Remove ``lock_file`` when it is older than ``stale_after``; True if removed."""
+    try:
+        age = time.time() - lock_file.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age < stale_after:
+        return False
+    try:
+        lock_file.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def retry_locked(
+    operation: Callable[[], T], lock_files: list[Path], policy: LockPolicy
+) -> T:
+    """Run ``operation`` (a libgit2 ref write), retrying while a lock is busy.
+
+    Call this inside :func:`writer_lock`. libgit2 reports a busy lock file as
+    ``OSError``; when one of ``lock_files`` is older than the policy allows,
+    it is removed and the write is tried again at once.
+    """
+    deadline = time.monotonic() + policy.timeout
+    attempt = 0
+    while True:
+        try:
+            return operation()
+        except OSError as exc:
+            if any(_remove_if_stale(f, policy.stale_after) for f in lock_files):
+                continue
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    "The project is busy (a git lock is held); try again.", detail=str(exc)
+                ) from exc
+            time.sleep(_backoff(attempt))
+            attempt += 1

@@ -1,0 +1,90 @@
+"""``PlanStore``: the directory of bare plan repositories, one per project.
+
+It maps a validated project id to ``<root>/<project_id>.git`` and nothing
+else: no path ever comes from user text unchecked, and nothing is created
+outside ``root``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pygit2
+
+from devussy_git.errors import ConflictError, NotFoundError, StoreError
+
+from .locking import DEFAULT_STALE_LOCK_SECONDS, LockPolicy
+from .models import BOT_IDENTITY, Identity
+from .repo import PlanRepo
+from .validation import PROJECT_ID_RE, validate_identity, validate_project_id
+
+__all__ = ["PlanStore"]
+
+
+class PlanStore:
+    """Creates, opens and lists the plan repositories under ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        committer: Identity = BOT_IDENTITY,
+        stale_lock_seconds: float = DEFAULT_STALE_LOCK_SECONDS,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.committer = validate_identity(committer, "committer")
+        self._policy = LockPolicy(stale_after=stale_lock_seconds, timeout=lock_timeout)
+
+    def __repr__(self) -> str:
+        return f"PlanStore(root={str(self.root)!r})"
+
+    def path_of(self, project_id: str) -> Path:
+        """``<root>/<project_id>.git`` for a valid id (never outside ``root``)."""
+        validate_project_id(project_id)
+        path = self.root / f"{project_id}.git"
+        if path.parent != self.root:
+            raise StoreError(f"Project path for {project_id} escapes the repos root.")
+        return path
+
+    def exists(self, project_id: str) -> bool:
+        return (self.path_of(project_id) / "HEAD").is_file()
+
+    def create(self, project_id: str) -> PlanRepo:
+        """Create an empty bare repo (branch ``main``, no commits); ``ConflictError`` if it exists."""
+        path = self.path_of(project_id)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.mkdir()
+        except FileExistsError as exc:
+            raise ConflictError(f"Project {project_id} already exists.") from exc
+        except OSError as exc:
+            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
+        try:
+            pygit2.init_repository(str(path), bare=True, initial_head="main")
+        except pygit2.GitError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
+        return self._open(project_id, path)
+
+    def open(self, project_id: str) -> PlanRepo:
+        """Open an existing project's repository; ``NotFoundError`` if there is none."""
+        path = self.path_of(project_id)
+        if not (path / "HEAD").is_file():
+            raise NotFoundError(f"No project named {project_id}.")
+        return self._open(project_id, path)
+
+    def _open(self, project_id: str, path: Path) -> PlanRepo:
+        return PlanRepo(project_id, path, committer=self.committer, lock_policy=self._policy)
+
+    def list_projects(self) -> list[str]:
+        """Sorted ids of the ``<id>.git`` repositories under ``root``."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for entry in self.root.iterdir():
+            name = entry.name
+            if name.endswith(".git") and PROJECT_ID_RE.fullmatch(name[:-4]) and (entry / "HEAD").is_file():
+                out.append(name[:-4])
+        return sorted(out)

@@ -1,0 +1,249 @@
+"""``PlanRepo``: one project's bare plan repository, read and written in memory.
+
+Public vocabulary: read files, list files, log, diff, commit (with
+compare-and-swap on ``refs/heads/main``), revert, cherry-pick, tags and
+refs, object counting and ``git gc``. A commit writes its blobs, trees and
+commit object first and moves the ref last, inside the writer lock, so a
+crash at any moment leaves ``main`` on a complete commit. A ``PlanRepo`` is
+cheap: open one per thread rather than sharing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+
+import pygit2
+from pygit2.enums import SortMode
+
+from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError, StoreError
+
+from .core import MAIN_REF, head_moved, to_info
+from .diffs import tree_diff
+from .locking import writer_lock
+from .models import CommitInfo, Diff, Identity
+from .refs import RefsMixin
+from .reverts import RevertsMixin
+from .trailers import TrailerInput, build_message
+from .trees import check_changes, iter_files, lookup_blob, precheck_changes, write_changes
+from .validation import validate_identity, validate_path, validate_ref_name
+
+__all__ = ["PlanRepo"]
+
+Build = Callable[[str | None], tuple[Mapping[str, str | None], str]]
+
+
+def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
+
+
+class PlanRepo(RevertsMixin, RefsMixin):
+    """A project's plan repository (bare, branch ``main``, no work tree)."""
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _tree(self, rev: str) -> pygit2.Tree | None:
+        commit = self._commit_or_none(rev)
+        return None if commit is None else commit.tree
+
+    def read(self, path: str, rev: str = "main") -> str:
+        """The text of ``path`` at ``rev``; ``NotFoundError`` when it is not there."""
+        validate_path(path)
+        tree = self._tree(rev)
+        blob = None if tree is None else lookup_blob(tree, path)
+        if blob is None:
+            raise NotFoundError(f"{path} does not exist at {rev} in project {self.project_id}.")
+        try:
+            return blob.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StoreError(f"{path} at {rev} is not a UTF-8 text file.") from exc
+
+    def read_many(self, paths: Sequence[str], rev: str = "main") -> dict[str, str]:
+        """``{path: text}`` for those of ``paths`` that exist at ``rev``."""
+        out: dict[str, str] = {}
+        tree = self._tree(rev)
+        for path in paths:
+            validate_path(path)
+            blob = None if tree is None else lookup_blob(tree, path)
+            if blob is not None:
+                try:
+                    out[path] = blob.data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise StoreError(f"{path} at {rev} is not a UTF-8 text file.") from exc
+        return out
+
+    def list_files(self, rev: str = "main") -> list[str]:
+        """Every file path at ``rev``, sorted (``[]`` before the first commit)."""
+        tree = self._tree(rev)
+        return [] if tree is None else sorted(path for path, _ in iter_files(tree))
+
+    def exists_at(self, path: str, rev: str = "main") -> bool:
+        validate_path(path)
+        tree = self._tree(rev)
+        return tree is not None and lookup_blob(tree, path) is not None
+
+    def get_commit(self, rev: str) -> CommitInfo:
+        return to_info(self._commit(rev))
+
+    def log(
+        self, rev: str = "main", *, limit: int | None = None, paths: Sequence[str] | None = None
+    ) -> list[CommitInfo]:
+        """Commits reachable from ``rev``, newest first (``[]`` before the first commit).
+
+        With ``paths``, only commits that changed one of them (a merge only
+        when it differs from every parent there, as git's default simplification).
+        """
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InvalidInputError("A log limit must be a non-negative integer.")
+        wanted = [validate_path(p) for p in paths] if paths is not None else None
+        start = self._commit_or_none(rev)
+        if start is None or limit == 0:
+            return []
+        out: list[CommitInfo] = []
+        for commit in self._repo.walk(start.id, SortMode.TIME):
+            if wanted is not None and not self._touches(commit, wanted):
+                continue
+            out.append(to_info(commit))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def _touches(self, commit: pygit2.Commit, paths: list[str]) -> bool:
+        ids = [_entry_id(commit.tree, p) for p in paths]
+        if not commit.parents:
+            return any(i is not None for i in ids)
+        return all([_entry_id(p.tree, q) for q in paths] != ids for p in commit.parents)
+
+    def diff(self, a: str | None, b: str) -> Diff:
+        """The change from ``a`` (``None`` = empty tree) to ``b``, as ``git diff a b``."""
+        head = self._commit(b)
+        base = None if a is None else self._commit(a)
+        return tree_diff(
+            self._repo,
+            None if base is None else base.tree,
+            head.tree,
+            base=None if base is None else str(base.id),
+            head=str(head.id),
+        )
+
+    def diff_commit(self, rev: str) -> Diff:
+        """What commit ``rev`` changed against its first parent (root: against nothing)."""
+        commit = self._commit(rev)
+        parent = commit.parents[0] if commit.parents else None
+        return tree_diff(
+            self._repo,
+            None if parent is None else parent.tree,
+            commit.tree,
+            base=None if parent is None else str(parent.id),
+            head=str(commit.id),
+        )
+
+    # -- writing ----------------------------------------------------------------------
+
+    def commit(
+        self,
+        files: Mapping[str, str | None],
+        message: str,
+        *,
+        author: Identity,
+        trailers: TrailerInput = (),
+        expected_head: str | None,
+        ref: str = MAIN_REF,
+        allow_empty: bool = False,
+    ) -> CommitInfo:
+        """Commit ``files`` (path -> text, ``None`` deletes) on top of ``expected_head``.
+
+        ``HeadMovedError`` when ``ref`` no longer points at ``expected_head``
+        (``None``: the ref must not exist yet). An empty change is refused
+        unless ``allow_empty``.
+        """
+        validate_ref_name(ref)
+        validate_identity(author, "author")
+        changes = check_changes(files)
+        full_message = build_message(message, trailers)
+        self._check_sha(expected_head, "expected head")
+        current = self._ref_target(ref)
+        if current != expected_head:
+            raise head_moved(ref, expected_head, current)
+        parent = None if expected_head is None else self._repo[expected_head]
+        base_tree = None if parent is None else parent.tree  # type: ignore[union-attr]
+        precheck_changes(base_tree, changes)
+        tree_id = write_changes(self._repo, base_tree, changes)
+        unchanged = tree_id == base_tree.id if base_tree is not None else not changes
+        if unchanged and not allow_empty:
+            raise InvalidInputError("Nothing to commit: the files already have that content.")
+        parents = [] if expected_head is None else [expected_head]
+        oid = self._write_commit(tree_id, full_message, author, parents)
+        self._move_ref(ref, str(oid), expected_head)
+        return to_info(self._repo[oid])  # type: ignore[arg-type]
+
+    def commit_with_retry(
+        self,
+        build: Build,
+        *,
+        author: Identity,
+        trailers: TrailerInput = (),
+        attempts: int = 5,
+        ref: str = MAIN_REF,
+    ) -> CommitInfo:
+        """Read the head, ``build(head) -> (files, message)``, commit; on a moved
+        head rebuild on the new one, up to ``attempts`` times."""
+        if attempts < 1:
+            raise InvalidInputError("attempts must be at least 1.")
+        validate_ref_name(ref)
+        last: HeadMovedError | None = None
+        for _ in range(attempts):
+            head = self._ref_target(ref)
+            files, message = build(head)
+            try:
+                return self.commit(
+                    files, message, author=author, trailers=trailers, expected_head=head, ref=ref
+                )
+            except HeadMovedError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    # -- maintenance ------------------------------------------------------------------
+
+    def count_objects(self) -> int:
+        """Loose plus packed objects (duplicates across packs counted twice)."""
+        objects = self.path / "objects"
+        loose = 0
+        for entry in os.scandir(objects):
+            if len(entry.name) == 2 and entry.is_dir():
+                loose += sum(1 for f in os.scandir(entry.path) if len(f.name) == 38)
+        packed = 0
+        pack_dir = objects / "pack"
+        if pack_dir.is_dir():
+            for idx in pack_dir.glob("*.idx"):
+                with idx.open("rb") as fh:
+                    header = fh.read(8 + 256 * 4)
+                # The last fan-out entry is the object count; version 2+ indexes
+                # start with an 8-byte magic and version before the table.
+                end = 8 + 256 * 4 if header[:4] == b"\xfftOc" else 256 * 4
+                packed += int.from_bytes(header[end - 4 : end], "big")
+        return loose + packed
+
+    def gc(self) -> None:
+        """Pack the repository: runs ``git gc --quiet`` in the bare repo (needs git)."""
+        git = shutil.which("git")
+        if git is None:
+            raise StoreError("git gc needs the git command, which is not installed.")
+        with writer_lock(self.path, self._policy):
+            try:
+                subprocess.run(
+                    [git, "gc", "--quiet"],
+                    cwd=self.path,
+                    check=True,
+                    capture_output=True,
+                    env={**os.environ, "GIT_DIR": str(self.path)},
+                    timeout=600,
+                )
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                raise StoreError("git gc failed on the plan repository.", detail=str(exc)) from exc
