@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 _MAX_HEAD_BYTES = 16 * 1024
 _STDERR_KEEP = 4096
+_EARLY_MAX = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class BackendResponse(Response):
         watcher: asyncio.Task[None] | None = None
         try:
             head = await self._read_head(proc)
-            if head is None:
+            early = await self._collect_while_body_streams(proc, pump) if head else b""
+            if head is None or _failed(pump) or timed_out.is_set():
                 await self._answer_failure(send, pump, timed_out)
                 return
             await send(
@@ -106,6 +108,8 @@ class BackendResponse(Response):
             )
             self._status_sent = head.status
             watcher = asyncio.create_task(self._watch_disconnect(proc, pump, receive))
+            if early:
+                await send({"type": "http.response.body", "body": early, "more_body": True})
             assert proc.stdout is not None
             while chunk := await proc.stdout.read(_CHUNK):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -123,7 +127,7 @@ class BackendResponse(Response):
             if stderr_text:
                 log.warning("git http-backend: %s", redact(stderr_text))
             if timed_out.is_set():
-                log.warning("git http-backend killed after %.0f s", self._limits.timeout_s)
+                log.warning("git http-backend killed after %.1f s", self._limits.timeout_s)
             if self._on_done is not None:
                 self._on_done(self._status_sent, time.monotonic() - self._started)
 
@@ -176,6 +180,35 @@ class BackendResponse(Response):
             log.warning("git http-backend sent a bad header block: %s", exc)
             return None
 
+    async def _collect_while_body_streams(
+        self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None]
+    ) -> bytes:
+        """Hold back the response while the request body is still coming in.
+
+        http-backend prints its header block before reading the body, so the
+        status is only known to be good once the body was accepted (size
+        limit, client still there). Output produced meanwhile is kept (up to
+        a bound, so a backend that answers before reading all input cannot
+        deadlock against a full pipe).
+        """
+        assert proc.stdout is not None
+        early = bytearray()
+        reading: asyncio.Future[bytes] | None = None
+        while not pump.done() and len(early) < _EARLY_MAX:
+            if reading is None:
+                reading = asyncio.ensure_future(proc.stdout.read(_CHUNK))
+            done, _ = await asyncio.wait({pump, reading}, return_when=asyncio.FIRST_COMPLETED)
+            if reading in done:
+                chunk = reading.result()
+                reading = None
+                if not chunk:
+                    break
+                early += chunk
+        if reading is not None:
+            reading.cancel()  # StreamReader.read consumes nothing when cancelled while waiting
+            await asyncio.gather(reading, return_exceptions=True)
+        return bytes(early)
+
     async def _answer_failure(
         self, send: Send, pump: asyncio.Task[None], timed_out: asyncio.Event
     ) -> None:
@@ -220,6 +253,10 @@ class BackendResponse(Response):
             if message["type"] == "http.disconnect":
                 _kill_group(proc)
                 return
+
+
+def _failed(task: asyncio.Task[None]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is not None
 
 
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
