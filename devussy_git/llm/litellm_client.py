@@ -11,6 +11,7 @@ provider, model and cause; the key never appears in a message or a log line.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -31,7 +32,7 @@ from devussy_git.llm.profile import LLMProfile
 from devussy_git.llm.retry import backoff_s, cause_of, is_retryable, status_of
 from devussy_git.llm.types import LLMRequest, Reply
 
-__all__ = ["LiteLLMClient", "litellm_model_name", "load_litellm"]
+__all__ = ["LiteLLMClient", "aclose_litellm", "litellm_model_name", "load_litellm"]
 
 logger = logging.getLogger("devussy_git.llm")
 
@@ -56,6 +57,26 @@ def load_litellm() -> ModuleType:
                 litellm.suppress_debug_info = True
                 _litellm = litellm
     return _litellm
+
+
+async def aclose_litellm(timeout_s: float = 5.0) -> None:
+    """Let litellm finish its background work on the running event loop.
+
+    litellm queues a logging task per call on a worker tied to the loop that
+    made the call; when that loop ends first (``asyncio.run`` returning, each
+    test) the tasks are carried to the next loop with a warning, or flushed at
+    exit. Await this before a loop that made calls ends (CLI command, server
+    shutdown, test teardown). Does nothing when litellm was never loaded.
+    """
+    if _litellm is None:
+        return
+    from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+
+    try:
+        await asyncio.wait_for(GLOBAL_LOGGING_WORKER.flush(), timeout=timeout_s)
+    except TimeoutError:
+        logger.warning("litellm's background logging did not finish within %.1fs", timeout_s)
+    await GLOBAL_LOGGING_WORKER.stop()
 
 
 @functools.cache

@@ -25,7 +25,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from devussy_git.config import Secret
-from devussy_git.llm import LLMProfile
+from devussy_git.llm import LLMProfile, aclose_litellm
 
 __all__ = [
     "Delay",
@@ -45,6 +45,7 @@ __all__ = [
     "ScriptedReply",
     "Status",
     "Text",
+    "drain_litellm",
     "llm_server",
 ]
 
@@ -416,3 +417,15 @@ def llm_server() -> Iterator[ScriptedLLMServer]:
     """A running :class:`ScriptedLLMServer`; import this name into a conftest to use it."""
     with ScriptedLLMServer() as server:
         yield server
+
+
+@pytest.fixture
+async def drain_litellm() -> AsyncIterator[None]:
+    """Let litellm finish its background logging before the test's event loop ends.
+
+    Without it litellm carries its queued logging tasks from loop to loop with a
+    warning. Import it into a conftest and make it autouse where tests call
+    litellm.
+    """
+    yield
+    await aclose_litellm()
