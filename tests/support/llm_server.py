@@ -290,6 +290,9 @@ def _usage(reply: Text, prompt_chars: int, completion_chars: int) -> dict[str, i
 def _make_handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle on, a keep-alive
+        # client's delayed ACK adds ~40 ms to every reply.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             """Keep test output quiet."""
