@@ -1,16 +1,400 @@
-"""The command-line face (grows with each capability)."""
+"""The command-line face: ``devussy-git <verb> ...`` (also ``python -m devussy_git``).
+
+It parses arguments, calls :mod:`devussy_git.services`, and prints. Errors the
+user can fix go to stderr with exit code 1 (2 for usage errors); a user
+mistake never prints a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
 
 from devussy_git import __version__
+from devussy_git.errors import DevussyError, InvalidInputError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["version"] or args[:1] == ["--version"]:
+class UsageError(Exception):
+    """A command line that cannot be acted on (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="devussy-git",
+        description="Plan software with an LLM; every change is a commit in the project's git repo.",
+    )
+    p.add_argument("--version", action="version", version=f"devussy-git {__version__}")
+    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+
+    def verb(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_)
+
+    s = verb("new", "Create a project repo and commit its interview (asks on the terminal without --answers).")
+    s.add_argument("project", help="project id: lowercase letters, digits and dashes")
+    s.add_argument("--answers", type=Path, metavar="FILE.json", help="interview answers as one JSON object")
+
+    s = verb("run", "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff.")
+    s.add_argument("project")
+    s.add_argument("--provider", help="offline, openai, requesty or zai (default: configured)")
+    s.add_argument("--model", help="model name as the provider knows it")
+    s.add_argument("--resume", action="store_true", help="resume the last failed run from its last completed stage")
+
+    s = verb("status", "Show the last run's stages, plan progress and the next task.")
+    s.add_argument("project")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("handoff-next", "Let the agent take the next task, record the outcome and advance the plan.")
+    s.add_argument("project")
+    s.add_argument("--note", help="what the team did, decided or is blocked on")
+    s.add_argument("--task", help="task id to work on instead of the next one (e.g. 2.3)")
+    s.add_argument("--preview", action="store_true", help="commit to a proposal instead of main")
+    s.add_argument("--provider")
+    s.add_argument("--model")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("proposals", "List preview proposals, or apply / discard one.")
+    s.add_argument("project")
+    s.add_argument("action", nargs="?", choices=["apply", "discard"])
+    s.add_argument("proposal", nargs="?", metavar="ID")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("revert", "Undo a step with a new commit (default: the newest handoff-next step).")
+    s.add_argument("project")
+    s.add_argument("rev", nargs="?", metavar="REV", help="commit to revert (sha, tag, main~1, ...)")
+    s.add_argument("--step", type=int, metavar="N", help="the handoff-next step number to revert")
+    s.add_argument("--range", action="store_true", help="with --step: revert steps N..newest as one commit")
+    s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    s = verb("log", "Show the project's history, newest first.")
+    s.add_argument("project")
+    s.add_argument("--limit", type=int, default=20, metavar="N")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("diff", "Show a diff: newest commit, REV_A..main, or REV_A..REV_B.")
+    s.add_argument("project")
+    s.add_argument("rev_a", nargs="?", metavar="REV_A")
+    s.add_argument("rev_b", nargs="?", metavar="REV_B")
+    s.add_argument("--stat", action="store_true", help="per-file counts only")
+
+    s = verb("show", "Print a plan file at a revision.")
+    s.add_argument("project")
+    s.add_argument("path", metavar="PATH")
+    s.add_argument("--rev", default="main")
+
+    s = verb("projects", "List projects.")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("clone-url", "Print the git clone command for a project (with its token).")
+    s.add_argument("project")
+    s.add_argument("--json", action="store_true")
+
+    s = verb("clone-token", "Rotate a project's clone token or make it public/private.")
+    s.add_argument("project")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--rotate", action="store_true", help="issue a new token; the old one stops working")
+    g.add_argument("--public", action="store_true", help="allow cloning without a token")
+    g.add_argument("--private", action="store_true", help="require the token again")
+
+    s = verb("serve", "Run the HTTP service: runner API and git clone endpoint.")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+
+    s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
+    s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
+
+    verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, with diffs.")
+    verb("version", "Print the version.")
+    return p
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _tty(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _load_answers(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text.") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{path} must hold one JSON object keyed by question id.")
+    return data
+
+
+def _ask_interview() -> dict[str, Any]:
+    """Ask the interview questions on the terminal (DESIGN section 5)."""
+    from devussy_git.plan import next_question, parse_answer
+
+    answers: dict[str, Any] = {}
+    asked: set[str] = set()
+    while (question := next_question(answers)) is not None:
+        if question.id in asked:
+            break
+        prompt = question.prompt
+        if question.choices:
+            prompt += "\n" + "\n".join(f"  {i}. {c}" for i, c in enumerate(question.choices, 1))
+        suffix = "" if question.required else " (or 'skip')"
+        while True:
+            try:
+                raw = input(f"{prompt}{suffix}\n> ")
+            except EOFError:
+                raise InvalidInputError("The interview was interrupted (end of input).") from None
+            try:
+                value = parse_answer(question, raw)
+            except InvalidInputError as exc:
+                print(exc.user_message, file=sys.stderr)
+                continue
+            break
+        asked.add(question.id)
+        answers[question.id] = value
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} — add --yes to confirm when not on a terminal.")
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+# -- verbs ----------------------------------------------------------------------
+
+Handler = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
+    from devussy_git.app import open_app
+    from devussy_git.config import load_settings
+
+    async with open_app(load_settings()) as app:
+        return await handler(app, args)
+
+
+async def cmd_new(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.store import validate_project_id
+
+    validate_project_id(args.project)
+    if app.store.exists(args.project):
+        from devussy_git.errors import ConflictError
+
+        raise ConflictError(f"Project {args.project} already exists.")
+    answers = _load_answers(args.answers) if args.answers else _ask_interview()
+    created = await services.create_project(app, args.project, answers, actor=services.Actor.cli())
+    print(f"Created project {created.project_id} ({created.interview.project_name}).")
+    print(f"[{created.commit.sha[:10]}] {created.commit.subject}")
+    print(f"Next: devussy-git run {created.project_id}")
+    return EXIT_OK
+
+
+async def cmd_run(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import format_outcome, format_progress
+
+    def progress(event: Any) -> None:
+        print(format_progress(event), flush=True)
+
+    outcome = await services.run_project(
+        app,
+        args.project,
+        actor=services.Actor.cli(),
+        provider=args.provider,
+        model=args.model,
+        resume=args.resume,
+        on_progress=progress,
+    )
+    print()
+    print(format_outcome(outcome))
+    return EXIT_OK
+
+
+async def cmd_status(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import format_status, status_to_json, to_json
+
+    status = await services.project_status(app, args.project)
+    print(to_json(status_to_json(status)) if args.json else format_status(status))
+    return EXIT_OK
+
+
+async def cmd_log(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import commit_to_json, format_log, to_json
+
+    commits = await services.log(app, args.project, limit=args.limit)
+    if args.json:
+        print(to_json([commit_to_json(c) for c in commits]))
+    else:
+        print(format_log(commits, colour=_tty()))
+    return EXIT_OK
+
+
+async def cmd_diff(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import format_diff
+
+    result = await services.diff(app, args.project, args.rev_a, args.rev_b)
+    sys.stdout.write(format_diff(result, colour=_tty(), stat=args.stat).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+async def cmd_show(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    sys.stdout.write(await services.show(app, args.project, args.path, rev=args.rev))
+    return EXIT_OK
+
+
+async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import to_json
+
+    projects = await services.list_projects(app)
+    if args.json:
+        print(to_json([{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id} for p in projects]))
+    elif not projects:
+        print("No projects yet. Create one with `devussy-git new <project> --answers FILE.json`.")
+    else:
+        for p in projects:
+            print(f"{p.project_id}\t{p.name}")
+    return EXIT_OK
+
+
+async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import format_diff
+
+    if args.rev is not None and args.step is not None:
+        raise UsageError("revert: give either REV or --step N, not both")
+    if args.range and args.step is None:
+        raise UsageError("revert: --range needs --step N")
+    target = await services.revert_target(app, args.project, rev=args.rev, step=args.step)
+    what = f"{target.sha[:10]} {target.subject!r}" + (" and every later step" if args.range else "")
+    if not args.yes and not _confirm(f"Revert {what}?"):
+        print("Nothing reverted.")
+        return EXIT_OK
+    result = await services.revert(
+        app, args.project, actor=services.Actor.cli(), rev=args.rev, step=args.step, range_=args.range
+    )
+    print(f"[{result.commit.sha[:10]}] {result.commit.subject}")
+    sys.stdout.write(format_diff(result.diff, colour=_tty()).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+async def cmd_clone_url(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import to_json
+
+    info = await services.clone_url(app, args.project)
+    if args.json:
+        print(to_json({"project_id": info.project_id, "url": info.url, "plain_url": info.plain_url,
+                       "public": info.public, "commands": list(info.commands)}))
+    else:
+        for command in info.commands:
+            print(command)
+    return EXIT_OK
+
+
+async def cmd_clone_token(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    if args.rotate:
+        info = await services.rotate_clone_token(app, args.project)
+        print("New token issued; the old one no longer works.")
+    else:
+        info = await services.set_clone_public(app, args.project, bool(args.public))
+        print(f"{args.project} is now {'public: no token needed' if info.public else 'private: the token is required'}.")
+    print(info.commands[0])
+    return EXIT_OK
+
+
+ASYNC_VERBS: dict[str, Handler] = {
+    "new": cmd_new,
+    "run": cmd_run,
+    "status": cmd_status,
+    "log": cmd_log,
+    "diff": cmd_diff,
+    "show": cmd_show,
+    "projects": cmd_projects,
+    "revert": cmd_revert,
+    "clone-url": cmd_clone_url,
+    "clone-token": cmd_clone_token,
+}
+
+
+def _extra_verbs() -> dict[str, Handler]:
+    """Verbs whose handlers live with their capability."""
+    from devussy_git.faces import cli_agent
+
+    return {"handoff-next": cli_agent.cmd_handoff_next, "proposals": cli_agent.cmd_proposals}
+
+
+def _run_sync_verb(args: argparse.Namespace) -> int:
+    if args.verb == "version":
         print(f"devussy-git {__version__}")
-        return 0
-    print("usage: devussy-git {version}", file=sys.stderr)
-    return 2
+        return EXIT_OK
+    if args.verb == "demo":
+        from devussy_git.faces.demo import run_demo
+
+        return run_demo()
+    if args.verb == "serve":
+        from devussy_git.faces.http import serve
+
+        return serve(args.host, args.port)
+    if args.verb == "bot":
+        from devussy_git.faces.discord import run_bot
+
+        return run_bot(dump_commands=args.dump_commands)
+    raise UsageError(f"unknown verb {args.verb}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.verb is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        handler = ASYNC_VERBS.get(args.verb)
+        if handler is None and args.verb in ("handoff-next", "proposals"):
+            handler = _extra_verbs()[args.verb]
+        if handler is None:
+            return _run_sync_verb(args)
+        return asyncio.run(_with_app(handler, args))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DevussyError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        for problem in getattr(exc, "problems", []) or []:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

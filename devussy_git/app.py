@@ -1,0 +1,119 @@
+"""Composition root: builds the store, database, clone access, metrics and LLM
+clients from :class:`~devussy_git.config.Settings`.
+
+Every face (CLI, HTTP, Discord) gets an :class:`App` from :func:`open_app` and
+passes it to the functions of :mod:`devussy_git.services`. Nothing here runs at
+import time; tests build their own ``App`` from their own settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devussy_git.config import Settings
+from devussy_git.db import Database
+from devussy_git.errors import StoreError
+from devussy_git.gitserve import CloneAccess, load_or_create_secret_key
+from devussy_git.llm import LLMClient, LLMProfile, make_client
+from devussy_git.metrics import Metrics
+from devussy_git.store import Identity, PlanStore
+
+__all__ = ["App", "build_app", "open_app", "process_owner", "owner_is_alive"]
+
+
+def process_owner() -> str:
+    """``host:pid`` of this process, recorded on the runs it executes."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_alive(owner: str) -> bool:
+    """Whether the ``host:pid`` that owns a run still runs (same host only)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        # A run owned by another host cannot be checked from here: leave it alone.
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class App:
+    """Everything a use case needs, built once per process."""
+
+    settings: Settings
+    store: PlanStore
+    db: Database
+    access: CloneAccess
+    metrics: Metrics
+    #: Per-project locks: two steps on one project never interleave in-process.
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    #: Background run tasks (HTTP/Discord), kept so they are not garbage collected.
+    tasks: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def lock_for(self, project_id: str) -> asyncio.Lock:
+        return self.locks.setdefault(project_id, asyncio.Lock())
+
+    def llm_client(self, provider: str | None = None, model: str | None = None) -> LLMClient:
+        """A client for the configured profile, or for an override of it."""
+        return make_client(LLMProfile.from_settings(self.settings, provider=provider, model=model))
+
+    @property
+    def committer(self) -> Identity:
+        return Identity(self.settings.committer_name, self.settings.committer_email)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.db.close()
+
+
+def _prepare_root(root: Path) -> Path:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the repos root {root}: {exc.strerror}") from exc
+    return root.resolve()
+
+
+async def build_app(settings: Settings) -> App:
+    """Open the database (creating tables), the store and the clone access."""
+    root = _prepare_root(settings.repos_root)
+    settings = settings.with_(repos_root=root)
+    db = await Database.open(settings.database_url)
+    try:
+        await db.runs.mark_orphans(owner_is_alive)
+        secret = load_or_create_secret_key(root, settings.secret_key)
+        app = App(
+            settings=settings,
+            store=PlanStore(root, committer=Identity(settings.committer_name, settings.committer_email)),
+            db=db,
+            access=CloneAccess(root, secret),
+            metrics=Metrics(),
+        )
+    except BaseException:
+        await db.close()
+        raise
+    return app
+
+
+@asynccontextmanager
+async def open_app(settings: Settings) -> AsyncIterator[App]:
+    """``async with open_app(settings) as app:`` — built, then closed."""
+    app = await build_app(settings)
+    try:
+        yield app
+    finally:
+        await app.close()

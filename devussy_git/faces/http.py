@@ -1,0 +1,254 @@
+"""The HTTP face (``devussy-git serve``): runner API, file reads, health,
+metrics, and the read-only git clone endpoint.
+
+Routes parse and validate input with pydantic, call :mod:`devussy_git.services`,
+and map :class:`~devussy_git.errors.DevussyError` to status codes in one
+exception handler. Runs started here execute in the background; their status
+is readable while they run.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from devussy_git import __version__, services
+from devussy_git.app import App, build_app
+from devussy_git.config import Settings, load_settings
+from devussy_git.db import RunRecord
+from devussy_git.errors import (
+    ConflictError,
+    DevussyError,
+    InvalidInputError,
+    LLMUnavailableError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from devussy_git.gitserve import make_git_router
+
+__all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class RunRequest(BaseModel):
+    """``POST /runs`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(min_length=1, max_length=63)
+    interview: dict[str, Any] | None = None
+    provider: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=200)
+    resume: bool = False
+
+
+class StageStatus(BaseModel):
+    name: str
+    state: str
+    commit: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
+class RunStatus(BaseModel):
+    """``GET /runs/{run_id}`` body (DESIGN section 8)."""
+
+    run_id: str
+    project_id: str
+    state: str
+    stage: str | None
+    stages: list[StageStatus]
+    error: str | None
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunStatus:
+        return cls(
+            run_id=record.run_id,
+            project_id=record.project_id,
+            state=record.state,
+            stage=record.stage,
+            stages=[
+                StageStatus(
+                    name=s.name,
+                    state=s.state,
+                    commit=s.commit,
+                    started_at=s.started_at,
+                    finished_at=s.finished_at,
+                    error=s.error,
+                )
+                for s in record.stages
+            ],
+            error=record.error,
+        )
+
+
+class ArtifactEntry(BaseModel):
+    path: str
+    size: int
+    blob_sha: str
+    url: str
+
+
+class Artifacts(BaseModel):
+    commit: str
+    files: list[ArtifactEntry]
+
+
+_STATUS = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidInputError: 422,
+    PermissionDeniedError: 403,
+    LLMUnavailableError: 503,
+}
+
+
+def _status_for(exc: DevussyError) -> int:
+    for cls, code in _STATUS.items():
+        if isinstance(exc, cls):
+            return code
+    return 500
+
+
+def create_http_app(settings: Settings | None = None, *, app_state: App | None = None) -> FastAPI:
+    """The FastAPI application; builds its :class:`App` on startup unless given one."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        owned = app_state is None
+        state = app_state or await build_app(settings or load_settings())
+        api.state.app = state
+        api.include_router(make_git_router(state.settings.repos_root, state.access, metrics=state.metrics))
+        try:
+            yield
+        finally:
+            if owned:
+                await state.close()
+
+    api = FastAPI(title="devussy-git", version=__version__, lifespan=lifespan)
+
+    def get_app(request: Request) -> App:
+        return request.app.state.app  # type: ignore[no-any-return]
+
+    def require_token(request: Request, app: App = Depends(get_app)) -> None:
+        token = app.settings.runner_token
+        if token is None:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token.get().encode()):
+            raise PermissionDeniedError("A valid bearer token is required (DEVUSSY_RUNNER_TOKEN).")
+
+    @api.exception_handler(DevussyError)
+    async def on_devussy_error(request: Request, exc: DevussyError) -> JSONResponse:
+        code = _status_for(exc)
+        body: dict[str, Any] = {"detail": exc.user_message}
+        if isinstance(exc, InvalidInputError) and exc.problems:
+            body["problems"] = exc.problems
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, PermissionDeniedError) else None
+        if code == 403 and headers:
+            code = 401
+        return JSONResponse(body, status_code=code, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "The request body is not valid.", "problems": problems}, 422)
+
+    @api.middleware("http")
+    async def observe(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        state = getattr(request.app.state, "app", None)
+        if state is not None:
+            state.metrics.observe_request(path, request.method, response.status_code, time.perf_counter() - started)
+        return response
+
+    auth = [Depends(require_token)]
+
+    @api.post("/runs", response_model=RunStatus, status_code=202, dependencies=auth)
+    async def post_run(body: RunRequest, app: App = Depends(get_app)) -> RunStatus:
+        actor = services.Actor.http()
+        if body.interview is not None:
+            if app.store.exists(body.project_id):
+                await services.update_interview(app, body.project_id, body.interview, actor=actor)
+            else:
+                await services.create_project(app, body.project_id, body.interview, actor=actor)
+        record = await services.start_run(
+            app, body.project_id, actor=actor, provider=body.provider, model=body.model, resume=body.resume
+        )
+        services.spawn_run(app, record.run_id, actor=actor)
+        return RunStatus.of(record)
+
+    @api.get("/runs/{run_id}", response_model=RunStatus, dependencies=auth)
+    async def get_run(run_id: str, app: App = Depends(get_app)) -> RunStatus:
+        return RunStatus.of(await services.get_run(app, run_id))
+
+    @api.get("/runs/{run_id}/artifacts", response_model=Artifacts, dependencies=auth)
+    async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
+        record = await services.get_run(app, run_id)
+        commit, files = await services.run_artifacts(app, run_id)
+        base = app.settings.public_url
+        return Artifacts(
+            commit=commit,
+            files=[
+                ArtifactEntry(
+                    path=f.path,
+                    size=f.size,
+                    blob_sha=f.blob_sha,
+                    url=f"{base}/projects/{record.project_id}/files/{quote(f.path)}?rev={commit}",
+                )
+                for f in files
+            ],
+        )
+
+    @api.get("/projects/{project_id}/files/{path:path}", dependencies=auth)
+    async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
+        text = await services.show(app, project_id, path, rev=rev)
+        media = "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
+        return Response(text, media_type=f"{media}; charset=utf-8")
+
+    @api.get("/healthz")
+    async def healthz(app: App = Depends(get_app)) -> JSONResponse:
+        checks = await services.health(app)
+        return JSONResponse(
+            {"status": "ok" if all(checks.values()) else "unhealthy", "checks": checks, "version": __version__},
+            status_code=200 if all(checks.values()) else 503,
+        )
+
+    @api.get("/metrics")
+    async def metrics(app: App = Depends(get_app)) -> Response:
+        body, content_type = app.metrics.render()
+        return Response(body, media_type=content_type)
+
+    @api.get("/", include_in_schema=False)
+    async def index() -> PlainTextResponse:
+        return PlainTextResponse(f"devussy-git {__version__}: see /docs for the runner API\n")
+
+    return api
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Run the HTTP service until interrupted."""
+    import uvicorn
+
+    from devussy_git.gitserve import install_log_redaction
+
+    install_log_redaction()
+    uvicorn.run(create_http_app(load_settings()), host=host, port=port, log_level="info")
+    return 0

@@ -1,0 +1,114 @@
+"""The CLI end to end: the verbs a user types, their output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.conftest import DEMO_ANSWERS, Cli
+from tests.support.gitcli import git
+
+
+def test_new_run_status_log_diff_show(cli: Cli) -> None:
+    r = cli("new", "shop-api", "--answers", str(DEMO_ANSWERS))
+    assert r.code == 0, r.err
+    assert "interview: answers for shop-api" in r.out
+
+    r = cli("run", "shop-api")
+    assert r.code == 0, r.err
+    for stage in ("complexity", "design", "validation", "devplan", "phases", "handoff"):
+        assert stage in r.out
+    assert "Complexity: score" in r.out and "Phases:" in r.out
+
+    r = cli("status", "shop-api", "--json")
+    assert r.code == 0, r.err
+    status = r.json()
+    assert status["run"]["state"] == "completed"
+    assert status["progress"]["next_task"]["id"] == "1.1"
+    assert status["progress"]["done"] == 0 and status["progress"]["total"] > 0
+
+    r = cli("log", "shop-api", "--json", "--limit", "3")
+    assert r.code == 0, r.err
+    log = r.json()
+    assert len(log) == 3
+    assert set(log[0]) == {"sha", "subject", "author", "time", "parents", "trailers"}
+    assert log[0]["trailers"]["Devussy-Stage"] == "handoff"
+    repo = cli.workdir / "repos" / "shop-api.git"
+    assert log[0]["sha"] == git(repo, "rev-parse", "main").strip()
+    assert log[0]["parents"] == [log[1]["sha"]]
+
+    r = cli("diff", "shop-api")
+    assert r.code == 0, r.err
+    assert r.out == git(repo, "diff", f"{log[1]['sha']}", f"{log[0]['sha']}")
+
+    r = cli("diff", "shop-api", log[2]["sha"], log[1]["sha"], "--stat")
+    assert r.code == 0 and "changed" in r.out
+
+    r = cli("show", "shop-api", "handoff.md")
+    assert r.code == 0 and r.out == git(repo, "show", "main:handoff.md")
+
+    r = cli("projects", "--json")
+    assert r.code == 0 and [p["project_id"] for p in r.json()] == ["shop-api"]
+
+
+def test_user_mistakes_exit_1_without_traceback(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"project_name": "X", "project_type": "Spaceship", "colour": "red"}))
+    r = cli("new", "bad-answers", "--answers", str(bad))
+    assert r.code == 1
+    assert "Traceback" not in r.err
+    assert "project_type" in r.err and "colour" in r.err and "requirements" in r.err
+
+    for args in (
+        ("new", "../escape", "--answers", str(DEMO_ANSWERS)),
+        ("new", "UPPER", "--answers", str(DEMO_ANSWERS)),
+        ("log", "missing-project"),
+        ("show", "missing-project", "x.md"),
+        ("new", "nofile", "--answers", str(tmp_path / "nope.json")),
+    ):
+        r = cli(*args)
+        assert r.code == 1, args
+        assert r.err.startswith("error: "), (args, r.err)
+        assert "Traceback" not in r.err
+    assert not (cli.workdir / "escape.git").exists()
+    assert not (cli.workdir / "repos" / "UPPER.git").exists()
+
+
+def test_usage_errors_exit_2(cli: Cli) -> None:
+    for args in ((), ("frobnicate",), ("log",), ("log", "x", "--limit", "many")):
+        r = cli(*args)
+        assert r.code == 2, (args, r.out, r.err)
+        assert "Traceback" not in r.err
+
+
+def test_revert_needs_confirmation_off_a_terminal(cli: Cli) -> None:
+    assert cli("new", "p1", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "p1").code == 0
+    repo = cli.workdir / "repos" / "p1.git"
+    head = git(repo, "rev-parse", "main").strip()
+    r = cli("revert", "p1", head)
+    assert r.code == 2 and "--yes" in r.err
+    assert git(repo, "rev-parse", "main").strip() == head
+    r = cli("revert", "p1", head, "--yes")
+    assert r.code == 0, r.err
+    assert git(repo, "log", "-1", "--format=%s", "main").startswith('Revert "handoff:')
+    git(repo, "fsck", "--strict")
+
+
+def test_interactive_interview_on_the_terminal(cli: Cli) -> None:
+    answers = "\n".join(
+        [
+            "Tiny CLI",  # project_name
+            "99",  # project_type: out of range, re-asked
+            "cli tool",  # project_type by text
+            "Python",  # primary_language
+            "skip",  # additional_languages
+            "Convert CSV files to JSON with a streaming parser",  # requirements
+        ]
+    ) + "\n" + "skip\n" * 20
+    r = cli("new", "tiny-cli", input_=answers)
+    assert r.code == 0, r.err
+    repo = cli.workdir / "repos" / "tiny-cli.git"
+    interview = json.loads(git(repo, "show", "main:interview.json"))
+    assert interview["project_type"] == "CLI Tool"
+    assert interview["project_name"] == "Tiny CLI"

@@ -1,0 +1,97 @@
+"""A full run with the offline provider: seven stages as commits, checked with git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from devussy_git import services
+from devussy_git.app import App, build_app
+from devussy_git.pipeline import STAGES
+from devussy_git.plan import check_plan_anchors
+from tests.integration.pipeline.conftest import make_settings
+from tests.support.gitcli import git, trailers_of
+
+ACTOR = services.Actor("cli", "alice", "Alice Example", "alice@example.invalid")
+
+
+async def test_offline_run_commits_each_stage_with_trailers(app: App, answers: dict[str, Any]) -> None:
+    await services.create_project(app, "shop-api", answers, actor=ACTOR)
+    events = []
+    outcome = await services.run_project(app, "shop-api", actor=ACTOR, on_progress=events.append)
+    repo_path = app.store.path_of("shop-api")
+
+    git(repo_path, "fsck", "--strict")
+    subjects = git(repo_path, "log", "--format=%s", "main").splitlines()
+    assert len(subjects) == 7
+    assert [s.split(":", 1)[0] for s in reversed(subjects)] == list(STAGES)
+
+    shas = git(repo_path, "log", "--format=%H", "main").splitlines()
+    for sha, stage in zip(reversed(shas), STAGES, strict=True):
+        trailers = trailers_of(repo_path, sha)
+        assert trailers["Devussy-Stage"] == stage
+        assert trailers["Devussy-Actor"] == "cli:alice"
+        if stage != "interview":
+            assert trailers["Devussy-Run"] == outcome.run_id
+            assert trailers["Devussy-Model"] == "offline"
+            assert trailers["Devussy-Tokens"].startswith("in=")
+    author = git(repo_path, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main").strip()
+    assert author == "Alice Example <alice@example.invalid>|Devussy Bot <bot@devussy.invalid>"
+
+    assert git(repo_path, "rev-parse", f"run/{outcome.run_id}").strip() == shas[0]
+    files = set(git(repo_path, "ls-tree", "--name-only", "main").split())
+    phase_count = outcome.plan.complexity.phase_count
+    assert files == {
+        "interview.json",
+        "complexity_profile.json",
+        "project_design.md",
+        "validation_report.md",
+        "devplan.md",
+        "handoff.md",
+        *(f"phase{n}.md" for n in range(1, phase_count + 1)),
+    }
+    plan_files = {f: git(repo_path, "show", f"main:{f}") for f in files if f.endswith(".md")}
+    assert check_plan_anchors(plan_files) == []
+    quick = plan_files["handoff.md"].split("<!-- QUICK_STATUS_START -->")[1].split("<!-- QUICK_STATUS_END -->")[0]
+    assert "Active Phase: 1 " in quick and "Next Immediate Task: 1.1 " in quick
+    assert "- [ ] 1.1:" in plan_files["phase1.md"]
+    profile = json.loads(git(repo_path, "show", "main:complexity_profile.json"))
+    assert profile["phase_count"] == phase_count
+
+    run = await services.get_run(app, outcome.run_id)
+    assert run.state == "completed"
+    assert [(s.name, s.state) for s in run.stages] == [(s, "completed") for s in STAGES]
+    assert [s.commit for s in run.stages] == list(reversed(shas))
+    assert {e.stage for e in events if e.state == "completed"} == set(STAGES)
+
+    status = await services.project_status(app, "shop-api")
+    assert status.progress is not None
+    assert status.progress.done == 0
+    assert status.progress.next_task is not None and status.progress.next_task.id == "1.1"
+
+
+async def test_offline_run_is_deterministic(tmp_path: Path, answers: dict[str, Any]) -> None:
+    trees = []
+    for home in ("a", "b"):
+        app = await build_app(make_settings(tmp_path / home))
+        try:
+            await services.create_project(app, "same", answers, actor=ACTOR)
+            await services.run_project(app, "same", actor=ACTOR)
+            trees.append(git(app.store.path_of("same"), "ls-tree", "-r", "main"))
+        finally:
+            await app.close()
+    assert trees[0] == trees[1]
+
+
+async def test_second_run_while_one_is_active_is_refused(app: App, answers: dict[str, Any]) -> None:
+    from devussy_git.errors import RunAlreadyActiveError
+
+    await services.create_project(app, "busy", answers, actor=ACTOR)
+    await services.start_run(app, "busy", actor=ACTOR)
+    try:
+        await services.start_run(app, "busy", actor=ACTOR)
+    except RunAlreadyActiveError as exc:
+        assert "busy" in exc.user_message or "already" in exc.user_message.lower()
+    else:
+        raise AssertionError("a second run was accepted")
