@@ -74,9 +74,7 @@ async def test_requesty_model_names_keep_their_vendor_prefix(llm_server: Scripte
 
 async def test_zai_goes_through_litellms_zai_route(llm_server: ScriptedLLMServer) -> None:
     llm_server.enqueue(Text("ok"))
-    reply = await client(llm_server, provider="zai", model="glm-4.6").complete(
-        LLMRequest(messages=REQUEST.messages, stage="design", json_mode=True)
-    )
+    reply = await client(llm_server, provider="zai", model="glm-4.6").complete(REQUEST)
     headers, body = llm_server.requests[0]
     assert body["model"] == "glm-4.6"
     assert headers["authorization"] == f"Bearer {KEY}"
@@ -211,3 +209,32 @@ async def test_the_key_appears_in_no_error_and_no_log_line(
         assert KEY not in text
     assert "Incorrect API key provided" in (error.detail or "")
     assert any("retrying" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_keyless_server_never_gets_a_key_from_the_environment(
+    llm_server: ScriptedLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    llm_server.enqueue(Text("ok"))
+    profile = LLMProfile.from_settings(
+        load_settings({"LLM_API_BASE": llm_server.base_url}, dotenv_path=None)
+    )
+    assert profile.api_key is None
+    await make_client(profile).complete(REQUEST)
+    assert llm_server.requests[0].headers["authorization"] == "Bearer no-key"
+
+
+async def test_cost_is_reported_for_a_model_litellm_has_a_price_for(
+    llm_server: ScriptedLLMServer,
+) -> None:
+    llm_server.enqueue(Text("ok", prompt_tokens=1000, completion_tokens=1000))
+    reply = await client(llm_server, model="gpt-4o-mini").complete(REQUEST)
+    assert reply.cost is not None and reply.cost > 0
+
+
+async def test_zai_drops_the_json_mode_it_does_not_support(llm_server: ScriptedLLMServer) -> None:
+    llm_server.enqueue(Text("{}"))
+    await client(llm_server, provider="zai", model="glm-4.6").complete(
+        LLMRequest(messages=REQUEST.messages, stage="handoff-next", json_mode=True)
+    )
+    assert "response_format" not in llm_server.requests[0].body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,3 +67,27 @@ def test_make_client_picks_the_client_by_provider() -> None:
 def test_a_responder_for_a_network_provider_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="offline"):
         make_client(LLMProfile("openai", "m"), responder=echo)
+
+
+async def test_the_default_responder_is_the_plans_offline_reply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def offline_reply(stage: str, context: Mapping[str, Any]) -> str:
+        calls.append((stage, dict(context)))
+        return "from the plan package"
+
+    fake = types.ModuleType("devussy_git.plan.offline")
+    fake.offline_reply = offline_reply  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "devussy_git.plan.offline", fake)
+    reply = await OfflineClient().complete(
+        LLMRequest(messages=[], stage="complexity", context={"k": 1})
+    )
+    assert reply.text == "from the plan package"
+    assert calls == [("complexity", {"k": 1})]
+
+
+def test_the_litellm_client_refuses_the_offline_profile() -> None:
+    with pytest.raises(ValueError, match="OfflineClient"):
+        LiteLLMClient(LLMProfile("offline", "offline"))
