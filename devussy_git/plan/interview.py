@@ -1,0 +1,575 @@
+"""The interview: Devussy's scripted questions and the rules for their answers.
+
+This module turns what a person typed (one answer at a time on a terminal or in
+Discord) or sent (an answers file, a ``POST /runs`` body) into a validated,
+normalised :class:`Interview`, the content of ``interview.json``.
+
+It is pure: it never prints, prompts, reads files or touches git. Faces ask
+:func:`next_question`, show the :class:`Question`, pass the reply through
+:func:`parse_answer` and re-ask with the error's ``user_message`` when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from devussy_git.errors import InvalidInputError, InvalidProjectIdError
+
+__all__ = [
+    "QUESTIONS",
+    "SKIP",
+    "Interview",
+    "Question",
+    "applicable_questions",
+    "next_question",
+    "parse_answer",
+    "question_by_id",
+    "slugify",
+    "validate_answers",
+]
+
+#: What a person types to skip an optional question.
+SKIP = "skip"
+
+_KINDS = frozenset({"text", "choice", "yesno", "list", "number"})
+_YES = frozenset({"y", "yes", "true", "1", "on"})
+_NO = frozenset({"n", "no", "false", "0", "off"})
+_SOLO = frozenset({"solo", "just me", "me", "alone", "one", "single"})
+_MAX_LIST_ITEMS = 20
+_MAX_LIST_ITEM_LENGTH = 100
+_MAX_TEAM_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Question:
+    """One interview question, keyed by Devussy's field id."""
+
+    id: str
+    prompt: str
+    #: ``text`` | ``choice`` | ``yesno`` | ``list`` | ``number``.
+    kind: str
+    required: bool = False
+    #: For ``choice``: the only accepted answers. For ``text``: suggestions a
+    #: person may pick by number or spell in any case; other text is accepted.
+    choices: tuple[str, ...] = ()
+    #: Project types the question is asked for; ``()`` means every type.
+    applies_to: tuple[str, ...] = ()
+    #: Longest accepted raw answer, in characters.
+    max_length: int = 200
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown question kind {self.kind!r}")
+
+    def applies(self, project_type: str | None) -> bool:
+        """Whether this question is asked for a project of ``project_type``."""
+        return not self.applies_to or project_type in self.applies_to
+
+
+PROJECT_TYPES: tuple[str, ...] = (
+    "Web Application",
+    "REST API",
+    "CLI Tool",
+    "Data Pipeline",
+    "Library/Package",
+    "Mobile App",
+    "Desktop App",
+    "Other",
+)
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "project_name",
+        "What is your project name?",
+        "text",
+        required=True,
+        max_length=100,
+        help="A short name, e.g. 'Shop API'; the project id is derived from it.",
+    ),
+    Question(
+        "project_type",
+        "What type of project are you building?",
+        "choice",
+        required=True,
+        choices=PROJECT_TYPES,
+        help="This decides which follow-up questions are asked.",
+    ),
+    Question(
+        "primary_language",
+        "What is your primary programming language?",
+        "text",
+        required=True,
+        choices=("Python", "JavaScript", "TypeScript", "Go", "Rust", "Java", "C#", "Ruby", "PHP"),
+        max_length=50,
+        help="Pick a number or type any language.",
+    ),
+    Question(
+        "additional_languages",
+        "Any additional languages? (comma-separated)",
+        "list",
+        max_length=300,
+        help="e.g. SQL, Bash",
+    ),
+    Question(
+        "requirements",
+        "Describe what you want to build: key features and goals.",
+        "text",
+        required=True,
+        max_length=2000,
+        help="Be specific, e.g. 'product catalog, cart, checkout with Stripe, order emails'.",
+    ),
+    Question(
+        "frontend_framework",
+        "Which frontend framework?",
+        "text",
+        choices=("React", "Vue", "Svelte", "Angular", "Next.js", "Vanilla JS", "None"),
+        applies_to=("Web Application",),
+        max_length=50,
+    ),
+    Question(
+        "backend_framework",
+        "Which backend framework?",
+        "text",
+        choices=(
+            "FastAPI",
+            "Django",
+            "Flask",
+            "Express.js",
+            "NestJS",
+            "Spring Boot",
+            "Rails",
+            "Laravel",
+        ),
+        applies_to=("Web Application", "REST API"),
+        max_length=50,
+    ),
+    Question(
+        "database",
+        "Which database will you use?",
+        "text",
+        choices=("PostgreSQL", "MySQL", "MongoDB", "Redis", "SQLite", "None"),
+        applies_to=("Web Application", "REST API", "Data Pipeline"),
+        max_length=50,
+    ),
+    Question(
+        "authentication",
+        "Do you need user authentication? (yes/no)",
+        "yesno",
+    ),
+    Question(
+        "external_apis",
+        "Any external APIs to integrate? (comma-separated)",
+        "list",
+        max_length=500,
+        help="e.g. Stripe, SendGrid, Twilio, OpenAI",
+    ),
+    Question(
+        "deployment_platform",
+        "Where will you deploy?",
+        "text",
+        choices=(
+            "AWS",
+            "Google Cloud",
+            "Azure",
+            "Heroku",
+            "Vercel",
+            "Railway",
+            "DigitalOcean",
+            "Self-hosted",
+            "Not sure yet",
+        ),
+        max_length=50,
+    ),
+    Question(
+        "testing_requirements",
+        "What level of testing do you need?",
+        "choice",
+        choices=(
+            "Comprehensive (unit + integration + e2e)",
+            "Standard (unit + integration)",
+            "Basic (unit tests only)",
+            "Minimal",
+        ),
+    ),
+    Question(
+        "ci_cd",
+        "Do you want a CI/CD pipeline? (yes/no)",
+        "yesno",
+    ),
+    Question(
+        "documentation_level",
+        "How much documentation do you need?",
+        "choice",
+        choices=("Minimal", "Standard", "Comprehensive"),
+    ),
+    Question(
+        "team_size",
+        "How many people will work on it?",
+        "number",
+        max_length=20,
+        help="A number, a range like '2-3', or 'solo'.",
+    ),
+)
+
+_BY_ID: Mapping[str, Question] = MappingProxyType({q.id: q for q in QUESTIONS})
+
+
+def question_by_id(question_id: str) -> Question:
+    """The question with this id; ``KeyError`` for an unknown id."""
+    return _BY_ID[question_id]
+
+
+def applicable_questions(answers: Mapping[str, Any]) -> list[Question]:
+    """The questions asked given the answers so far, in interview order.
+
+    Questions limited to some project types are left out until
+    ``project_type`` is known, and when it is a type they do not apply to.
+    """
+    project_type = answers.get("project_type")
+    return [q for q in QUESTIONS if q.applies(project_type if q.applies_to else None)]
+
+
+def next_question(answers: Mapping[str, Any]) -> Question | None:
+    """The next question to ask, or ``None`` when the interview is complete.
+
+    A key present in ``answers`` (even with the value ``None``, a skip) counts
+    as answered.
+    """
+    for question in applicable_questions(answers):
+        if question.id not in answers:
+            return question
+    return None
+
+
+def _reask(question: Question, problem: str) -> InvalidInputError:
+    hint = ""
+    if question.choices:
+        listed = ", ".join(f"{i}. {c}" for i, c in enumerate(question.choices, 1))
+        hint = f" Choose one of: {listed}."
+        if question.kind == "text":
+            hint = f" Pick a number ({listed}) or type your own."
+    elif question.kind == "yesno":
+        hint = " Answer yes or no."
+    elif question.kind == "list":
+        hint = " Separate items with commas."
+    elif question.kind == "number":
+        hint = " Give a number, a range like 2-3, or 'solo'."
+    if not question.required:
+        hint += f" Type '{SKIP}' to skip."
+    return InvalidInputError(f"{problem}{hint}", problems=[f"{question.id}: {problem}"])
+
+
+def _match_choice(question: Question, text: str) -> str | None:
+    if text.isdigit():
+        index = int(text)
+        if 1 <= index <= len(question.choices):
+            return question.choices[index - 1]
+        return None
+    folded = text.casefold()
+    for choice in question.choices:
+        if choice.casefold() == folded:
+            return choice
+    # "Comprehensive" picks "Comprehensive (unit + integration + e2e)".
+    prefixed = [c for c in question.choices if c.casefold().split(" (")[0] == folded]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _parse_team_size(question: Question, text: str) -> int:
+    folded = text.casefold()
+    if folded in _SOLO:
+        return 1
+    match = re.fullmatch(r"(\d{1,4})\s*(?:(?:-|–|to)\s*(\d{1,4}))?\s*(?:people|persons|devs?|developers)?", folded)
+    if not match:
+        raise _reask(question, f"'{text}' is not a team size.")
+    low = int(match.group(1))
+    high = int(match.group(2)) if match.group(2) else low
+    if low < 1 or high < low or high > _MAX_TEAM_SIZE:
+        raise _reask(question, f"'{text}' is not a team size between 1 and {_MAX_TEAM_SIZE}.")
+    # Devussy's rubric reads the upper end of a range.
+    return high
+
+
+def _parse_list(question: Question, items: Sequence[str]) -> tuple[str, ...]:
+    cleaned = [item.strip() for item in items if item.strip()]
+    if len(cleaned) > _MAX_LIST_ITEMS:
+        raise _reask(question, f"At most {_MAX_LIST_ITEMS} items, got {len(cleaned)}.")
+    for item in cleaned:
+        if len(item) > _MAX_LIST_ITEM_LENGTH:
+            raise _reask(
+                question, f"Each item must be at most {_MAX_LIST_ITEM_LENGTH} characters."
+            )
+    # Keep the first spelling of each item; "none" alone means an empty list.
+    seen: dict[str, str] = {}
+    for item in cleaned:
+        seen.setdefault(item.casefold(), item)
+    values = tuple(seen.values())
+    if len(values) == 1 and values[0].casefold() in {"none", "n/a", "no"}:
+        return ()
+    return values
+
+
+def parse_answer(question: Question, raw: str) -> Any:
+    """Validate and normalise one typed answer.
+
+    Returns the normalised value (``str``, ``bool``, ``int`` or a tuple of
+    ``str``), or ``None`` when an optional question is skipped (``skip`` or an
+    empty reply). Raises :class:`InvalidInputError` whose ``user_message`` is a
+    short re-ask that shows the accepted answers.
+    """
+    text = " ".join(raw.split())
+    if not text or text.casefold() == SKIP:
+        if question.required:
+            raise _reask(question, "This question needs an answer.")
+        return None
+    if len(text) > question.max_length:
+        raise _reask(
+            question,
+            f"That answer is {len(text)} characters; the limit is {question.max_length}.",
+        )
+    if question.kind == "choice":
+        choice = _match_choice(question, text)
+        if choice is None:
+            raise _reask(question, f"'{text}' is not one of the choices.")
+        return choice
+    if question.kind == "yesno":
+        folded = text.casefold()
+        if folded in _YES:
+            return True
+        if folded in _NO:
+            return False
+        raise _reask(question, f"'{text}' is not yes or no.")
+    if question.kind == "list":
+        return _parse_list(question, text.split(","))
+    if question.kind == "number":
+        return _parse_team_size(question, text)
+    if question.choices:
+        suggestion = _match_choice(question, text)
+        if suggestion is not None:
+            return suggestion
+        if text.isdigit():
+            raise _reask(question, f"There is no choice number {text}.")
+    return text
+
+
+def _from_json_value(question: Question, value: Any) -> Any:
+    """Normalise one answers-file value (JSON types or text)."""
+    if value is None:
+        if question.required:
+            raise _reask(question, "This question needs an answer.")
+        return None
+    if isinstance(value, bool):
+        if question.kind == "yesno":
+            return value
+        raise _reask(question, "Expected text, not true/false.")
+    if isinstance(value, int | float):
+        if question.kind == "number" and float(value).is_integer():
+            return _parse_team_size(question, str(int(value)))
+        if question.kind in {"choice", "number"} or (question.kind == "text" and question.choices):
+            return parse_answer(question, str(value))
+        raise _reask(question, "Expected text, not a number.")
+    if isinstance(value, list | tuple):
+        if question.kind != "list":
+            raise _reask(question, "Expected a single answer, not a list.")
+        if not all(isinstance(item, str) for item in value):
+            raise _reask(question, "Every item of the list must be text.")
+        return _parse_list(question, value)
+    if isinstance(value, str):
+        return parse_answer(question, value)
+    raise _reask(question, f"Unsupported value of type {type(value).__name__}.")
+
+
+def validate_answers(data: Mapping[str, Any]) -> Interview:
+    """Validate a whole answers mapping (answers file, HTTP body, interview.json).
+
+    Every problem is collected and reported at once in
+    :class:`InvalidInputError` ``problems``: unknown keys, missing required
+    answers, bad values, and answers to questions that do not apply to the
+    chosen project type.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(
+            "The answers must be a JSON object keyed by question id.",
+            problems=["answers: expected a JSON object"],
+        )
+    problems: list[str] = []
+    answers: dict[str, Any] = {}
+    known = [key for key in data if key in _BY_ID]
+    for key in sorted(set(data) - set(known), key=str):
+        problems.append(f"{key}: unknown question id (known ids: {', '.join(_BY_ID)})")
+    for key in known:
+        question = _BY_ID[key]
+        try:
+            answers[key] = _from_json_value(question, data[key])
+        except InvalidInputError as exc:
+            problems.append(f"{key}: {exc.user_message}")
+    project_type = answers.get("project_type")
+    for question in QUESTIONS:
+        if question.required and question.id not in data:
+            problems.append(f"{question.id}: missing; this answer is required")
+        if (
+            question.applies_to
+            and project_type is not None
+            and answers.get(question.id) is not None
+            and not question.applies(project_type)
+        ):
+            problems.append(
+                f"{question.id}: does not apply to a {project_type} project "
+                f"(only to {', '.join(question.applies_to)}); remove it"
+            )
+    if "project_name" in answers and answers["project_name"] is not None:
+        try:
+            slugify(answers["project_name"])
+        except InvalidProjectIdError as exc:
+            problems.append(f"project_name: {exc.user_message}")
+    if problems:
+        count = len(problems)
+        raise InvalidInputError(
+            f"The answers have {count} problem{'s' if count > 1 else ''}: " + "; ".join(problems),
+            problems=problems,
+        )
+    ordered = {q.id: answers[q.id] for q in QUESTIONS if q.id in answers}
+    return Interview(answers=MappingProxyType(ordered))
+
+
+def slugify(name: str) -> str:
+    """The project id for a project name: ``^[a-z0-9][a-z0-9-]{0,62}$``.
+
+    Raises :class:`InvalidProjectIdError` when the name has no letter or digit.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = slug[:63].rstrip("-")
+    if not slug:
+        raise InvalidProjectIdError(
+            f"'{name}' has no letters or digits to make a project id from."
+        )
+    return slug
+
+
+@dataclass(frozen=True)
+class Interview:
+    """A complete, validated set of answers (``interview.json``).
+
+    ``answers`` holds normalised values: ``str`` for text and choices, ``bool``
+    for yes/no, ``int`` for ``team_size``, tuples of ``str`` for lists, and
+    ``None`` for a skipped optional question. Build it with
+    :func:`validate_answers` or :meth:`from_json`.
+    """
+
+    answers: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, question_id: str) -> Any:
+        """The normalised answer, or ``None`` when unanswered or skipped."""
+        return self.answers.get(question_id)
+
+    @property
+    def project_name(self) -> str:
+        return str(self.answers["project_name"])
+
+    @property
+    def project_id(self) -> str:
+        return slugify(self.project_name)
+
+    @property
+    def project_type(self) -> str:
+        return str(self.answers["project_type"])
+
+    @property
+    def primary_language(self) -> str:
+        return str(self.answers["primary_language"])
+
+    @property
+    def additional_languages(self) -> tuple[str, ...]:
+        return tuple(self.answers.get("additional_languages") or ())
+
+    @property
+    def requirements(self) -> str:
+        return str(self.answers["requirements"])
+
+    @property
+    def frontend_framework(self) -> str | None:
+        return _none_if_none(self.answers.get("frontend_framework"))
+
+    @property
+    def backend_framework(self) -> str | None:
+        return _none_if_none(self.answers.get("backend_framework"))
+
+    @property
+    def database(self) -> str | None:
+        return _none_if_none(self.answers.get("database"))
+
+    @property
+    def authentication(self) -> bool:
+        return bool(self.answers.get("authentication"))
+
+    @property
+    def external_apis(self) -> tuple[str, ...]:
+        return tuple(self.answers.get("external_apis") or ())
+
+    @property
+    def deployment_platform(self) -> str | None:
+        value = _none_if_none(self.answers.get("deployment_platform"))
+        return None if value == "Not sure yet" else value
+
+    @property
+    def testing_requirements(self) -> str | None:
+        return self.answers.get("testing_requirements")
+
+    @property
+    def ci_cd(self) -> bool:
+        return bool(self.answers.get("ci_cd"))
+
+    @property
+    def documentation_level(self) -> str | None:
+        return self.answers.get("documentation_level")
+
+    @property
+    def team_size(self) -> int | None:
+        return self.answers.get("team_size")
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The frontend and backend frameworks that were named."""
+        return tuple(f for f in (self.frontend_framework, self.backend_framework) if f)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready answers (lists as lists, skipped questions as ``null``)."""
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in self.answers.items()
+        }
+
+    def to_json(self) -> str:
+        """The ``interview.json`` text: sorted keys, indent 2, trailing newline."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Interview:
+        """Validate ``data`` (same rules as an answers file)."""
+        return validate_answers(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Interview:
+        """Parse and validate ``interview.json`` text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(
+                f"The answers are not valid JSON: {exc.msg} at line {exc.lineno}, "
+                f"column {exc.colno}.",
+                problems=[f"json: {exc.msg} at line {exc.lineno}, column {exc.colno}"],
+            ) from exc
+        return validate_answers(data)
+
+
+def _none_if_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and value.casefold() in {"none", "n/a"}):
+        return None
+    return str(value)

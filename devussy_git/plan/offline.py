@@ -1,0 +1,289 @@
+"""The offline provider's replies: real content built from the interview.
+
+:func:`offline_reply` answers each pipeline stage with text in the same
+format a real model is asked for, so the same parsers read it. The content is
+derived from the answers (features from the requirements, frameworks,
+database, authentication, APIs, testing, CI/CD, deployment) and sized by the
+complexity rubric. Deterministic: the same context gives the same text.
+
+Pure: no network, no clock, no randomness; it never calls an LLM.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from devussy_git.errors import InvalidInputError
+from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.interview import Interview, validate_answers
+from devussy_git.plan.parse import DESIGN_SECTIONS
+from devussy_git.plan.workstreams import decapitalise, extract_features, plan_layout, test_tool
+
+__all__ = ["OFFLINE_STAGES", "offline_reply"]
+
+_REQUIRED_SECTIONS = (
+    *DESIGN_SECTIONS,
+    ("Dependencies", r"dependenc(?:y|ies)"),
+    ("Challenges", r"challenges?|risks?"),
+    ("Mitigations", r"mitigations?"),
+)
+
+
+def _interview(context: Mapping[str, Any]) -> Interview:
+    data = context.get("interview")
+    if isinstance(data, Interview):
+        return data
+    if not isinstance(data, Mapping):
+        raise InvalidInputError("The offline provider needs the interview answers.")
+    return validate_answers(data)
+
+
+def _profile(context: Mapping[str, Any], key: str = "complexity") -> ComplexityProfile:
+    data = context.get(key)
+    if isinstance(data, ComplexityProfile):
+        return data
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(f"The offline provider needs the {key} profile.")
+    return ComplexityProfile.from_dict(data)
+
+
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def _design(i: Interview, c: ComplexityProfile) -> str:
+    features = extract_features(i.requirements) or [i.project_name]
+    lang = ", ".join([i.primary_language, *i.additional_languages])
+    objectives = [f"Deliver {decapitalise(f)}" for f in features]
+    if i.authentication:
+        objectives.append("Protect user data with authenticated, authorised access")
+    objectives += [f"Integrate {api} reliably" for api in i.external_apis]
+    if i.testing_requirements:
+        objectives.append(f"Meet the testing bar: {i.testing_requirements}")
+    stack = [f"Language: {lang}"]
+    if i.backend_framework:
+        stack.append(f"Backend framework: {i.backend_framework}")
+    if i.frontend_framework:
+        stack.append(f"Frontend framework: {i.frontend_framework}")
+    if i.database:
+        stack.append(f"Database: {i.database}")
+    if i.authentication:
+        jwt = "jwt" in i.requirements.lower()
+        stack.append(f"Authentication: {'JWT access tokens' if jwt else 'token-based sessions'}")
+    if i.external_apis:
+        stack.append(f"External APIs: {', '.join(i.external_apis)}")
+    stack.append(f"Testing: {test_tool(i.primary_language)}"
+                 + (f" ({i.testing_requirements})" if i.testing_requirements else ""))
+    if i.ci_cd:
+        stack.append("CI/CD: automated checks and deployment on every change")
+    stack.append(f"Deployment: {i.deployment_platform or 'to be decided'}")
+    entry = {
+        "REST API": f"an HTTP API layer{' (' + i.backend_framework + ')' if i.backend_framework else ''}",
+        "Web Application": "a web frontend talking to a backend service",
+        "CLI Tool": "a command-line entry point that parses arguments",
+        "Data Pipeline": "a scheduler that runs ordered, idempotent stages",
+        "Library/Package": "a small public API over internal modules",
+        "Mobile App": "mobile screens talking to a backend service",
+        "Desktop App": "a desktop interface over a local core",
+    }.get(i.project_type, "an entry point over a core of domain modules")
+    components = [f"Entry point: {entry}", "Domain layer: the rules of " + ", ".join(features[:3])]
+    if i.database:
+        components.append(f"Persistence: a repository layer over {i.database} with migrations")
+    if i.authentication:
+        components.append("Security: authentication middleware and one place for permission checks")
+    for api in i.external_apis:
+        components.append(f"Adapter: {api} behind an interface, faked in tests")
+    components.append("Configuration: settings from the environment, secrets never in code")
+    deps = [f for f in i.frameworks]
+    if i.database:
+        deps.append(f"{i.database} driver and a migration tool")
+    deps += [f"{api} SDK or HTTP client" for api in i.external_apis]
+    deps.append(f"{test_tool(i.primary_language)} for tests")
+    challenges = list(c.risks) or ["Keeping the scope small enough to finish"]
+    mitigations = [_mitigation(risk) for risk in challenges]
+    team = i.team_size or 1
+    sections = [
+        f"# Project Design: {i.project_name}",
+        "## Overview",
+        f"{i.project_name} is a {i.project_type} for a team of {team}. "
+        + " ".join(i.requirements.split()),
+        "## Objectives", _bullets(objectives),
+        "## Tech Stack", _bullets(stack),
+        "## Architecture",
+        f"The system is built as {entry} over a domain layer; outside services and storage "
+        "sit behind adapters so they can be replaced and faked in tests.",
+        _bullets(components),
+        "## Dependencies", _bullets(deps),
+        "## Challenges", _bullets(challenges),
+        "## Mitigations", _bullets(mitigations),
+        "## Complexity",
+        f"Score {c.score:g}, {c.depth} depth, {c.phase_count} phases. {c.rationale}".strip(),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _mitigation(risk: str) -> str:
+    lowered = risk.lower()
+    rules: tuple[tuple[str, str], ...] = (
+        ("api", "Adapters with timeouts, retries with backoff, and fakes in tests"),
+        ("authentication", "Use a vetted library, short token expiry, and security tests"),
+        ("schema", "Versioned migrations run in CI and before each deployment"),
+        ("single developer", "Small pull requests, written decisions, and automated checks"),
+        ("large team", "Module owners, interface contracts, and weekly integration"),
+        ("testing", "Add tests for every fixed bug and each new feature"),
+        ("model", "An evaluation set, a baseline, and a non-ML fallback"),
+        ("real-time", "Load tests of connections and bounded queues"),
+        ("region", "Choose a primary region per record and test failover"),
+    )
+    for word, fix in rules:
+        if word in lowered:
+            return f"{fix} (for: {risk.rstrip('.')})"
+    return f"Track it on the plan and review it each phase (for: {risk.rstrip('.')})"
+
+
+def _complexity(context: Mapping[str, Any]) -> str:
+    profile = _profile(context, "profile")
+    reply = {
+        "score": profile.score,
+        "phase_count": profile.phase_count,
+        "depth": profile.depth,
+        "risks": list(profile.risks),
+        "rationale": profile.rationale,
+    }
+    return json.dumps(reply, indent=2, ensure_ascii=False) + "\n"
+
+
+def _design_reply(context: Mapping[str, Any]) -> str:
+    return _design(_interview(context), _profile(context))
+
+
+def _design_revision(context: Mapping[str, Any]) -> str:
+    issues = context.get("issues") or []
+    if not isinstance(issues, list) or not all(isinstance(x, str) for x in issues):
+        raise InvalidInputError("The design revision needs 'issues' as a list of strings.")
+    text = _design(_interview(context), _profile(context))
+    if issues:
+        text += "\n## Revision Notes\n\n" + _bullets([f"Addressed: {x}" for x in issues]) + "\n"
+    return text
+
+
+def _validation(context: Mapping[str, Any]) -> str:
+    design = context.get("design")
+    if not isinstance(design, str):
+        raise InvalidInputError("The validation stage needs the design text.")
+    i = _interview(context)
+    headings = [m.group(1) for m in re.finditer(r"^#{1,6}\s+(.+)$", design, re.MULTILINE)]
+    missing = [
+        name for name, words in _REQUIRED_SECTIONS
+        if not any(re.search(rf"\b(?:{words})\b", h, re.IGNORECASE) for h in headings)
+    ]
+    not_named = [api for api in i.external_apis if api.lower() not in design.lower()]
+    issues = [f"Add a '## {name}' section to the design." for name in missing]
+    issues += [f"Explain how {api} is integrated." for api in not_named]
+    if i.database and i.database.lower() not in design.lower():
+        issues.append(f"Describe how {i.database} is used.")
+    present = len(_REQUIRED_SECTIONS) - len(missing)
+    verdict = "NEEDS REVISION" if issues else "APPROVED"
+    review = (
+        f"The design for {i.project_name} has {present} of {len(_REQUIRED_SECTIONS)} required "
+        f"sections and names {len(i.external_apis) - len(not_named)} of "
+        f"{len(i.external_apis)} external APIs."
+    )
+    return (
+        f"Verdict: {verdict}\n\n## Review\n\n{review}\n\n## Issues\n\n"
+        + (_bullets(issues) if issues else "- None")
+        + "\n"
+    )
+
+
+def _devplan(context: Mapping[str, Any]) -> str:
+    layout = plan_layout(_interview(context), _profile(context))
+    blocks = []
+    for phase in layout:
+        components = _bullets([title for title, _ in phase.tasks])
+        blocks.append(f"**Phase {phase.number}: {phase.title}**\n{phase.summary}\n{components}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _phase(context: Mapping[str, Any]) -> str:
+    phase = context.get("phase")
+    if not isinstance(phase, Mapping) or not isinstance(phase.get("number"), int):
+        raise InvalidInputError("The phase stage needs 'phase' with a number, title and summary.")
+    number = phase["number"]
+    title = str(phase.get("title") or f"Phase {number}")
+    profile = _profile(context)
+    count = context.get("phase_count", profile.phase_count)
+    if isinstance(count, int) and count != profile.phase_count and 3 <= count <= 15:
+        profile = ComplexityProfile(
+            profile.score, count, profile.depth, profile.factors, profile.risks, profile.rationale
+        )
+    layout = plan_layout(_interview(context), profile)
+    if 1 <= number <= len(layout):
+        tasks = layout[number - 1].tasks
+    else:
+        tasks = (
+            (f"Plan the work for {title}", ("List what the phase must deliver",)),
+            (f"Deliver {title}", ("Implement and test each part",)),
+            (f"Review {title}", ("Check the result against the design",)),
+        )
+    lines = [f"## Phase {number}: {title}", ""]
+    for index, (task_title, details) in enumerate(tasks, 1):
+        lines.append(f"- [ ] {number}.{index}: {task_title}")
+        lines.extend(f"  - {detail}" for detail in details)
+    return "\n".join(lines) + "\n"
+
+
+def _handoff_next(context: Mapping[str, Any]) -> str:
+    task = context.get("task")
+    if not isinstance(task, Mapping) or not isinstance(task.get("id"), str):
+        raise InvalidInputError("The handoff-next stage needs 'task' with an id and title.")
+    task_id = task["id"]
+    if not re.fullmatch(r"\d+\.\d+", task_id):
+        raise InvalidInputError(f"'{task_id}' is not a task id like 1.3.")
+    title = " ".join(str(task.get("title") or "").split()) or f"task {task_id}"
+    note = context.get("note")
+    note_text = " ".join(note.split()) if isinstance(note, str) and note.strip() else ""
+    line = f"- {task_id}: {note_text or f'completed {task_id} ({title})'}"
+    summary = (note_text or f"complete {decapitalise(title)}")[:72].rstrip()
+    phase_file = f"phase{task_id.split('.')[0]}.md"
+    reply = {
+        "summary": summary,
+        "status": "done",
+        "edits": [
+            {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append", "content": line},
+            {"file": phase_file, "anchor": "PHASE_OUTCOMES", "action": "append", "content": line},
+        ],
+    }
+    return "```json\n" + json.dumps(reply, indent=2, ensure_ascii=False) + "\n```\n"
+
+
+_STAGES: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
+    "complexity": _complexity,
+    "design": _design_reply,
+    "design-revision": _design_revision,
+    "validation": _validation,
+    "devplan": _devplan,
+    "phase": _phase,
+    "handoff-next": _handoff_next,
+}
+
+#: The stages :func:`offline_reply` answers.
+OFFLINE_STAGES: tuple[str, ...] = tuple(_STAGES)
+
+
+def offline_reply(stage: str, context: Mapping[str, Any]) -> str:
+    """The offline provider's reply for ``stage`` (see the module docstring).
+
+    Raises :class:`InvalidInputError` for an unknown stage or a context that
+    lacks what the stage needs.
+    """
+    handler = _STAGES.get(stage)
+    if handler is None:
+        raise InvalidInputError(
+            f"The offline provider has no stage '{stage}' "
+            f"(known: {', '.join(OFFLINE_STAGES)})."
+        )
+    return handler(context)
