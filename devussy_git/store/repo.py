@@ -20,7 +20,7 @@ from pygit2.enums import SortMode
 
 from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError, StoreError
 
-from .core import MAIN_REF, head_moved, to_info
+from .core import ANY, MAIN_REF, _Any, head_moved, to_info
 from .diffs import tree_diff
 from .locking import writer_lock
 from .models import CommitInfo, Diff, Identity
@@ -95,7 +95,8 @@ class PlanRepo(RevertsMixin, RefsMixin):
     ) -> list[CommitInfo]:
         """Commits reachable from ``rev``, newest first (``[]`` before the first commit).
 
-        With ``paths``, only commits that changed one of them (a merge only
+        The order is git's default (date order, parents after children). With
+        ``paths``, only commits that changed one of them (a merge only
         when it differs from every parent there, as git's default simplification).
         """
         if limit is not None and (not isinstance(limit, int) or limit < 0):
@@ -105,7 +106,7 @@ class PlanRepo(RevertsMixin, RefsMixin):
         if start is None or limit == 0:
             return []
         out: list[CommitInfo] = []
-        for commit in self._repo.walk(start.id, SortMode.TIME):
+        for commit in self._repo.walk(start.id, SortMode.NONE):
             if wanted is not None and not self._touches(commit, wanted):
                 continue
             out.append(to_info(commit))
@@ -155,29 +156,33 @@ class PlanRepo(RevertsMixin, RefsMixin):
         expected_head: str | None,
         ref: str = MAIN_REF,
         allow_empty: bool = False,
+        parent: str | None | _Any = ANY,
     ) -> CommitInfo:
         """Commit ``files`` (path -> text, ``None`` deletes) on top of ``expected_head``.
 
         ``HeadMovedError`` when ``ref`` no longer points at ``expected_head``
         (``None``: the ref must not exist yet). An empty change is refused
-        unless ``allow_empty``.
+        unless ``allow_empty``. ``parent`` defaults to ``expected_head``; give
+        it to start a new ref (a proposal) on top of another commit, e.g.
+        ``ref="refs/proposals/p1", expected_head=None, parent=main_sha``.
         """
         validate_ref_name(ref)
         validate_identity(author, "author")
         changes = check_changes(files)
         full_message = build_message(message, trailers)
         self._check_sha(expected_head, "expected head")
+        parent_sha = expected_head if isinstance(parent, _Any) else self._check_sha(parent, "parent")
         current = self._ref_target(ref)
         if current != expected_head:
             raise head_moved(ref, expected_head, current)
-        parent = None if expected_head is None else self._repo[expected_head]
-        base_tree = None if parent is None else parent.tree  # type: ignore[union-attr]
+        base_commit = None if parent_sha is None else self._commit(parent_sha)
+        base_tree = None if base_commit is None else base_commit.tree
         precheck_changes(base_tree, changes)
         tree_id = write_changes(self._repo, base_tree, changes)
         unchanged = tree_id == base_tree.id if base_tree is not None else not changes
         if unchanged and not allow_empty:
             raise InvalidInputError("Nothing to commit: the files already have that content.")
-        parents = [] if expected_head is None else [expected_head]
+        parents = [] if parent_sha is None else [parent_sha]
         oid = self._write_commit(tree_id, full_message, author, parents)
         self._move_ref(ref, str(oid), expected_head)
         return to_info(self._repo[oid])  # type: ignore[arg-type]

@@ -182,7 +182,9 @@ class RevertsMixin(RepoCore):
             raise InvalidInputError(f"Commit {short(str(commit.id))} has no single parent to diff against.")
         original = to_info(commit)
         who = validate_identity(author, "author") if author is not None else original.author
-        full_message = build_message(original.message if message is None else message, trailers)
+        full_message = build_message(
+            original.message if message is None else message, trailers, merge=message is None
+        )
         with ScratchMerger(self._repo) as merger:
             try:
                 tree = merger.merge(commit.parents[0].tree_id, base.tree_id, commit.tree_id)

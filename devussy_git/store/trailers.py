@@ -78,11 +78,13 @@ def _cleanup(message: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def build_message(message: str, trailers: TrailerInput = ()) -> str:
+def build_message(message: str, trailers: TrailerInput = (), *, merge: bool = False) -> str:
     """Return the full commit message: cleaned ``message`` plus a trailer block.
 
-    New trailers join the message's own trailer block when it ends with one,
-    otherwise they form a new final paragraph.
+    The trailers form a new final paragraph, so prose such as ``Note: ...``
+    at the end of the body is never read as a trailer. With ``merge`` (used
+    when re-committing a message that already has trailers) they join the
+    message's own trailer block instead, when it ends with one.
     """
     if not isinstance(message, str):
         raise InvalidInputError("A commit message must be text.")
@@ -95,7 +97,7 @@ def build_message(message: str, trailers: TrailerInput = ()) -> str:
     if not pairs:
         return text
     block = "".join(f"{token}: {value}\n" for token, value in pairs)
-    bounds = _trailer_bounds(text)
+    bounds = _trailer_bounds(text) if merge else None
     if bounds is not None and bounds[1] == len(text):
         return text + block
     return text + "\n" + block

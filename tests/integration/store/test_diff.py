@@ -1,0 +1,95 @@
+"""``PlanRepo.diff`` prints exactly what ``git diff A B`` prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from devussy_git.store import Identity, PlanRepo
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+BIG = "".join(f"line {i}: the plan says something useful here\n" for i in range(80))
+CODE = "def handler(request):\n" + "".join(f"    step_{i} = run({i})\n" for i in range(30))
+
+# Each case: (files before, change applied on top)
+CASES = {
+    "modify": ({"a.md": "one\ntwo\nthree\n"}, {"a.md": "one\n2\nthree\nfour\n"}),
+    "add_and_delete": ({"a.md": "a\n", "b.md": "b\n"}, {"a.md": None, "c.md": "c\n"}),
+    "no_trailing_newline": ({"a.md": "x\ny"}, {"a.md": "x\ny\n", "b.md": "no newline"}),
+    "remove_trailing_newline": ({"a.md": "x\ny\n"}, {"a.md": "x\ny"}),
+    "unicode_content_and_paths": (
+        {"é/naïve.md": "café\n", "日本.md": "一\n"},
+        {"é/naïve.md": "café ☕\n", "日本.md": None, "emoji 🎉.md": "🎉\n"},
+    ),
+    "names_with_spaces_and_quotes": ({"my plan.md": "a\n"}, {"my plan.md": "b\n", 'q"uote.md': "q\n"}),
+    "nested_paths": (
+        {"docs/a/b.md": "b\n", "docs/c.md": "c\n"},
+        {"docs/a/b.md": None, "docs/a/z/y.md": "y\n", "docs/c.md": "c2\n"},
+    ),
+    "exact_rename": ({"old.md": BIG}, {"old.md": None, "new/place.md": BIG}),
+    "similar_rename": (
+        {"phase1.md": BIG},
+        {"phase1.md": None, "phase2.md": BIG.replace("line 40:", "LINE 40:").replace("line 7:", "l7:")},
+    ),
+    "function_context_and_indent": (
+        {"code.py": CODE},
+        {"code.py": CODE.replace("step_20 = run(20)", "step_20 = run(200)\n\n    extra = 1")},
+    ),
+    "many_hunks": (
+        {"big.md": BIG},
+        {"big.md": BIG.replace("line 3:", "L3:").replace("line 50:", "L50:").replace("line 79:", "L79:")},
+    ),
+    "crlf": ({"w.md": "a\r\nb\r\n"}, {"w.md": "a\r\nB\r\n"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_diff_is_git_diff(case: str, repo: PlanRepo, author: Identity, git) -> None:
+    before, change = CASES[case]
+    first = repo.commit(before, "before", author=author, expected_head=None)
+    second = repo.commit(change, "after", author=author, expected_head=first.sha)
+
+    ours = repo.diff(first.sha, second.sha)
+    assert ours.patch == git("diff", first.sha, second.sha, cwd=repo.path)
+    assert repo.diff_commit(second.sha).patch == ours.patch
+    assert repo.diff("main~1", "main").patch == ours.patch
+
+    root = repo.diff(None, first.sha)
+    assert root.patch == git("diff", EMPTY_TREE, first.sha, cwd=repo.path)
+    assert repo.diff_commit(first.sha).patch == root.patch
+
+    numstat = git("diff", "--numstat", "-z", first.sha, second.sha, cwd=repo.path)
+    assert (ours.added, ours.removed) == _numstat_totals(numstat)
+
+
+def _numstat_totals(raw: str) -> tuple[int, int]:
+    added = removed = 0
+    for record in raw.split("\0"):
+        fields = record.split("\t")  # "added<TAB>removed<TAB>path"; renames: empty path
+        if len(fields) == 3:
+            added += int(fields[0])
+            removed += int(fields[1])
+    return added, removed
+
+
+def test_file_stats_and_filtering(repo: PlanRepo, author: Identity, git) -> None:
+    first = repo.commit({"a.md": "1\n2\n", "d/b.md": "b\n", "old.md": BIG}, "one", author=author, expected_head=None)
+    second = repo.commit(
+        {"a.md": "1\nX\n3\n", "d/b.md": None, "c.md": "c\n", "old.md": None, "new.md": BIG},
+        "two",
+        author=author,
+        expected_head=first.sha,
+    )
+    diff = repo.diff(first.sha, second.sha)
+    by_path = {f.path: f for f in diff.files}
+    assert {p: (f.status, f.added, f.removed) for p, f in by_path.items()} == {
+        "a.md": ("modified", 2, 1),
+        "c.md": ("added", 1, 0),
+        "d/b.md": ("deleted", 0, 1),
+        "new.md": ("renamed", 0, 0),
+    }
+    assert by_path["new.md"].old_path == "old.md"
+    assert (diff.added, diff.removed) == (3, 2)
+    only = diff.for_paths(["d", "c.md"])
+    assert [f.path for f in only.files] == ["c.md", "d/b.md"]
+    assert only.patch == git("diff", first.sha, second.sha, "--", "c.md", "d", cwd=repo.path)
+    assert diff.for_paths(["old.md"]).files[0].path == "new.md"
