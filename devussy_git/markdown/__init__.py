@@ -1,1 +1,97 @@
-"""Package."""
+"""The markdown section patcher: AST-located, byte-exact, fail-closed edits.
+
+Pure (no I/O, no git, no LLM). Built on markdown-it-py's block tokens (their
+``map`` line ranges) and mdformat.
+
+Targets and actions (decisions recorded here, the code follows them):
+
+- an **anchor** target is the lines between ``<!-- NAME_START -->`` and
+  ``<!-- NAME_END -->``; the markers are never touched;
+- a **heading** target is the heading's own body: from the line after the heading
+  to the next heading of any level. Sub-sections are targets of their own, so an
+  edit of ``Phase 1`` never removes ``Phase 1 > Tasks``. A heading is named by its
+  text, or by a path suffix ``Phase 1 > Tasks`` when the text is not unique;
+  case, spacing and emphasis marks are ignored when no exact match exists;
+- ``replace`` swaps the target's text (blank lines around it stay), ``append``
+  adds after it and ``prepend`` before it, with one blank line between unless a
+  list simply goes on. Content repeated at that place is reported
+  ``already-present`` instead of being added twice; ``replace`` with the same text
+  is ``unchanged``. Content that repeats the edited heading as its first line has
+  that line dropped;
+- content is normalised with mdformat (GFM, numbered lists keep numbers, task
+  boxes unescaped), indented/quoted like the anchor, and written with the file's
+  line endings; a missing final newline stays missing;
+- refused, with a message for the model: missing or ambiguous target, oversize
+  content (default 20,000 characters), anchor markers in content, unclosed code
+  fences or HTML blocks, headings that would end the section or take over what
+  follows, and anything that changes how text outside the edit is read.
+
+Public API (every name below is exported here)::
+
+    parse_document(text) -> Document            # headings, anchors, tasks, problems
+    apply_edits(text_or_doc, edits, *, max_content, file, normalize) -> PatchResult
+    apply_plan_edits(files, edits, *, max_content, normalize) -> dict[str, PatchResult]
+    parse_edits(raw_items) -> list[Edit | TaskCheck | StatusUpdate]
+    get_anchor_content / set_anchor_content / check_task / set_status_field
+    format_document / normalize_content / render_anchor_block /
+    render_status_block / render_task_list(TaskLine...)
+"""
+
+from __future__ import annotations
+
+from .batch import apply_plan_edits, check_path
+from .document import Anchor, Document, Heading, Problem, TaskItem, parse_document
+from .edits import AnyEdit, Edit, StatusUpdate, TaskCheck, describe, parse_edits
+from .messages import EditBatchError, EditFailure
+from .ops import check_task, get_anchor_content, set_anchor_content, set_status_field
+from .patcher import (
+    DEFAULT_MAX_CONTENT,
+    ChangedRange,
+    EditReport,
+    LineRange,
+    PatchResult,
+    apply_edits,
+)
+from .render import (
+    TaskLine,
+    format_document,
+    normalize_content,
+    render_anchor_block,
+    render_status_block,
+    render_task_list,
+)
+
+__all__ = [
+    "DEFAULT_MAX_CONTENT",
+    "Anchor",
+    "AnyEdit",
+    "ChangedRange",
+    "Document",
+    "Edit",
+    "EditBatchError",
+    "EditFailure",
+    "EditReport",
+    "Heading",
+    "LineRange",
+    "PatchResult",
+    "Problem",
+    "StatusUpdate",
+    "TaskCheck",
+    "TaskItem",
+    "TaskLine",
+    "apply_edits",
+    "apply_plan_edits",
+    "check_path",
+    "check_task",
+    "describe",
+    "format_document",
+    "get_anchor_content",
+    "normalize_content",
+    "parse_document",
+    "parse_edits",
+    "render_anchor_block",
+    "render_status_block",
+    "render_task_list",
+    "set_anchor_content",
+    "set_status_field",
+]

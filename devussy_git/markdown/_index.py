@@ -1,0 +1,263 @@
+"""The raw facts of a markdown text, found with markdown-it-py's block parser.
+
+A :class:`Facts` holds, by 0-based source line, what the section model needs:
+top-level block ranges, top-level headings, code ranges, task items and anchor
+marker comments. Only the block parser runs (inline parsing is disabled): it is
+all the section model needs and it is the expensive part of markdown-it-py.
+
+:func:`reparse_window` re-reads only the part of a document an edit touched.
+CommonMark block parsing restarts cleanly at the first line of a top-level
+block, so re-parsing from the top-level block before the edit to the end of the
+first top-level block after it, and checking that this block still starts where
+it did, gives the same facts as a full parse. The window parse of the old and of
+the new text are compared token by token outside the edit, so content that
+changes how its neighbours are read (an unclosed fence, a lazy paragraph line,
+a setext underline) is caught here.
+
+This module never edits text and never decides whether an edit is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+__all__ = [
+    "MARKER_RE",
+    "OWN_LINE_MARKER_RE",
+    "Facts",
+    "WindowResult",
+    "parse_facts",
+    "reparse_window",
+]
+
+#: An anchor marker comment anywhere in a line.
+MARKER_RE = re.compile(r"<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->")
+#: An anchor marker that is alone on its line (after indentation or ``>``).
+OWN_LINE_MARKER_RE = re.compile(
+    r"^(?P<prefix>[ \t>]*)<!--[ \t]*(?P<name>[A-Za-z0-9_]+?)_(?P<kind>START|END)[ \t]*-->[ \t]*$"
+)
+_TASK_LINE_RE = re.compile(
+    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?=[ \t]|$)[ \t]*(?P<text>.*?)[ \t]*$"
+)
+
+_PARSER = MarkdownIt("commonmark").enable("table")
+_PARSER.disable("inline")
+
+# (line, end, level, text) of a top-level heading.
+HeadingFact = tuple[int, int, int, str]
+# (line, checked, column of the mark character, text after the box).
+TaskFact = tuple[int, bool, int, str]
+# (line, name, "START" | "END", alone on its line).
+MarkerFact = tuple[int, str, str, bool]
+# (type, tag, level, nesting, first line, end line, markup, info) of a block token.
+Signature = tuple[str, str, int, int, int, int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What one parse found, every line number 0-based in the whole document."""
+
+    blocks: tuple[tuple[int, int], ...]
+    """``(first, end)`` line range of each top-level block, in order."""
+    headings: tuple[HeadingFact, ...]
+    """Top-level headings (not those in lists, quotes, code or HTML)."""
+    code: tuple[tuple[int, int], ...]
+    """Line ranges of fenced and indented code, at any depth."""
+    tasks: tuple[TaskFact, ...]
+    markers: tuple[MarkerFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowResult:
+    """Facts of the edited document, or the lines where its reading changed."""
+
+    facts: Facts | None
+    changed_lines: tuple[int, int] | None = None
+    """0-based range of the new text whose parse differs outside the edit."""
+
+
+def _strip_end(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _scan(
+    lines: Sequence[str], start: int, end: int, with_signature: bool
+) -> tuple[Facts, list[Signature]]:
+    tokens = _PARSER.parse("".join(lines[start:end]))
+    blocks: list[tuple[int, int]] = []
+    headings: list[HeadingFact] = []
+    code: list[tuple[int, int]] = []
+    tasks: list[TaskFact] = []
+    signature: list[Signature] = []
+    for index, token in enumerate(tokens):
+        if token.map is None:
+            continue
+        first, last = token.map[0] + start, token.map[1] + start
+        if with_signature:
+            signature.append(
+                (token.type, token.tag, token.level, token.nesting, first, last,
+                 token.markup, token.info)
+            )
+        if token.level == 0 and token.nesting >= 0:
+            blocks.append((first, last))
+        kind = token.type
+        if kind == "heading_open" and token.level == 0:
+            text = " ".join(tokens[index + 1].content.split())
+            headings.append((first, last, int(token.tag[1]), text))
+        elif kind in ("fence", "code_block"):
+            code.append((first, last))
+        elif kind == "list_item_open":
+            match = _TASK_LINE_RE.match(_strip_end(lines[first]))
+            if match:
+                tasks.append(
+                    (first, match["mark"] != " ", match.start("mark"), match["text"])
+                )
+    markers = _scan_markers(lines, start, end, code)
+    facts = Facts(tuple(blocks), tuple(headings), tuple(code), tuple(tasks), markers)
+    return facts, signature
+
+
+def _scan_markers(
+    lines: Sequence[str], start: int, end: int, code: Sequence[tuple[int, int]]
+) -> tuple[MarkerFact, ...]:
+    found: list[MarkerFact] = []
+    code_index = 0
+    for number in range(start, end):
+        line = lines[number]
+        if "<!--" not in line:
+            continue
+        while code_index < len(code) and code[code_index][1] <= number:
+            code_index += 1
+        if code_index < len(code) and code[code_index][0] <= number:
+            continue
+        text = _strip_end(line)
+        own = OWN_LINE_MARKER_RE.match(text)
+        if own:
+            found.append((number, own["name"], own["kind"], True))
+            continue
+        for match in MARKER_RE.finditer(text):
+            found.append((number, match.group(1), match.group(2), False))
+    return tuple(found)
+
+
+def parse_facts(lines: Sequence[str]) -> Facts:
+    """Parse a whole document."""
+    facts, _ = _scan(lines, 0, len(lines), with_signature=False)
+    return facts
+
+
+def _shift(facts: Facts, delta: int, lo: int) -> Facts:
+    """Facts at or after line ``lo``, moved by ``delta`` lines."""
+    b = bisect_left(facts.blocks, (lo, -1))
+    h = bisect_left(facts.headings, (lo,), key=lambda item: item[:1])
+    c = bisect_left(facts.code, (lo, -1))
+    t = bisect_left(facts.tasks, (lo,), key=lambda item: item[:1])
+    m = bisect_left(facts.markers, (lo,), key=lambda item: item[:1])
+    return Facts(
+        tuple((s + delta, e + delta) for s, e in facts.blocks[b:]),
+        tuple((s + delta, e + delta, lv, tx) for s, e, lv, tx in facts.headings[h:]),
+        tuple((s + delta, e + delta) for s, e in facts.code[c:]),
+        tuple((s + delta, ck, col, tx) for s, ck, col, tx in facts.tasks[t:]),
+        tuple((s + delta, nm, kd, own) for s, nm, kd, own in facts.markers[m:]),
+    )
+
+
+def _before(facts: Facts, hi: int) -> Facts:
+    """Facts that start before line ``hi``."""
+    return Facts(
+        facts.blocks[: bisect_left(facts.blocks, (hi, -1))],
+        facts.headings[: bisect_left(facts.headings, (hi,), key=lambda item: item[:1])],
+        facts.code[: bisect_left(facts.code, (hi, -1))],
+        facts.tasks[: bisect_left(facts.tasks, (hi,), key=lambda item: item[:1])],
+        facts.markers[: bisect_left(facts.markers, (hi,), key=lambda item: item[:1])],
+    )
+
+
+def _concat(*parts: Facts) -> Facts:
+    return Facts(
+        tuple(x for p in parts for x in p.blocks),
+        tuple(x for p in parts for x in p.headings),
+        tuple(x for p in parts for x in p.code),
+        tuple(x for p in parts for x in p.tasks),
+        tuple(x for p in parts for x in p.markers),
+    )
+
+
+def _outside(
+    signature: Sequence[Signature], lo: int, hi: int, shift_from: int, delta: int
+) -> list[Signature]:
+    """Tokens lying wholly before ``lo`` or wholly at/after ``hi``, re-based."""
+    kept: list[Signature] = []
+    for sig in signature:
+        first, last = sig[4], sig[5]
+        if last <= lo or first >= hi:
+            if first >= shift_from:
+                sig = (*sig[:4], first + delta, last + delta, *sig[6:])
+            kept.append(sig)
+    return kept
+
+
+def reparse_window(
+    facts: Facts,
+    old_lines: Sequence[str],
+    new_lines: Sequence[str],
+    start: int,
+    end: int,
+    inserted: int,
+    scope: tuple[int, int] | None = None,
+) -> WindowResult:
+    """Facts of ``new_lines``: ``old_lines[start:end]`` replaced by ``inserted`` lines.
+
+    ``facts`` are those of ``old_lines``. ``scope`` (old lines, containing the
+    splice) is what the edit may change; it defaults to ``[start, end)``.
+    Returns ``facts=None`` with the line range that reads differently when the
+    edit changes the parse of anything wholly outside the scope.
+    """
+    delta = inserted - (end - start)
+    lo, hi = scope if scope is not None else (start, end)
+    lo, hi = min(lo, start), max(hi, end)
+    blocks = facts.blocks
+    i = bisect_left(blocks, (start, -1)) - 1
+    w0 = blocks[i][0] if i >= 0 else 0
+    j = bisect_left(blocks, (end, -1))
+    if j < len(blocks):
+        resync: int | None = blocks[j][0]
+        old_stop = blocks[j][1]
+    else:
+        resync = None
+        old_stop = len(old_lines)
+    new_stop = old_stop + delta
+    _, old_sig = _scan(old_lines, w0, old_stop, with_signature=True)
+    new_part, new_sig = _scan(new_lines, w0, new_stop, with_signature=True)
+    expected = _outside(old_sig, lo, hi, hi, delta)
+    actual = _outside(new_sig, lo, hi + delta, hi + delta, 0)
+    if expected != actual:
+        return WindowResult(None, _first_difference(expected, actual, start, new_stop))
+    if resync is not None:
+        resync_new = resync + delta
+        if not any(first == resync_new for first, _ in new_part.blocks):
+            return WindowResult(None, (start, new_stop))
+        window = _before(new_part, resync_new)
+        tail = _shift(facts, delta, resync)
+    else:
+        window = new_part
+        tail = Facts((), (), (), (), ())
+    return WindowResult(_concat(_before(facts, w0), window, tail))
+
+
+def _first_difference(
+    expected: Sequence[Signature], actual: Sequence[Signature], lo: int, hi: int
+) -> tuple[int, int]:
+    for old, new in zip(expected, actual, strict=False):
+        if old != new:
+            return (min(old[4], new[4]), max(old[5], new[5]))
+    if len(expected) != len(actual):
+        longer = expected if len(expected) > len(actual) else actual
+        extra = longer[min(len(expected), len(actual))]
+        return (extra[4], extra[5])
+    return (lo, hi)
