@@ -1,0 +1,85 @@
+"""Tags (run/<id>) and named refs (refs/proposals/<id>), seen from git and clones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devussy_git.errors import ConflictError, HeadMovedError, InvalidInputError, NotFoundError
+from devussy_git.store import Identity, PlanRepo
+
+
+def test_tags_are_lightweight_and_cloned(repo: PlanRepo, author: Identity, git, tmp_path: Path) -> None:
+    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    repo.create_tag("run/r1", first.sha)
+    repo.create_tag("run/r2", "main")
+    repo.create_tag("other", "main~1")
+    assert repo.list_tags() == {"other": first.sha, "run/r1": first.sha, "run/r2": second.sha}
+    assert repo.list_tags("run/") == {"run/r1": first.sha, "run/r2": second.sha}
+    assert git("cat-file", "-t", "refs/tags/run/r1", cwd=repo.path).strip() == "commit"
+    with pytest.raises(ConflictError, match="already exists"):
+        repo.create_tag("run/r1", "main")
+    repo.set_ref("refs/proposals/p1", second.sha, expected=None)
+    git("clone", "--quiet", str(repo.path), "c", cwd=tmp_path)
+    cloned = git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags", cwd=tmp_path / "c")
+    assert cloned.splitlines() == [f"refs/tags/other {first.sha}", f"refs/tags/run/r1 {first.sha}", f"refs/tags/run/r2 {second.sha}"]
+    assert git("for-each-ref", "refs/proposals", cwd=tmp_path / "c") == ""
+    repo.delete_tag("run/r1")
+    assert "run/r1" not in repo.list_tags()
+    with pytest.raises(NotFoundError):
+        repo.delete_tag("run/r1")
+    assert repo.read("a.md", "run/r2") == "2\n"
+
+
+def test_named_refs_compare_and_swap(repo: PlanRepo, author: Identity, git) -> None:
+    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    repo.set_ref("refs/proposals/p1", first.sha, expected=None)
+    with pytest.raises(HeadMovedError):
+        repo.set_ref("refs/proposals/p1", second.sha, expected=None)
+    with pytest.raises(HeadMovedError) as err:
+        repo.set_ref("refs/proposals/p1", second.sha, expected=second.sha)
+    assert (err.value.expected, err.value.actual) == (second.sha, first.sha)
+    repo.set_ref("refs/proposals/p1", second.sha, expected=first.sha)
+    repo.set_ref("refs/proposals/p2", "main~1")
+    assert repo.list_refs("refs/proposals/") == {"refs/proposals/p1": second.sha, "refs/proposals/p2": first.sha}
+    assert git("rev-parse", "refs/proposals/p1", cwd=repo.path).strip() == second.sha
+    assert repo.get_ref("refs/proposals/none") is None
+    repo.delete_ref("refs/proposals/p1")
+    assert repo.get_ref("refs/proposals/p1") is None
+    with pytest.raises(NotFoundError):
+        repo.delete_ref("refs/proposals/p1")
+    with pytest.raises(InvalidInputError):
+        repo.delete_ref("refs/heads/main")
+    with pytest.raises(NotFoundError):
+        repo.set_ref("refs/proposals/p3", "no-such-rev")
+
+
+@pytest.mark.parametrize("name", ["refs/proposals/../../HEAD", "refs/proposals/a b", "HEAD", "refs/x.lock/y", "proposals/x"])
+def test_bad_ref_names_write_nothing(repo: PlanRepo, author: Identity, name: str) -> None:
+    repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    before = (repo.list_refs("refs/"), sorted(p.name for p in repo.path.rglob("*")))
+    with pytest.raises(InvalidInputError):
+        repo.set_ref(name, "main")
+    if name.startswith("refs/"):  # "HEAD" and "proposals/x" are fine *tag* names
+        with pytest.raises(InvalidInputError):
+            repo.create_tag(name, "main")
+    assert (repo.list_refs("refs/"), sorted(p.name for p in repo.path.rglob("*"))) == before
+
+
+def test_refs_survive_gc(repo: PlanRepo, author: Identity, git, fsck) -> None:
+    head = None
+    for i in range(30):
+        head = repo.commit({"a.md": f"{i}\n" * 200}, f"step {i}", author=author, expected_head=head).sha
+    repo.create_tag("run/x", "main")
+    loose = repo.count_objects()
+    repo.gc()
+    assert repo.count_objects() == loose  # same objects, now packed
+    assert not any((repo.path / "objects").glob("??/*"))
+    next_commit = repo.commit({"a.md": "after gc\n"}, "after gc", author=author, expected_head=head)
+    repo.delete_tag("run/x")  # packed ref
+    assert repo.list_tags() == {}
+    assert git("rev-parse", "main", cwd=repo.path).strip() == next_commit.sha
+    fsck(repo)
