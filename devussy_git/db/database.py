@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from devussy_git.db.engine import Clock, Gateway, create_engine, normalize_url, safe_url, utc_now
+from devussy_git.db.engine import (
+    Clock,
+    Gateway,
+    create_engine,
+    normalize_url,
+    safe_url,
+    utc_now,
+)
 from devussy_git.db.guilds import GuildConfigRepo
 from devussy_git.db.interviews import InterviewRepo
 from devussy_git.db.owners import is_owner_alive

@@ -121,8 +121,10 @@ def create_engine(url: URL) -> AsyncEngine:
     try:
         engine = create_async_engine(url, **kwargs)
     except ImportError as exc:
-        message = _POSTGRES_HINT if backend == "postgresql" else (
-            f"the database driver for {url.drivername!r} is not installed"
+        message = (
+            _POSTGRES_HINT
+            if backend == "postgresql"
+            else (f"the database driver for {url.drivername!r} is not installed")
         )
         raise StoreError(message, detail=str(exc)) from exc
     except (ArgumentError, SQLAlchemyError) as exc:

@@ -26,8 +26,7 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(fields) - set(GUILD_FIELDS))
     if unknown:
         raise InvalidInputError(
-            f"unknown guild setting(s): {', '.join(unknown)} "
-            f"(known: {', '.join(GUILD_FIELDS)})"
+            f"unknown guild setting(s): {', '.join(unknown)} (known: {', '.join(GUILD_FIELDS)})"
         )
     checked: dict[str, Any] = {}
     for name, value in fields.items():

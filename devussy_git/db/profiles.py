@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from devussy_git.db._checks import check_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.records import LLMProfile
-from devussy_git.db.schema import API_BASE_LEN, MODEL_LEN, PROFILE_NAME_LEN, PROVIDER_LEN, llm_profiles
+from devussy_git.db.schema import (
+    API_BASE_LEN,
+    MODEL_LEN,
+    PROFILE_NAME_LEN,
+    PROVIDER_LEN,
+    llm_profiles,
+)
 from devussy_git.errors import ConflictError, InvalidInputError
 
 __all__ = ["LLMProfileRepo"]
@@ -34,9 +40,13 @@ def _check_api_base(api_base: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError("api_base must be an http:// or https:// URL")
     if parts.username or parts.password:
-        raise InvalidInputError("api_base must not contain credentials; keys stay in the environment")
+        raise InvalidInputError(
+            "api_base must not contain credentials; keys stay in the environment"
+        )
     if any(_SECRET_QUERY.search(name) for name, _ in parse_qsl(parts.query)):
-        raise InvalidInputError("api_base must not carry a key in its query; keys stay in the environment")
+        raise InvalidInputError(
+            "api_base must not carry a key in its query; keys stay in the environment"
+        )
     return api_base
 
 
@@ -63,7 +73,8 @@ class LLMProfileRepo:
         check_text(name, "profile name", PROFILE_NAME_LEN)
         if not _NAME.match(name):
             raise InvalidInputError(
-                "profile name must be letters, digits, '.', '_' or '-', starting with a letter or digit"
+                "profile name must be letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
             )
         check_text(provider, "provider", PROVIDER_LEN)
         check_text(model, "model", MODEL_LEN)

@@ -103,7 +103,7 @@ class ProjectRepo:
 
     async def list(
         self,
-        guild_id: int | None | _AllGuilds = ALL_GUILDS,
+        guild_id: int | _AllGuilds | None = ALL_GUILDS,
         *,
         prefix: str | None = None,
         limit: int | None = None,

@@ -10,18 +10,26 @@ holds across processes too. This module never runs a stage or touches git.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Sequence
-from typing import Any
+import builtins
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from devussy_git.db._checks import check_choice, check_count, check_snowflake, check_text
+from devussy_git.db._checks import check_count, check_snowflake, check_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.owners import claim, process_owner
-from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord, StageRecord
+from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
+from devussy_git.db.run_rows import (
+    already_active,
+    fail_locked,
+    load,
+    load_one,
+    lock_run,
+    lock_stage,
+    new_run_id,
+    stage_where,
+)
 from devussy_git.db.schema import (
     ACTOR_LEN,
     COMMIT_LEN,
@@ -39,104 +47,6 @@ __all__ = ["ORPHAN_ERROR", "RunRepo"]
 #: The error recorded on a run whose process died while it ran.
 ORPHAN_ERROR = "the process running it stopped"
 _ID_ATTEMPTS = 5
-
-
-def _new_run_id() -> str:
-    return secrets.token_hex(6)
-
-
-def _stage(row: sa.Row[Any]) -> StageRecord:
-    return StageRecord(
-        name=row.name,
-        state=row.state,
-        commit=row.commit,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        error=row.error,
-        tokens_in=row.tokens_in,
-        tokens_out=row.tokens_out,
-    )
-
-
-def _run(row: sa.Row[Any], stages: Sequence[StageRecord]) -> RunRecord:
-    done = [s for s in stages if s.state == "completed"]
-    return RunRecord(
-        run_id=row.run_id,
-        project_id=row.project_id,
-        state=row.state,
-        stage=row.stage,
-        provider=row.provider,
-        model=row.model,
-        actor=row.actor,
-        error=row.error,
-        resumable=bool(row.resumable),
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        stages=tuple(stages),
-        guild_id=row.guild_id,
-        owner=row.owner,
-        tokens_in=sum(s.tokens_in for s in done),
-        tokens_out=sum(s.tokens_out for s in done),
-    )
-
-
-async def _load(conn: AsyncConnection, query: sa.Select[Any]) -> list[RunRecord]:
-    rows = (await conn.execute(query)).all()
-    if not rows:
-        return []
-    ids = [row.run_id for row in rows]
-    stage_rows = (
-        await conn.execute(
-            sa.select(run_stages)
-            .where(run_stages.c.run_id.in_(ids))
-            .order_by(run_stages.c.run_id, run_stages.c.position)
-        )
-    ).all()
-    by_run: dict[str, list[StageRecord]] = {run_id: [] for run_id in ids}
-    for stage_row in stage_rows:
-        by_run[stage_row.run_id].append(_stage(stage_row))
-    return [_run(row, by_run[row.run_id]) for row in rows]
-
-
-async def _load_one(conn: AsyncConnection, run_id: str) -> RunRecord:
-    found = await _load(conn, sa.select(runs).where(runs.c.run_id == run_id))
-    if not found:
-        raise NotFoundError(f"run {run_id} not found")
-    return found[0]
-
-
-async def _lock_run(
-    conn: AsyncConnection, run_id: str, allowed: tuple[str, ...], action: str
-) -> sa.Row[Any]:
-    row = (
-        await conn.execute(sa.select(runs).where(runs.c.run_id == run_id).with_for_update())
-    ).one_or_none()
-    if row is None:
-        raise NotFoundError(f"run {run_id} not found")
-    if row.state not in allowed:
-        raise ConflictError(f"run {run_id} is {row.state}: cannot {action}")
-    return row
-
-
-async def _lock_stage(
-    conn: AsyncConnection, run_id: str, name: str, action: str
-) -> sa.Row[Any]:
-    check_choice(name, "stage", STAGES)
-    row = (
-        await conn.execute(
-            sa.select(run_stages)
-            .where(run_stages.c.run_id == run_id, run_stages.c.name == name)
-            .with_for_update()
-        )
-    ).one()
-    if row.state == "completed":
-        raise ConflictError(f"stage {name} of run {run_id} is already completed: cannot {action}")
-    return row
-
-
-def _stage_where(run_id: str, name: str) -> sa.ColumnElement[bool]:
-    return sa.and_(run_stages.c.run_id == run_id, run_stages.c.name == name)
 
 
 class RunRepo:
@@ -167,7 +77,7 @@ class RunRepo:
         check_text(actor, "actor", ACTOR_LEN)
         check_snowflake(guild_id, "guild id", optional=True)
         for _ in range(_ID_ATTEMPTS):
-            run_id = _new_run_id()
+            run_id = new_run_id()
             try:
                 return await self._insert(run_id, project_id, provider, model, actor, guild_id)
             except RunAlreadyActiveError:
@@ -176,7 +86,7 @@ class RunRepo:
                 # Lost a race to another creator, or (rarely) a run id clash.
                 active = await self._active_of(project_id)
                 if active is not None:
-                    raise _already_active(project_id, active) from None
+                    raise already_active(project_id, active) from None
         raise StoreError("could not allocate a run id; try again")
 
     async def _insert(
@@ -202,7 +112,7 @@ class RunRepo:
                 )
             ).first()
             if active is not None:
-                raise _already_active(project_id, (active.run_id, active.state))
+                raise already_active(project_id, (active.run_id, active.state))
             now = self._gw.now()
             await conn.execute(
                 runs.insert().values(
@@ -234,7 +144,7 @@ class RunRepo:
                     for position, name in enumerate(STAGES)
                 ],
             )
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def _active_of(self, project_id: str) -> tuple[str, str] | None:
         async with self._gw.read() as conn:
@@ -252,7 +162,7 @@ class RunRepo:
     async def get(self, run_id: str) -> RunRecord | None:
         """The run, or ``None`` when unknown."""
         async with self._gw.read() as conn:
-            found = await _load(conn, sa.select(runs).where(runs.c.run_id == run_id))
+            found = await load(conn, sa.select(runs).where(runs.c.run_id == run_id))
         return found[0] if found else None
 
     async def latest(self, project_id: str) -> RunRecord | None:
@@ -266,12 +176,12 @@ class RunRepo:
         if project_id is not None:
             query = query.where(runs.c.project_id == project_id)
         async with self._gw.read() as conn:
-            return await _load(conn, query)
+            return await load(conn, query)
 
     async def active_count(self, guild_id: int | None = None) -> int:
         """Queued plus running runs, of one guild or (``None``) of all."""
-        query = sa.select(sa.func.count()).select_from(runs).where(
-            runs.c.state.in_(ACTIVE_RUN_STATES)
+        query = (
+            sa.select(sa.func.count()).select_from(runs).where(runs.c.state.in_(ACTIVE_RUN_STATES))
         )
         if guild_id is not None:
             query = query.where(runs.c.guild_id == guild_id)
@@ -282,9 +192,7 @@ class RunRepo:
         """How many runs are in each state (every state present, zeros included)."""
         async with self._gw.read() as conn:
             rows = (
-                await conn.execute(
-                    sa.select(runs.c.state, sa.func.count()).group_by(runs.c.state)
-                )
+                await conn.execute(sa.select(runs.c.state, sa.func.count()).group_by(runs.c.state))
             ).all()
         counts = dict.fromkeys(RUN_STATES, 0)
         counts.update({state: int(count) for state, count in rows})
@@ -297,7 +205,7 @@ class RunRepo:
         check_text(owner, "owner", OWNER_LEN)
         claim(owner)
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ("queued",), "start it")
+            await lock_run(conn, run_id, ("queued",), "start it")
             await conn.execute(
                 runs.update()
                 .where(runs.c.run_id == run_id)
@@ -309,16 +217,16 @@ class RunRepo:
                     error=None,
                 )
             )
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def stage_started(self, run_id: str, name: str) -> RunRecord:
         """Mark stage ``name`` running; it becomes the run's current stage."""
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ("running",), f"start stage {name}")
-            await _lock_stage(conn, run_id, name, "start it again")
+            await lock_run(conn, run_id, ("running",), f"start stage {name}")
+            await lock_stage(conn, run_id, name, "start it again")
             await conn.execute(
                 run_stages.update()
-                .where(_stage_where(run_id, name))
+                .where(stage_where(run_id, name))
                 .values(
                     state="running",
                     started_at=self._gw.now(),
@@ -327,7 +235,7 @@ class RunRepo:
                 )
             )
             await conn.execute(runs.update().where(runs.c.run_id == run_id).values(stage=name))
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def stage_completed(
         self, run_id: str, name: str, commit: str | None, tokens_in: int, tokens_out: int
@@ -337,12 +245,12 @@ class RunRepo:
         check_count(tokens_in, "tokens_in")
         check_count(tokens_out, "tokens_out")
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ("running",), f"complete stage {name}")
-            stage = await _lock_stage(conn, run_id, name, "complete it again")
+            await lock_run(conn, run_id, ("running",), f"complete stage {name}")
+            stage = await lock_stage(conn, run_id, name, "complete it again")
             now = self._gw.now()
             await conn.execute(
                 run_stages.update()
-                .where(_stage_where(run_id, name))
+                .where(stage_where(run_id, name))
                 .values(
                     state="completed",
                     commit=commit,
@@ -353,18 +261,18 @@ class RunRepo:
                     tokens_out=tokens_out,
                 )
             )
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def stage_failed(self, run_id: str, name: str, error: str) -> RunRecord:
         """Record stage ``name`` failed (the run itself is failed by :meth:`fail`)."""
         check_text(error, "error", 100_000)
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ("running",), f"fail stage {name}")
-            stage = await _lock_stage(conn, run_id, name, "fail it")
+            await lock_run(conn, run_id, ("running",), f"fail stage {name}")
+            stage = await lock_stage(conn, run_id, name, "fail it")
             now = self._gw.now()
             await conn.execute(
                 run_stages.update()
-                .where(_stage_where(run_id, name))
+                .where(stage_where(run_id, name))
                 .values(
                     state="failed",
                     started_at=stage.started_at or now,
@@ -373,12 +281,12 @@ class RunRepo:
                 )
             )
             await conn.execute(runs.update().where(runs.c.run_id == run_id).values(stage=name))
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def finish(self, run_id: str) -> RunRecord:
         """``running -> completed``."""
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ("running",), "finish it")
+            await lock_run(conn, run_id, ("running",), "finish it")
             await conn.execute(
                 runs.update()
                 .where(runs.c.run_id == run_id)
@@ -390,30 +298,15 @@ class RunRepo:
                     finished_at=self._gw.now(),
                 )
             )
-            return await _load_one(conn, run_id)
+            return await load_one(conn, run_id)
 
     async def fail(self, run_id: str, error: str, resumable: bool = True) -> RunRecord:
         """``queued|running -> failed``; a stage still running fails with it."""
         check_text(error, "error", 100_000)
         async with self._gw.write() as conn:
-            await _lock_run(conn, run_id, ACTIVE_RUN_STATES, "fail it")
-            await self._fail_locked(conn, run_id, error, resumable)
-            return await _load_one(conn, run_id)
-
-    async def _fail_locked(
-        self, conn: AsyncConnection, run_id: str, error: str, resumable: bool
-    ) -> None:
-        now = self._gw.now()
-        await conn.execute(
-            runs.update()
-            .where(runs.c.run_id == run_id)
-            .values(state="failed", error=error, resumable=resumable, finished_at=now)
-        )
-        await conn.execute(
-            run_stages.update()
-            .where(run_stages.c.run_id == run_id, run_stages.c.state == "running")
-            .values(state="failed", error=error, finished_at=now)
-        )
+            await lock_run(conn, run_id, ACTIVE_RUN_STATES, "fail it")
+            await fail_locked(conn, self._gw.now(), run_id, error, resumable)
+            return await load_one(conn, run_id)
 
     async def resume(self, run_id: str) -> RunRecord:
         """Put a failed resumable run back in the queue, keeping its completed stages.
@@ -424,7 +317,7 @@ class RunRepo:
         """
         try:
             async with self._gw.write() as conn:
-                row = await _lock_run(conn, run_id, ("failed",), "resume it")
+                row = await lock_run(conn, run_id, ("failed",), "resume it")
                 if not row.resumable:
                     raise ConflictError(
                         f"run {run_id} cannot be resumed ({row.error or 'not resumable'}); "
@@ -467,7 +360,7 @@ class RunRepo:
                         tokens_out=0,
                     )
                 )
-                return await _load_one(conn, run_id)
+                return await load_one(conn, run_id)
         except RunAlreadyActiveError:
             raise
         except ConflictError as exc:
@@ -477,9 +370,9 @@ class RunRepo:
             active = None if run is None else await self._active_of(run.project_id)
             if run is None or active is None:
                 raise
-            raise _already_active(run.project_id, active) from None
+            raise already_active(run.project_id, active) from None
 
-    async def mark_orphans(self, is_alive: Callable[[str], bool]) -> list[str]:
+    async def mark_orphans(self, is_alive: Callable[[str], bool]) -> builtins.list[str]:
         """Fail (resumable) every active run whose owner process is dead.
 
         Queued runs count too: the process that queued a run is the one that
@@ -502,7 +395,7 @@ class RunRepo:
                 dead.append((row.run_id, row.owner))
         if not dead:
             return []
-        marked: list[str] = []
+        marked = []
         async with self._gw.write() as conn:
             for run_id, owner in dead:
                 # Only if nothing moved it meanwhile (it may have just finished).
@@ -514,13 +407,6 @@ class RunRepo:
                     )
                 ).one()
                 if current.state in ACTIVE_RUN_STATES and current.owner == owner:
-                    await self._fail_locked(conn, run_id, ORPHAN_ERROR, True)
+                    await fail_locked(conn, self._gw.now(), run_id, ORPHAN_ERROR, True)
                     marked.append(run_id)
         return marked
-
-
-def _already_active(project_id: str, active: tuple[str, str]) -> RunAlreadyActiveError:
-    run_id, state = active
-    return RunAlreadyActiveError(
-        f"project {project_id} already has a run in progress (run {run_id} is {state})"
-    )

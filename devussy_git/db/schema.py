@@ -13,12 +13,17 @@ the ``schema_version`` table records the version a database was created at.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from devussy_git.db.records import ACTIVE_RUN_STATES, INTERVIEW_STATES, RUN_STATES, STAGE_STATES
+from devussy_git.db.records import (
+    ACTIVE_RUN_STATES,
+    INTERVIEW_STATES,
+    RUN_STATES,
+    STAGE_STATES,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -71,9 +76,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        stored = cast(datetime, value)
+        if stored.tzinfo is None:
+            return stored.replace(tzinfo=timezone.utc)
+        return stored.astimezone(timezone.utc)
 
 
 def _in(column: sa.ColumnClause[Any], values: tuple[str, ...]) -> sa.ColumnElement[bool]:

@@ -58,7 +58,10 @@ def unavailable() -> str | None:
     if importlib.util.find_spec("asyncpg") is None:
         return ASYNC_DRIVER_MISSING
     if find_bin_dir() is None:
-        return "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under /usr/lib/postgresql/*/bin"
+        return (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH "
+            "or under /usr/lib/postgresql/*/bin"
+        )
     if _run_as() is None:
         return (
             "PostgreSQL refuses to run as root, and there is no 'postgres' user "
@@ -86,8 +89,16 @@ class PgCluster:
             os.chown(base, user.pw_uid, user.pw_gid)
         cluster = cls(bin_dir, base, prefix)
         cluster._run(
-            "initdb", "-D", str(base / "data"), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(base / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
         )
         options = (
             f"-c listen_addresses='' -k {base} -p {_PORT} "
@@ -95,8 +106,17 @@ class PgCluster:
         )
         try:
             cluster._run(
-                "pg_ctl", "-D", str(base / "data"), "-l", str(base / "server.log"),
-                "-o", options, "-w", "-t", "30", "start",
+                "pg_ctl",
+                "-D",
+                str(base / "data"),
+                "-l",
+                str(base / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "start",
             )
         except subprocess.CalledProcessError:
             log = (base / "server.log").read_text(errors="replace")[-2000:]

@@ -81,7 +81,9 @@ async def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
     await db.close()
     engine = create_async_engine(db_url)
     async with engine.begin() as conn:
-        await conn.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1})
+        await conn.execute(
+            sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1}
+        )
     await engine.dispose()
 
     with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer"):
@@ -141,7 +143,9 @@ async def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
 
 
 async def test_unreachable_postgres_is_a_store_error_without_the_password() -> None:
-    pytest.importorskip("asyncpg", reason="asyncpg not installed (pip install devussy-git[postgres])")
+    pytest.importorskip(
+        "asyncpg", reason="asyncpg not installed (pip install devussy-git[postgres])"
+    )
     with pytest.raises(StoreError) as caught:
         await Database.open("postgresql://devussy:hunter2@127.0.0.1:1/devussy")
     assert "hunter2" not in caught.value.user_message

@@ -117,7 +117,10 @@ async def test_a_run_of_a_killed_process_is_failed_at_the_next_start(
     assert restarted.orphans == (run_id,)
     run = await restarted.runs.get(run_id)
     assert (run.state, run.error, run.resumable, run.stage) == (
-        "failed", ORPHAN_ERROR, True, "complexity",
+        "failed",
+        ORPHAN_ERROR,
+        True,
+        "complexity",
     )
     resumed = await restarted.runs.resume(run_id)
     assert resumed.completed_stages == ("interview",) and resumed.next_stage == "complexity"

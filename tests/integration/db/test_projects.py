@@ -42,7 +42,10 @@ async def test_list_filters_by_guild_and_defaults_to_all(db: Database) -> None:
     assert [p.project_id for p in await db.projects.list(guild_id=2)] == ["c-two"]
     assert [p.project_id for p in await db.projects.list(None)] == ["cli-made"]
     assert [p.project_id for p in await db.projects.list()] == [
-        "a-one", "b-one", "c-two", "cli-made",
+        "a-one",
+        "b-one",
+        "c-two",
+        "cli-made",
     ]
 
 
@@ -51,7 +54,8 @@ async def test_list_by_prefix_and_limit_for_autocomplete(db: Database) -> None:
         await db.projects.add(project(pid, guild_id=5))
 
     assert [p.project_id for p in await db.projects.list(5, prefix="shop-")] == [
-        "shop-api", "shop-web",
+        "shop-api",
+        "shop-web",
     ]
     assert [p.project_id for p in await db.projects.list(5, prefix="sh_")] == ["sh_op"]
     assert len(await db.projects.list(5, prefix="sh", limit=2)) == 2

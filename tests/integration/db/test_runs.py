@@ -43,7 +43,11 @@ async def test_create_queues_a_run_with_every_stage_pending(
     assert len(run.run_id) == 12 and int(run.run_id, 16) >= 0
     assert (run.state, run.stage, run.error, run.resumable) == ("queued", None, None, False)
     assert (run.project_id, run.provider, run.model, run.actor, run.guild_id) == (
-        "shop-api", "offline", "offline", "discord:42", 111,
+        "shop-api",
+        "offline",
+        "offline",
+        "discord:42",
+        111,
     )
     assert [s.name for s in run.stages] == list(STAGES)
     assert {s.state for s in run.stages} == {"pending"}
@@ -58,9 +62,7 @@ async def test_create_for_an_unknown_project_is_not_found(db: Database) -> None:
     assert await db.runs.list() == []
 
 
-async def test_a_second_run_of_a_busy_project_is_refused(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_a_second_run_of_a_busy_project_is_refused(db: Database, shop: ProjectRecord) -> None:
     first = await _new_run(db)
     with pytest.raises(RunAlreadyActiveError, match=f"run {first.run_id} is queued"):
         await _new_run(db)
@@ -148,7 +150,10 @@ async def test_resume_keeps_completed_stages_and_requeues(
     resumed = await db.runs.resume(run.run_id)
 
     assert (resumed.state, resumed.error, resumed.stage, resumed.resumable) == (
-        "queued", None, None, False,
+        "queued",
+        None,
+        None,
+        False,
     )
     assert resumed.stages[:5] == before.stages[:5]  # commits, timings, tokens kept
     assert [s.state for s in resumed.stages[5:]] == ["pending", "pending"]
@@ -173,16 +178,14 @@ async def test_a_completed_stage_is_never_redone(db: Database, shop: ProjectReco
     await db.runs.resume(run.run_id)
     await db.runs.start(run.run_id, OWNER)
 
-    with pytest.raises(ConflictError, match="design of run .* is already completed"):
+    with pytest.raises(ConflictError, match=r"design of run \w+ is already completed"):
         await db.runs.stage_started(run.run_id, "design")
     with pytest.raises(ConflictError, match="already completed"):
         await db.runs.stage_completed(run.run_id, "design", "e" * 40, 1, 1)
     assert (await db.runs.get(run.run_id)).stage_record("design").commit == f"{2:040x}"
 
 
-@pytest.mark.parametrize(
-    ("resumable", "message"), [(False, "cannot be resumed"), (True, None)]
-)
+@pytest.mark.parametrize(("resumable", "message"), [(False, "cannot be resumed"), (True, None)])
 async def test_only_resumable_failed_runs_resume(
     db: Database, shop: ProjectRecord, resumable: bool, message: str | None
 ) -> None:
@@ -321,5 +324,8 @@ async def test_active_count_per_guild_and_counts_by_state(db: Database) -> None:
     assert await db.runs.active_count(3) == 0
     assert await db.runs.active_count() == 3
     assert await db.runs.counts_by_state() == {
-        "queued": 2, "running": 1, "completed": 1, "failed": 1,
+        "queued": 2,
+        "running": 1,
+        "completed": 1,
+        "failed": 1,
     }

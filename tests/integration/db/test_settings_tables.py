@@ -72,8 +72,14 @@ async def test_interview_lifecycle(open_db: OpenDb) -> None:
     assert await db.interviews.by_thread(555) == opened
 
     clock.advance(30)
-    answers = {"project_name": "Shop", "project_type": "REST API", "requirements": ["a", "b"],
-               "authentication": True, "team_size": 3, "frontend_framework": None}
+    answers = {
+        "project_name": "Shop",
+        "project_type": "REST API",
+        "requirements": ["a", "b"],
+        "authentication": True,
+        "team_size": 3,
+        "frontend_framework": None,
+    }
     saved = await db.interviews.save_answers(opened.session_id, answers)
 
     assert saved.answers == answers and saved.updated_at == clock.now
@@ -135,7 +141,8 @@ async def test_profiles_upsert_get_list(db: Database) -> None:
     assert await db.profiles.get("fast") == changed
     assert await db.profiles.get("missing") is None
     assert [(p.name, p.api_base) for p in await db.profiles.list()] == [
-        ("fast", None), ("local", "http://127.0.0.1:8080/v1"),
+        ("fast", None),
+        ("local", "http://127.0.0.1:8080/v1"),
     ]
 
 
