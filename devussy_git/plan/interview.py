@@ -266,8 +266,13 @@ def _reask(question: Question, problem: str) -> InvalidInputError:
     return InvalidInputError(f"{problem}{hint}", problems=[f"{question.id}: {problem}"])
 
 
+def _is_ascii_number(text: str) -> bool:
+    # str.isdigit() accepts "²" and other digits int() refuses.
+    return re.fullmatch(r"[0-9]{1,6}", text) is not None
+
+
 def _match_choice(question: Question, text: str) -> str | None:
-    if text.isdigit():
+    if _is_ascii_number(text):
         index = int(text)
         if 1 <= index <= len(question.choices):
             return question.choices[index - 1]
@@ -353,7 +358,7 @@ def parse_answer(question: Question, raw: str) -> Any:
         suggestion = _match_choice(question, text)
         if suggestion is not None:
             return suggestion
-        if text.isdigit():
+        if _is_ascii_number(text):
             raise _reask(question, f"There is no choice number {text}.")
     return text
 

@@ -11,6 +11,7 @@ Pure: returns strings, never writes files. Task items are always written
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from devussy_git.plan.anchors import anchor_block
@@ -43,7 +44,7 @@ def _one_line(text: str) -> str:
 
 def _is_list_line(line: str) -> bool:
     stripped = line.lstrip()
-    return stripped.startswith(("- ", "* ", "+ ")) or stripped[:3].rstrip(".)").isdigit()
+    return re.match(r"(?:[-*+]|\d+[.)])\s", stripped) is not None
 
 
 def _separate_blocks(text: str) -> str:
