@@ -176,11 +176,19 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
             hint="Never add, remove or move anchor markers.",
         )
     delta = len(splice.lines) - (splice.end - splice.start)
-    if _identity(doc, lo, hi) != _identity(new, lo, hi + delta):
+    outside = _identity(new, lo, hi + delta)
+    if _identity(doc, lo, hi) != outside:
         raise Refusal(
             f"the edit would change the headings of {protected} outside its target "
             "(a heading removed, duplicated or moved under another section).",
             hint="Keep sub-sections as they are; edit them with their own heading target.",
+        )
+    known = {path for _, _, path in outside}
+    repeated = [h.path for h in new.headings if lo <= h.line < hi + delta and h.path in known]
+    if repeated:
+        raise Refusal(
+            f'the content repeats heading "{repeated[0]}", which {protected} already has.',
+            hint="Edit that section with its own heading target instead of adding it again.",
         )
     return new, splice
 
