@@ -376,6 +376,13 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
         final_phases = int(min(max(round(phases), MIN_PHASES), MAX_PHASES))
     if depth is None:
         depth = base.depth if score is None else depth_for_score(final_score)
+    if "rationale" not in data and "scoring_rationale" not in data and (
+        (final_score, final_phases, depth) != (base.score, base.phase_count, base.depth)
+    ):
+        rationale = (
+            f"{base.rationale} Refined: score {final_score:g}, {final_phases} phases "
+            f"at {depth} depth."
+        ).strip()
     risks = list(base.risks)
     for risk in new_risks:
         if risk not in risks:
