@@ -15,7 +15,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from devussy_git.errors import DevussyError, InvalidLLMOutputError, StoreError
@@ -248,9 +248,13 @@ class PipelineRunner:
                     attempts=self._attempts,
                     json_mode=True,
                 )
-            except InvalidLLMOutputError:
+            except InvalidLLMOutputError as exc:
                 # Refinement is optional: the rubric's own profile stands, and says so.
-                profile = base
+                profile = replace(
+                    base,
+                    rationale=f"{base.rationale} (The model's refinement was not usable and was "
+                    f"ignored: {exc.user_message})",
+                )
             else:
                 profile, tin, tout, model = answer.value, answer.tokens_in, answer.tokens_out, answer.model
         state.complexity = profile
@@ -451,6 +455,5 @@ class PipelineRunner:
             state.outline = tuple(PhaseOutline(p.number, p.title, p.summary) for p in state.plan.phases)
 
     def _tag(self, repo: PlanRepo, tag: str, head: str) -> None:
-        if tag.split("/", 1)[1] and repo.list_tags(tag).get(tag) == head:
-            return
-        repo.create_tag(tag, head)
+        if repo.list_tags(tag).get(tag) != head:
+            repo.create_tag(tag, head)

@@ -6,6 +6,7 @@ run resumable, and say clearly what went wrong.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +167,22 @@ async def test_unparseable_devplan_then_good_reply_succeeds(
         await app.close()
     assert script.seen.count("devplan") == 2
     assert _stages_on_main(tmp_path / "repos" / "retry.git")[-1] == "handoff"
+
+
+async def test_unusable_complexity_refinement_keeps_the_rubric_and_says_so(
+    tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
+) -> None:
+    script = PipelineScript(answers)
+    junk = Text("I think it is quite complex.")
+    script.override("complexity", junk, junk, junk)
+    llm_server.route(script)
+    app = await _app(tmp_path, llm_server)
+    try:
+        await services.create_project(app, "cx", answers, actor=ACTOR)
+        outcome = await services.run_project(app, "cx", actor=ACTOR)
+    finally:
+        await app.close()
+    profile = json.loads(git(tmp_path / "repos" / "cx.git", "show", "main:complexity_profile.json"))
+    assert profile == {**PipelineScript(answers).context["complexity"], "rationale": profile["rationale"]}
+    assert "not usable" in profile["rationale"]
+    assert outcome.plan.complexity.phase_count == profile["phase_count"]
