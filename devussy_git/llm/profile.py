@@ -40,6 +40,14 @@ class LLMProfile:
     #: Attempts in all (tenacity), for retryable failures only.
     max_retries: int = 3
 
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise InvalidInputError(_unknown_provider(self.provider))
+        if not self.model.strip():
+            raise InvalidInputError(f"The {self.provider} provider needs a model name.")
+        if not self.timeout_s > 0:
+            raise InvalidInputError(f"The LLM timeout must be positive, got {self.timeout_s}.")
+
     @classmethod
     def from_settings(
         cls, settings: Settings, *, provider: str | None = None, model: str | None = None
@@ -52,9 +60,7 @@ class LLMProfile:
         """
         chosen = (provider or settings.llm_provider).strip().lower()
         if chosen not in PROVIDERS:
-            raise InvalidInputError(
-                f"Unknown LLM provider {chosen!r}; choose one of {', '.join(sorted(PROVIDERS))}."
-            )
+            raise InvalidInputError(_unknown_provider(chosen))
         if model is not None and model.strip():
             chosen_model = model.strip()
         elif chosen == settings.llm_provider:
@@ -91,6 +97,10 @@ class LLMProfile:
         """``"openai/gpt-4o-mini @ http://..."``: for logs and messages, never secret."""
         name = self.model if self.provider == "offline" else f"{self.provider}/{self.model}"
         return f"{name} @ {redact_url(self.api_base)}" if self.api_base else name
+
+
+def _unknown_provider(provider: str) -> str:
+    return f"Unknown LLM provider {provider!r}; choose one of {', '.join(sorted(PROVIDERS))}."
 
 
 def _needs_key(provider: str, custom_base: str | None) -> bool:

@@ -121,3 +121,16 @@ def test_the_key_never_shows_in_repr_or_describe() -> None:
 )
 def test_redact_url_drops_credentials_and_query(url: str, expected: str) -> None:
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"provider": "anthropic", "model": "claude"}, "anthropic"),
+        ({"provider": "openai", "model": "  "}, "model name"),
+        ({"provider": "openai", "model": "m", "timeout_s": 0}, "timeout"),
+    ],
+)
+def test_a_profile_built_by_hand_is_checked(kwargs: dict, problem: str) -> None:
+    with pytest.raises(InvalidInputError, match=problem):
+        LLMProfile(**kwargs)
