@@ -49,6 +49,14 @@ ORPHAN_ERROR = "the process running it stopped"
 _ID_ATTEMPTS = 5
 
 
+def _claimed_owner() -> str:
+    # The process that queues a run is the one expected to start it: a second
+    # Database opened in this process must not take the run for an orphan.
+    owner = process_owner()
+    claim(owner)
+    return owner
+
+
 class RunRepo:
     """Create runs, move them through their states, and report on them."""
 
@@ -124,7 +132,7 @@ class RunRepo:
                     provider=provider,
                     model=model,
                     actor=actor,
-                    owner=process_owner(),
+                    owner=_claimed_owner(),
                     error=None,
                     resumable=False,
                     created_at=now,
@@ -342,7 +350,7 @@ class RunRepo:
                         stage=None,
                         error=None,
                         resumable=False,
-                        owner=process_owner(),
+                        owner=_claimed_owner(),
                         started_at=None,
                         finished_at=None,
                     )

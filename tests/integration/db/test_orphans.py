@@ -70,6 +70,19 @@ async def test_open_marks_orphans_with_the_given_liveness_check(open_db: OpenDb)
     assert (failed.state, failed.error, failed.resumable) == ("failed", ORPHAN_ERROR, True)
 
 
+async def test_runs_queued_by_this_process_are_not_orphans_of_a_second_open(
+    open_db: OpenDb,
+) -> None:
+    first = await open_db()
+    queued = await _project_with_run(first, "a", None, None)
+    running = await _project_with_run(first, "b", process_owner(), "design")
+
+    second = await open_db()
+
+    assert second.orphans == ()
+    assert [(await second.runs.get(r)).state for r in (queued, running)] == ["queued", "running"]
+
+
 _WORKER = textwrap.dedent(
     """
     import asyncio, sys
