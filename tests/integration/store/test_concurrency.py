@@ -1,0 +1,146 @@
+"""Several writers on one project: no commit lost, history linear, fsck clean.
+
+Also the crash test: a writer SIGKILLed at random moments never leaves
+``main`` on a half-written commit, and the next write succeeds (a lock file
+left by the dead process is recovered).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from devussy_git.store import Identity, PlanRepo, PlanStore
+
+WORKER = str(Path(__file__).with_name("store_worker.py"))
+ROOT_DIR = str(Path(__file__).resolve().parents[3])
+
+
+def _spawn(store: PlanStore, worker: str, count: int, go: Path, stale: float = 2.0) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": ROOT_DIR}
+    return subprocess.Popen(
+        [sys.executable, WORKER, str(store.root), "demo", worker, str(count), str(go), str(stale)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _check_linear(repo: PlanRepo, git, expected_lines: set[str], fsck) -> None:
+    commits = git("rev-list", "main", cwd=repo.path).split()
+    assert git("rev-list", "--merges", "main", cwd=repo.path) == ""
+    log = repo.log()
+    assert [c.sha for c in log] == commits
+    assert all(len(c.parents) == 1 for c in log[:-1]) and log[-1].parents == ()
+    lines = repo.read("log.md").splitlines()
+    assert len(lines) == len(set(lines)) and set(lines) == expected_lines
+    # Each commit added exactly its own line, in history order.
+    steps = [c.trailers["Devussy-Step"] for c in reversed(log[:-1])]
+    assert steps == lines
+    fsck(repo)
+
+
+@pytest.mark.slow
+def test_four_processes_times_25_commits(store: PlanStore, author: Identity, git, fsck, tmp_path: Path) -> None:
+    repo = store.create("demo")
+    repo.commit({"log.md": ""}, "interview: start", author=author, expected_head=None, allow_empty=True)
+    go = tmp_path / "go"
+    procs = [_spawn(store, f"p{i}", 25, go) for i in range(4)]
+    go.touch()
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert len(out.splitlines()) == 25
+    expected = {f"p{i}-{n}" for i in range(4) for n in range(25)}
+    _check_linear(repo, git, expected, fsck)
+    assert len(repo.log()) == 101
+
+
+def test_threads_with_their_own_repo_objects(store: PlanStore, author: Identity, git, fsck) -> None:
+    store.create("demo").commit({"log.md": ""}, "start", author=author, expected_head=None, allow_empty=True)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        repo = store.open("demo")
+        try:
+            for n in range(10):
+                line = f"{name}-{n}"
+                repo.commit_with_retry(
+                    lambda head, line=line: ({"log.md": repo.read("log.md", head) + line + "\n"}, f"step {line}"),
+                    author=author,
+                    attempts=100,
+                    trailers={"Devussy-Step": line},
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"t{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    _check_linear(store.open("demo"), git, {f"t{i}-{n}" for i in range(3) for n in range(10)}, fsck)
+
+
+def test_stale_lock_left_by_a_dead_writer_is_recovered(tmp_path: Path, author: Identity, fsck) -> None:
+    store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.3)
+    repo = store.create("demo")
+    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    lock = repo.path / "refs" / "heads" / "main.lock"
+    lock.write_text("0" * 40 + "\n")
+    started = time.monotonic()
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    waited = time.monotonic() - started
+    assert repo.head() == second.sha and not lock.exists()
+    assert waited >= 0.2  # a fresh lock file is not taken for stale at once
+    old = time.time() - 60
+    lock.write_text("junk")
+    os.utime(lock, (old, old))
+    third = repo.commit({"a.md": "3\n"}, "three", author=author, expected_head=second.sha)
+    assert repo.head() == third.sha
+    fsck(repo)
+
+
+@pytest.mark.slow
+def test_writer_killed_at_random_moments(tmp_path: Path, author: Identity, git, fsck) -> None:
+    store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.2)
+    repo = store.create("demo")
+    repo.commit({"log.md": ""}, "start", author=author, expected_head=None, allow_empty=True)
+    go = tmp_path / "go"
+    go.touch()
+    rng = random.Random(1234)
+    committed: set[str] = set()
+    for round_ in range(20):
+        proc = _spawn(store, f"k{round_}", 0, go, stale=0.2)
+        time.sleep(rng.uniform(0.3, 0.8))  # past interpreter start-up, into the commit loop
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        # main is always a complete commit that git can read
+        head = repo.head()
+        assert head is not None
+        assert git("cat-file", "-t", head, cwd=repo.path).strip() == "commit"
+        lines = repo.read("log.md").splitlines()
+        assert len(lines) == len(set(lines))
+        # every commit the child reported is in history (reported after the ref moved)
+        reported = {line.split()[1] for line in out.splitlines()}
+        assert reported <= set(lines)
+        committed |= set(lines)
+        fsck(repo)
+        # and the next write succeeds, whatever lock the child left behind
+        info = repo.commit_with_retry(
+            lambda h: ({"log.md": repo.read("log.md", h) + f"parent-{round_}\n"}, "after kill"),
+            author=author,
+        )
+        assert repo.head() == info.sha
+    assert len(committed) > 20
