@@ -9,36 +9,21 @@ resolves outside the repos root (``..``, absolute paths, symlinks).
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from devussy_git.errors import InvalidProjectIdError, NotFoundError
+from devussy_git.errors import NotFoundError
+from devussy_git.store import PROJECT_ID_RE, validate_project_id
 
 __all__ = [
     "GitRequest",
     "GitRequestKind",
-    "PROJECT_ID_RE",
     "classify_git_path",
     "repo_dir",
     "repo_path_escapes",
-    "validate_project_id",
 ]
 
-#: The slug every project id must be (DESIGN section 4).
-PROJECT_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-
 _REPO_SUFFIX = ".git"
-
-
-def validate_project_id(project_id: str) -> str:
-    """Return ``project_id`` when it is a slug; raise :class:`InvalidProjectIdError`."""
-    if not isinstance(project_id, str) or PROJECT_ID_RE.fullmatch(project_id) is None:
-        raise InvalidProjectIdError(
-            "A project id is 1-63 characters: lowercase letters, digits and '-', "
-            "starting with a letter or digit."
-        )
-    return project_id
 
 
 def repo_dir(repos_root: Path, project_id: str) -> Path:

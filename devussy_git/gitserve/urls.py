@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from devussy_git.errors import InvalidInputError
 from devussy_git.gitserve.access import CloneAccess
-from devussy_git.gitserve.paths import validate_project_id
+from devussy_git.store import validate_project_id
 
 __all__ = ["CloneInfo", "TOKEN_ENV_VAR", "clone_info"]
 

@@ -12,8 +12,8 @@ from devussy_git.gitserve.paths import (
     classify_git_path,
     repo_dir,
     repo_path_escapes,
-    validate_project_id,
 )
+from devussy_git.store import validate_project_id
 
 
 @pytest.mark.parametrize("good", ["a", "shop-api", "0", "a" * 63, "x-1-y"])
