@@ -1,0 +1,174 @@
+"""Landing a step on a ref: read the plan at a head, number the step, commit with CAS.
+
+A step is computed on the head it read. When the ref moved meanwhile (another
+process committed), the step's content — the model's edits and the lines the
+ritual recorded — is carried onto the new head region by region
+(:func:`~devussy_git.agent.regions.merge_files`), the ritual runs again there,
+and the commit is retried. When the content no longer applies, or the step's
+task was done meanwhile, the step fails with a clear "the plan changed, try
+again" :class:`~devussy_git.errors.ConflictError` and nothing is written.
+
+Talks to git only through :class:`~devussy_git.store.PlanRepo`; synchronous
+(callers run it in a worker thread); never calls a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from devussy_git.agent.regions import RegionConflict, merge_files
+from devussy_git.agent.ritual import refresh, restore_ritual, task_of
+from devussy_git.errors import ConflictError, HeadMovedError, NotFoundError
+from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.store import CommitInfo, Identity, PlanRepo
+
+__all__ = [
+    "STEP_STAGE",
+    "Landing",
+    "changes_between",
+    "land",
+    "next_step_number",
+    "plan_files_at",
+    "step_subject",
+]
+
+STEP_STAGE = "handoff-next"
+MAIN = "refs/heads/main"
+#: How many times a step is carried onto a moved head before giving up.
+LAND_ATTEMPTS = 4
+_PLAN_FILE = re.compile(r"^(devplan\.md|handoff\.md|project_design\.md|phase[1-9]\d*\.md)$")
+_SUBJECT_MAX = 72
+
+
+def plan_files_at(repo: PlanRepo, rev: str) -> dict[str, str]:
+    """The plan's markdown files at ``rev`` (devplan, phases, handoff, design)."""
+    names = [p for p in repo.list_files(rev) if _PLAN_FILE.match(p)]
+    return repo.read_many(names, rev)
+
+
+def next_step_number(repo: PlanRepo, head: str | None) -> int:
+    """``Devussy-Step`` of the next step: the number of steps on ``head`` plus one.
+
+    Steps are numbered in order and history is never rewritten, so the newest
+    step's number plus one is the count plus one; only that commit is read.
+    """
+    if head is None:
+        return 1
+    count = 0
+    for info in repo.log(head):
+        if info.trailers.get("Devussy-Stage") != STEP_STAGE:
+            continue
+        number = info.trailers.get("Devussy-Step", "")
+        if number.isdigit() and count == 0:
+            return int(number) + 1
+        count += 1
+    return count + 1
+
+
+def step_subject(task_id: str, summary: str) -> str:
+    """``handoff-next <task>: <summary>``, the summary cut to fit one line."""
+    head = f"{STEP_STAGE} {task_id}: "
+    text = " ".join(summary.split())
+    room = max(_SUBJECT_MAX - len(head), 20)
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return head + text
+
+
+def changes_between(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str | None]:
+    """The files ``after`` changed against ``before`` (text only, no deletions)."""
+    return {p: t for p, t in after.items() if before.get(p) != t}
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A landed step: its commit, the files it left and its step number."""
+
+    commit: CommitInfo
+    files: Mapping[str, str]
+    step: int
+
+
+def _carry(
+    base: Mapping[str, str],
+    content: Mapping[str, str],
+    head_files: Mapping[str, str],
+    task_id: str,
+    done: bool,
+) -> dict[str, str]:
+    """The step's content carried onto ``head_files``, with the ritual run there."""
+    phases = read_phases(head_files)
+    task = task_of(phases, task_id)
+    if task is None:
+        raise ConflictError(
+            f"The plan changed while this step ran: task {task_id} is gone. Nothing was "
+            "committed; try again."
+        )
+    if task.done:
+        raise ConflictError(
+            f"The plan changed while this step ran: task {task_id} was completed by another "
+            "step. Nothing was committed; try again."
+        )
+    try:
+        merged = merge_files(base, head_files, restore_ritual(base, content))
+    except RegionConflict as exc:
+        raise ConflictError(
+            f"The plan changed while this step ran ({exc} was changed by both). Nothing was "
+            "committed; try again."
+        ) from None
+    return refresh({**head_files, **merged}, task_id, done=done)
+
+
+def land(
+    repo: PlanRepo,
+    *,
+    base_head: str,
+    base_files: Mapping[str, str],
+    content: Mapping[str, str],
+    task_id: str,
+    done: bool,
+    subject: str,
+    trailers: Sequence[tuple[str, str]],
+    author: Identity,
+    ref: str = MAIN,
+    noted_stages: Sequence[str] = (),
+) -> Landing:
+    """Commit the step (``content`` = base + model edits + recorded lines) on ``ref``.
+
+    The ritual runs on the head the commit is made on, and ``Devussy-Step`` is
+    counted there. ``noted_stages`` (e.g. ``apply``) are written as extra
+    ``Devussy-Stage`` trailers before ``handoff-next``, which stays the
+    commit's stage (the last trailer wins), so the step keeps counting as one.
+    """
+    head, files = base_head, dict(base_files)
+    final = refresh(content, task_id, done=done)
+    for _ in range(LAND_ATTEMPTS):
+        step = next_step_number(repo, head)
+        changes = changes_between(files, final)
+        try:
+            info = repo.commit(
+                changes,
+                subject,
+                author=author,
+                trailers=[
+                    *(("Devussy-Stage", stage) for stage in noted_stages),
+                    ("Devussy-Stage", STEP_STAGE),
+                    ("Devussy-Step", str(step)),
+                    *trailers,
+                ],
+                expected_head=head,
+                ref=ref,
+            )
+        except HeadMovedError as exc:
+            if exc.actual is None:
+                raise NotFoundError(f"{ref} no longer exists; nothing was committed.") from exc
+            head = exc.actual
+            files = plan_files_at(repo, head)
+            final = _carry(base_files, content, files, task_id, done)
+            continue
+        return Landing(info, final, step)
+    raise ConflictError(
+        "The plan kept changing while this step ran; nothing was committed. Try again."
+    )

@@ -1,0 +1,216 @@
+"""Plan files as regions: the inner text of each anchor and the text between them.
+
+The handoff agent reasons about a plan file region by region: the ritual owns
+some anchors (``QUICK_STATUS`` ...), the model may edit others, and a step
+computed on one head is carried onto a newer head (a concurrent writer, a
+proposal applied after ``main`` moved) by merging region by region. A region
+that only one side changed takes that side; two appends (or two prepends) to
+the same region keep both; anything else is a conflict naming the region.
+
+Anchor markers are the ``<!-- NAME_START -->`` / ``<!-- NAME_END -->`` lines
+the plan renderer writes, each alone on its line; marker lines belong to the
+text regions, so no region operation can remove or duplicate an anchor.
+
+Pure string work: never reads git, never calls a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "RegionConflict",
+    "anchor_content",
+    "anchor_value",
+    "changed_regions",
+    "merge_files",
+    "merge_text",
+    "put_anchor_lines",
+    "replace_anchor",
+    "split_regions",
+]
+
+_MARKER = re.compile(r"^[ \t]*<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->[ \t]*$")
+
+
+@dataclass(frozen=True)
+class RegionConflict(Exception):
+    """Both sides changed one region in ways that cannot be combined."""
+
+    file: str
+    region: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.region}"
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def split_regions(text: str) -> list[tuple[str, list[str]]]:
+    """``[(key, lines)]`` covering ``text`` exactly, in order.
+
+    Keys are ``anchor:NAME`` for an anchor's inner lines and ``text:<after>``
+    for the lines between anchors (``<after>`` is the previous anchor's name,
+    or ``^`` at the start), marker lines included. Joining every region's
+    lines with ``"\\n"`` gives ``text`` back.
+    """
+    regions: list[tuple[str, list[str]]] = []
+    current: list[str] = []
+    key = "text:^"
+    open_name: str | None = None
+    for line in _lines(text):
+        marker = _MARKER.match(line)
+        if marker and marker.group(2) == "START" and open_name is None:
+            current.append(line)
+            regions.append((key, current))
+            open_name, current, key = marker.group(1), [], f"anchor:{marker.group(1)}"
+        elif marker and marker.group(2) == "END" and marker.group(1) == open_name:
+            regions.append((key, current))
+            current, key, open_name = [line], f"text:{open_name}", None
+        else:
+            current.append(line)
+    regions.append((key, current))
+    return regions
+
+
+def _render(regions: Sequence[tuple[str, list[str]]]) -> str:
+    return "\n".join(line for _, lines in regions for line in lines)
+
+
+def anchor_content(text: str, name: str) -> str | None:
+    """The inner text of anchor ``name`` (lines between the markers), or ``None``."""
+    for key, lines in split_regions(text):
+        if key == f"anchor:{name}":
+            return "\n".join(lines)
+    return None
+
+
+def _padding(lines: list[str]) -> tuple[int, int]:
+    """Blank lines before and after the content of an anchor's inner lines."""
+    if not any(line.strip() for line in lines):
+        return (1, 1) if lines else (0, 0)
+    lead = next(i for i, line in enumerate(lines) if line.strip())
+    trail = next(i for i, line in enumerate(reversed(lines)) if line.strip())
+    return lead, trail
+
+
+def anchor_value(text: str, name: str) -> str | None:
+    """The content of anchor ``name`` without blank lines around it, or ``None``."""
+    inner = anchor_content(text, name)
+    if inner is None:
+        return None
+    lines = inner.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
+def replace_anchor(text: str, name: str, content: str) -> str:
+    """``text`` with anchor ``name``'s content set to ``content``.
+
+    Every byte outside the anchor's inner lines is kept, and so are the blank
+    lines a formatter put around the content inside the markers. ``KeyError``
+    when the anchor is absent.
+    """
+    regions = split_regions(text)
+    for index, (key, lines) in enumerate(regions):
+        if key == f"anchor:{name}":
+            new = content.strip("\n")
+            if not new.strip():
+                body = [""] if lines else []
+            else:
+                lead, trail = _padding(lines)
+                body = [""] * lead + _lines(new) + [""] * trail
+            regions[index] = (key, body)
+            return _render(regions)
+    raise KeyError(name)
+
+
+def put_anchor_lines(text: str, name: str, inner: str) -> str:
+    """``text`` with anchor ``name``'s inner lines exactly ``inner`` (as
+    :func:`anchor_content` returned it); ``KeyError`` when absent."""
+    regions = split_regions(text)
+    for index, (key, _) in enumerate(regions):
+        if key == f"anchor:{name}":
+            regions[index] = (key, _lines(inner) if inner else [])
+            return _render(regions)
+    raise KeyError(name)
+
+
+def changed_regions(old: str, new: str) -> set[str]:
+    """Keys of the regions whose lines differ (every key when the layout changed)."""
+    a, b = split_regions(old), split_regions(new)
+    if [k for k, _ in a] != [k for k, _ in b]:
+        return {k for k, _ in a} | {k for k, _ in b}
+    return {ka for (ka, la), (_, lb) in zip(a, b, strict=True) if la != lb}
+
+
+def _merge_region(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
+    if theirs == base or theirs == ours:
+        return ours
+    if ours == base:
+        return theirs
+    n = len(base)
+    if theirs[:n] == base and ours[:n] == base:
+        return ours + theirs[n:]
+    if n and theirs[-n:] == base and ours[-n:] == base:
+        return theirs[: len(theirs) - n] + ours
+    if not n:
+        return ours + theirs
+    return None
+
+
+def merge_text(base: str, ours: str, theirs: str, *, file: str) -> str:
+    """Carry ``theirs``' change of ``base`` onto ``ours``, region by region.
+
+    ``RegionConflict`` when a region cannot be merged (both replaced it, or
+    the anchor layout differs and both sides changed the file).
+    """
+    if theirs == base:
+        return ours
+    if ours == base or ours == theirs:
+        return theirs
+    b, o, t = split_regions(base), split_regions(ours), split_regions(theirs)
+    keys = [k for k, _ in b]
+    if keys != [k for k, _ in o] or keys != [k for k, _ in t]:
+        raise RegionConflict(file, "the layout of anchors")
+    merged: list[tuple[str, list[str]]] = []
+    for (key, lb), (_, lo), (_, lt) in zip(b, o, t, strict=True):
+        region = _merge_region(lb, lo, lt)
+        if region is None:
+            raise RegionConflict(file, key.replace("text:", "text after ").replace("anchor:", ""))
+        merged.append((key, region))
+    return _render(merged)
+
+
+def merge_files(
+    base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]
+) -> dict[str, str]:
+    """:func:`merge_text` for every file ``theirs`` changed against ``base``.
+
+    Returns the merged text of those files only. A file ``theirs`` changed that
+    ``ours`` no longer has is a conflict.
+    """
+    out: dict[str, str] = {}
+    for path in sorted(theirs):
+        if theirs[path] == base.get(path):
+            continue
+        if path not in ours:
+            if path in base:
+                raise RegionConflict(path, "the whole file (it was deleted)")
+            out[path] = theirs[path]
+            continue
+        if path not in base:
+            if ours[path] != theirs[path]:
+                raise RegionConflict(path, "the whole file (added on both sides)")
+            continue
+        merged = merge_text(base[path], ours[path], theirs[path], file=path)
+        if merged != ours[path]:
+            out[path] = merged
+    return out

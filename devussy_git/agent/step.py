@@ -1,0 +1,160 @@
+"""One handoff-next step: select, build the context, ask, validate, ritual, land.
+
+The step reads the plan at ``main``'s head, picks the task, sends only the
+protocol's slices to the model, applies its section edits with the patcher
+(re-asking with the patcher's message when they do not apply, at most
+``attempts`` times in all), runs the ritual, and lands one commit on ``main``
+or on a proposal ref. When every attempt fails nothing is written.
+
+Git access goes through :class:`~devussy_git.store.PlanRepo` in worker
+threads; the model through :class:`~devussy_git.llm.LLMClient`. Callers hold
+the project's in-process lock; across processes the store's compare-and-swap
+decides (see :mod:`devussy_git.agent.landing`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from devussy_git.agent.context import build_context
+from devussy_git.agent.landing import Landing, land, plan_files_at, step_subject
+from devussy_git.agent.proposals import PROPOSAL_PREFIX, new_proposal_ref
+from devussy_git.agent.reply import AppliedReply, apply_reply, parse_reply
+from devussy_git.agent.ritual import record, task_of
+from devussy_git.agent.selection import select_task
+from devussy_git.errors import NotFoundError
+from devussy_git.llm import LLMClient
+from devussy_git.pipeline.ask import ask
+from devussy_git.pipeline.planfiles import plan_progress, read_phases
+from devussy_git.pipeline.prompts import build_messages
+from devussy_git.plan.model import Task
+from devussy_git.store import CommitInfo, Diff, Identity, PlanRepo
+
+__all__ = ["ATTEMPTS", "StepResult", "run_step", "step_result"]
+
+#: Model replies per step in all (the first and two re-asks).
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a face shows after a step (or an applied proposal)."""
+
+    commit: CommitInfo
+    task: Task
+    summary: str
+    #: ``done`` or ``blocked``.
+    status: str
+    diff: Diff
+    next_task: Task | None
+    #: Set when the step was parked as a proposal (``--preview``).
+    proposal_id: str | None
+    step: int
+
+
+def step_result(
+    repo: PlanRepo, landing: Landing, task_id: str, summary: str, proposal_id: str | None
+) -> StepResult:
+    """Describe a landed step (reads its diff; call in a worker thread)."""
+    phases = read_phases(landing.files)
+    task = task_of(phases, task_id)
+    if task is None:
+        raise NotFoundError(f"Task {task_id} is not in the plan any more.")
+    return StepResult(
+        commit=landing.commit,
+        task=task,
+        summary=summary,
+        status="done" if task.done else "blocked",
+        diff=repo.diff_commit(landing.commit.sha),
+        next_task=plan_progress(landing.files).next_task,
+        proposal_id=proposal_id,
+        step=landing.step,
+    )
+
+
+def _load(repo: PlanRepo) -> tuple[str, dict[str, str]]:
+    head = repo.head()
+    if head is None:
+        raise NotFoundError(f"Project {repo.project_id} has no commits yet.")
+    files = plan_files_at(repo, head)
+    missing = [f for f in ("devplan.md", "handoff.md") if f not in files]
+    if missing:
+        raise NotFoundError(
+            f"Project {repo.project_id} has no plan yet ({', '.join(missing)} missing); "
+            "run the pipeline first."
+        )
+    return head, files
+
+
+async def run_step(
+    repo: PlanRepo,
+    client: LLMClient,
+    *,
+    author: Identity,
+    actor: str,
+    note: str | None = None,
+    task_id: str | None = None,
+    preview: bool = False,
+    attempts: int = ATTEMPTS,
+) -> StepResult:
+    """Run one step and land it on ``main`` (or on a new proposal with ``preview``)."""
+    head, files = await asyncio.to_thread(_load, repo)
+    selection = select_task(read_phases(files), handoff=files["handoff.md"], task_id=task_id)
+    context = build_context(files, selection, note)
+    editable: Mapping[str, str] = {p: files[p] for p in context.allowed_files}
+
+    def parse(text: str) -> AppliedReply:
+        return apply_reply(editable, parse_reply(text))
+
+    answer = await ask(
+        client,
+        stage="handoff-next",
+        messages=build_messages("handoff_next", context.values),
+        context=context.offline,
+        parse=parse,
+        attempts=attempts,
+    )
+    applied = answer.value
+    summary = applied.reply.summary
+    blocked = applied.reply.status == "blocked"
+    content = record(
+        {**files, **applied.files},
+        selection.task,
+        summary=summary,
+        blocked=blocked,
+        touched=applied.touched,
+    )
+    trailers = [
+        ("Devussy-Task", selection.task.id),
+        ("Devussy-Model", answer.model or client.profile.model),
+        ("Devussy-Tokens", f"in={answer.tokens_in}, out={answer.tokens_out}"),
+        ("Devussy-Actor", actor),
+    ]
+
+    def commit() -> StepResult:
+        proposal_id, ref = None, "refs/heads/main"
+        if preview:
+            proposal_id, ref = new_proposal_ref()
+            repo.set_ref(ref, head, expected=None)
+        try:
+            landing = land(
+                repo,
+                base_head=head,
+                base_files=files,
+                content=content,
+                task_id=selection.task.id,
+                done=not blocked,
+                subject=step_subject(selection.task.id, summary),
+                trailers=trailers,
+                author=author,
+                ref=ref,
+            )
+        except BaseException:
+            if proposal_id is not None:
+                repo.delete_ref(PROPOSAL_PREFIX + proposal_id)
+            raise
+        return step_result(repo, landing, selection.task.id, summary, proposal_id)
+
+    return await asyncio.to_thread(commit)

@@ -1,0 +1,125 @@
+"""The handoff-next and proposal use cases every face calls (re-exported by services).
+
+Each function checks the project (and its guild) first, then holds the
+project's in-process lock for the whole step so two steps on one project in
+one process never interleave; across processes the store's compare-and-swap
+decides. They return plain values and never print or format for a face.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from devussy_git.agent import proposals as _proposals
+from devussy_git.agent.proposals import Proposal
+from devussy_git.agent.step import StepResult, run_step, step_result
+
+if TYPE_CHECKING:
+    from devussy_git.app import App
+    from devussy_git.services import Actor
+
+__all__ = [
+    "Proposal",
+    "StepResult",
+    "apply_proposal",
+    "discard_proposal",
+    "handoff_next",
+    "list_proposals",
+]
+
+
+async def _checked(app: App, project_id: str, guild_id: int | None) -> str:
+    # Imported here: services re-exports this module's functions.
+    from devussy_git import services
+
+    record = await services.get_project(app, project_id, guild_id=guild_id)
+    return record.project_id
+
+
+async def handoff_next(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    note: str | None = None,
+    task: str | None = None,
+    preview: bool = False,
+    provider: str | None = None,
+    model: str | None = None,
+    guild_id: int | None = None,
+) -> StepResult:
+    """Let the agent take the next task (or ``task``), record it and advance the plan.
+
+    ``preview`` parks the step on ``refs/proposals/<id>`` instead of ``main``;
+    ``provider``/``model`` override the configured profile for this step.
+    """
+    project_id = await _checked(app, project_id, guild_id)
+    client = app.llm_client(provider, model)
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    async with app.lock_for(project_id):
+        if preview:
+            await asyncio.to_thread(
+                _proposals.prune_proposals, repo, app.settings.proposal_max_age_s
+            )
+        result = await run_step(
+            repo,
+            client,
+            author=actor.identity,
+            actor=actor.trailer,
+            note=note,
+            task_id=task,
+            preview=preview,
+        )
+    tokens = result.commit.trailers.get("Devussy-Tokens", "")
+    model_name = result.commit.trailers.get("Devussy-Model", client.profile.model)
+    tin, tout = _tokens(tokens)
+    app.metrics.count_llm_tokens(model_name, tin, tout)
+    return result
+
+
+def _tokens(value: str) -> tuple[int, int]:
+    parts = dict(
+        part.strip().split("=", 1) for part in value.split(",") if "=" in part
+    )
+    return (
+        int(parts["in"]) if parts.get("in", "").isdigit() else 0,
+        int(parts["out"]) if parts.get("out", "").isdigit() else 0,
+    )
+
+
+async def list_proposals(app: App, project_id: str, *, guild_id: int | None = None) -> list[Proposal]:
+    """The project's proposals, oldest first (expired ones are pruned first)."""
+    project_id = await _checked(app, project_id, guild_id)
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    async with app.lock_for(project_id):
+        await asyncio.to_thread(_proposals.prune_proposals, repo, app.settings.proposal_max_age_s)
+        return await asyncio.to_thread(_proposals.list_proposals, repo)
+
+
+async def apply_proposal(
+    app: App, project_id: str, proposal_id: str, *, actor: Actor, guild_id: int | None = None
+) -> StepResult:
+    """Land a proposal on ``main`` (fast-forward or clean rebase), or refuse why not.
+
+    ``actor`` is who applied it; the step keeps the author who asked for it.
+    """
+    project_id = await _checked(app, project_id, guild_id)
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    async with app.lock_for(project_id):
+
+        def go() -> StepResult:
+            proposal, landing = _proposals.apply_proposal(repo, proposal_id)
+            return step_result(repo, landing, proposal.task, proposal.summary, proposal.id)
+
+        return await asyncio.to_thread(go)
+
+
+async def discard_proposal(
+    app: App, project_id: str, proposal_id: str, *, guild_id: int | None = None
+) -> None:
+    """Delete a proposal."""
+    project_id = await _checked(app, project_id, guild_id)
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    async with app.lock_for(project_id):
+        await asyncio.to_thread(_proposals.discard_proposal, repo, proposal_id)

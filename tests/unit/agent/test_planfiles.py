@@ -1,0 +1,140 @@
+"""The plan read back from its rendered files equals the plan that was rendered."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devussy_git.errors import InvalidInputError
+from devussy_git.pipeline.planfiles import (
+    blockers_from_quick_status,
+    outline_from_devplan,
+    plan_progress,
+    read_plan,
+)
+from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.interview import Interview
+from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
+from devussy_git.plan.render import (
+    quick_status_block,
+    render_devplan,
+    render_handoff,
+    render_plan_files,
+)
+
+INTERVIEW = Interview({"project_name": "Shop API", "project_type": "REST API"})
+PROFILE = ComplexityProfile(score=5.0, phase_count=3, depth="standard")
+
+
+def make_plan(phases: tuple[Phase, ...], summary: str = "A shop backend.") -> Plan:
+    return Plan("shop-api", "Shop API", summary, phases, PROFILE)
+
+
+def files_of(plan: Plan) -> dict[str, str]:
+    return {**render_plan_files(plan), "handoff.md": render_handoff(plan)}
+
+
+SAMPLE = make_plan(
+    (
+        Phase(
+            1,
+            "Setup | tooling",
+            "Repository, CI and local environment.",
+            (
+                Task("1.1", "Create the repo", ("pyproject with ruff", "pre-commit"), True),
+                Task("1.2", "Add CI"),
+            ),
+        ),
+        Phase(2, "Data model", "", (Task("2.1", "Orders table", ("id, total",)),)),
+        Phase(3, "Auth", "JWT with refresh tokens.\n\nSecond paragraph.", (Task("3.1", "JWT"),)),
+    )
+)
+
+
+def test_read_plan_is_the_inverse_of_render() -> None:
+    assert read_plan(files_of(SAMPLE), "shop-api", INTERVIEW, PROFILE) == SAMPLE
+
+
+def test_read_plan_of_a_plan_between_devplan_and_phases_has_titles_only() -> None:
+    outline_only = make_plan(tuple(Phase(p.number, p.title, "", ()) for p in SAMPLE.phases))
+    files = {"devplan.md": render_devplan(outline_only)}
+    assert read_plan(files, "shop-api", INTERVIEW, PROFILE) == outline_only
+
+
+def test_outline_round_trips_through_render_devplan() -> None:
+    outline = (PhaseOutline(1, "Setup | tooling", ""), PhaseOutline(2, "Data model", ""))
+    plan = make_plan(tuple(Phase.from_outline(o, ()) for o in outline))
+    assert outline_from_devplan(render_devplan(plan)) == outline
+
+
+def test_outline_without_overview_table_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="overview table"):
+        outline_from_devplan("# Development Plan\n\nNo table here.\n")
+
+
+def test_progress_of_a_fresh_plan_names_phase_1_and_task_1_1() -> None:
+    fresh = make_plan(
+        tuple(
+            Phase(p.number, p.title, p.summary, tuple(Task(t.id, t.title, t.details) for t in p.tasks))
+            for p in SAMPLE.phases
+        )
+    )
+    progress = plan_progress(files_of(fresh))
+    assert (progress.done, progress.total, progress.active_phase) == (0, 4, 1)
+    assert progress.next_task is not None and progress.next_task.id == "1.1"
+    assert progress.blockers == ()
+
+
+def test_progress_moves_to_the_next_phase_when_one_is_complete() -> None:
+    plan = SAMPLE.with_task_done("1.2")
+    progress = plan_progress(files_of(plan))
+    assert (progress.done, progress.total, progress.active_phase) == (2, 4, 2)
+    assert progress.next_task == Task("2.1", "Orders table", ("id, total",))
+
+
+def test_progress_of_a_finished_plan_has_no_next_task() -> None:
+    plan = SAMPLE
+    for task in SAMPLE.tasks:
+        plan = plan.with_task_done(task.id)
+    progress = plan_progress(files_of(plan))
+    assert (progress.done, progress.active_phase, progress.next_task) == (4, None, None)
+
+
+def test_blockers_are_read_from_quick_status() -> None:
+    block = quick_status_block(SAMPLE.phases[0], SAMPLE.tasks[1], ["waiting on keys", "CI down"])
+    handoff = f"<!-- QUICK_STATUS_START -->\n{block}\n<!-- QUICK_STATUS_END -->\n"
+    assert blockers_from_quick_status(handoff) == ("waiting on keys", "CI down")
+    assert blockers_from_quick_status(render_handoff(SAMPLE)) == ()
+
+
+def test_escaped_task_boxes_from_a_formatter_are_read() -> None:
+    files = files_of(SAMPLE)
+    files["phase1.md"] = files["phase1.md"].replace("- [ ] 1.2", "- \\[ \\] 1.2")
+    assert plan_progress(files).next_task == Task("1.2", "Add CI")
+
+
+words = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789.,:()/+#&'", min_size=1, max_size=8),
+    min_size=1,
+    max_size=5,
+).map(" ".join)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    count = draw(st.integers(1, 4))
+    phases = []
+    for n in range(1, count + 1):
+        tasks = tuple(
+            Task(f"{n}.{m}", draw(words), tuple(draw(st.lists(words, max_size=2))), draw(st.booleans()))
+            for m in range(1, draw(st.integers(1, 4)) + 1)
+        )
+        phases.append(Phase(n, draw(words), draw(st.one_of(st.just(""), words)), tasks))
+    return make_plan(tuple(phases), draw(words))
+
+
+@settings(max_examples=40, deadline=None)
+@given(plans())
+def test_any_rendered_plan_reads_back_equal(plan: Plan) -> None:
+    assert read_plan(files_of(plan), "shop-api", INTERVIEW, PROFILE) == plan
