@@ -128,7 +128,7 @@ def prepare_content(
             else f"anchor {target.name}, which sits in a level-{target.level} section"
         )
         raise Refusal(
-            f'content line {line + 1} is a level-{level} heading "{text}"; inside {where} '
+            f'content line {line + 1} is a level-{level} heading "{text}"; inside {where}, '
             "it would end that section and take over the sections after it.",
             hint=f"Use level {target.level + 1} or deeper ({'#' * (target.level + 1)} ...), "
             "or no heading.",

@@ -83,9 +83,16 @@ def resolve_heading(doc: Document, text: str, file: str) -> Target:
             hint='Use the full path, e.g. "Parent > Child", to pick one.',
         )
     if not found:
-        choices = {h.text: h for h in doc.headings} | {h.path: h for h in doc.headings}
-        close = nearest(wanted, list(choices))
-        shown = close or _listing([h.text for h in doc.headings])
+        counts: dict[str, int] = {}
+        for h in doc.headings:
+            counts[h.text] = counts.get(h.text, 0) + 1
+        labels = {h.path: (h.text if counts[h.text] == 1 else h.path) for h in doc.headings}
+        pool = list(labels) if ">" in wanted else list(counts)
+        close = nearest(wanted, pool)
+        shown = [labels[c] if c in labels else c for c in close]
+        shown = [s if counts.get(s, 1) == 1 else f"{s} (several; use its path)" for s in shown]
+        if not shown:
+            shown = _listing(list(dict.fromkeys(labels.values())))
         if not shown:
             raise Refusal(f"{file} has no headings.", nearest=[f"anchor {a}" for a in doc.anchors])
         raise Refusal(

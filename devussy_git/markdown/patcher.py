@@ -194,26 +194,29 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
 
 
 def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[Document, Splice]:
-    """Commit, retrying once with blank lines around content that ran into its neighbours."""
+    """Commit; if the content ran into a neighbour, retry with a blank line after/before it."""
     try:
         return _commit(doc, splice, protected=protected)
     except Refusal as first:
-        blank = doc.newline
         lines = list(splice.lines)
         stop = splice.content_start + splice.content_len
-        after_line = doc.lines[splice.end] if splice.end < len(doc.lines) else ""
-        padded = lines[:stop] + ([blank] if after_line.strip() and splice.content_len else []) + lines[stop:]
-        before_line = doc.lines[splice.start - 1] if splice.start > 0 else ""
-        lead = [blank] if before_line.strip() and splice.content_start == 0 else []
-        padded = lead + padded
-        if padded == lines:
-            raise first
-        retry = Splice(splice.start, splice.end, tuple(padded), splice.content_start + len(lead),
-                       splice.content_len, splice.scope)
-        try:
-            return _commit(doc, retry, protected=protected)
-        except Refusal:
-            raise first from None
+        next_line = doc.lines[splice.end] if splice.end < len(doc.lines) else ""
+        prev_line = doc.lines[splice.start - 1] if splice.start > 0 else ""
+        after = [doc.newline] if next_line.strip() and stop == len(lines) else []
+        before = [doc.newline] if prev_line.strip() and splice.content_start == 0 else []
+        tried = {tuple(lines)}
+        for lead, trail in (([], after), (before, []), (before, after)):
+            padded = [*lead, *lines[:stop], *trail, *lines[stop:]]
+            if tuple(padded) in tried:
+                continue
+            tried.add(tuple(padded))
+            retry = Splice(splice.start, splice.end, tuple(padded),
+                           splice.content_start + len(lead), splice.content_len, splice.scope)
+            try:
+                return _commit(doc, retry, protected=protected)
+            except Refusal:
+                continue
+        raise first from None
 
 
 _FIELD_TEMPLATE = r"^(?P<lead>[ \t>]*(?:[-*+][ \t]+)?(?:\*\*)?){key}(?P<mid>(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$"
