@@ -58,15 +58,29 @@ def import_cost() -> None:
     )
     runs = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         seconds, rss_kb = out.stdout.split()
         runs.append((float(seconds), int(rss_kb)))
-    print(f"import litellm (fresh process, 3 runs): median {statistics.median(r[0] for r in runs):.2f} s, "
-          f"peak RSS {max(r[1] for r in runs) / 1024:.0f} MB")
-    code = "import time; t=time.perf_counter(); import devussy_git.llm; print(time.perf_counter()-t)"
-    adapter = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                    check=True, cwd=ROOT).stdout) for _ in range(3)]
+    median_s = statistics.median(r[0] for r in runs)
+    peak_mb = max(r[1] for r in runs) / 1024
+    print(
+        f"import litellm (fresh process, 3 runs): median {median_s:.2f} s, "
+        f"peak RSS {peak_mb:.0f} MB"
+    )
+    code = (
+        "import time; t=time.perf_counter(); import devussy_git.llm; "
+        "print(time.perf_counter()-t)"
+    )
+    adapter = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+            ).stdout
+        )
+        for _ in range(3)
+    ]
     print(f"import devussy_git.llm (no litellm): median {ms(statistics.median(adapter))}")
 
 
@@ -129,7 +143,8 @@ async def offline(calls: int) -> None:
         t = time.perf_counter()
         await client.complete(REQUEST)
         runs.append(time.perf_counter() - t)
-    print(f"OfflineClient ({calls} calls, fixed responder): median {statistics.median(runs) * 1e6:.1f} us")
+    median_us = statistics.median(runs) * 1e6
+    print(f"OfflineClient ({calls} calls, fixed responder): median {median_us:.1f} us")
 
 
 async def main(calls: int, concurrency: int) -> None:

@@ -103,6 +103,13 @@ class RecordedRequest(NamedTuple):
     body: dict[str, Any]
 
 
+_NO_SCRIPT = {
+    "error": {
+        "message": "ScriptedLLMServer: no reply scripted for this request",
+        "type": "invalid_request_error",
+    }
+}
+
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "invalid_api_key",
@@ -249,8 +256,7 @@ class ScriptedLLMServer:
             route = self._route
         if route is not None:
             return route(body)
-        return Status(400, {"error": {"message": "ScriptedLLMServer: no reply scripted for "
-                                      "this request", "type": "invalid_request_error"}})
+        return Status(400, _NO_SCRIPT)
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep unless the server closes first; True when it closed."""
@@ -276,10 +282,12 @@ class ScriptedLLMServer:
 
 
 def _usage(reply: Text, prompt_chars: int, completion_chars: int) -> dict[str, int]:
-    prompt = reply.prompt_tokens if reply.prompt_tokens is not None else -(-prompt_chars // 4)
-    completion = (
-        reply.completion_tokens if reply.completion_tokens is not None else -(-completion_chars // 4)
-    )
+    prompt = reply.prompt_tokens
+    if prompt is None:
+        prompt = -(-prompt_chars // 4)
+    completion = reply.completion_tokens
+    if completion is None:
+        completion = -(-completion_chars // 4)
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -299,9 +307,8 @@ def _make_handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") == "/v1/models":
-                self._send_json(
-                    200, {"object": "list", "data": [{"id": server.model_default, "object": "model"}]}
-                )
+                model = {"id": server.model_default, "object": "model"}
+                self._send_json(200, {"object": "list", "data": [model]})
             else:
                 self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -18,10 +20,14 @@ REQUEST = LLMRequest(
 )
 
 
-def client(server: ScriptedLLMServer, **kw: object) -> LiteLLMClient:
-    profile_kw = {k: kw.pop(k) for k in ("timeout_s", "max_retries", "model", "provider", "key")
-                  if k in kw}
-    return LiteLLMClient(server.profile(**profile_kw), wait_initial_s=0.01, **kw)  # type: ignore[arg-type]
+def client(
+    server: ScriptedLLMServer,
+    *,
+    on_retry: Callable[[int, BaseException], None] | None = None,
+    **profile_kw: Any,
+) -> LiteLLMClient:
+    """A client for the server's profile, with waits short enough for tests."""
+    return LiteLLMClient(server.profile(**profile_kw), on_retry=on_retry, wait_initial_s=0.01)
 
 
 async def test_a_reply_carries_text_tokens_and_model(llm_server: ScriptedLLMServer) -> None:
