@@ -151,18 +151,29 @@ def changed_regions(old: str, new: str) -> set[str]:
     return {ka for (ka, la), (_, lb) in zip(a, b, strict=True) if la != lb}
 
 
+def _core(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``(leading blank lines, content, trailing blank lines)``."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[:start], lines[start:end], lines[end:]
+
+
 def _merge_region(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
     if theirs == base or theirs == ours:
         return ours
     if ours == base:
         return theirs
-    n = len(base)
-    if theirs[:n] == base and ours[:n] == base:
-        return ours + theirs[n:]
-    if n and theirs[-n:] == base and ours[-n:] == base:
-        return theirs[: len(theirs) - n] + ours
-    if not n:
-        return ours + theirs
+    _, b, _ = _core(base)
+    lead, o, trail = _core(ours)
+    _, t, _ = _core(theirs)
+    n = len(b)
+    if t[:n] == b and o[:n] == b:
+        return lead + o + t[n:] + trail if o or t[n:] else ours
+    if n and t[-n:] == b and o[-n:] == b:
+        return lead + t[: len(t) - n] + o + trail
     return None
 
 
