@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from devussy_git.gitserve.cgi import CgiHead, CgiHeaderError, backend_command, parse_cgi_head
+from devussy_git.errors import StoreError
 from devussy_git.gitserve.redaction import redact
 
 __all__ = ["BackendLimits", "BackendResponse"]
@@ -33,6 +34,7 @@ _CHUNK = 64 * 1024
 _MAX_HEAD_BYTES = 16 * 1024
 _STDERR_KEEP = 4096
 _EARLY_MAX = 1024 * 1024
+_EXIT_GRACE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,20 @@ class BackendResponse(Response):
         self._status_sent = 500
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        proc = await asyncio.create_subprocess_exec(
-            *backend_command(),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self._env,
-            start_new_session=True,
-        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *backend_command(),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._env,
+                start_new_session=True,
+            )
+        except (OSError, StoreError) as exc:
+            log.error("cannot start git http-backend: %s", exc)
+            await _send_plain(send, 503, "The git backend is unavailable.\n")
+            self._finish(503)
+            return
         loop = asyncio.get_running_loop()
         timed_out = asyncio.Event()
 
@@ -93,6 +101,7 @@ class BackendResponse(Response):
         stderr_task = asyncio.create_task(_drain_stderr(proc))
         pump = asyncio.create_task(self._pump_body(proc, receive))
         watcher: asyncio.Task[None] | None = None
+        completed = False
         try:
             head = await self._read_head(proc)
             early = await self._collect_while_body_streams(proc, pump) if head else b""
@@ -115,11 +124,17 @@ class BackendResponse(Response):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             watcher.cancel()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            completed = True
         finally:
             watchdog.cancel()
             tasks = [task for task in (pump, watcher) if task is not None]
             for task in tasks:
                 task.cancel()
+            if completed:  # it closed stdout: let it exit by itself before the kill
+                try:
+                    await asyncio.wait_for(proc.wait(), timeout=_EXIT_GRACE_S)
+                except TimeoutError:
+                    pass
             _kill_group(proc)
             await proc.wait()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -128,8 +143,11 @@ class BackendResponse(Response):
                 log.warning("git http-backend: %s", redact(stderr_text))
             if timed_out.is_set():
                 log.warning("git http-backend killed after %.1f s", self._limits.timeout_s)
-            if self._on_done is not None:
-                self._on_done(self._status_sent, time.monotonic() - self._started)
+            self._finish(self._status_sent)
+
+    def _finish(self, status: int) -> None:
+        if self._on_done is not None:
+            self._on_done(status, time.monotonic() - self._started)
 
     async def _pump_body(self, proc: asyncio.subprocess.Process, receive: Receive) -> None:
         """Copy the request body into the backend's stdin, enforcing the size limit."""
@@ -224,20 +242,8 @@ class BackendResponse(Response):
         if timed_out.is_set():
             status, text = 504, "The git backend took too long.\n"
         self._status_sent = status
-        if status == 499:
-            return
-        body = text.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        if status != 499:
+            await _send_plain(send, status, text)
 
     async def _watch_disconnect(
         self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None], receive: Receive
@@ -253,6 +259,21 @@ class BackendResponse(Response):
             if message["type"] == "http.disconnect":
                 _kill_group(proc)
                 return
+
+
+async def _send_plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _failed(task: asyncio.Task[None]) -> bool:

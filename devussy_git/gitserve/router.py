@@ -43,6 +43,8 @@ REALM = "devussy"
 
 _ROUTE_ADVERTISEMENT = "/git/{project_id}.git/info/refs"
 _ROUTE_UPLOAD_PACK = "/git/{project_id}.git/git-upload-pack"
+_ROUTE_RECEIVE_PACK = "/git/{project_id}.git/git-receive-pack"
+_ROUTE_OTHER_REPO_PATH = "/git/{project_id}.git/{other}"
 _ROUTE_OTHER = "/git/{path}"
 _METHODS = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
@@ -74,15 +76,15 @@ def make_git_router(
         if git_request is None or repo_path_escapes(root, git_request.project_id):
             record(_ROUTE_OTHER, method, 404, started)
             return _not_found()
+        route, expected_method = _route_of(git_request)
         if not access.check(git_request.project_id, request.headers.get("authorization")):
-            record(_ROUTE_OTHER, method, 401, started)
+            record(route, method, 401, started)
             return _unauthorized()
         if git_request.kind is GitRequestKind.RECEIVE_PACK:
-            record(_ROUTE_OTHER, method, 403, started)
+            record(route, method, 403, started)
             return PlainTextResponse("This repository is read-only.\n", status_code=403)
-        route, expected_method = _route_of(git_request)
-        if route is None:
-            record(_ROUTE_OTHER, method, 404, started)
+        if not expected_method:
+            record(route, method, 404, started)
             return _not_found()
         if method != expected_method:
             record(route, method, 405, started)
@@ -118,13 +120,15 @@ def make_git_router(
     return router
 
 
-def _route_of(git_request: GitRequest) -> tuple[str | None, str]:
-    """The metrics route label and the one method allowed for a smart request."""
+def _route_of(git_request: GitRequest) -> tuple[str, str]:
+    """The metrics route label, and the one method allowed ("" when nothing is served)."""
     if git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT:
         return _ROUTE_ADVERTISEMENT, "GET"
     if git_request.kind is GitRequestKind.UPLOAD_PACK:
         return _ROUTE_UPLOAD_PACK, "POST"
-    return None, ""
+    if git_request.kind is GitRequestKind.RECEIVE_PACK:
+        return _ROUTE_RECEIVE_PACK, ""
+    return _ROUTE_OTHER_REPO_PATH, ""
 
 
 def _not_found() -> Response:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devussy_git.gitserve import clone_info
@@ -122,3 +124,20 @@ def test_every_clone_info_command_clones_and_later_pulls(
         if index == 1:  # the extraHeader form keeps working for later fetches
             git("pull", "--quiet", env=genv, cwd=clone)
             assert info.url not in git("remote", "-v", env=genv, cwd=clone).stdout
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_upload_pack_request_bodies_may_be_gzip_encoded(
+    server: GitServer, token: str, genv: dict[str, str], gzipped: bool
+) -> None:
+    main = git("rev-parse", "main", env=genv, cwd=server.root / f"{PROJECT}.git").stdout.strip()
+    body = f"0032want {main}\n00000009done\n".encode()
+    headers = {"Content-Type": "application/x-git-upload-pack-request"}
+    if gzipped:
+        body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+    response = httpx.post(
+        f"{server.url(PROJECT)}/git-upload-pack", content=body, headers=headers, auth=("x", token)
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-git-upload-pack-result"
+    assert response.content.startswith(b"0008NAK\n") and b"PACK" in response.content

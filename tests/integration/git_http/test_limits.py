@@ -134,3 +134,17 @@ def test_metrics_record_refusals_and_served_requests(limited: GitServer) -> None
     text = body.decode()
     assert 'devussy_http_requests_total{method="POST",route="/git/{project_id}.git/git-upload-pack",status="413"}' in text
     assert 'status="504"' in text
+
+
+def test_a_backend_that_cannot_start_gives_503(
+    limited: GitServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import devussy_git.gitserve.backend as backend_module
+
+    monkeypatch.setattr(backend_module, "backend_command", lambda: (str(tmp_path / "no-git"),))
+    response = httpx.get(
+        f"{limited.url(PROJECT)}/info/refs?service=git-upload-pack",
+        headers={"Authorization": _auth(limited)},
+    )
+    assert response.status_code == 503
+    assert "unavailable" in response.text
