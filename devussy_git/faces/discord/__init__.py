@@ -1,1 +1,44 @@
-"""Package."""
+"""The Discord face (``devussy-git bot``): slash commands, interview threads,
+live run progress, diff previews with persistent buttons, per-guild admin.
+
+Importing this package is light: discord.py and the rest of the face load in
+:func:`run_bot`. The face parses input, calls :mod:`devussy_git.services` /
+:mod:`devussy_git.bot_services`, renders with :mod:`.render` and sends with
+:mod:`.send`; it holds no use-case logic of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from devussy_git.config import Settings, load_settings
+
+__all__ = ["run_bot"]
+
+
+def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) -> int:
+    """Start the bot; with ``dump_commands``, print the sync payload and return.
+
+    Returns the process exit code: 1 with a clear message when
+    ``DISCORD_TOKEN`` is missing.
+    """
+    if dump_commands:
+        from devussy_git.faces.discord.bot import command_payload
+
+        print(json.dumps(command_payload(settings), indent=2, sort_keys=True, ensure_ascii=False))
+        return 0
+    settings = settings or load_settings()
+    if settings.discord_token is None:
+        print(
+            "error: DISCORD_TOKEN is not set. Put the bot token from the Discord developer portal "
+            "in DISCORD_TOKEN (environment or .env); see docs/DISCORD.md.",
+            file=sys.stderr,
+        )
+        return 1
+    from devussy_git.faces.discord.bot import DevussyBot
+
+    bot = DevussyBot(settings)
+    bot.run(settings.discord_token.get(), log_level=logging.INFO, root_logger=True)
+    return 0

@@ -1,0 +1,205 @@
+"""The steps a command or a button goes through: call a service, render, send.
+
+Shared by slash commands and persistent buttons, so ``/devussy revert`` and
+the Revert button behave the same. Every flow is called after the
+interaction was acknowledged (deferred) and answers with follow-ups. Flows
+hold no wording (render) and no rules (services, bot_services).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from devussy_git import bot_services, services
+from devussy_git.db import RunRecord
+from devussy_git.errors import DevussyError
+from devussy_git.faces.discord import render
+from devussy_git.faces.discord.context import Ctx
+from devussy_git.faces.discord.progress import ProgressTracker
+from devussy_git.faces.discord.send import edit_message, reply
+from devussy_git.pipeline import ProgressEvent
+from devussy_git.runner_client import RunnerClient, RunnerStatus
+
+__all__ = [
+    "apply_proposal",
+    "confirm_revert",
+    "discard_proposal",
+    "full_diff",
+    "log_page",
+    "run_with_progress",
+    "start_run",
+    "step",
+    "revert",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _agent() -> Any:
+    # Imported on use: the agent pulls in the patcher and prompts, which
+    # /ping and the command dump do not need.
+    from devussy_git.agent import usecases
+
+    return usecases
+
+
+async def start_run(ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool = False) -> None:
+    """Queue a run (in-process or on the runner) and follow it to its summary."""
+    runner = ctx.bot.runner
+    if runner is None:
+        record = await bot_services.start_guild_run(
+            ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume
+        )
+        await run_with_progress(ctx, interaction, record)
+        return
+    config = await bot_services.check_run_allowed(ctx.app, ctx.guild_id, ctx.caller)
+    await services.get_project(ctx.app, project, guild_id=ctx.guild_id)
+    status = await runner.start_run(project, provider=config.provider, model=config.model, resume=resume)
+    await follow_runner(ctx, interaction, runner, status)
+
+
+async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, record: RunRecord) -> None:
+    """Execute a queued run here, editing one progress message as stages pass."""
+    tracker = ProgressTracker(record.run_id, record.project_id, ctx.bot.progress_interval_s)
+    message = await reply(interaction, render.render_progress(tracker.snapshot()))
+    extra = ctx.log_extra(record.project_id, record.run_id)
+    log.info("run %s of %s started", record.run_id, record.project_id, extra=extra)
+
+    async def on_progress(event: ProgressEvent) -> None:
+        tracker.event(event.stage, event.state, event.elapsed_s, event.tokens_in, event.tokens_out, event.detail)
+        if tracker.should_edit(time.monotonic()):
+            await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
+
+    try:
+        outcome = await services.execute_run(ctx.app, record.run_id, actor=ctx.actor, on_progress=on_progress)
+    except DevussyError as exc:
+        log.info("run %s failed: %s", record.run_id, exc.user_message, extra=extra)
+        tracker.status([], tracker.snapshot().elapsed_s, error=exc.user_message)
+        await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
+        await reply(interaction, render.render_run_failed(record.project_id, record.run_id, exc.user_message))
+        return
+    await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
+    summary = await bot_services.local_run_summary(ctx.app, record.project_id, record.run_id, outcome.tag)
+    clone = await services.clone_url(ctx.app, record.project_id, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_run_summary(summary, clone))
+    log.info("run %s of %s completed", record.run_id, record.project_id, extra=extra)
+
+
+async def follow_runner(
+    ctx: Ctx, interaction: discord.Interaction, runner: RunnerClient, status: RunnerStatus
+) -> None:
+    """Poll a run on the runner, editing the progress message, then summarise it."""
+    tracker = ProgressTracker(status.run_id, status.project_id, ctx.bot.progress_interval_s)
+    started = time.monotonic()
+    message = await reply(interaction, render.render_progress(tracker.snapshot()))
+
+    async def on_status(current: RunnerStatus) -> None:
+        tracker.status([(s.name, s.state) for s in current.stages], time.monotonic() - started, current.error)
+        if tracker.should_edit(time.monotonic(), final=current.done):
+            await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
+
+    final = await runner.wait(status.run_id, on_status=on_status)
+    if final.state != "completed":
+        await reply(interaction, render.render_run_failed(final.project_id, final.run_id, final.error or "failed"))
+        return
+    files: dict[str, str] = {}
+    for path in ("complexity_profile.json", "devplan.md", "handoff.md"):
+        files[path] = await runner.read_file(final.project_id, path, f"run/{final.run_id}")
+    for number in range(1, 16):
+        try:
+            files[f"phase{number}.md"] = await runner.read_file(
+                final.project_id, f"phase{number}.md", f"run/{final.run_id}"
+            )
+        except DevussyError:
+            break
+    summary = bot_services.summarise_run(final.project_id, final.run_id, files)
+    clone = await services.clone_url(ctx.app, final.project_id, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_run_summary(summary, clone))
+
+
+async def step(
+    ctx: Ctx,
+    interaction: discord.Interaction,
+    project: str,
+    *,
+    note: str | None,
+    task: str | None,
+    preview: bool,
+) -> None:
+    """handoff-next: one step (or a preview) with its diff."""
+    await ctx.require_operator()
+    config = await bot_services.effective_config(ctx.app, ctx.guild_id)
+    result = await _agent().handoff_next(
+        ctx.app,
+        project,
+        actor=ctx.actor,
+        note=note,
+        task=task,
+        preview=preview,
+        provider=config.provider,
+        model=config.model,
+        guild_id=ctx.guild_id,
+    )
+    log.info("handoff-next step %s of %s", result.step, project, extra=ctx.log_extra(project))
+    await reply(interaction, render.render_step(project, result))
+
+
+async def confirm_revert(
+    ctx: Ctx, interaction: discord.Interaction, project: str, *, rev: str | None, step_number: int | None
+) -> None:
+    """Show what a revert would undo and ask the same person to confirm."""
+    await ctx.require_operator()
+    target = await services.revert_target(ctx.app, project, rev=rev, step=step_number, guild_id=ctx.guild_id)
+    parent = target.parents[0] if target.parents else None
+    if parent is None:
+        diff = await services.diff(ctx.app, project, target.sha, target.sha, guild_id=ctx.guild_id)
+    else:
+        diff = await services.diff(ctx.app, project, parent, target.sha, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_revert_confirm(project, target, diff))
+
+
+async def revert(ctx: Ctx, interaction: discord.Interaction, project: str, sha: str) -> None:
+    """The confirmed revert."""
+    await ctx.require_operator()
+    result = await services.revert(ctx.app, project, actor=ctx.actor, rev=sha, guild_id=ctx.guild_id)
+    log.info("reverted %s in %s", sha, project, extra=ctx.log_extra(project))
+    await reply(interaction, render.render_reverted(project, result))
+
+
+async def full_diff(ctx: Ctx, interaction: discord.Interaction, project: str, sha: str) -> None:
+    target = await services.revert_target(ctx.app, project, rev=sha, guild_id=ctx.guild_id)
+    base = target.parents[0] if target.parents else None
+    diff = await services.diff(ctx.app, project, base or target.sha, target.sha, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_full_diff(project, diff))
+
+
+async def apply_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:
+    await ctx.require_operator()
+    result = await _agent().apply_proposal(ctx.app, project, proposal_id, actor=ctx.actor, guild_id=ctx.guild_id)
+    if hasattr(result, "diff") and hasattr(result, "step"):
+        await reply(interaction, render.render_step(project, result))
+        return
+    base = result.parents[0] if result.parents else result.sha
+    diff = await services.diff(ctx.app, project, base, result.sha, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_diff(project, diff, title=f"Applied proposal {proposal_id}"))
+
+
+async def discard_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:
+    await ctx.require_operator()
+    await _agent().discard_proposal(ctx.app, project, proposal_id, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_discarded(project, proposal_id))
+
+
+async def log_page(ctx: Ctx, project: str, page: int) -> Any:
+    """The payload of one log page (the caller sends or edits with it)."""
+    size = render.LOG_PAGE_SIZE
+    commits = await services.log(ctx.app, project, limit=(page + 1) * size + 1, guild_id=ctx.guild_id)
+    shown = commits[page * size : (page + 1) * size]
+    return render.render_log(project, shown, page=page, has_more=len(commits) > (page + 1) * size,
+                             now=datetime.now(UTC))
+

@@ -1,0 +1,289 @@
+"""Rendering of plan history for Discord: handoff-next steps, proposals,
+diffs, reverts, the log and file contents.
+
+Pure: service results in, :class:`~devussy_git.faces.discord.payload.MessagePayload`
+out. Never sends, never imports discord, never reads the clock (callers pass
+``now``). Every payload it returns fits Discord's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from devussy_git.faces.discord.diffblock import (
+    EMBED_DESCRIPTION_LIMIT,
+    discord_len,
+    fence,
+    fit_text,
+    neutralise,
+    render_diff_block,
+)
+from devussy_git.faces.discord.payload import (
+    ButtonSpec,
+    Colour,
+    EmbedField,
+    EmbedSpec,
+    FileSpec,
+    MessagePayload,
+)
+from devussy_git.store import CommitInfo, Diff
+
+if TYPE_CHECKING:
+    from devussy_git.agent.usecases import StepResult
+    from devussy_git.services import RevertResult
+
+__all__ = [
+    "LOG_PAGE_SIZE",
+    "REF_LEN",
+    "diff_file",
+    "render_cancelled",
+    "render_diff",
+    "render_discard_confirm",
+    "render_discarded",
+    "render_full_diff",
+    "render_log",
+    "render_revert_confirm",
+    "render_reverted",
+    "render_show",
+    "render_step",
+]
+
+#: Commits per log page.
+LOG_PAGE_SIZE = 10
+#: Length of the sha prefix in custom ids (unique in any plan repo of sane size).
+REF_LEN = 12
+#: Attachments larger than this are cut (Discord's default upload limit is ~10 MB).
+MAX_ATTACHMENT = 8 * 2**20
+
+
+def diff_file(project: str, diff: Diff, label: str | None = None) -> FileSpec:
+    """The whole patch as a ``.diff`` attachment."""
+    name = f"{project}-{label or diff.head[:REF_LEN]}.diff"
+    data = diff.patch.encode("utf-8")
+    if len(data) > MAX_ATTACHMENT:
+        data = data[:MAX_ATTACHMENT].decode("utf-8", "ignore").encode() + b"\n[cut: patch too large]\n"
+    return FileSpec(name, data)
+
+
+def _stat(diff: Diff) -> str:
+    files = len(diff.files)
+    return f"{files} file{'s' if files != 1 else ''} changed, +{diff.added} −{diff.removed}"
+
+
+def _field(name: str, value: str, inline: bool = False) -> EmbedField:
+    return EmbedField(fit_text(name, 256), fit_text(value or "—", 1024), inline)
+
+
+def _diff_embed(title: str, diff: Diff, attachment: str, *, colour: int, fields: Sequence[EmbedField] = (),
+                footer: str = "") -> EmbedSpec:
+    block = render_diff_block(diff.patch, limit=EMBED_DESCRIPTION_LIMIT, attachment=attachment)
+    return EmbedSpec(
+        title=fit_text(title, 256),
+        description=block.text,
+        colour=colour,
+        fields=tuple(fields),
+        footer=fit_text(footer, 2048),
+    )
+
+
+def _task_text(task: object | None) -> str:
+    if task is None:
+        return "none: every task is done"
+    return f"{getattr(task, 'id', '?')}: {neutralise(str(getattr(task, 'title', '')))}"
+
+
+def render_step(project: str, result: StepResult) -> MessagePayload:
+    """A handoff-next step (committed, or a preview waiting for Apply/Discard)."""
+    preview = result.proposal_id is not None
+    sha = result.commit.sha
+    attachment = diff_file(project, result.diff, f"step{result.step}-{sha[:REF_LEN]}")
+    blocked = result.status == "blocked"
+    title = (
+        f"{'Preview of step' if preview else 'Step'} {result.step} · {result.task.id}: "
+        f"{neutralise(result.summary)}"
+    )
+    fields = [
+        _field("Task", _task_text(result.task)),
+        _field("Status", "blocked: see BLOCKERS in handoff.md" if blocked else "done", inline=True),
+        _field("Changes", _stat(result.diff), inline=True),
+        _field("Next task", _task_text(result.next_task)),
+    ]
+    footer = (
+        f"{project} · proposal {result.proposal_id} (not on main until applied)"
+        if preview
+        else f"{project} · commit {sha[:REF_LEN]}"
+    )
+    embed = _diff_embed(
+        title,
+        result.diff,
+        attachment.filename,
+        colour=Colour.WARNING if preview or blocked else Colour.SUCCESS,
+        fields=fields,
+        footer=footer,
+    )
+    if preview:
+        ref = str(result.proposal_id)
+        buttons = (
+            ButtonSpec("apply", project, ref, "Apply", "success"),
+            ButtonSpec("discard", project, ref, "Discard", "danger"),
+        )
+    else:
+        buttons = (
+            ButtonSpec("revert", project, sha[:REF_LEN], "Revert", "danger"),
+            ButtonSpec("fulldiff", project, sha[:REF_LEN], "Full diff", "secondary"),
+        )
+    return MessagePayload(embeds=(embed,), files=(attachment,), buttons=buttons)
+
+
+def render_diff(project: str, diff: Diff, *, title: str | None = None) -> MessagePayload:
+    """``/devussy diff``: the diff in a block, the whole patch attached."""
+    attachment = diff_file(project, diff)
+    base = diff.base[:REF_LEN] if diff.base else "empty tree"
+    embed = _diff_embed(
+        title or f"{project}: {base}..{diff.head[:REF_LEN]}",
+        diff,
+        attachment.filename,
+        colour=Colour.INFO,
+        fields=[_field("Changes", _stat(diff))],
+    )
+    files = (attachment,) if diff.patch else ()
+    return MessagePayload(embeds=(embed,), files=files)
+
+
+def render_full_diff(project: str, diff: Diff) -> MessagePayload:
+    """The Full diff button: the patch as an attachment, only for the one who asked."""
+    attachment = diff_file(project, diff)
+    return MessagePayload(
+        content=fit_text(f"Whole diff of `{diff.head[:REF_LEN]}` ({_stat(diff)}).", 2000),
+        files=(attachment,),
+        ephemeral=True,
+    )
+
+
+def render_revert_confirm(project: str, target: CommitInfo, diff: Diff) -> MessagePayload:
+    """Ask the same person to confirm a revert, showing what it undoes."""
+    attachment = diff_file(project, diff)
+    embed = _diff_embed(
+        f"Revert {target.short_sha}: {neutralise(target.subject)}?",
+        diff,
+        attachment.filename,
+        colour=Colour.DANGER,
+        fields=[_field("Undoes", _stat(diff)), _field("Author", neutralise(target.author.name), inline=True)],
+        footer="A revert is a new commit; history is kept. The buttons stop working after 2 minutes.",
+    )
+    return MessagePayload(
+        embeds=(embed,),
+        files=(attachment,),
+        buttons=(
+            ButtonSpec("revert-yes", project, target.sha[:REF_LEN], "Revert", "danger"),
+            ButtonSpec("cancel", project, "0", "Cancel", "secondary"),
+        ),
+        ephemeral=True,
+        timeout_s=120,
+    )
+
+
+def render_reverted(project: str, result: RevertResult) -> MessagePayload:
+    """A revert commit, rendered like a step (it can be reverted in turn)."""
+    sha = result.commit.sha
+    attachment = diff_file(project, result.diff)
+    reverted = ", ".join(s[:REF_LEN] for s in result.reverted)
+    embed = _diff_embed(
+        neutralise(result.commit.subject),
+        result.diff,
+        attachment.filename,
+        colour=Colour.NEUTRAL,
+        fields=[_field("Reverted", reverted), _field("Changes", _stat(result.diff), inline=True)],
+        footer=f"{project} · commit {sha[:REF_LEN]}",
+    )
+    return MessagePayload(
+        embeds=(embed,),
+        files=(attachment,),
+        buttons=(
+            ButtonSpec("revert", project, sha[:REF_LEN], "Revert this revert", "danger"),
+            ButtonSpec("fulldiff", project, sha[:REF_LEN], "Full diff", "secondary"),
+        ),
+    )
+
+
+def render_discard_confirm(project: str, proposal_id: str) -> MessagePayload:
+    """Ask the same person to confirm throwing a proposal away."""
+    return MessagePayload(
+        content=f"Discard proposal `{proposal_id}` of **{project}**? It cannot be applied afterwards.",
+        buttons=(
+            ButtonSpec("discard-yes", project, proposal_id, "Discard", "danger"),
+            ButtonSpec("cancel", project, "0", "Keep it", "secondary"),
+        ),
+        ephemeral=True,
+        timeout_s=120,
+    )
+
+
+def render_cancelled() -> MessagePayload:
+    return MessagePayload(content="Cancelled; nothing changed.")
+
+
+def render_discarded(project: str, proposal_id: str) -> MessagePayload:
+    return MessagePayload(content=f"Discarded proposal `{proposal_id}` of **{project}**; main is unchanged.")
+
+
+def _age(then: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def render_log(
+    project: str, commits: Sequence[CommitInfo], *, page: int, has_more: bool, now: datetime
+) -> MessagePayload:
+    """One page of history: short sha, subject, author, age, task."""
+    lines = []
+    for info in commits:
+        task = info.trailers.get("Devussy-Task")
+        suffix = f" · task {task}" if task else ""
+        subject = fit_text(neutralise(info.subject).replace("`", "'"), 90)
+        author = fit_text(neutralise(info.author.name).replace("`", "'"), 40)
+        lines.append(f"`{info.short_sha}` {subject} — {author}, {_age(info.commit_time, now)} ago{suffix}")
+    description = "\n".join(lines) if lines else "*No commits on this page.*"
+    embed = EmbedSpec(
+        title=f"{project}: history, page {page + 1}",
+        description=fit_text(description, EMBED_DESCRIPTION_LIMIT),
+        colour=Colour.INFO,
+        footer=f"{LOG_PAGE_SIZE} commits per page, newest first",
+    )
+    buttons = []
+    if page > 0:
+        buttons.append(ButtonSpec("log", project, str(page - 1), "Newer", "secondary"))
+    if has_more:
+        buttons.append(ButtonSpec("log", project, str(page + 1), "Older", "secondary"))
+    return MessagePayload(embeds=(embed,), buttons=tuple(buttons))
+
+
+def render_show(project: str, path: str, rev: str, text: str) -> MessagePayload:
+    """A plan file: in a code block when it fits, else attached."""
+    language = "md" if path.endswith(".md") else "json" if path.endswith(".json") else ""
+    where = fit_text(neutralise(path).replace("`", ""), 200)
+    header = f"**{project}** `{where}` at `{fit_text(neutralise(rev).replace('`', ''), 60)}`"
+    body = fence(text, language)
+    if discord_len(header) + 1 + discord_len(body) <= 2000:
+        return MessagePayload(content=f"{header}\n{body}")
+    name = path.rsplit("/", 1)[-1]
+    preview_budget = 2000 - discord_len(header) - 80
+    lines: list[str] = []
+    used = 0
+    for line in text.splitlines():
+        size = discord_len(neutralise(line)) + 1
+        if used + size > preview_budget:
+            break
+        lines.append(line)
+        used += size
+    preview = fence("\n".join(lines), language)
+    note = f"\n… the whole file ({len(text.splitlines())} lines) is attached."
+    return MessagePayload(
+        content=fit_text(f"{header}\n{preview}{note}", 2000),
+        files=(FileSpec(name, text.encode("utf-8")),),
+    )

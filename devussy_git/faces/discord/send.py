@@ -1,0 +1,126 @@
+"""Turning a :class:`~devussy_git.faces.discord.payload.MessagePayload` into
+discord.py calls: embeds, files, a view of persistent buttons, and the right
+way to answer an interaction (first response or follow-up).
+
+This is the only module that builds discord objects from payloads; it holds
+no wording (that is the render module's job) and no use-case logic.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import discord
+
+from devussy_git.faces.discord.payload import ButtonSpec, MessagePayload
+
+__all__ = ["ActionView", "edit_message", "payload_kwargs", "reply", "send_to"]
+
+log = logging.getLogger(__name__)
+
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def _button(spec: ButtonSpec) -> discord.ui.Item[Any]:
+    from devussy_git.faces.discord.views import ActionButton
+
+    return ActionButton(spec.action, spec.project, spec.ref, label=spec.label,
+                        style=_STYLES[spec.style], disabled=spec.disabled)
+
+
+class ActionView(discord.ui.View):
+    """Buttons of one message. With a timeout, they are shown disabled when it passes."""
+
+    def __init__(self, buttons: tuple[ButtonSpec, ...], timeout: float | None) -> None:
+        super().__init__(timeout=timeout)
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        for spec in buttons:
+            self.add_item(_button(spec))
+
+    async def on_timeout(self) -> None:
+        if self.message is None:
+            return
+        for item in self.children:
+            if isinstance(item, discord.ui.DynamicItem):
+                item.item.disabled = True  # type: ignore[attr-defined]
+            elif isinstance(item, discord.ui.Button):
+                item.disabled = True
+        try:
+            await self.message.edit(view=self)
+        except discord.HTTPException as exc:
+            log.info("could not disable timed-out buttons: %s", exc)
+
+
+def _embed(spec: Any) -> discord.Embed:
+    embed = discord.Embed(title=spec.title, description=spec.description or None,
+                          colour=spec.colour, url=spec.url or None)
+    for f in spec.fields:
+        embed.add_field(name=f.name, value=f.value, inline=f.inline)
+    if spec.footer:
+        embed.set_footer(text=spec.footer)
+    return embed
+
+
+def payload_kwargs(payload: MessagePayload, *, editing: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ``send``/``edit`` (files as ``attachments`` when editing)."""
+    payload.check_limits()
+    kwargs: dict[str, Any] = {
+        "content": payload.content or (None if editing else discord.utils.MISSING),
+        "embeds": [_embed(e) for e in payload.embeds],
+    }
+    files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in payload.files]
+    if editing:
+        kwargs["attachments"] = files
+    elif files:
+        kwargs["files"] = files
+    kwargs["view"] = ActionView(payload.buttons, payload.timeout_s) if payload.buttons else (
+        None if editing else discord.utils.MISSING
+    )
+    kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, users=False, roles=False)
+    return kwargs
+
+
+def _remember(kwargs: dict[str, Any], message: Any) -> Any:
+    view = kwargs.get("view")
+    if isinstance(view, ActionView):
+        view.message = message
+    return message
+
+
+async def reply(interaction: discord.Interaction, payload: MessagePayload) -> Any:
+    """Answer the interaction: the first response, or a follow-up once deferred."""
+    kwargs = payload_kwargs(payload)
+    if not interaction.response.is_done():
+        await interaction.response.send_message(ephemeral=payload.ephemeral, **kwargs)
+        return _remember(kwargs, None)
+    message = await interaction.followup.send(ephemeral=payload.ephemeral, wait=True, **kwargs)
+    return _remember(kwargs, message)
+
+
+async def send_to(channel: Any, payload: MessagePayload) -> Any:
+    """Post in a channel or thread (interview questions, thread notices)."""
+    kwargs = payload_kwargs(payload)
+    message = await channel.send(**kwargs)
+    return _remember(kwargs, message)
+
+
+async def edit_message(message: Any, payload: MessagePayload, *, channel: Any = None) -> None:
+    """Edit a message the bot sent; past the interaction token's life, through the channel."""
+    kwargs = payload_kwargs(payload, editing=True)
+    try:
+        await message.edit(**kwargs)
+    except discord.HTTPException as exc:
+        if channel is None or not hasattr(channel, "get_partial_message"):
+            log.info("could not edit message %s: %s", getattr(message, "id", "?"), exc)
+            return
+        try:
+            await channel.get_partial_message(message.id).edit(**payload_kwargs(payload, editing=True))
+        except discord.HTTPException as again:
+            log.info("could not edit message %s: %s", message.id, again)
