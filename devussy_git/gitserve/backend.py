@@ -112,7 +112,10 @@ class BackendResponse(Response):
                 {
                     "type": "http.response.start",
                     "status": head.status,
-                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in head.headers],
+                    "headers": [
+                        (name.encode("latin-1"), value.encode("latin-1"))
+                        for name, value in head.headers
+                    ],
                 }
             )
             self._status_sent = head.status

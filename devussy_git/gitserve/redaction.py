@@ -23,7 +23,9 @@ _AUTH_HEADER = re.compile(
     r"(?P<name>\b(?:proxy-)?authorization\b['\"]?\s*[:=,]\s*(?-i:b)?['\"]?)[^'\"\r\n]+",
     re.IGNORECASE,
 )
-_AUTH_SCHEME = re.compile(r"\b(?P<scheme>basic|bearer|token)\s+[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
+# A scheme followed by a credential-sized word (ours are 43+ characters); shorter
+# words after "basic" are ordinary prose.
+_AUTH_SCHEME = re.compile(r"\b(?P<scheme>basic|bearer)\s+[A-Za-z0-9+/=._~-]{16,}", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
