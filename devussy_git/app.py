@@ -20,7 +20,7 @@ from devussy_git.config import Settings
 from devussy_git.db import Database
 from devussy_git.errors import StoreError
 from devussy_git.gitserve import CloneAccess, load_or_create_secret_key
-from devussy_git.llm import LLMClient, LLMProfile, make_client
+from devussy_git.llm import LLMClient, LLMProfile, aclose_litellm, make_client
 from devussy_git.metrics import Metrics
 from devussy_git.store import Identity, PlanStore
 
@@ -78,6 +78,8 @@ class App:
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.db.close()
+        # litellm's background logging is tied to this event loop: let it finish.
+        await aclose_litellm()
 
 
 def _prepare_root(root: Path) -> Path:

@@ -11,9 +11,14 @@ import pytest
 
 from devussy_git.app import App, build_app
 from devussy_git.config import load_settings
-from tests.support.llm_server import llm_server  # noqa: F401  (fixture)
+from tests.support.llm_server import drain_litellm, llm_server  # noqa: F401  (fixtures)
 
 ANSWERS_FILE = Path(__file__).parents[3] / "devussy_git" / "fixtures" / "demo_interview.json"
+
+
+@pytest.fixture(autouse=True)
+async def _drain(drain_litellm: None) -> None:
+    """litellm's logging worker finishes inside each test's own event loop."""
 
 
 @pytest.fixture
