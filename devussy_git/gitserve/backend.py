@@ -59,7 +59,9 @@ class BackendResponse(Response):
     """Answer a request by running ``git http-backend`` with ``env``.
 
     ``on_done(status, seconds)`` is called exactly once when the exchange
-    ends, with the status code sent to the client.
+    ends, with the status code sent to the client. ``body`` is given when the
+    caller already read the request body (it was inspected); otherwise the
+    body is streamed from the client.
     """
 
     def __init__(
@@ -67,9 +69,12 @@ class BackendResponse(Response):
         env: Mapping[str, str],
         limits: BackendLimits,
         on_done: Callable[[int, float], None] | None = None,
+        *,
+        body: bytes | None = None,
     ) -> None:
         super().__init__()
         self._env = dict(env)
+        self._prebuffered = body
         self._limits = limits
         self._on_done = on_done
         self._started = time.monotonic()
@@ -157,6 +162,10 @@ class BackendResponse(Response):
         assert proc.stdin is not None
         total = 0
         try:
+            if self._prebuffered is not None:
+                proc.stdin.write(self._prebuffered)
+                await proc.stdin.drain()
+                return
             while True:
                 message: Message = await receive()
                 if message["type"] == "http.disconnect":

@@ -25,6 +25,7 @@ __all__ = [
     "CgiHeaderError",
     "backend_command",
     "build_cgi_env",
+    "git_executable",
     "parse_cgi_head",
 ]
 
@@ -69,11 +70,18 @@ class CgiHead:
 
 
 @lru_cache(maxsize=1)
-def backend_command() -> tuple[str, ...]:
-    """The argv of ``git http-backend`` (found via ``git --exec-path``)."""
+def git_executable() -> str:
+    """The path of the ``git`` program."""
     git = shutil.which("git")
     if git is None:
         raise StoreError("git is not installed.", detail="no git on PATH")
+    return git
+
+
+@lru_cache(maxsize=1)
+def backend_command() -> tuple[str, ...]:
+    """The argv of ``git http-backend`` (found via ``git --exec-path``)."""
+    git = git_executable()
     try:
         exec_path = subprocess.run(
             [git, "--exec-path"], check=True, capture_output=True, text=True, timeout=30

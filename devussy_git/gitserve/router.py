@@ -10,7 +10,9 @@ checks, each before the next is allowed to touch anything:
    401 -- the very same 401 for a project that does not exist;
 4. push (``git-receive-pack`` and its ``info/refs`` probe) -> 403; anything
    but smart upload-pack (dumb HTTP object reads) -> 404;
-5. only then ``git http-backend`` runs (see :mod:`.backend`).
+5. a protocol v2 fetch may only want objects that branches or tags reach
+   (see :mod:`.wants`; v0 upload-pack checks that itself), else 403;
+6. only then ``git http-backend`` runs (see :mod:`.backend`).
 
 This module must never log the ``Authorization`` header or URLs with
 credentials, and never hand a path it did not build itself to the backend.
@@ -23,8 +25,10 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import PlainTextResponse, Response
 
+from devussy_git.errors import NotFoundError
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.backend import BackendLimits, BackendResponse
 from devussy_git.gitserve.cgi import build_cgi_env
@@ -32,11 +36,18 @@ from devussy_git.gitserve.paths import (
     GitRequest,
     GitRequestKind,
     classify_git_path,
+    repo_dir,
     repo_path_escapes,
+)
+from devussy_git.gitserve.wants import (
+    V2RequestError,
+    decode_body,
+    parse_v2_request,
+    unreachable_wants,
 )
 from devussy_git.metrics import Metrics
 
-__all__ = ["REALM", "make_git_router"]
+__all__ = ["REALM", "V2_BUFFER_LIMIT", "make_git_router"]
 
 #: The HTTP Basic realm git clients are challenged with.
 REALM = "devussy"
@@ -46,6 +57,8 @@ _ROUTE_UPLOAD_PACK = "/git/{project_id}.git/git-upload-pack"
 _ROUTE_RECEIVE_PACK = "/git/{project_id}.git/git-receive-pack"
 _ROUTE_OTHER_REPO_PATH = "/git/{project_id}.git/{other}"
 _ROUTE_OTHER = "/git/{path}"
+#: Protocol v2 request bodies are read whole (to check their wants) up to this size.
+V2_BUFFER_LIMIT = 8 * 2**20
 _METHODS = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 log = logging.getLogger(__name__)
@@ -98,12 +111,6 @@ def make_git_router(
 
         is_advertisement = git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT
         project_id = git_request.project_id
-
-        def on_done(status: int, _seconds: float) -> None:
-            record(route, method, status, started)
-            if metrics is not None and is_advertisement and status == 200:
-                metrics.count_clone(project_id)
-
         client = request.client
         env = build_cgi_env(
             repos_root=root,
@@ -115,7 +122,20 @@ def make_git_router(
             server_name=request.url.hostname or "localhost",
             server_port=str(request.url.port or ""),
         )
-        return BackendResponse(env, limits, on_done)
+        body: bytes | None = None
+        if git_request.kind is GitRequestKind.UPLOAD_PACK and _is_v2(request):
+            inspected = await _inspect_v2_body(request, root, project_id, env, limits)
+            if isinstance(inspected, Response):
+                record(route, method, inspected.status_code, started)
+                return inspected
+            body = inspected
+
+        def on_done(status: int, _seconds: float) -> None:
+            record(route, method, status, started)
+            if metrics is not None and is_advertisement and status == 200:
+                metrics.count_clone(project_id)
+
+        return BackendResponse(env, limits, on_done, body=body)
 
     return router
 
@@ -129,6 +149,51 @@ def _route_of(git_request: GitRequest) -> tuple[str, str]:
     if git_request.kind is GitRequestKind.RECEIVE_PACK:
         return _ROUTE_RECEIVE_PACK, ""
     return _ROUTE_OTHER_REPO_PATH, ""
+
+
+def _is_v2(request: Request) -> bool:
+    return "version=2" in request.headers.get("git-protocol", "").split(":")
+
+
+async def _inspect_v2_body(
+    request: Request, root: Path, project_id: str, env: dict[str, str], limits: BackendLimits
+) -> bytes | Response:
+    """Read a v2 request body whole and refuse wants that only hidden refs reach.
+
+    Returns the body to hand to the backend, or the refusal to send.
+    """
+    cap = min(limits.max_body_bytes, V2_BUFFER_LIMIT)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > cap:
+                return PlainTextResponse("Request body too large.\n", status_code=413)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return PlainTextResponse("Client went away.\n", status_code=400)
+    raw = b"".join(chunks)
+    try:
+        parsed = parse_v2_request(
+            decode_body(raw, request.headers.get("content-encoding"), V2_BUFFER_LIMIT)
+        )
+    except V2RequestError as exc:
+        return PlainTextResponse(f"Bad protocol v2 request: {exc}.\n", status_code=400)
+    if parsed.command == "object-info":
+        return PlainTextResponse("object-info is not served.\n", status_code=403)
+    if parsed.command == "fetch":
+        try:
+            repo = repo_dir(root, project_id)
+        except NotFoundError:
+            return _not_found()
+        check_env = {**env, "GIT_DIR": str(repo)}
+        if parsed.want_refs or await unreachable_wants(
+            repo, parsed.wants, check_env, limits.timeout_s
+        ):
+            log.info("refused a v2 fetch of unadvertised objects from %s", project_id)
+            return PlainTextResponse("not our ref\n", status_code=403)
+    return raw
 
 
 def _not_found() -> Response:

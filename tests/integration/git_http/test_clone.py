@@ -50,25 +50,49 @@ def test_ls_remote_shows_main_and_run_tags_but_not_proposals(
     assert not any(ref.startswith("refs/proposals") for ref in refs)
 
 
-def test_proposal_commit_cannot_be_fetched_by_sha_over_protocol_v0(
-    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path
+@pytest.mark.parametrize("version", ["2", "0"])
+def test_proposal_commit_cannot_be_fetched_by_sha(
+    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path, version: str
 ) -> None:
-    """v0 upload-pack refuses wants that no advertised ref reaches.
+    """Hidden refs stay hidden even to a client that knows a proposal's commit id.
 
-    git 2.39's protocol v2 upload-pack does not make that check (any object
-    named by its full sha is served to an authorised client); proposals are
-    only hidden from the advertisement there.
+    v0 upload-pack checks reachability itself; for v2 the router does (git 2.39's
+    v2 upload-pack would serve any object named by its id).
     """
     bare = server.root / f"{PROJECT}.git"
     proposal_sha = git("rev-parse", "refs/proposals/p1", env=genv, cwd=bare).stdout.strip()
     target = tmp_path / "clone"
     git("clone", "--quiet", server.url(PROJECT, token), str(target), env=genv)
     fetched = git(
-        "-c", "protocol.version=0", "fetch", "origin", proposal_sha,
+        "-c", f"protocol.version={version}", "fetch", "origin", proposal_sha,
         env=genv, cwd=target, check=False,
     )
     assert fetched.returncode != 0
     assert git("cat-file", "-e", proposal_sha, env=genv, cwd=target, check=False).returncode != 0
+    older = git("rev-parse", "main~2", env=genv, cwd=bare).stdout.strip()
+    git("-c", f"protocol.version={version}", "fetch", "origin", older, env=genv, cwd=target)
+
+
+def _pkt(text: str) -> bytes:
+    return b"%04x" % (len(text) + 4) + text.encode()
+
+
+def test_v2_object_info_and_unknown_wants_are_refused(
+    server: GitServer, token: str, genv: dict[str, str]
+) -> None:
+    bare = server.root / f"{PROJECT}.git"
+    proposal_blob = git("rev-parse", "refs/proposals/p1:draft.md", env=genv, cwd=bare).stdout.strip()
+    headers = {"Git-Protocol": "version=2", "Content-Type": "application/x-git-upload-pack-request"}
+    url = f"{server.url(PROJECT)}/git-upload-pack"
+    info = _pkt("command=object-info\n") + b"0001" + _pkt("size\n") + _pkt(f"oid {proposal_blob}\n") + b"0000"
+    assert httpx.post(url, content=info, headers=headers, auth=("x", token)).status_code == 403
+    for want in (proposal_blob, "f" * 40):
+        body = _pkt("command=fetch\n") + b"0001" + _pkt(f"want {want}\n") + _pkt("done\n") + b"0000"
+        response = httpx.post(url, content=body, headers=headers, auth=("x", token))
+        assert response.status_code == 403
+        assert b"PACK" not in response.content
+    garbage = httpx.post(url, content=b"zzzz", headers=headers, auth=("x", token))
+    assert garbage.status_code == 400
 
 
 def test_pull_sees_a_new_commit_at_once(
@@ -127,12 +151,18 @@ def test_every_clone_info_command_clones_and_later_pulls(
 
 
 @pytest.mark.parametrize("gzipped", [False, True])
+@pytest.mark.parametrize("version", ["2", "0"])
 def test_upload_pack_request_bodies_may_be_gzip_encoded(
-    server: GitServer, token: str, genv: dict[str, str], gzipped: bool
+    server: GitServer, token: str, genv: dict[str, str], gzipped: bool, version: str
 ) -> None:
     main = git("rev-parse", "main", env=genv, cwd=server.root / f"{PROJECT}.git").stdout.strip()
     body = f"0032want {main}\n00000009done\n".encode()
     headers = {"Content-Type": "application/x-git-upload-pack-request"}
+    expected_start = b"0008NAK\n"
+    if version == "2":
+        body = _pkt("command=fetch\n") + b"0001" + _pkt(f"want {main}\n") + _pkt("done\n") + b"0000"
+        headers["Git-Protocol"] = "version=2"
+        expected_start = b"000dpackfile\n"
     if gzipped:
         body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
     response = httpx.post(
@@ -140,4 +170,4 @@ def test_upload_pack_request_bodies_may_be_gzip_encoded(
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-git-upload-pack-result"
-    assert response.content.startswith(b"0008NAK\n") and b"PACK" in response.content
+    assert response.content.startswith(expected_start) and b"PACK" in response.content
