@@ -146,6 +146,10 @@ def _shorten(line: _Line) -> _Line:
     return _Line(fit_text(neutralise(line.text), MAX_LINE), line.kind)
 
 
+def _was_cut(line: _Line) -> bool:
+    return discord_len(neutralise(line.text)) > MAX_LINE
+
+
 def _take(lines: list[_Line], budget: int) -> list[_Line]:
     """The longest prefix of ``lines`` whose joined length fits ``budget``."""
     taken: list[_Line] = []
@@ -184,7 +188,7 @@ def render_diff_block(patch: str, *, limit: int = MESSAGE_LIMIT, attachment: str
     frame = discord_len(_OPEN) + discord_len(_CLOSE)
     full = [_shorten(line) for line in original]
     body = "\n".join(line.text for line in full)
-    cut_lines = any(a.text != b.text for a, b in zip(original, full, strict=True))
+    cut_lines = any(_was_cut(line) for line in original)
     if frame + discord_len(body) <= limit and not cut_lines:
         return DiffBlock(_OPEN + body + _CLOSE, total, total, False)
 

@@ -181,12 +181,8 @@ async def full_diff(ctx: Ctx, interaction: discord.Interaction, project: str, sh
 async def apply_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:
     await ctx.require_operator()
     result = await _agent().apply_proposal(ctx.app, project, proposal_id, actor=ctx.actor, guild_id=ctx.guild_id)
-    if hasattr(result, "diff") and hasattr(result, "step"):
-        await reply(interaction, render.render_step(project, result))
-        return
-    base = result.parents[0] if result.parents else result.sha
-    diff = await services.diff(ctx.app, project, base, result.sha, guild_id=ctx.guild_id)
-    await reply(interaction, render.render_diff(project, diff, title=f"Applied proposal {proposal_id}"))
+    log.info("applied proposal %s of %s", proposal_id, project, extra=ctx.log_extra(project))
+    await reply(interaction, render.render_step(project, result, applied=True))
 
 
 async def discard_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:

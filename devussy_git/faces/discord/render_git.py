@@ -94,14 +94,18 @@ def _task_text(task: object | None) -> str:
     return f"{getattr(task, 'id', '?')}: {neutralise(str(getattr(task, 'title', '')))}"
 
 
-def render_step(project: str, result: StepResult) -> MessagePayload:
-    """A handoff-next step (committed, or a preview waiting for Apply/Discard)."""
-    preview = result.proposal_id is not None
+def render_step(project: str, result: StepResult, *, applied: bool = False) -> MessagePayload:
+    """A handoff-next step (committed, or a preview waiting for Apply/Discard).
+
+    ``applied``: a proposal just landed on main (shown as a committed step).
+    """
+    preview = result.proposal_id is not None and not applied
     sha = result.commit.sha
     attachment = diff_file(project, result.diff, f"step{result.step}-{sha[:REF_LEN]}")
     blocked = result.status == "blocked"
+    kind = "Preview of step" if preview else "Applied step" if applied else "Step"
     title = (
-        f"{'Preview of step' if preview else 'Step'} {result.step} · {result.task.id}: "
+        f"{kind} {result.step} · {result.task.id}: "
         f"{neutralise(result.summary)}"
     )
     fields = [

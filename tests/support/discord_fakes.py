@@ -1,0 +1,461 @@
+"""Driving the real Discord bot without a network: the ONE place tests touch
+discord.py's private names.
+
+What is real: the bot, its :class:`~discord.app_commands.CommandTree` (option
+parsing, transformers, autocomplete, ``on_error``), the dynamic-item dispatch
+of buttons, and :class:`discord.Interaction` / :class:`discord.Message` built
+from raw gateway payloads (``INTERACTION_CREATE``, ``MESSAGE_CREATE``).
+What is fake: everything that would go to Discord's HTTP API (interaction
+responses, follow-ups, channel sends and edits, thread creation); it is
+recorded in :class:`Outbox` in a snapshot-friendly form.
+
+Private discord.py names used here (checked against discord.py 2.7.1):
+``ConnectionState.application_id/.user``, ``_get_or_create_unavailable_guild``,
+``Guild._add_role``, ``Interaction._cs_response/_cs_followup``,
+``CommandTree._call``, ``ViewStore.dispatch_view`` and its task set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from devussy_git.app import App
+from devussy_git.config import Settings
+from devussy_git.faces.discord.bot import DevussyBot
+
+__all__ = [
+    "APP_ID",
+    "BOT_USER_ID",
+    "DiscordHarness",
+    "FakeChannel",
+    "FakeMessage",
+    "Outbox",
+    "normalise",
+]
+
+APP_ID = 900000000000000001
+BOT_USER_ID = 900000000000000002
+_ids = itertools.count(1_100_000_000_000_000_000)
+
+#: Permission bits.
+MANAGE_GUILD = 1 << 5
+SEND = (1 << 10) | (1 << 11)
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+def _user(user_id: int, name: str) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name, "global_name": name, "discriminator": "0", "avatar": None}
+
+
+def _files(files: Any) -> list[dict[str, Any]]:
+    out = []
+    for f in files or ():
+        f.fp.seek(0)
+        data = f.fp.read()
+        f.fp.seek(0)
+        out.append({"name": f.filename, "size": len(data), "text": data.decode("utf-8", "replace")})
+    return out
+
+
+def _components(view: Any) -> list[dict[str, Any]]:
+    return view.to_components() if view not in (None, discord.utils.MISSING) else []
+
+
+def record(op: str, where: str, kwargs: Mapping[str, Any], ephemeral: bool = False) -> dict[str, Any]:
+    """One sent or edited message, as plain data."""
+    embeds = kwargs.get("embeds") or ([kwargs["embed"]] if kwargs.get("embed") else [])
+    content = kwargs.get("content")
+    return {
+        "op": op,
+        "where": where,
+        "ephemeral": ephemeral,
+        "content": None if content in (None, discord.utils.MISSING) else content,
+        "embeds": [e.to_dict() for e in embeds],
+        "files": _files(kwargs.get("files") or kwargs.get("attachments")),
+        "components": _components(kwargs.get("view")),
+    }
+
+
+@dataclass
+class Outbox:
+    """Everything the bot would have sent, in order."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.events.clear()
+
+    def sent(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["op"] in ("send", "edit")]
+
+    def last(self) -> dict[str, Any]:
+        return self.sent()[-1]
+
+    def buttons(self, event: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        event = event or self.last()
+        return [c for row in event["components"] for c in row.get("components", [])]
+
+    def text(self, event: dict[str, Any] | None = None) -> str:
+        """Content, embed texts and file names of one event, for assertions."""
+        event = event or self.last()
+        parts = [event["content"] or ""]
+        for embed in event["embeds"]:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+            parts.append(embed.get("footer", {}).get("text", ""))
+        parts += [f["name"] for f in event["files"]]
+        return "\n".join(p for p in parts if p)
+
+
+class FakeMessage:
+    """A message the bot sent; it can be edited and its buttons pressed."""
+
+    def __init__(self, harness: DiscordHarness, channel: FakeChannel, kwargs: Mapping[str, Any], *,
+                 ephemeral: bool = False, asker: int | None = None) -> None:
+        self.harness = harness
+        self.channel = channel
+        self.id = snowflake()
+        self.ephemeral = ephemeral
+        self.asker = asker
+        self.content = kwargs.get("content")
+        self.components = _components(kwargs.get("view"))
+
+    async def edit(self, **kwargs: Any) -> FakeMessage:
+        self.harness.outbox.events.append(record("edit", self.channel.name, kwargs, self.ephemeral))
+        if "view" in kwargs:
+            self.components = _components(kwargs.get("view"))
+        if "content" in kwargs:
+            self.content = kwargs["content"]
+        return self
+
+    def raw(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "channel_id": str(self.channel.id),
+            "author": _user(BOT_USER_ID, "devussy"),
+            "content": self.content if isinstance(self.content, str) else "",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 64 if self.ephemeral else 0,
+            "components": self.components,
+        }
+        if self.asker is not None:
+            data["interaction_metadata"] = {"id": str(snowflake()), "type": 2, "user": _user(self.asker, "asker"),
+                                            "authorizing_integration_owners": {}}
+        return data
+
+
+class FakeChannel:
+    """A text channel or thread: records sends, makes threads."""
+
+    def __init__(self, harness: DiscordHarness, name: str, *, thread: bool = False,
+                 parent: FakeChannel | None = None) -> None:
+        self.harness = harness
+        self.id = snowflake()
+        self.name = name
+        self.type = discord.ChannelType.public_thread if thread else discord.ChannelType.text
+        self.parent = parent
+        self.guild = harness.guild
+        self.deleted = False
+
+    @property
+    def mention(self) -> str:
+        return f"<#{self.id}>"
+
+    async def send(self, **kwargs: Any) -> FakeMessage:
+        self.harness.outbox.events.append(record("send", self.name, kwargs))
+        message = FakeMessage(self.harness, self, kwargs)
+        self.harness.messages[message.id] = message
+        return message
+
+    async def create_thread(self, *, name: str, **_: Any) -> FakeChannel:
+        thread = FakeChannel(self.harness, f"thread:{name}", thread=True, parent=self)
+        self.harness.outbox.events.append({"op": "thread", "where": self.name, "name": name})
+        self.harness.threads.append(thread)
+        return thread
+
+    async def delete(self) -> None:
+        self.deleted = True
+
+    def get_partial_message(self, message_id: int) -> FakeMessage:
+        return self.harness.messages[message_id]
+
+
+class _Response:
+    """Stands in for :class:`discord.InteractionResponse`."""
+
+    def __init__(self, harness: DiscordHarness, interaction: Any) -> None:
+        self.harness = harness
+        self.interaction = interaction
+        self._done = False
+        self.ephemeral = False
+
+    def is_done(self) -> bool:
+        return self._done
+
+    def _ack(self) -> None:
+        if self._done:
+            raise discord.InteractionResponded(self.interaction)
+        self._done = True
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
+        self._ack()
+        self.ephemeral = ephemeral
+        self.harness.outbox.events.append({"op": "defer", "ephemeral": ephemeral, "thinking": thinking})
+        self.harness.acked_at.append(asyncio.get_running_loop().time())
+
+    async def send_message(self, content: Any = None, *, ephemeral: bool = False, **kwargs: Any) -> None:
+        self._ack()
+        self.harness.acked_at.append(asyncio.get_running_loop().time())
+        self.harness.outbox.events.append(record("send", "response", {"content": content, **kwargs}, ephemeral))
+
+    async def edit_message(self, **kwargs: Any) -> None:
+        self._ack()
+        self.harness.outbox.events.append(record("edit", "response", kwargs, self.ephemeral))
+
+    async def autocomplete(self, choices: list[app_commands.Choice[Any]]) -> None:
+        self._ack()
+        self.harness.outbox.events.append(
+            {"op": "autocomplete", "choices": [{"name": c.name, "value": c.value} for c in choices]}
+        )
+
+
+class _Followup:
+    """Stands in for the interaction's follow-up webhook."""
+
+    def __init__(self, harness: DiscordHarness, interaction: Any) -> None:
+        self.harness = harness
+        self.interaction = interaction
+
+    async def send(self, *, ephemeral: bool = False, wait: bool = False, **kwargs: Any) -> FakeMessage:
+        eph = ephemeral or self.interaction.response.ephemeral
+        self.harness.outbox.events.append(record("send", "followup", kwargs, eph))
+        channel = self.interaction.channel
+        message = FakeMessage(self.harness, channel, kwargs, ephemeral=eph, asker=self.interaction.user.id)
+        self.harness.messages[message.id] = message
+        return message
+
+
+class FakeInteraction(discord.Interaction):  # type: ignore[misc]
+    """A real Interaction whose original-response edits are recorded."""
+
+    async def edit_original_response(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        self._harness.outbox.events.append(record("edit", "original", kwargs, False))  # type: ignore[attr-defined]
+        return None
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    name: str = "user"
+    role_ids: tuple[int, ...] = ()
+    manage_guild: bool = False
+
+    def raw(self) -> dict[str, Any]:
+        perms = SEND | (MANAGE_GUILD if self.manage_guild else 0)
+        return {
+            "user": _user(self.user_id, self.name),
+            "roles": [str(r) for r in self.role_ids],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(perms),
+            "nick": None,
+        }
+
+
+class DiscordHarness:
+    """One guild with a text channel, the real bot, and an outbox."""
+
+    def __init__(self, app: App, guild_id: int | None = None, settings: Settings | None = None) -> None:
+        self.app = app
+        self.guild_id = guild_id or snowflake()
+        self.bot = DevussyBot(settings or app.settings, app=app, sync_commands=False, progress_interval_s=0)
+        state = self.bot._connection
+        state.application_id = APP_ID
+        state.user = discord.ClientUser(state=state, data=_user(BOT_USER_ID, "devussy") | {"bot": True})
+        self.guild = state._get_or_create_unavailable_guild(self.guild_id)
+        self.outbox = Outbox()
+        self.messages: dict[int, FakeMessage] = {}
+        self.threads: list[FakeChannel] = []
+        self.acked_at: list[float] = []
+        self.channel = FakeChannel(self, "general")
+
+    def add_role(self, role_id: int, name: str = "planners") -> None:
+        data = {"id": str(role_id), "name": name, "permissions": "0", "position": 1, "color": 0,
+                "hoist": False, "managed": False, "mentionable": True}
+        self.guild._add_role(discord.Role(guild=self.guild, state=self.bot._connection, data=data))
+
+    # -- building interactions -----------------------------------------------------
+
+    def _interaction(self, data: dict[str, Any], member: Member, channel: FakeChannel,
+                     message: dict[str, Any] | None = None, kind: int = 2) -> FakeInteraction:
+        payload: dict[str, Any] = {
+            "id": str(snowflake()),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": "fake-token",
+            "version": 1,
+            "guild_id": str(self.guild_id),
+            "channel_id": str(channel.id),
+            "member": member.raw(),
+            "data": data,
+            "app_permissions": str(SEND),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "attachment_size_limit": 10 * 2**20,
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+        }
+        if message is not None:
+            payload["message"] = message
+        interaction = FakeInteraction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
+        interaction._harness = self  # type: ignore[attr-defined]
+        interaction.channel = channel  # type: ignore[assignment]
+        interaction._cs_response = _Response(self, interaction)  # type: ignore[attr-defined]
+        interaction._cs_followup = _Followup(self, interaction)  # type: ignore[attr-defined]
+        return interaction
+
+    def _options(self, path: list[str], values: Mapping[str, Any], focused: str | None) -> dict[str, Any]:
+        command: Any = self.bot.tree.get_command(path[0])
+        for name in path[1:]:
+            command = command.get_command(name)
+        resolved: dict[str, Any] = {}
+        options = []
+        for param in command.parameters:
+            if param.display_name not in values:
+                continue
+            value = values[param.display_name]
+            option: dict[str, Any] = {"name": param.display_name, "type": param.type.value}
+            if isinstance(value, discord.Role):
+                option["value"] = str(value.id)
+                resolved.setdefault("roles", {})[str(value.id)] = {
+                    "id": str(value.id), "name": value.name, "permissions": "0", "position": 1, "color": 0,
+                    "hoist": False, "managed": False, "mentionable": True}
+            else:
+                option["value"] = value
+            if focused == param.display_name:
+                option["focused"] = True
+            options.append(option)
+        tree: list[dict[str, Any]] = options
+        for depth, name in reversed(list(enumerate(path[1:], 1))):
+            kind = 1 if depth == len(path) - 1 else 2
+            tree = [{"name": name, "type": kind, "options": tree}]
+        data = {"id": str(snowflake()), "name": path[0], "type": 1, "options": tree}
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    async def command(self, path: str, member: Member, *, channel: FakeChannel | None = None,
+                      **values: Any) -> Outbox:
+        """Run ``/path`` (e.g. ``"devussy run"``) with option values through the real tree."""
+        data = self._options(path.split(), values, None)
+        interaction = self._interaction(data, member, channel or self.channel)
+        await self.bot.tree._call(interaction)
+        return self.outbox
+
+    async def autocomplete(self, path: str, member: Member, focused: str, *,
+                           channel: FakeChannel | None = None, **values: Any) -> list[dict[str, Any]]:
+        data = self._options(path.split(), values, focused)
+        interaction = self._interaction(data, member, channel or self.channel, kind=4)
+        await self.bot.tree._call(interaction)
+        return self.outbox.events[-1]["choices"]
+
+    async def press(self, message: FakeMessage, custom_id: str, member: Member) -> Outbox:
+        """Press a button of ``message`` (the dynamic-item dispatch of discord.py)."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        interaction = self._interaction(data, member, message.channel, message=message.raw(), kind=3)
+        store = self.bot._connection._view_store
+        store.dispatch_view(2, custom_id, interaction)
+        tasks = list(store._ViewStore__tasks)  # type: ignore[attr-defined]
+        await asyncio.gather(*tasks)
+        return self.outbox
+
+    async def say(self, channel: FakeChannel, member: Member, content: str) -> Outbox:
+        """A ``MESSAGE_CREATE`` from ``member`` in ``channel``, given to the bot."""
+        data = {
+            "id": str(snowflake()),
+            "channel_id": str(channel.id),
+            "guild_id": str(self.guild_id),
+            "author": _user(member.user_id, member.name),
+            "member": {k: v for k, v in member.raw().items() if k != "user"},
+            "content": content,
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+        }
+        message = discord.Message(state=self.bot._connection, channel=channel, data=data)  # type: ignore[arg-type]
+        await self.bot.on_message(message)
+        return self.outbox
+
+    def message_with(self, custom_id_prefix: str) -> tuple[FakeMessage, str]:
+        """The newest message holding a button whose custom id starts with the prefix."""
+        for message in reversed(list(self.messages.values())):
+            for row in message.components:
+                for comp in row.get("components", []):
+                    if comp.get("custom_id", "").startswith(custom_id_prefix):
+                        return message, comp["custom_id"]
+        raise AssertionError(f"no message has a button {custom_id_prefix}…")
+
+
+_SHA40 = re.compile(r"\b[0-9a-f]{40}\b")
+_SHORT = re.compile(r"(?<![0-9a-f])[0-9a-f]{7,12}(?![0-9a-f])")
+_TIMES = re.compile(r"\d+\.\d s\b")
+_AGE = re.compile(r"\b\d+[smhd] ago\b")
+_IDS = re.compile(r"\b1[01]\d{17}\b")
+
+
+def normalise(value: Any, names: dict[str, str] | None = None) -> Any:
+    """Replace shas, run/proposal ids, snowflakes, durations and ages by stable names."""
+    names = {} if names is None else names
+
+    def name_of(kind: str, raw: str) -> str:
+        key = raw[:7] if kind == "sha" else raw
+        if key not in names:
+            names[key] = f"<{kind}{sum(1 for v in names.values() if v.startswith('<' + kind))}>"
+        return names[key]
+
+    if isinstance(value, str):
+        value = _SHA40.sub(lambda m: name_of("sha", m.group()), value)
+        value = _SHORT.sub(lambda m: name_of("sha", m.group()) if any(c.isalpha() for c in m.group())
+                           or len(m.group()) >= 8 else m.group(), value)
+        value = _IDS.sub(lambda m: name_of("id", m.group()), value)
+        value = _TIMES.sub("<t> s", value)
+        return _AGE.sub("<age> ago", value)
+    if isinstance(value, Mapping):
+        return {k: normalise(v, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalise(v, names) for v in value]
+    return value
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
