@@ -24,6 +24,11 @@ ACTOR = services.Actor("cli", "tester", "Test Person", "tester@example.invalid")
 OTHER = services.Actor("discord", "42", "Other Person", "42@users.noreply.discord.invalid")
 
 
+@pytest.fixture(autouse=True)
+def _always_drain_litellm(drain_litellm: None) -> None:
+    """Steps may call litellm: drain its background logging after each test."""
+
+
 def settings_for(tmp: Path, **changes: object) -> Settings:
     return Settings(
         repos_root=tmp / "repos", database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite"
