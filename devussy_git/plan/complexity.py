@@ -125,7 +125,8 @@ class ComplexityProfile:
             raise InvalidInputError("A complexity profile must be a JSON object.")
         problems: list[str] = []
         score = data.get("score")
-        if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
+        numeric = isinstance(score, int | float) and not isinstance(score, bool)
+        if not numeric or not math.isfinite(score):
             problems.append("score must be a number")
         phases = data.get("phase_count")
         if isinstance(phases, bool) or not isinstance(phases, int):

@@ -20,8 +20,17 @@ from types import MappingProxyType
 from typing import Any
 
 from devussy_git.errors import InvalidInputError, InvalidProjectIdError
+from devussy_git.plan.questions import (
+    PROJECT_TYPES,
+    QUESTIONS,
+    Question,
+    applicable_questions,
+    next_question,
+    question_by_id,
+)
 
 __all__ = [
+    "PROJECT_TYPES",
     "QUESTIONS",
     "SKIP",
     "Interview",
@@ -37,215 +46,16 @@ __all__ = [
 #: What a person types to skip an optional question.
 SKIP = "skip"
 
-_KINDS = frozenset({"text", "choice", "yesno", "list", "number"})
 _YES = frozenset({"y", "yes", "true", "1", "on"})
 _NO = frozenset({"n", "no", "false", "0", "off"})
 _SOLO = frozenset({"solo", "just me", "me", "alone", "one", "single"})
 _MAX_LIST_ITEMS = 20
 _MAX_LIST_ITEM_LENGTH = 100
 _MAX_TEAM_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class Question:
-    """One interview question, keyed by Devussy's field id."""
-
-    id: str
-    prompt: str
-    #: ``text`` | ``choice`` | ``yesno`` | ``list`` | ``number``.
-    kind: str
-    required: bool = False
-    #: For ``choice``: the only accepted answers. For ``text``: suggestions a
-    #: person may pick by number or spell in any case; other text is accepted.
-    choices: tuple[str, ...] = ()
-    #: Project types the question is asked for; ``()`` means every type.
-    applies_to: tuple[str, ...] = ()
-    #: Longest accepted raw answer, in characters.
-    max_length: int = 200
-    help: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ValueError(f"unknown question kind {self.kind!r}")
-
-    def applies(self, project_type: str | None) -> bool:
-        """Whether this question is asked for a project of ``project_type``."""
-        return not self.applies_to or project_type in self.applies_to
-
-
-PROJECT_TYPES: tuple[str, ...] = (
-    "Web Application",
-    "REST API",
-    "CLI Tool",
-    "Data Pipeline",
-    "Library/Package",
-    "Mobile App",
-    "Desktop App",
-    "Other",
+#: "3", "2-3", "2 to 4 people", "5 devs".
+_TEAM_SIZE = re.compile(
+    r"(\d{1,4})\s*(?:(?:-|–|to)\s*(\d{1,4}))?\s*(?:people|persons|devs?|developers)?"
 )
-
-QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "project_name",
-        "What is your project name?",
-        "text",
-        required=True,
-        max_length=100,
-        help="A short name, e.g. 'Shop API'; the project id is derived from it.",
-    ),
-    Question(
-        "project_type",
-        "What type of project are you building?",
-        "choice",
-        required=True,
-        choices=PROJECT_TYPES,
-        help="This decides which follow-up questions are asked.",
-    ),
-    Question(
-        "primary_language",
-        "What is your primary programming language?",
-        "text",
-        required=True,
-        choices=("Python", "JavaScript", "TypeScript", "Go", "Rust", "Java", "C#", "Ruby", "PHP"),
-        max_length=50,
-        help="Pick a number or type any language.",
-    ),
-    Question(
-        "additional_languages",
-        "Any additional languages? (comma-separated)",
-        "list",
-        max_length=300,
-        help="e.g. SQL, Bash",
-    ),
-    Question(
-        "requirements",
-        "Describe what you want to build: key features and goals.",
-        "text",
-        required=True,
-        max_length=2000,
-        help="Be specific, e.g. 'product catalog, cart, checkout with Stripe, order emails'.",
-    ),
-    Question(
-        "frontend_framework",
-        "Which frontend framework?",
-        "text",
-        choices=("React", "Vue", "Svelte", "Angular", "Next.js", "Vanilla JS", "None"),
-        applies_to=("Web Application",),
-        max_length=50,
-    ),
-    Question(
-        "backend_framework",
-        "Which backend framework?",
-        "text",
-        choices=(
-            "FastAPI",
-            "Django",
-            "Flask",
-            "Express.js",
-            "NestJS",
-            "Spring Boot",
-            "Rails",
-            "Laravel",
-        ),
-        applies_to=("Web Application", "REST API"),
-        max_length=50,
-    ),
-    Question(
-        "database",
-        "Which database will you use?",
-        "text",
-        choices=("PostgreSQL", "MySQL", "MongoDB", "Redis", "SQLite", "None"),
-        applies_to=("Web Application", "REST API", "Data Pipeline"),
-        max_length=50,
-    ),
-    Question(
-        "authentication",
-        "Do you need user authentication? (yes/no)",
-        "yesno",
-    ),
-    Question(
-        "external_apis",
-        "Any external APIs to integrate? (comma-separated)",
-        "list",
-        max_length=500,
-        help="e.g. Stripe, SendGrid, Twilio, OpenAI",
-    ),
-    Question(
-        "deployment_platform",
-        "Where will you deploy?",
-        "text",
-        choices=(
-            "AWS",
-            "Google Cloud",
-            "Azure",
-            "Heroku",
-            "Vercel",
-            "Railway",
-            "DigitalOcean",
-            "Self-hosted",
-            "Not sure yet",
-        ),
-        max_length=50,
-    ),
-    Question(
-        "testing_requirements",
-        "What level of testing do you need?",
-        "choice",
-        choices=(
-            "Comprehensive (unit + integration + e2e)",
-            "Standard (unit + integration)",
-            "Basic (unit tests only)",
-            "Minimal",
-        ),
-    ),
-    Question(
-        "ci_cd",
-        "Do you want a CI/CD pipeline? (yes/no)",
-        "yesno",
-    ),
-    Question(
-        "documentation_level",
-        "How much documentation do you need?",
-        "choice",
-        choices=("Minimal", "Standard", "Comprehensive"),
-    ),
-    Question(
-        "team_size",
-        "How many people will work on it?",
-        "number",
-        max_length=20,
-        help="A number, a range like '2-3', or 'solo'.",
-    ),
-)
-
-_BY_ID: Mapping[str, Question] = MappingProxyType({q.id: q for q in QUESTIONS})
-
-
-def question_by_id(question_id: str) -> Question:
-    """The question with this id; ``KeyError`` for an unknown id."""
-    return _BY_ID[question_id]
-
-
-def applicable_questions(answers: Mapping[str, Any]) -> list[Question]:
-    """The questions asked given the answers so far, in interview order.
-
-    Questions limited to some project types are left out until
-    ``project_type`` is known, and when it is a type they do not apply to.
-    """
-    project_type = answers.get("project_type")
-    return [q for q in QUESTIONS if q.applies(project_type if q.applies_to else None)]
-
-
-def next_question(answers: Mapping[str, Any]) -> Question | None:
-    """The next question to ask, or ``None`` when the interview is complete.
-
-    A key present in ``answers`` (even with the value ``None``, a skip) counts
-    as answered.
-    """
-    for question in applicable_questions(answers):
-        if question.id not in answers:
-            return question
-    return None
 
 
 def _reask(question: Question, problem: str) -> InvalidInputError:
@@ -290,7 +100,7 @@ def _parse_team_size(question: Question, text: str) -> int:
     folded = text.casefold()
     if folded in _SOLO:
         return 1
-    match = re.fullmatch(r"(\d{1,4})\s*(?:(?:-|–|to)\s*(\d{1,4}))?\s*(?:people|persons|devs?|developers)?", folded)
+    match = _TEAM_SIZE.fullmatch(folded)
     if not match:
         raise _reask(question, f"'{text}' is not a team size.")
     low = int(match.group(1))
@@ -405,11 +215,12 @@ def validate_answers(data: Mapping[str, Any]) -> Interview:
         )
     problems: list[str] = []
     answers: dict[str, Any] = {}
-    known = [key for key in data if key in _BY_ID]
+    ids = [q.id for q in QUESTIONS]
+    known = [key for key in data if key in ids]
     for key in sorted(set(data) - set(known), key=str):
-        problems.append(f"{key}: unknown question id (known ids: {', '.join(_BY_ID)})")
+        problems.append(f"{key}: unknown question id (known ids: {', '.join(ids)})")
     for key in known:
-        question = _BY_ID[key]
+        question = question_by_id(key)
         try:
             answers[key] = _from_json_value(question, data[key])
         except InvalidInputError as exc:

@@ -20,7 +20,8 @@ from devussy_git.errors import InvalidInputError
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.interview import Interview, validate_answers
 from devussy_git.plan.parse import DESIGN_SECTIONS
-from devussy_git.plan.workstreams import decapitalise, extract_features, plan_layout, test_tool
+from devussy_git.plan.layout import plan_layout
+from devussy_git.plan.workstreams import decapitalise, extract_features, test_tool
 
 __all__ = ["OFFLINE_STAGES", "offline_reply"]
 
@@ -80,8 +81,9 @@ def _design(i: Interview, c: ComplexityProfile) -> str:
     if i.ci_cd:
         stack.append("CI/CD: automated checks and deployment on every change")
     stack.append(f"Deployment: {i.deployment_platform or 'to be decided'}")
+    backend = i.backend_framework
     entry = {
-        "REST API": f"an HTTP API layer{' (' + i.backend_framework + ')' if i.backend_framework else ''}",
+        "REST API": "an HTTP API layer" + (f" ({backend})" if backend else ""),
         "Web Application": "a web frontend talking to a backend service",
         "CLI Tool": "a command-line entry point that parses arguments",
         "Data Pipeline": "a scheduler that runs ordered, idempotent stages",

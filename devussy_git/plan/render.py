@@ -284,7 +284,7 @@ def render_phase(plan: Plan, phase: Phase) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-_DEV_INSTRUCTIONS = """- Read the `QUICK_STATUS` section of this file for the active phase and next task.
+_DEV_INSTRUCTIONS = """- Read `QUICK_STATUS` in this file: the active phase and the next task.
 - In devplan.md, read only the `NEXT_TASK_GROUP` section.
 - In the active phase file (phase{n}.md), read only the `PHASE_TASKS` section.
 - Do the next task group in order; do not skip ahead.

@@ -1,8 +1,8 @@
 """Small text helpers shared by the tolerant LLM-output parsers.
 
 Pure string functions: unwrap a reply from code fences, find a JSON object in
-prose, normalise line endings. They never raise on odd input; callers decide
-what is unusable.
+prose, drop closing chatter, normalise line endings, and build the error a
+parser raises. They never raise on odd input; callers decide what is unusable.
 """
 
 from __future__ import annotations
@@ -11,9 +11,24 @@ import json
 import re
 from typing import Any
 
-__all__ = ["extract_json_object", "normalise_newlines", "strip_bold", "unwrap_fences"]
+from devussy_git.errors import InvalidLLMOutputError
 
-_FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+__all__ = [
+    "BOLD_LINE",
+    "BULLET",
+    "CHATTER",
+    "HEADING",
+    "drop_chatter",
+    "extract_json_object",
+    "llm_refusal",
+    "normalise_newlines",
+    "strip_bold",
+    "unwrap_fences",
+]
+
+_FENCE = re.compile(
+    r"^(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL
+)
 #: How many ``{`` positions to try decoding from before giving up.
 _MAX_JSON_STARTS = 64
 _MARKDOWN_LANGS = frozenset({"", "md", "markdown", "text", "txt", "gfm"})
@@ -21,7 +36,8 @@ _MARKDOWN_LANGS = frozenset({"", "md", "markdown", "text", "txt", "gfm"})
 
 def normalise_newlines(text: str) -> str:
     """CRLF / CR to LF, tabs kept, BOM and zero-width spaces dropped."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\u200b", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\ufeff", "").replace("\u200b", "")
 
 
 def unwrap_fences(text: str) -> str:
@@ -75,3 +91,28 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
 def strip_bold(text: str) -> str:
     """Remove ``**``/``__`` emphasis markers and surrounding spaces."""
     return re.sub(r"\*\*|__", "", text).strip()
+
+
+CHATTER = re.compile(
+    r"^(?:let me know|would you like|i hope|hope this|feel free|shall i|do you want|"
+    r"if you(?:'d| would) like|happy to)\b",
+    re.IGNORECASE,
+)
+HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+BOLD_LINE = re.compile(r"^\s{0,3}(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+def llm_refusal(what: str, problem: str, expected: str) -> InvalidLLMOutputError:
+    return InvalidLLMOutputError(
+        f"The model's {what} could not be used: {problem}",
+        model_message=f"Your {what} could not be used: {problem}\n\nExpected format: {expected}",
+    )
+
+
+def drop_chatter(lines: list[str]) -> list[str]:
+    while lines and (not lines[-1].strip() or CHATTER.match(lines[-1].strip())):
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return lines

@@ -1,13 +1,11 @@
-"""The offline provider's plan skeleton: workstreams derived from the interview.
+"""The offline provider's areas of work, derived from the interview.
 
 A workstream is one area of work (setup, data model, authentication, the core
 features, integrations, frontend, testing, CI/CD, deployment, documentation)
-with its tasks, each task with details. :func:`plan_layout` groups the
-workstreams into exactly the phase count the complexity rubric chose: merging
-neighbours when there are too many, splitting the core features and adding
-hardening phases when there are too few.
+with its tasks, each task with details taken from the answers. ``layout.py``
+groups them into phases.
 
-Deterministic and pure: the same answers always give the same layout.
+Deterministic and pure: the same answers always give the same workstreams.
 """
 
 from __future__ import annotations
@@ -15,15 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from devussy_git.plan.complexity import ComplexityProfile, match_keywords
+from devussy_git.plan.complexity import match_keywords
 from devussy_git.plan.interview import Interview
 
 __all__ = [
-    "LayoutPhase",
+    "CORE_LABELS",
     "Workstream",
+    "build_workstreams",
+    "core_label",
     "decapitalise",
     "extract_features",
-    "plan_layout",
+    "join_labels",
     "test_tool",
 ]
 
@@ -33,8 +33,6 @@ _VERBS = frozenset(
     "handle import let load manage monitor notify parse process provide read render schedule "
     "search send show store support sync track upload validate write".split()
 )
-_TASKS_PER_DEPTH = {"minimal": 2, "standard": 3, "detailed": 4}
-_DETAILS_PER_DEPTH = {"minimal": 1, "standard": 2, "detailed": 3}
 _TEST_TOOLS = {
     "python": "pytest",
     "javascript": "Vitest",
@@ -53,14 +51,6 @@ class Workstream:
     label: str
     summary: str
     #: (title, details) pairs, most important first.
-    tasks: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True)
-class LayoutPhase:
-    number: int
-    title: str
-    summary: str
     tasks: tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -100,21 +90,25 @@ def _feature_title(feature: str) -> str:
     return f"Implement {decapitalise(feature)}"
 
 
-def _join(labels: list[str]) -> str:
+def join_labels(labels: list[str]) -> str:
     if len(labels) == 1:
         return labels[0]
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _core_label(project_type: str) -> str:
-    return {
-        "REST API": "API Endpoints",
-        "CLI Tool": "Commands",
-        "Data Pipeline": "Pipeline Stages",
-        "Library/Package": "Public API",
-        "Mobile App": "Core Screens",
-        "Desktop App": "Core Screens",
-    }.get(project_type, "Core Features")
+#: The label of the core-features workstream, by project type.
+CORE_LABELS: dict[str, str] = {
+    "REST API": "API Endpoints",
+    "CLI Tool": "Commands",
+    "Data Pipeline": "Pipeline Stages",
+    "Library/Package": "Public API",
+    "Mobile App": "Core Screens",
+    "Desktop App": "Core Screens",
+}
+
+
+def core_label(project_type: str) -> str:
+    return CORE_LABELS.get(project_type, "Core Features")
 
 
 def _feature_task(i: Interview, feature: str) -> tuple[str, tuple[str, ...]]:
@@ -134,10 +128,10 @@ def _feature_task(i: Interview, feature: str) -> tuple[str, tuple[str, ...]]:
     )
 
 
-def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
-    """The base workstreams in plan order, and the extras used to fill phases."""
+def build_workstreams(i: Interview) -> list[Workstream]:
+    """The workstreams of a project, in plan order."""
     lang = i.primary_language
-    stack = _join([lang, *i.frameworks]) if i.frameworks else lang
+    stack = join_labels([lang, *i.frameworks]) if i.frameworks else lang
     db = i.database
     features = extract_features(i.requirements) or [i.project_name]
     streams = [
@@ -224,9 +218,9 @@ def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
                 )),
             ),
         ))
-    core_label = _core_label(i.project_type)
+    core_name = core_label(i.project_type)
     core_tasks = tuple(_feature_task(i, f) for f in features)
-    core = [Workstream(core_label, f"{core_label}: " + "; ".join(features) + ".", core_tasks)]
+    core = [Workstream(core_name, f"{core_name}: " + "; ".join(features) + ".", core_tasks)]
     streams.extend(core)
     if i.external_apis:
         apis = list(i.external_apis)
@@ -258,7 +252,7 @@ def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
                     "Add a design system or component library",
                     "Configure the API base URL per environment",
                 )),
-                (f"Build screens for {_join(features[:3])}", (
+                (f"Build screens for {join_labels(features[:3])}", (
                     "Follow the flows in the requirements",
                     "Show loading and empty states",
                     "Keep components small and tested",
@@ -293,7 +287,7 @@ def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
         )))
     if level.startswith("Comprehensive"):
         test_tasks.append(("Add end-to-end tests of the main user journeys", (
-            f"Script {_join(features[:2])} end to end",
+            f"Script {join_labels(features[:2])} end to end",
             "Run them against a deployed test environment",
             "Keep them few and stable",
         )))
@@ -383,7 +377,7 @@ def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
             "A quick example of the main feature",
             "How to run the tests",
         )),
-        (f"Write the reference documentation of the {core_label}", (
+        (f"Write the reference documentation of the {core_name}", (
             "Every option, input and error",
             "Examples that are tested",
             "Generated reference where the tooling allows",
@@ -402,92 +396,4 @@ def _workstreams(i: Interview) -> tuple[list[Workstream], list[Workstream]]:
             "How to release",
         )))
     streams.append(Workstream("Documentation", f"Documentation level: {docs}.", tuple(doc_tasks)))
-    extras = [
-        Workstream("Security Hardening", "Threat review and fixes before launch.", (
-            ("Review the threat model", ("List assets and entry points", "Rank the risks", "Plan fixes")),
-            ("Fix the findings", ("Validate every input", "Update vulnerable dependencies", "Add security tests")),
-            ("Add audit logging", ("Log sensitive actions", "Protect the logs", "Review them regularly")),
-        )),
-        Workstream("Observability", "Knowing what the system does in production.", (
-            ("Add tracing to the main flows", ("Propagate request ids", "Trace external calls", "Sample sensibly")),
-            ("Define service level objectives", ("Pick latency and error targets", "Alert on burn rate", "Review monthly")),
-            ("Write runbooks for alerts", ("One runbook per alert", "Link them from alerts", "Practise them")),
-        )),
-        Workstream("Performance", "Measuring and improving speed and capacity.", (
-            ("Write a load test of the main flows", ("Script realistic traffic", "Run it in staging", "Record the baseline")),
-            ("Remove the top bottlenecks", ("Profile the slowest paths", "Add caching or indexes", "Measure again")),
-            ("Plan capacity", ("Estimate growth", "Set scaling rules", "Document the limits")),
-        )),
-        Workstream("Beta Release", "A limited release to real users and their feedback.", (
-            ("Release to a small group of users", ("Invite beta users", "Enable feature flags", "Watch the error rate")),
-            ("Collect and triage feedback", ("Add a feedback channel", "Triage weekly", "Fix the top issues")),
-            ("Decide on launch readiness", ("Review open bugs", "Check the metrics", "Agree the launch date")),
-        )),
-        Workstream("Launch and Handover", "General availability and hand-over to maintenance.", (
-            ("Launch to all users", ("Announce the launch", "Watch dashboards closely", "Keep a rollback ready")),
-            ("Hand over to maintenance", ("Assign owners", "Schedule dependency updates", "Archive project notes")),
-            ("Run a retrospective", ("Collect what went well and badly", "Record decisions", "Plan the next iteration")),
-        )),
-    ]
-    return streams, extras
-
-
-def _split_core(streams: list[Workstream], label: str) -> list[Workstream]:
-    index = next((n for n, s in enumerate(streams) if s.label == label), None)
-    if index is None or len(streams[index].tasks) < 2:
-        return streams
-    core = streams[index]
-    half = (len(core.tasks) + 1) // 2
-    first, second = core.tasks[:half], core.tasks[half:]
-    parts = [
-        Workstream(f"{label} I", core.summary, first),
-        Workstream(f"{label} II", core.summary, second),
-    ]
-    return streams[:index] + parts + streams[index + 1:]
-
-
-def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[LayoutPhase, ...]:
-    """Exactly ``complexity.phase_count`` phases of tasks for ``interview``."""
-    count = complexity.phase_count
-    streams, extras = _workstreams(interview)
-    if len(streams) < count:
-        streams = _split_core(streams, _core_label(interview.project_type))
-    extra_iter = iter(extras)
-    while len(streams) < count:
-        extra = next(extra_iter, None)
-        if extra is None:
-            break
-        streams.insert(len(streams) - 1, extra)  # documentation stays last
-    while len(streams) < count:
-        # More phases than areas of work: split the largest remaining workstream.
-        largest = max(range(len(streams)), key=lambda n: len(streams[n].tasks))
-        before = len(streams)
-        streams = _split_core(streams, streams[largest].label)
-        if len(streams) == before:
-            break
-    per_task = _TASKS_PER_DEPTH.get(complexity.depth, 3)
-    per_detail = _DETAILS_PER_DEPTH.get(complexity.depth, 2)
-    # Larger groups go last: early phases stay focused, wrap-up work is merged.
-    extra = len(streams) % count
-    sizes = [len(streams) // count + (1 if n >= count - extra else 0) for n in range(count)]
-    phases: list[LayoutPhase] = []
-    start = 0
-    for number, size in enumerate(sizes, 1):
-        group = streams[start:start + size]
-        start += size
-        tasks: list[tuple[str, tuple[str, ...]]] = []
-        for stream in group:
-            limit = len(stream.tasks) if stream.label.startswith(_core_prefixes()) else per_task
-            tasks.extend((t, d[:per_detail]) for t, d in stream.tasks[:limit])
-        phases.append(LayoutPhase(
-            number,
-            _join([s.label for s in group]),
-            " ".join(s.summary for s in group),
-            tuple(tasks),
-        ))
-    return tuple(phases)
-
-
-def _core_prefixes() -> tuple[str, ...]:
-    return ("API Endpoints", "Commands", "Pipeline Stages", "Public API", "Core Screens",
-            "Core Features")
+    return streams

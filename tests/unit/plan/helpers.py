@@ -13,7 +13,8 @@ LLM = ROOT / "fixtures" / "llm"
 
 
 def load_interview(name: str) -> Interview:
-    return validate_answers(json.loads((ROOT / "fixtures" / "interviews" / f"{name}.json").read_text()))
+    path = ROOT / "fixtures" / "interviews" / f"{name}.json"
+    return validate_answers(json.loads(path.read_text()))
 
 
 def llm_fixtures(kind: str, prefix: str) -> list[Path]:

@@ -137,7 +137,10 @@ def test_validation_asks_for_missing_sections(shop_api: Interview, shop_profile)
 def test_handoff_next_records_the_note() -> None:
     reply = offline_reply(
         "handoff-next",
-        {"task": {"id": "2.3", "title": "Add JWT middleware"}, "note": "Tokens expire after\n15 min"},
+        {
+            "task": {"id": "2.3", "title": "Add JWT middleware"},
+            "note": "Tokens expire after\n15 min",
+        },
     )
     edit = extract_json_object(reply)
     assert edit == {

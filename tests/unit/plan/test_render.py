@@ -133,7 +133,9 @@ def test_task_items_are_never_escaped(shop_api: Interview, shop_profile) -> None
     assert items and all(item.startswith(("- [ ] ", "- [x] ")) for item in items)
 
 
-@pytest.mark.parametrize("name", ["devplan.md", "phase1.md", "phase2.md", "phase3.md", "handoff.md"])
+@pytest.mark.parametrize(
+    "name", ["devplan.md", "phase1.md", "phase2.md", "phase3.md", "handoff.md"]
+)
 def test_rendered_files_are_stable_under_mdformat(name: str) -> None:
     text = all_files(make_plan(done=("1.1",)))[name]
     assert mdformat.text(text, extensions={"gfm"}) == text
@@ -185,7 +187,8 @@ def test_strict_check_wants_every_design_anchor() -> None:
     files["handoff.md"] = files["handoff.md"].replace("DECISIONS", "CHOICES")
     assert check_plan_anchors(files) == []
     assert check_plan_anchors(files, strict=True) == [
-        "handoff.md: anchor DECISIONS is missing (<!-- DECISIONS_START --> ... <!-- DECISIONS_END -->)",
+        "handoff.md: anchor DECISIONS is missing "
+        "(<!-- DECISIONS_START --> ... <!-- DECISIONS_END -->)",
         "devplan.md: anchor PHASE_3_STATUS is missing "
         "(<!-- PHASE_3_STATUS_START --> ... <!-- PHASE_3_STATUS_END -->)",
     ]
