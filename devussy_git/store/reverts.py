@@ -96,6 +96,13 @@ class RevertsMixin(RepoCore):
         )
 
     def _revert_onto(self, head: pygit2.Commit, targets: list[pygit2.Commit]) -> pygit2.Oid:
+        """The tree of ``head`` with ``targets`` (newest first) undone, in the real repo."""
+        chain = [head.id] + [t.parents[0].id for t in targets[:-1]]
+        if [t.id for t in targets] == chain:
+            # Undoing the newest commits: the merge result is the oldest one's parent tree.
+            tree = targets[-1].parents[0].tree_id
+            self._refuse_noop(head, tree, targets)
+            return tree
         with ScratchMerger(self._repo) as merger:
             tree = head.tree_id
             try:
@@ -103,12 +110,15 @@ class RevertsMixin(RepoCore):
                     tree = merger.merge(target.tree_id, tree, target.parents[0].tree_id)
             except MergeConflict as exc:
                 raise self._conflict(head, targets, exc.paths) from None
-            if tree == head.tree_id:
-                raise InvalidInputError(
-                    f"Reverting {', '.join(short(str(t.id)) for t in targets)} changes nothing: "
-                    "main already has that content."
-                )
+            self._refuse_noop(head, tree, targets)
             return merger.publish(tree)
+
+    def _refuse_noop(self, head: pygit2.Commit, tree: pygit2.Oid, targets: list[pygit2.Commit]) -> None:
+        if tree == head.tree_id:
+            raise InvalidInputError(
+                f"Reverting {', '.join(short(str(t.id)) for t in targets)} changes nothing: "
+                "main already has that content."
+            )
 
     def revert(
         self,

@@ -40,6 +40,12 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 _GIT_GENERATED = ("Signed-off-by: ", "(cherry picked from commit ")
 _MAX_MESSAGE = 64 * 1024
 _COMMENT = "#"
+#: git's isspace(): only these four (not NBSP, not vertical tab, not form feed).
+_WS = " \t\n\r"
+
+
+def _space(c: str) -> bool:
+    return c != "" and c in _WS
 
 TrailerInput = Sequence[tuple[str, str]] | Mapping[str, str]
 
@@ -65,9 +71,18 @@ def normalize_trailers(trailers: TrailerInput) -> list[tuple[str, str]]:
     return out
 
 
+def _is_divider(line: str) -> bool:
+    return line.startswith("---") and (len(line) == 3 or _space(line[3]))
+
+
 def _cleanup(message: str) -> str:
-    """``git stripspace`` without comment removal: trim lines, squeeze blank runs."""
+    """``git stripspace`` without comment removal: trim lines, squeeze blank runs.
+
+    A line that git would take for a patch divider (``---``) is indented by
+    one space, or git would stop looking for trailers above it.
+    """
     lines = [line.rstrip() for line in message.replace("\r\n", "\n").split("\n")]
+    lines = [" " + line if _is_divider(line) else line for line in lines]
     out: list[str] = []
     for line in lines:
         if not line and (not out or not out[-1]):
@@ -126,9 +141,12 @@ def _lines(text: str) -> list[tuple[int, str]]:
     """``(offset, line_without_newline)`` for each line of ``text``."""
     out: list[tuple[int, str]] = []
     pos = 0
-    for line in text.splitlines(keepends=True):
-        out.append((pos, line.rstrip("\n")))
-        pos += len(line)
+    # Only "\n" ends a line for git (str.splitlines would also split on \f, \v, ...).
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    if out and out[-1][1] == "" and text.endswith("\n"):
+        out.pop()
     return out
 
 
@@ -148,14 +166,14 @@ def _separator_pos(line: str) -> int:
 
 
 def _is_blank(line: str) -> bool:
-    return not line.strip()
+    return not line.strip(_WS)
 
 
 def _end_of_message(text: str) -> int:
     """Where trailers may end: before a ``---`` divider and trailing comments/blanks."""
     end = len(text)
     for pos, line in _lines(text):
-        if line.startswith("---") and (len(line) == 3 or line[3].isspace()):
+        if _is_divider(line):
             end = pos
             break
     boc: int | None = None
@@ -214,15 +232,20 @@ def _trailer_bounds(text: str) -> tuple[int, int] | None:
             continuation = 0
             recognized = True
             continue
-        if _separator_pos(line) >= 1 and not line[0].isspace():
+        if _separator_pos(line) >= 1 and not _space(line[0]):
             trailer_lines += 1
             continuation = 0
-        elif line[0].isspace():
+        elif _space(line[0]):
             continuation += 1
         else:
             non_trailer += 1 + continuation
             continuation = 0
     return None
+
+
+def _unfold(value: str) -> str:
+    """git's ``unfold_value``: each newline and the whitespace after it become one space."""
+    return re.sub(r"\n[ \t\n\r]*", " ", value.strip(_WS)).strip(_WS)
 
 
 def parse_trailers(message: str) -> list[tuple[str, str]]:
@@ -231,18 +254,17 @@ def parse_trailers(message: str) -> list[tuple[str, str]]:
     if bounds is None:
         return []
     start, end = bounds
-    out: list[tuple[str, str]] = []
+    raw: list[list[str]] = []  # [token, value with continuation lines]
     last_is_trailer = False
     for _pos, line in _lines(message[start:end]):
-        if last_is_trailer and line[:1].isspace():
-            token, value = out[-1]
-            out[-1] = (token, (value + " " + line.strip()).strip())
+        if last_is_trailer and _space(line[:1]):
+            raw[-1][1] += "\n" + line
             continue
         sep = -1 if line.startswith(_COMMENT) else _separator_pos(line)
         last_is_trailer = sep >= 1
         if last_is_trailer:
-            out.append((line[:sep].strip(), line[sep + 1 :].strip()))
-    return out
+            raw.append([line[:sep].strip(_WS), line[sep + 1 :]])
+    return [(token, _unfold(value)) for token, value in raw]
 
 
 def canonical_trailers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:

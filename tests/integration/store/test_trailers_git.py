@@ -24,15 +24,20 @@ MESSAGES = {
     "lowercase_names": "s\n\ndevussy-stage: x\nDEVUSSY-RUN: y\n",
     "repeated_key": "s\n\nDevussy-Step: 1\nDevussy-Step: 2\n",
     "word_then_space": "s\n\nNot a: trailer\n",
+    "continuation_keeps_inner_space": "s\n\nA:x \n  y\n",
+    "form_feed_is_not_space": "s\n\nDevussy-Run: a\x0c\nDevussy-Task:\x0c1\n",
+    "blank_continuation_splits_paragraph": "s\n\nA: x\n  \n  y\n",
+    "conflicts_block_ignored": "s\n\nDevussy-Stage: a\n\nConflicts:\n\tfile.md\n",
 }
 
 
 def _git_parse(git, repo: PlanRepo, message: str) -> list[tuple[str, str]]:
     out = git("interpret-trailers", "--parse", cwd=repo.path, input=message)
     pairs = []
-    for line in out.splitlines():
-        token, _, value = line.partition(":")
-        pairs.append((token, value.strip()))
+    for line in out.split("\n"):  # git prints "token: value"; only "\n" ends a line
+        if line:
+            token, _, value = line.partition(":")
+            pairs.append((token, value.removeprefix(" ")))
     return pairs
 
 
@@ -67,7 +72,7 @@ def test_committed_trailers_parse_the_same(repo: PlanRepo, author: Identity, git
 
 _token = st.sampled_from(["Devussy-Stage", "Devussy-Run", "devussy-task", "Signed-off-by", "X"])
 _value = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12)
-_prose = st.text(st.sampled_from("ab :#-\t"), min_size=0, max_size=12)
+_prose = st.text(st.sampled_from("ab :#-\t\x0c\xa0é"), min_size=0, max_size=12)
 _line = st.one_of(
     st.tuples(_token, _value).map(lambda t: f"{t[0]}: {t[1]}"),
     _prose,

@@ -25,6 +25,12 @@ def test_merge_joins_an_existing_trailer_block() -> None:
     assert message == "s\n\nDevussy-Stage: x\nDevussy-Run: r\n"
 
 
+def test_a_patch_divider_line_cannot_hide_the_trailers() -> None:
+    message = build_message("s\n\n---\nmore", {"Devussy-Stage": "x"})
+    assert message == "s\n\n ---\nmore\n\nDevussy-Stage: x\n"
+    assert parse_trailers(message) == [("Devussy-Stage", "x")]
+
+
 def test_cleanup_trims_and_squeezes() -> None:
     assert build_message("  \nsubject  \n\n\n\nbody\t\n\n") == "subject\n\nbody\n"
     assert build_message("subject\r\nline2") == "subject\nline2\n"
