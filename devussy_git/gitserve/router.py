@@ -20,6 +20,7 @@ credentials, and never hand a path it did not build itself to the backend.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -166,13 +167,16 @@ async def _inspect_v2_body(
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > cap:
-                return PlainTextResponse("Request body too large.\n", status_code=413)
-            chunks.append(chunk)
+        async with asyncio.timeout(limits.timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    return PlainTextResponse("Request body too large.\n", status_code=413)
+                chunks.append(chunk)
     except ClientDisconnect:
         return PlainTextResponse("Client went away.\n", status_code=400)
+    except TimeoutError:
+        return PlainTextResponse("Request body too slow.\n", status_code=408)
     raw = b"".join(chunks)
     try:
         parsed = parse_v2_request(

@@ -47,7 +47,9 @@ def _auth(server: GitServer) -> str:
     return "Basic " + base64.b64encode(f"x:{token}".encode()).decode()
 
 
-def _open_post(server: GitServer, content_length: int | None, first_body: bytes) -> socket.socket:
+def _open_post(
+    server: GitServer, content_length: int | None, first_body: bytes, extra: str = ""
+) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     length = f"Content-Length: {content_length}\r\n" if content_length is not None else ""
     chunked = "" if content_length is not None else "Transfer-Encoding: chunked\r\n"
@@ -55,7 +57,7 @@ def _open_post(server: GitServer, content_length: int | None, first_body: bytes)
         f"POST /git/{PROJECT}.git/git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Authorization: {_auth(server)}\r\n"
         "Content-Type: application/x-git-upload-pack-request\r\n"
-        f"{length}{chunked}\r\n"
+        f"{length}{chunked}{extra}\r\n"
     )
     sock.sendall(head.encode() + first_body)
     return sock
@@ -102,6 +104,15 @@ def test_backend_is_killed_and_504_sent_when_the_time_limit_passes(limited: GitS
     finally:
         sock.close()
     assert wait_until_no_backend(limited.root) == set()
+
+
+def test_a_stalled_v2_request_body_gets_408(limited: GitServer) -> None:
+    sock = _open_post(limited, 1000, b"0014command=fetch\n", extra="Git-Protocol: version=2\r\n")
+    try:
+        assert _status_of(sock) == 408
+    finally:
+        sock.close()
+    assert backend_pids(limited.root) == set()
 
 
 def test_backend_is_killed_when_the_client_leaves_mid_request(limited: GitServer) -> None:
