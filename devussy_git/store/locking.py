@@ -20,10 +20,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from devussy_git.errors import StoreError
+from devussy_git.errors import InvalidInputError, StoreError
 
 __all__ = ["DEFAULT_STALE_LOCK_SECONDS", "LockPolicy", "retry_locked", "writer_lock"]
 
@@ -35,16 +36,18 @@ DEFAULT_STALE_LOCK_SECONDS = 2.0
 WRITER_LOCK_NAME = "devussy-writer.lock"
 
 
+@dataclass(frozen=True)
 class LockPolicy:
     """How long to wait for locks and when a lock file counts as stale."""
 
-    __slots__ = ("stale_after", "timeout")
+    #: Seconds after which a libgit2 lock file found under the writer lock is removed.
+    stale_after: float = DEFAULT_STALE_LOCK_SECONDS
+    #: Seconds to keep retrying a busy lock before giving up with ``StoreError``.
+    timeout: float = 30.0
 
-    def __init__(self, *, stale_after: float = DEFAULT_STALE_LOCK_SECONDS, timeout: float = 30.0):
-        if stale_after <= 0 or timeout <= 0:
-            raise ValueError("stale_after and timeout must be positive")
-        self.stale_after = stale_after
-        self.timeout = timeout
+    def __post_init__(self) -> None:
+        if not (self.stale_after > 0 and self.timeout > 0):
+            raise InvalidInputError("Lock timings must be positive numbers of seconds.")
 
 
 def _backoff(attempt: int) -> float:

@@ -95,9 +95,9 @@ class PlanRepo(RevertsMixin, RefsMixin):
     ) -> list[CommitInfo]:
         """Commits reachable from ``rev``, newest first (``[]`` before the first commit).
 
-        The order is git's default (date order, parents after children). With
-        ``paths``, only commits that changed one of them (a merge only
-        when it differs from every parent there, as git's default simplification).
+        The order is git's default (``git log`` without options). With
+        ``paths``, only the commits that changed one of them (files or
+        directories); a merge only when it differs there from every parent.
         """
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise InvalidInputError("A log limit must be a non-negative integer.")
