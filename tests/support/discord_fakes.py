@@ -10,7 +10,7 @@ responses, follow-ups, channel sends and edits, thread creation); it is
 recorded in :class:`Outbox` in a snapshot-friendly form.
 
 Private discord.py names used here (checked against discord.py 2.7.1):
-``ConnectionState.application_id/.user``, ``_get_or_create_unavailable_guild``,
+``ConnectionState.application_id/.user``, ``_get_or_create_unavailable_guild``, ``_add_guild``,
 ``Guild._add_role``, ``Interaction._cs_response/_cs_followup``,
 ``CommandTree._call``, ``ViewStore.dispatch_view`` and its task set.
 """
@@ -296,11 +296,19 @@ class DiscordHarness:
         state.application_id = APP_ID
         state.user = discord.ClientUser(state=state, data=_user(BOT_USER_ID, "devussy") | {"bot": True})
         self.guild = state._get_or_create_unavailable_guild(self.guild_id)
+        state._add_guild(self.guild)  # cached, so members' roles resolve
         self.outbox = Outbox()
         self.messages: dict[int, FakeMessage] = {}
         self.threads: list[FakeChannel] = []
         self.acked_at: list[float] = []
         self.channel = FakeChannel(self, "general")
+
+    def adopt(self, channel: FakeChannel) -> FakeChannel:
+        """The same channel (same id) seen by this harness: a restarted bot's view of a thread."""
+        twin = FakeChannel(self, channel.name, thread=channel.type != discord.ChannelType.text)
+        twin.id = channel.id
+        self.threads.append(twin)
+        return twin
 
     def add_role(self, role_id: int, name: str = "planners") -> None:
         data = {"id": str(role_id), "name": name, "permissions": "0", "position": 1, "color": 0,
@@ -445,8 +453,7 @@ def normalise(value: Any, names: dict[str, str] | None = None) -> Any:
 
     if isinstance(value, str):
         value = _SHA40.sub(lambda m: name_of("sha", m.group()), value)
-        value = _SHORT.sub(lambda m: name_of("sha", m.group()) if any(c.isalpha() for c in m.group())
-                           or len(m.group()) >= 8 else m.group(), value)
+        value = _SHORT.sub(lambda m: name_of("sha", m.group()), value)
         value = _IDS.sub(lambda m: name_of("id", m.group()), value)
         value = _TIMES.sub("<t> s", value)
         return _AGE.sub("<age> ago", value)
