@@ -17,7 +17,10 @@ Targets and actions (decisions recorded here, the code follows them):
   list simply goes on. Content repeated at that place is reported
   ``already-present`` instead of being added twice; ``replace`` with the same text
   is ``unchanged``. Content that repeats the edited heading as its first line has
-  that line dropped;
+  that line dropped. Text put into an empty section goes after its first blank
+  line with one blank line before the next heading (none at all when the heading
+  is directly followed by the next one); replacing with empty text removes that
+  blank line again, so replacing with the old text gives the original bytes back;
 - content is normalised with mdformat (GFM, numbered lists keep numbers, task
   boxes unescaped), indented/quoted like the anchor, and written with the file's
   line endings; a missing final newline stays missing;

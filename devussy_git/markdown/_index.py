@@ -224,7 +224,7 @@ def reparse_window(
     blocks = facts.blocks
     i = bisect_left(blocks, (start, -1)) - 1
     w0 = blocks[i][0] if i >= 0 else 0
-    j = bisect_left(blocks, (end, -1))
+    j = bisect_left(blocks, (hi, -1))
     if j < len(blocks):
         resync: int | None = blocks[j][0]
         old_stop = blocks[j][1]

@@ -195,7 +195,6 @@ def plan_splice(
     wanted = [_body(line, prefix).rstrip() for line in content]
     s, e = target.start, target.end
     core = [n for n in range(s, e) if not _blank(doc.lines[n], prefix)]
-    total = len(doc.lines)
 
     def splice(start: int, end: int, before: list[str], after: list[str]) -> Splice:
         if prepared.min_heading is not None:
@@ -207,25 +206,35 @@ def plan_splice(
                     hint="Use a deeper heading, no heading, or action 'append' at the end of the section.",
                 )
         return Splice(start, end, tuple(before + content + after), len(before), len(content),
-                      (s, e))
+                      target.scope or (s, e))
 
     if not core:
         if not content:
             return "unchanged"
-        if target.kind == "anchor":
-            return splice(s, e, [], [])
-        k = e - s
-        lead = [] if k else [blank]
-        trail = [blank] if k < 2 and e < total else []
-        return splice(s + min(k, 1), e - (1 if k >= 2 else 0), lead, trail)
+        if target.kind == "anchor" or s == e:
+            return splice(s, s, [], [])
+        # After the first blank line, with one blank line before what follows;
+        # replacing with the old (empty) text removes exactly that again.
+        return splice(s + 1, s + 1, [], [blank] if e < len(doc.lines) else [])
 
     cs, ce = core[0], core[-1] + 1
+    if action == "replace" and target.kind == "heading":
+        held = [a.name for a in doc.anchors.values() if cs <= a.start_line < ce]
+        if held:
+            raise Refusal(
+                f'section "{target.name}" holds anchor {", ".join(held)}; replacing the '
+                "section would remove it.",
+                nearest=[f"anchor {name}" for name in held],
+                hint="Replace the anchor's content instead, or append/prepend to the section.",
+            )
     existing = [_body(line, prefix).rstrip() for line in doc.lines[cs:ce]]
     if action == "replace":
-        if existing == wanted:
+        exact = [_body(line, prefix) for line in doc.lines[cs:ce]]
+        if exact == [_body(line, prefix) for line in content]:
             return "unchanged"
         if not content:
-            return splice(cs, e if cs > s else ce, [], [])
+            drop = 1 if cs > s and ce < e else 0
+            return splice(cs, ce + drop, [], [])
         return splice(cs, ce, [], [])
     if action == "append":
         if len(wanted) <= len(existing) and existing[len(existing) - len(wanted) :] == wanted:

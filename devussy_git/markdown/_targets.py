@@ -31,6 +31,8 @@ class Target:
     level: int
     """The target heading's level, or the level of the section holding the anchor."""
     heading: Heading | None = None
+    scope: tuple[int, int] | None = None
+    """Lines whose parse the edit may change: an anchor with its markers, else the body."""
 
 
 def _listing(names: list[str]) -> list[str]:
@@ -69,6 +71,8 @@ def resolve_anchor(doc: Document, name: str, file: str) -> Target:
         anchor.inner_end,
         anchor.prefix,
         enclosing.level if enclosing else 0,
+        None,
+        (anchor.start_line, anchor.end_line),
     )
 
 

@@ -247,7 +247,7 @@ def _status_splice(doc: Document, edit: StatusUpdate, file: str) -> Splice | str
     while insert_at > target.start and not strip_ending(doc.lines[insert_at - 1]).strip(" \t>"):
         insert_at -= 1
     line = f"{target.prefix}{edit.key}: {edit.value}{doc.newline}"
-    return Splice(insert_at, insert_at, (line,), 0, 1, (target.start, target.end))
+    return Splice(insert_at, insert_at, (line,), 0, 1, target.scope)
 
 
 def _task_splice(doc: Document, edit: TaskCheck, file: str) -> Splice | str:
