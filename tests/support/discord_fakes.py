@@ -227,7 +227,11 @@ class _Response:
     async def send_message(self, content: Any = None, *, ephemeral: bool = False, **kwargs: Any) -> None:
         self._ack()
         self.harness.acked_at.append(asyncio.get_running_loop().time())
-        self.harness.outbox.events.append(record("send", "response", {"content": content, **kwargs}, ephemeral))
+        kwargs = {"content": content, **kwargs}
+        self.harness.outbox.events.append(record("send", "response", kwargs, ephemeral))
+        message = FakeMessage(self.harness, self.interaction.channel, kwargs, ephemeral=ephemeral,
+                              asker=self.interaction.user.id)
+        self.harness.messages[message.id] = message
 
     async def edit_message(self, **kwargs: Any) -> None:
         self._ack()
@@ -262,6 +266,9 @@ class FakeInteraction(discord.Interaction):  # type: ignore[misc]
     async def edit_original_response(self, **kwargs: Any) -> Any:  # type: ignore[override]
         self._harness.outbox.events.append(record("edit", "original", kwargs, False))  # type: ignore[attr-defined]
         return None
+
+    async def delete_original_response(self) -> None:
+        self._harness.outbox.events.append({"op": "delete", "where": "original"})  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from devussy_git.errors import InvalidInputError
 from devussy_git.faces.discord import flows, render
 from devussy_git.faces.discord.context import Ctx, is_thread
 from devussy_git.faces.discord.options import ProjectTransformer, complete_file
-from devussy_git.faces.discord.send import reply, send_to
+from devussy_git.faces.discord.send import defer, reply, send_to
 
 __all__ = ["AdminGroup", "DevussyGroup", "ping", "register"]
 
@@ -82,7 +82,7 @@ class DevussyGroup(
     @app_commands.describe(name="Project name; the project id is made from it")
     async def new(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
         ctx = Ctx.of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True)
         await ctx.require_operator()
         channel = interaction.channel
         home = getattr(channel, "parent", None) if is_thread(channel) else channel
@@ -105,14 +105,14 @@ class DevussyGroup(
     @app_commands.command(name="run", description="Run the planning pipeline on the project's interview.")
     @app_commands.describe(project=_PROJECT_HELP)
     async def run(self, interaction: discord.Interaction, project: Project = None) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         await flows.start_run(ctx, interaction, await ctx.project(project))
 
     @app_commands.command(name="status", description="Show the last run, the plan's progress and the next task.")
     @app_commands.describe(project=_PROJECT_HELP)
     async def status(self, interaction: discord.Interaction, project: Project = None) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         result = await services.project_status(ctx.app, await ctx.project(project), guild_id=ctx.guild_id)
         await reply(interaction, render.render_status(result))
@@ -132,7 +132,7 @@ class DevussyGroup(
         task: Optional[app_commands.Range[str, 1, 20]] = None,  # noqa: UP007
         preview: bool = False,
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         await flows.step(ctx, interaction, await ctx.project(project), note=note, task=task, preview=preview)
 
@@ -149,7 +149,7 @@ class DevussyGroup(
         step: Optional[app_commands.Range[int, 1, 1_000_000]] = None,  # noqa: UP007
         commit: Optional[app_commands.Range[str, 4, 64]] = None,  # noqa: UP007
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         await flows.confirm_revert(ctx, interaction, await ctx.project(project), rev=commit, step_number=step)
 
@@ -167,7 +167,7 @@ class DevussyGroup(
         from_: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
         to: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         name = await ctx.project(project)
         if from_ is None and to is not None:
@@ -178,7 +178,7 @@ class DevussyGroup(
     @app_commands.command(name="log", description="List the plan's history, newest first.")
     @app_commands.describe(project=_PROJECT_HELP)
     async def log(self, interaction: discord.Interaction, project: Project = None) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         await reply(interaction, await flows.log_page(ctx, await ctx.project(project), 0))
 
@@ -192,7 +192,7 @@ class DevussyGroup(
         project: Project = None,
         rev: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await defer(interaction)
         ctx = Ctx.of(interaction)
         name = await ctx.project(project)
         text = await services.show(ctx.app, name, file, rev=rev or "main", guild_id=ctx.guild_id)
@@ -201,14 +201,14 @@ class DevussyGroup(
     @app_commands.command(name="clone", description="Get the git clone command (sent only to you).")
     @app_commands.describe(project=_PROJECT_HELP)
     async def clone(self, interaction: discord.Interaction, project: Project = None) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         info = await services.clone_url(ctx.app, await ctx.project(project), guild_id=ctx.guild_id)
         await reply(interaction, render.render_clone(info))
 
     @app_commands.command(name="projects", description="List this server's projects.")
     async def projects(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         records = await services.list_projects(ctx.app, guild_id=ctx.guild_id)
         await reply(interaction, render.render_projects([r for r in records if ctx.app.store.exists(r.project_id)]))

@@ -16,7 +16,7 @@ import discord
 
 from devussy_git.faces.discord.payload import ButtonSpec, MessagePayload
 
-__all__ = ["ActionView", "edit_message", "payload_kwargs", "reply", "send_to"]
+__all__ = ["ActionView", "defer", "edit_message", "payload_kwargs", "reply", "send_to"]
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,28 @@ def _remember(kwargs: dict[str, Any], message: Any) -> Any:
     return message
 
 
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+    """Acknowledge at once with "thinking…"; the answer follows within 15 minutes."""
+    interaction.extras["thinking_public"] = not ephemeral
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+
 async def reply(interaction: discord.Interaction, payload: MessagePayload) -> Any:
-    """Answer the interaction: the first response, or a follow-up once deferred."""
+    """Answer the interaction: the first response, or a follow-up once deferred.
+
+    An ephemeral answer to a public "thinking…" placeholder removes the
+    placeholder first: Discord would otherwise turn it into a public message.
+    """
     kwargs = payload_kwargs(payload)
     if not interaction.response.is_done():
         await interaction.response.send_message(ephemeral=payload.ephemeral, **kwargs)
         return _remember(kwargs, None)
+    if payload.ephemeral and interaction.extras.pop("thinking_public", False):
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.info("could not remove the thinking placeholder: %s", exc)
+    interaction.extras["thinking_public"] = False
     message = await interaction.followup.send(ephemeral=payload.ephemeral, wait=True, **kwargs)
     return _remember(kwargs, message)
 

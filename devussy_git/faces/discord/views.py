@@ -22,7 +22,7 @@ from devussy_git.faces.discord import flows, render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.errors import report_interaction_error
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
-from devussy_git.faces.discord.send import payload_kwargs, reply
+from devussy_git.faces.discord.send import defer, payload_kwargs, reply
 from devussy_git.plan.interview import question_by_id
 
 __all__ = ["OWNER_ACTIONS", "ActionButton", "asker_of"]
@@ -68,42 +68,43 @@ async def _answer(ctx: Ctx, interaction: discord.Interaction, project: str, ref:
 
 
 async def _run(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     await flows.start_run(ctx, interaction, project)
 
 
 async def _resume(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     await flows.start_run(ctx, interaction, project, resume=True)
 
 
 async def _revert(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await defer(interaction, ephemeral=True)
     await flows.confirm_revert(ctx, interaction, project, rev=ref, step_number=None)
 
 
 async def _revert_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     await flows.revert(ctx, interaction, project, ref)
 
 
 async def _full_diff(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await defer(interaction, ephemeral=True)
     await flows.full_diff(ctx, interaction, project, ref)
 
 
 async def _apply(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     await flows.apply_proposal(ctx, interaction, project, ref)
 
 
 async def _discard(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
+    await defer(interaction, ephemeral=True)
     await ctx.require_operator()
     await reply(interaction, render.render_discard_confirm(project, ref))
 
 
 async def _discard_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     await flows.discard_proposal(ctx, interaction, project, ref)
 
 
