@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devussy_git.db import STAGES, Database, ProjectRecord  # noqa: E402
+from devussy_git.db import STAGES, Database, ProjectRecord
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

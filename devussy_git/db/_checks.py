@@ -12,9 +12,32 @@ from typing import Any
 
 from devussy_git.errors import InvalidInputError
 
-__all__ = ["check_choice", "check_count", "check_json", "check_snowflake", "check_text"]
+__all__ = [
+    "ERROR_TEXT_MAX",
+    "check_choice",
+    "check_count",
+    "check_json",
+    "check_snowflake",
+    "check_text",
+    "error_text",
+]
 
 _SNOWFLAKE_MAX = 2**63 - 1
+#: Longest error text kept on a run or stage; longer ones are cut, not refused.
+ERROR_TEXT_MAX = 8_000
+
+
+def error_text(value: object) -> str:
+    """An error message fit to store: never empty, at most :data:`ERROR_TEXT_MAX` long.
+
+    Recording a failure must not itself fail, so this cuts instead of refusing.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return "failed without a message"
+    if len(text) > ERROR_TEXT_MAX:
+        return text[: ERROR_TEXT_MAX - 16].rstrip() + " … (truncated)"
+    return text
 
 
 def check_text(value: object, what: str, max_len: int, *, optional: bool = False) -> str | None:

@@ -9,6 +9,7 @@ heavy), and it never reads the environment: the URL comes from ``Settings``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
@@ -104,14 +105,14 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return self._gw.dialect
 
-    async def ping(self) -> bool:
-        """Whether the database answers a trivial query (for ``/healthz``)."""
+    async def ping(self, timeout_s: float = 5.0) -> bool:
+        """Whether the database answers a trivial query within ``timeout_s`` (``/healthz``)."""
         if self._closed:
             return False
         try:
-            async with self._engine.connect() as conn:
+            async with asyncio.timeout(timeout_s), self._engine.connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError):  # TimeoutError is an OSError
             log.warning("database ping failed", exc_info=True)
             return False
         return True

@@ -144,6 +144,13 @@ class Gateway:
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_WRITE_OPTION: True})
+        # PostgreSQL's default READ COMMITTED gives each statement its own
+        # snapshot; a run and its stages must be read from the same one.
+        self._reader = (
+            engine.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         self._clock = clock
         self.dialect = engine.dialect.name
         # An in-memory SQLite database is one shared connection: its
@@ -163,7 +170,7 @@ class Gateway:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that only reads (one consistent snapshot)."""
         async with self._serialized(), self._translated(conflict=None):
-            async with self.engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 yield conn
 
     @contextlib.asynccontextmanager

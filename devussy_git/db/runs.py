@@ -16,7 +16,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from devussy_git.db._checks import check_count, check_snowflake, check_text
+from devussy_git.db._checks import check_count, check_snowflake, check_text, error_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.owners import claim, process_owner
 from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
@@ -273,7 +273,7 @@ class RunRepo:
 
     async def stage_failed(self, run_id: str, name: str, error: str) -> RunRecord:
         """Record stage ``name`` failed (the run itself is failed by :meth:`fail`)."""
-        check_text(error, "error", 100_000)
+        error = error_text(error)
         async with self._gw.write() as conn:
             await lock_run(conn, run_id, ("running",), f"fail stage {name}")
             stage = await lock_stage(conn, run_id, name, "fail it")
@@ -310,7 +310,7 @@ class RunRepo:
 
     async def fail(self, run_id: str, error: str, resumable: bool = True) -> RunRecord:
         """``queued|running -> failed``; a stage still running fails with it."""
-        check_text(error, "error", 100_000)
+        error = error_text(error)
         async with self._gw.write() as conn:
             await lock_run(conn, run_id, ACTIVE_RUN_STATES, "fail it")
             await fail_locked(conn, self._gw.now(), run_id, error, resumable)

@@ -75,6 +75,7 @@ _RACER = textwrap.dedent(
 
     async def main(url, go):
         db = await Database.open(url)
+        print("ready", flush=True)
         while not Path(go).exists():
             time.sleep(0.005)
         try:
@@ -108,11 +109,14 @@ async def test_creates_from_separate_processes_let_exactly_one_win(
         )
         for _ in range(4)
     ]
-    await asyncio.sleep(1.0)  # let every racer open the database and wait
+    # Every racer must have opened the database before any wins: a racer that
+    # opened later would rightly take a finished winner's queued run for an orphan.
+    for racer in racers:
+        assert await asyncio.to_thread(racer.stdout.readline) == "ready\n"
     go.touch()
     outputs = [racer.communicate(timeout=60) for racer in racers]
 
     assert all(racer.returncode == 0 for racer in racers), [err for _, err in outputs]
-    lines = sorted(out.strip() for out, _ in outputs)
+    lines = sorted(out.strip() for out, _ in outputs)  # after "ready"
     assert lines[:3] == ["lost"] * 3 and lines[3].startswith("won ")
     assert [r.run_id for r in await db.runs.list()] == [lines[3].split()[1]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -140,6 +141,13 @@ async def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
         await Database.open("not a url")
     with pytest.raises(StoreError, match="async driver"):
         await Database.open(f"sqlite+pysqlite:///{tmp_path / 'x.db'}")
+
+
+async def test_missing_asyncpg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # import asyncpg -> ImportError
+    with pytest.raises(StoreError) as caught:
+        await Database.open("postgresql://devussy@127.0.0.1:1/devussy")
+    assert caught.value.user_message == "asyncpg not installed (pip install devussy-git[postgres])"
 
 
 async def test_unreachable_postgres_is_a_store_error_without_the_password() -> None:

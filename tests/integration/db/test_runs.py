@@ -264,7 +264,6 @@ async def test_start_twice_is_a_conflict(db: Database, shop: ProjectRecord) -> N
             InvalidInputError,
             "tokens_in must be a non-negative integer",
         ),
-        (lambda db, rid: db.runs.stage_failed(rid, "design", ""), InvalidInputError, "error"),
     ],
 )
 async def test_bad_stage_arguments(
@@ -275,6 +274,20 @@ async def test_bad_stage_arguments(
     with pytest.raises(error, match=message):
         await call(db, run.run_id)
     assert await db.runs.get(run.run_id) == started
+
+
+async def test_failing_never_fails_on_the_error_text(db: Database, shop: ProjectRecord) -> None:
+    run = await _new_run(db)
+    await db.runs.start(run.run_id, OWNER)
+    await db.runs.stage_started(run.run_id, "design")
+
+    stage = await db.runs.stage_failed(run.run_id, "design", "")
+    failed = await db.runs.fail(run.run_id, "x" * 50_000 + "é")
+
+    assert stage.stage_record("design").error == "failed without a message"
+    assert failed.error.endswith(" … (truncated)") and failed.error.startswith("xxx")
+    assert len(failed.error) <= 8_000
+    assert (await db.runs.get(run.run_id)).error == failed.error
 
 
 async def test_unknown_run_ids(db: Database) -> None:
