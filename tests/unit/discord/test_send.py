@@ -1,0 +1,45 @@
+"""Payloads become discord objects; timed-out buttons are shown disabled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devussy_git.faces.discord.payload import ButtonSpec, EmbedField, EmbedSpec, FileSpec, MessagePayload
+from devussy_git.faces.discord.send import ActionView, payload_kwargs
+
+
+class RecordingMessage:
+    def __init__(self) -> None:
+        self.edits: list[dict[str, Any]] = []
+
+    async def edit(self, **kwargs: Any) -> None:
+        self.edits.append(kwargs)
+
+
+def test_payload_becomes_embeds_files_and_persistent_buttons() -> None:
+    payload = MessagePayload(
+        content="hi",
+        embeds=(EmbedSpec("Title", "desc", fields=(EmbedField("a", "b", True),), footer="foot"),),
+        files=(FileSpec("x.diff", b"+1\n"),),
+        buttons=(ButtonSpec("revert", "shop-api", "abc123def456", "Revert", "danger"),),
+    )
+    kwargs = payload_kwargs(payload)
+    assert kwargs["content"] == "hi"
+    assert kwargs["embeds"][0].to_dict()["footer"] == {"text": "foot"}
+    assert kwargs["files"][0].filename == "x.diff"
+    view = kwargs["view"]
+    assert view.timeout is None  # persistent
+    assert view.to_components()[0]["components"][0]["custom_id"] == "devussy:revert:shop-api:abc123def456"
+    assert kwargs["allowed_mentions"].everyone is False
+    editing = payload_kwargs(MessagePayload(content="x"), editing=True)
+    assert editing["view"] is None and editing["attachments"] == []
+
+
+async def test_timed_out_confirmation_buttons_are_disabled() -> None:
+    view = ActionView((ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"),
+                       ButtonSpec("cancel", "p", "0", "Cancel")), timeout=120)
+    message = RecordingMessage()
+    view.message = message  # type: ignore[assignment]
+    await view.on_timeout()
+    buttons = message.edits[0]["view"].to_components()[0]["components"]
+    assert [b["disabled"] for b in buttons] == [True, True]
