@@ -56,12 +56,21 @@ class RedactingFilter(logging.Filter):
 
 
 def install_log_redaction(handlers: Iterable[logging.Handler] | None = None) -> None:
-    """Attach a :class:`RedactingFilter` to ``handlers`` (default: the root logger's).
+    """Attach a :class:`RedactingFilter` to ``handlers``.
 
-    Filters on handlers see records from every logger that propagates to them,
+    By default: every handler configured right now, on the root logger and on
+    every named logger (uvicorn's loggers have their own handlers and do not
+    propagate). Call it after logging is configured -- with uvicorn, from the
+    app's lifespan startup, which runs after uvicorn applied its log config.
+    Filters on handlers see records from every logger that reaches them,
     which filters on loggers do not. Installing twice is harmless.
     """
-    targets = list(logging.getLogger().handlers if handlers is None else handlers)
-    for handler in targets:
+    if handlers is None:
+        loggers = [logging.getLogger()] + [
+            item for item in logging.Logger.manager.loggerDict.values()
+            if isinstance(item, logging.Logger)
+        ]
+        handlers = [handler for logger in loggers for handler in logger.handlers]
+    for handler in handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

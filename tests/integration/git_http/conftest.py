@@ -9,10 +9,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from devussy_git.config import Secret
 from devussy_git.gitserve import CloneAccess, make_git_router
@@ -44,12 +45,27 @@ class GitServer:
 
 
 def serve_router(
-    root: Path, *, max_body_bytes: int = 50 * 2**20, backend_timeout_s: float = 300
+    root: Path,
+    *,
+    max_body_bytes: int = 50 * 2**20,
+    backend_timeout_s: float = 300,
+    http_middleware: bool = False,
 ) -> Iterator[GitServer]:
-    """Start uvicorn in a thread on an ephemeral port; stop it afterwards."""
+    """Start uvicorn in a thread on an ephemeral port; stop it afterwards.
+
+    ``http_middleware`` wraps the app in a pass-through ``@app.middleware("http")``
+    (Starlette's BaseHTTPMiddleware), as the service app does for its metrics.
+    """
     access = CloneAccess(root, Secret("test-secret-" + "ab" * 16))
     metrics = Metrics()
     app = FastAPI()
+    if http_middleware:
+
+        @app.middleware("http")
+        async def passthrough(request: Request, call_next: Any) -> Response:
+            response: Response = await call_next(request)
+            return response
+
     app.include_router(
         make_git_router(
             root,

@@ -66,3 +66,29 @@ def test_handler_filter_masks_messages_arguments_and_tracebacks() -> None:
     assert TOKEN not in output
     assert "clone url http://[redacted]@host/git/p.git" in output
     assert "RuntimeError" in output
+
+
+def _all_handlers() -> list[logging.Handler]:
+    loggers = [logging.getLogger()] + [
+        item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
+    ]
+    return [handler for logger in loggers for handler in logger.handlers]
+
+
+def test_default_install_covers_handlers_of_named_loggers() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("test.redaction.uvicorn-like")
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    untouched = [h for h in _all_handlers() if not any(isinstance(f, RedactingFilter) for f in h.filters)]
+    try:
+        install_log_redaction()
+        logger.warning("GET http://x:%s@host/git/p.git", TOKEN)
+    finally:
+        logger.removeHandler(handler)
+        for other in untouched:  # leave pytest's own handlers as they were
+            for flt in [f for f in other.filters if isinstance(f, RedactingFilter)]:
+                other.removeFilter(flt)
+    assert TOKEN not in stream.getvalue()
+    assert REDACTED in stream.getvalue()
