@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pygit2
 
-from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError, StoreError
+from devussy_git.errors import (
+    ConflictError,
+    HeadMovedError,
+    InvalidInputError,
+    NotFoundError,
+    StoreError,
+)
 
 from .locking import LockPolicy, retry_locked, writer_lock
 from .models import CommitInfo, Identity
@@ -179,6 +185,8 @@ class RepoCore:
             if not isinstance(expected, _Any) and current != expected:
                 raise moved(current)
             oid = pygit2.Oid(hex=new)
+            if current is None:
+                self._refuse_name_clash(name)
             try:
                 if current is None:
                     self._repo.references.create(name, oid, force=False)
@@ -193,6 +201,12 @@ class RepoCore:
 
         with writer_lock(self.path, self._policy):
             retry_locked(update, self._lock_files(name), self._policy)
+
+    def _refuse_name_clash(self, name: str) -> None:
+        """git cannot hold both ``refs/tags/run`` and ``refs/tags/run/x``."""
+        for other in self._repo.references:
+            if other.startswith(name + "/") or name.startswith(other + "/"):
+                raise ConflictError(f"Cannot create {name}: it clashes with the existing ref {other}.")
 
     def _delete_ref(self, name: str) -> None:
         def delete() -> None:

@@ -88,7 +88,7 @@ def _remove_if_stale(lock_file: Path, stale_after: float) -> bool:
     """Remove ``lock_file`` when it is older than ``stale_after``; True if removed."""
     try:
         age = time.time() - lock_file.stat().st_mtime
-    except FileNotFoundError:
+    except OSError:  # gone meanwhile, or a parent is not a directory
         return False
     if age < stale_after:
         return False
@@ -114,6 +114,8 @@ def retry_locked(
         try:
             return operation()
         except OSError as exc:
+            if "lock" not in str(exc):  # not contention: disk full, permissions, ...
+                raise StoreError("The plan store could not write a ref.", detail=str(exc)) from exc
             if any(_remove_if_stale(f, policy.stale_after) for f in lock_files):
                 continue
             if time.monotonic() > deadline:

@@ -7,7 +7,10 @@ outside ``root``.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pygit2
@@ -52,19 +55,30 @@ class PlanStore:
         return (self.path_of(project_id) / "HEAD").is_file()
 
     def create(self, project_id: str) -> PlanRepo:
-        """Create an empty bare repo (branch ``main``, no commits); ``ConflictError`` if it exists."""
+        """Create an empty bare repo (branch ``main``, no commits); ``ConflictError`` if it exists.
+
+        The repository is initialised in a hidden temporary directory and
+        renamed into place, so a crash never leaves a half-made project.
+        """
         path = self.path_of(project_id)
+        if self.exists(project_id):
+            raise ConflictError(f"Project {project_id} already exists.")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            path.mkdir()
-        except FileExistsError as exc:
-            raise ConflictError(f"Project {project_id} already exists.") from exc
+            tmp = Path(tempfile.mkdtemp(prefix=f".{project_id}.", suffix=".creating", dir=self.root))
         except OSError as exc:
             raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
         try:
-            pygit2.init_repository(str(path), bare=True, initial_head="main")
+            pygit2.init_repository(str(tmp), bare=True, initial_head="main")
+            os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; clones may run as another user
+            os.rename(tmp, path)  # fails when another create won the race
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise ConflictError(f"Project {project_id} already exists.") from exc
+            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
         except pygit2.GitError as exc:
-            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
         return self._open(project_id, path)
 

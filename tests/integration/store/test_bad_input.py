@@ -41,6 +41,15 @@ def test_create_open_list(store: PlanStore) -> None:
     with pytest.raises(NotFoundError, match="gamma"):
         store.open("gamma")
     assert store.path_of("x").parent == store.root
+    assert sorted(p.name for p in store.root.iterdir()) == ["Upper.git", "alpha-1.git", "beta.git", "stray.txt"]
+
+
+def test_create_replaces_an_empty_leftover_directory(store: PlanStore, author: Identity) -> None:
+    (store.root / "gamma.git").mkdir(parents=True)  # e.g. left by an interrupted older create
+    assert not store.exists("gamma")
+    repo = store.create("gamma")
+    repo.commit({"a.md": "x\n"}, "one", author=author, expected_head=None)
+    assert store.list_projects() == ["gamma"]
 
 
 BAD_FILES = {

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from devussy_git.errors import ConflictError
 from devussy_git.store import Identity, PlanRepo, PlanStore
 
 WORKER = str(Path(__file__).with_name("store_worker.py"))
@@ -144,3 +145,25 @@ def test_writer_killed_at_random_moments(tmp_path: Path, author: Identity, git, 
         )
         assert repo.head() == info.sha
     assert len(committed) > 20
+
+
+def test_racing_creates_of_one_project(store: PlanStore) -> None:
+    results: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            store.create("same")
+            results.append("created")
+        except ConflictError:
+            results.append("conflict")
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict"] * 5 + ["created"]
+    assert store.list_projects() == ["same"]
+    assert [p.name for p in store.root.iterdir()] == ["same.git"]

@@ -83,3 +83,15 @@ def test_refs_survive_gc(repo: PlanRepo, author: Identity, git, fsck) -> None:
     assert repo.list_tags() == {}
     assert git("rev-parse", "main", cwd=repo.path).strip() == next_commit.sha
     fsck(repo)
+
+
+def test_clashing_ref_names_are_a_conflict(repo: PlanRepo, author: Identity) -> None:
+    repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    repo.create_tag("run", "main")
+    repo.set_ref("refs/proposals/p/q", "main")
+    before = repo.list_refs("refs/")
+    with pytest.raises(ConflictError, match="refs/tags/run"):
+        repo.create_tag("run/x", "main")
+    with pytest.raises(ConflictError, match="refs/proposals/p/q"):
+        repo.set_ref("refs/proposals/p", "main")
+    assert repo.list_refs("refs/") == before
