@@ -22,7 +22,6 @@ __all__ = [
 ]
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-_ENDING_RE = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
@@ -55,12 +54,15 @@ def is_blank(line: str) -> bool:
 
 
 def detect_newline(text: str) -> str:
-    """The dominant line ending of ``text``; ``\\n`` when it has none."""
-    counts = {"\n": 0, "\r\n": 0, "\r": 0}
-    for match in _ENDING_RE.finditer(text):
-        counts[match.group()] += 1
-    best = max(counts, key=lambda key: (counts[key], key == "\n"))
-    return best if counts[best] else "\n"
+    """The dominant line ending of ``text``; ``\n`` when it has none."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return "\r\n"
+    if cr > lf and cr > crlf:
+        return "\r"
+    return "\n"
 
 
 def to_lines(text: str, newline: str) -> list[str]:

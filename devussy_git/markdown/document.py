@@ -17,7 +17,6 @@ never guesses. This module is pure: no I/O, and it never changes the text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -183,7 +182,9 @@ def parse_document(text: str) -> Document:
     return build_document(text, lines, parse_facts(lines))
 
 
-def build_document(text: str, lines: Sequence[str], facts: Facts) -> Document:
+def build_document(
+    text: str, lines: Sequence[str], facts: Facts, newline: str | None = None
+) -> Document:
     """Assemble a :class:`Document` from facts found for ``lines``."""
     total = len(lines)
     headings = _headings(facts, total)
@@ -192,7 +193,7 @@ def build_document(text: str, lines: Sequence[str], facts: Facts) -> Document:
     return Document(
         text=text,
         lines=tuple(lines),
-        newline=detect_newline(text),
+        newline=newline or detect_newline(text),
         headings=headings,
         anchors=anchors,
         tasks=tasks,
@@ -203,18 +204,18 @@ def build_document(text: str, lines: Sequence[str], facts: Facts) -> Document:
 
 def _headings(facts: Facts, total: int) -> tuple[Heading, ...]:
     raw = facts.headings
+    ends = [total] * len(raw)
+    open_: list[int] = []
+    for index, (line, _, level, _) in enumerate(raw):
+        while open_ and raw[open_[-1]][2] >= level:
+            ends[open_.pop()] = line
+        open_.append(index)
     result: list[Heading] = []
     stack: list[tuple[int, str]] = []
     for index, (line, end, level, text) in enumerate(raw):
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, text))
-        section_end = total
-        for later in raw[index + 1 :]:
-            if later[2] <= level:
-                section_end = later[0]
-                break
-        body_end = raw[index + 1][0] if index + 1 < len(raw) else total
         result.append(
             Heading(
                 level=level,
@@ -222,8 +223,8 @@ def _headings(facts: Facts, total: int) -> tuple[Heading, ...]:
                 path=PATH_SEPARATOR.join(t for _, t in stack),
                 line=line,
                 heading_end=end,
-                body_end=body_end,
-                end_line=section_end,
+                body_end=raw[index + 1][0] if index + 1 < len(raw) else total,
+                end_line=ends[index],
                 setext=end - line > 1,
             )
         )
@@ -291,23 +292,31 @@ def _tasks(
     facts: Facts, anchors: Mapping[str, Anchor], headings: Sequence[Heading]
 ) -> tuple[TaskItem, ...]:
     regions = sorted((a.inner_start, a.inner_end, a.name) for a in anchors.values())
-    region_starts = [r[0] for r in regions]
-    heading_starts = [h.line for h in headings]
     result: list[TaskItem] = []
+    region_index = heading_index = 0
+    open_headings: list[Heading] = []
     for line, checked, column, text in facts.tasks:
-        match = _TASK_ID_RE.match(text)
+        # One sweep: tasks, anchors and headings are all sorted by line.
+        while heading_index < len(headings) and headings[heading_index].line <= line:
+            open_headings.append(headings[heading_index])
+            heading_index += 1
+        while open_headings and open_headings[-1].end_line <= line:
+            open_headings.pop()
+        while region_index < len(regions) and regions[region_index][1] <= line:
+            region_index += 1
         anchor = None
-        i = bisect_right(region_starts, line) - 1
-        if i >= 0 and regions[i][0] <= line < regions[i][1]:
-            anchor = regions[i][2]
-        section = None
-        k = bisect_right(heading_starts, line) - 1
-        while k >= 0:
-            if headings[k].end_line > line:
-                section = headings[k].path
-                break
-            k -= 1
+        if region_index < len(regions) and regions[region_index][0] <= line:
+            anchor = regions[region_index][2]
+        match = _TASK_ID_RE.match(text)
         result.append(
-            TaskItem(match["id"] if match else None, text, checked, line, column, anchor, section)
+            TaskItem(
+                match["id"] if match else None,
+                text,
+                checked,
+                line,
+                column,
+                anchor,
+                open_headings[-1].path if open_headings else None,
+            )
         )
     return tuple(result)

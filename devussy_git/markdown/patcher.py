@@ -168,7 +168,7 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
             "paragraph that runs on, or a line that turns the text above into a heading.",
             hint="Make the content a self-contained block of markdown.",
         )
-    new = build_document("".join(new_lines), new_lines, window.facts)
+    new = build_document("".join(new_lines), new_lines, window.facts, doc.newline)
     if set(new.anchors) != set(doc.anchors) or _problems(new) != _problems(doc):
         lost = sorted(set(doc.anchors) - set(new.anchors))
         raise Refusal(
