@@ -39,6 +39,9 @@ CASES = {
         {"big.md": BIG.replace("line 3:", "L3:").replace("line 50:", "L50:").replace("line 79:", "L79:")},
     ),
     "crlf": ({"w.md": "a\r\nb\r\n"}, {"w.md": "a\r\nB\r\n"}),
+    "control_characters": ({"ansi.md": "\x1b[31mred\x1b[0m\x01\x02\n" * 3}, {"ansi.md": "\x1b[32mgreen\x07\n"}),
+    "mostly_control_characters": ({"c.md": "".join(map(chr, range(1, 32))) * 40}, {"c.md": "\x01\x02\x03\n" * 300}),
+    "cr_only_and_odd_whitespace": ({"cr.md": "a\rb\rc"}, {"cr.md": "a\rB\rc\x0c\x0b\u2028x\n"}),
 }
 
 
