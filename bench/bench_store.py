@@ -153,7 +153,8 @@ def main() -> None:
         repo = old
         reverts = []
         for i in range(samples):
-            repo.commit(plan.change(), f"handoff-next r{i}", author=AUTHOR, expected_head=repo.head())
+            step = plan.change()
+            repo.commit(step, f"handoff-next r{i}", author=AUTHOR, expected_head=repo.head())
             reverts.append(_timed(lambda: repo.revert("main", author=AUTHOR)))
 
         steps = len(repo.log())
@@ -167,12 +168,14 @@ def main() -> None:
         head = None
         t0 = time.perf_counter()
         for i in range(log_commits):
-            head = big.commit({"step.md": f"{i}\n"}, f"step {i}", author=AUTHOR, expected_head=head).sha
+            files = {"step.md": f"{i}\n"}
+            head = big.commit(files, f"step {i}", author=AUTHOR, expected_head=head).sha
         build_s = time.perf_counter() - t0
         logs = [_timed(lambda: big.log(limit=50)) for _ in range(samples)]
 
     ours_1000 = _ms(at_1000)
-    print(f"plan store benchmark ({samples} samples per figure; {len(FILES)} files x ~{FILE_BYTES // 1000} KB)")
+    kb = FILE_BYTES // 1000
+    print(f"plan store benchmark ({samples} samples per figure; {len(FILES)} files x ~{kb} KB)")
     print("  (the 10-commit repo grows by one commit per sample, up to 10 + samples)")
     print(f"  commit median at 10 prior commits     {_ms(at_10):8.2f} ms")
     print(f"  commit median at 1,000 prior commits  {ours_1000:8.2f} ms")
@@ -181,10 +184,13 @@ def main() -> None:
     print(f"  ratio git CLI / store (at 1,000)      {_ms(git_cli) / ours_1000:8.2f}x")
     print(f"  revert newest step median             {_ms(reverts):8.2f} ms")
     print(f"  log newest 50 of {log_commits:,} commits median {_ms(logs):6.2f} ms")
-    print(f"  repo size after {steps:,} steps            {before_gc / 1e6:8.2f} MB ({objects:,} loose objects)")
-    print(f"  repo size after git gc --quiet        {after_gc / 1e6:8.2f} MB ({packed:,} objects; gc took {gc_s:.1f} s)")
+    print(f"  repo size after {steps:,} steps            {before_gc / 1e6:8.2f} MB", end="")
+    print(f" ({objects:,} loose objects)")
+    print(f"  repo size after git gc --quiet        {after_gc / 1e6:8.2f} MB", end="")
+    print(f" ({packed:,} objects; gc took {gc_s:.1f} s)")
     print(f"  (setup: 1,000 plan commits in {grow_s:.1f} s; "
-          f"{log_commits:,} small commits in {build_s:.1f} s; load average {os.getloadavg()[0]:.1f})")
+          f"{log_commits:,} small commits in {build_s:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

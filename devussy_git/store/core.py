@@ -197,7 +197,9 @@ class RepoCore:
             except pygit2.GitError as exc:
                 if "does not match" in str(exc) and not isinstance(expected, _Any):
                     raise moved(self._ref_target(name)) from exc
-                raise StoreError(f"The plan store could not update {name}.", detail=str(exc)) from exc
+                raise StoreError(
+                    f"The plan store could not update {name}.", detail=str(exc)
+                ) from exc
 
         with writer_lock(self.path, self._policy):
             retry_locked(update, self._lock_files(name), self._policy)
@@ -206,7 +208,9 @@ class RepoCore:
         """git cannot hold both ``refs/tags/run`` and ``refs/tags/run/x``."""
         for other in self._repo.references:
             if other.startswith(name + "/") or name.startswith(other + "/"):
-                raise ConflictError(f"Cannot create {name}: it clashes with the existing ref {other}.")
+                raise ConflictError(
+                    f"Cannot create {name}: it clashes with the existing ref {other}."
+                )
 
     def _delete_ref(self, name: str) -> None:
         def delete() -> None:
@@ -216,7 +220,9 @@ class RepoCore:
             try:
                 ref.delete()
             except pygit2.GitError as exc:
-                raise StoreError(f"The plan store could not delete {name}.", detail=str(exc)) from exc
+                raise StoreError(
+                    f"The plan store could not delete {name}.", detail=str(exc)
+                ) from exc
 
         with writer_lock(self.path, self._policy):
             retry_locked(delete, self._lock_files(name), self._policy)

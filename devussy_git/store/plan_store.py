@@ -61,13 +61,14 @@ class PlanStore:
         renamed into place, so a crash never leaves a half-made project.
         """
         path = self.path_of(project_id)
+        failed = f"Cannot create the repository of {project_id}."
         if self.exists(project_id):
             raise ConflictError(f"Project {project_id} already exists.")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{project_id}.", suffix=".creating", dir=self.root))
+            tmp = Path(tempfile.mkdtemp(prefix=f".{project_id}.", suffix=".new", dir=self.root))
         except OSError as exc:
-            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
+            raise StoreError(failed, detail=str(exc)) from exc
         try:
             pygit2.init_repository(str(tmp), bare=True, initial_head="main")
             os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; clones may run as another user
@@ -76,10 +77,10 @@ class PlanStore:
             shutil.rmtree(tmp, ignore_errors=True)
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
                 raise ConflictError(f"Project {project_id} already exists.") from exc
-            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
+            raise StoreError(failed, detail=str(exc)) from exc
         except pygit2.GitError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise StoreError(f"Cannot create the repository of {project_id}.", detail=str(exc)) from exc
+            raise StoreError(failed, detail=str(exc)) from exc
         return self._open(project_id, path)
 
     def open(self, project_id: str) -> PlanRepo:
@@ -99,6 +100,8 @@ class PlanStore:
         out = []
         for entry in self.root.iterdir():
             name = entry.name
-            if name.endswith(".git") and PROJECT_ID_RE.fullmatch(name[:-4]) and (entry / "HEAD").is_file():
-                out.append(name[:-4])
+            project_id = name.removesuffix(".git")
+            if name.endswith(".git") and PROJECT_ID_RE.fullmatch(project_id):
+                if (entry / "HEAD").is_file():
+                    out.append(project_id)
         return sorted(out)

@@ -171,7 +171,9 @@ class PlanRepo(RevertsMixin, RefsMixin):
         changes = check_changes(files)
         full_message = build_message(message, trailers)
         self._check_sha(expected_head, "expected head")
-        parent_sha = expected_head if isinstance(parent, _Any) else self._check_sha(parent, "parent")
+        parent_sha = (
+            expected_head if isinstance(parent, _Any) else self._check_sha(parent, "parent")
+        )
         current = self._ref_target(ref)
         if current != expected_head:
             raise head_moved(ref, expected_head, current)

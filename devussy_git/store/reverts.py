@@ -56,7 +56,9 @@ class RevertsMixin(RepoCore):
         if len(commit.parents) > 1:
             raise InvalidInputError(f"Commit {sha} is a merge; merges cannot be reverted.")
         if commit.id != head.id and not self._repo.descendant_of(head.id, commit.id):
-            raise InvalidInputError(f"Commit {sha} is not on main; only main's history can be reverted.")
+            raise InvalidInputError(
+                f"Commit {sha} is not on main; only main's history can be reverted."
+            )
         return commit
 
     def _head_for_write(self, expected_head: str | None | _Any) -> pygit2.Commit:
@@ -69,7 +71,9 @@ class RevertsMixin(RepoCore):
             raise NotFoundError(f"Project {self.project_id} has no commits to revert.")
         return self._repo[current]  # type: ignore[return-value]
 
-    def _later_touching(self, head: pygit2.Commit, oldest: pygit2.Commit, paths: list[str]) -> list[str]:
+    def _later_touching(
+        self, head: pygit2.Commit, oldest: pygit2.Commit, paths: list[str]
+    ) -> list[str]:
         """Shas of commits after ``oldest`` on main's first-parent line that touched ``paths``."""
         later: list[str] = []
         commit = head
@@ -84,7 +88,8 @@ class RevertsMixin(RepoCore):
         self, head: pygit2.Commit, targets: list[pygit2.Commit], paths: list[str]
     ) -> RevertConflictError:
         oldest = targets[-1]
-        later = [s for s in self._later_touching(head, oldest, paths) if s not in {str(t.id) for t in targets}]
+        undone = {str(t.id) for t in targets}
+        later = [s for s in self._later_touching(head, oldest, paths) if s not in undone]
         what = ", ".join(short(str(t.id)) for t in targets)
         offer = " ".join(short(s) for s in [*later, *(str(t.id) for t in targets)])
         return RevertConflictError(
@@ -113,7 +118,9 @@ class RevertsMixin(RepoCore):
             self._refuse_noop(head, tree, targets)
             return merger.publish(tree)
 
-    def _refuse_noop(self, head: pygit2.Commit, tree: pygit2.Oid, targets: list[pygit2.Commit]) -> None:
+    def _refuse_noop(
+        self, head: pygit2.Commit, tree: pygit2.Oid, targets: list[pygit2.Commit]
+    ) -> None:
         if tree == head.tree_id:
             raise InvalidInputError(
                 f"Reverting {', '.join(short(str(t.id)) for t in targets)} changes nothing: "
@@ -189,7 +196,9 @@ class RevertsMixin(RepoCore):
         commit = self._commit(rev)
         base = self._commit(onto)
         if len(commit.parents) != 1:
-            raise InvalidInputError(f"Commit {short(str(commit.id))} has no single parent to diff against.")
+            raise InvalidInputError(
+                f"Commit {short(str(commit.id))} has no single parent to diff against."
+            )
         original = to_info(commit)
         who = validate_identity(author, "author") if author is not None else original.author
         full_message = build_message(

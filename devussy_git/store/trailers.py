@@ -59,7 +59,9 @@ def normalize_trailers(trailers: TrailerInput) -> list[tuple[str, str]]:
             raise InvalidInputError(f"A trailer must be a (name, value) pair, not {pair!r:.80}.")
         token, value = pair
         if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token) or len(token) > 100:
-            raise InvalidInputError(f"Invalid trailer name {token!r:.80}: use letters, digits, '-'.")
+            raise InvalidInputError(
+                f"Invalid trailer name {token!r:.80}: use letters, digits, '-'."
+            )
         if not isinstance(value, str):
             raise InvalidInputError(f"The value of trailer {token} must be text.")
         value = value.strip()

@@ -66,7 +66,9 @@ def _lookup(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
         return None
 
 
-def precheck_changes(base: pygit2.Tree | None, changes: dict[tuple[str, ...], bytes | None]) -> None:
+def precheck_changes(
+    base: pygit2.Tree | None, changes: dict[tuple[str, ...], bytes | None]
+) -> None:
     """Refuse, before anything is written, changes that cannot apply to ``base``."""
     for key, data in changes.items():
         path = "/".join(key)
