@@ -74,7 +74,8 @@ def test_bad_commits_write_nothing(name: str, repo: PlanRepo, author: Identity, 
     objects = repo.count_objects()
     good = {"good.md": "a brand new blob that must not be written\n"}
     with pytest.raises((InvalidInputError, NotFoundError)) as err:
-        repo.commit({**good, **BAD_FILES[name]}, "bad", author=author, expected_head=first.sha)  # type: ignore[dict-item]
+        files = {**good, **BAD_FILES[name]}
+        repo.commit(files, "bad", author=author, expected_head=first.sha)  # type: ignore[arg-type]
     assert err.value.user_message
     assert repo.head() == first.sha
     assert repo.count_objects() == objects

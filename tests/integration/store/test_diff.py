@@ -75,7 +75,8 @@ def _numstat_totals(raw: str) -> tuple[int, int]:
 
 
 def test_file_stats_and_filtering(repo: PlanRepo, author: Identity, git) -> None:
-    first = repo.commit({"a.md": "1\n2\n", "d/b.md": "b\n", "old.md": BIG}, "one", author=author, expected_head=None)
+    files = {"a.md": "1\n2\n", "d/b.md": "b\n", "old.md": BIG}
+    first = repo.commit(files, "one", author=author, expected_head=None)
     second = repo.commit(
         {"a.md": "1\nX\n3\n", "d/b.md": None, "c.md": "c\n", "old.md": None, "new.md": BIG},
         "two",

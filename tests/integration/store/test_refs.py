@@ -24,7 +24,11 @@ def test_tags_are_lightweight_and_cloned(repo: PlanRepo, author: Identity, git, 
     repo.set_ref("refs/proposals/p1", second.sha, expected=None)
     git("clone", "--quiet", str(repo.path), "c", cwd=tmp_path)
     cloned = git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags", cwd=tmp_path / "c")
-    assert cloned.splitlines() == [f"refs/tags/other {first.sha}", f"refs/tags/run/r1 {first.sha}", f"refs/tags/run/r2 {second.sha}"]
+    assert cloned.splitlines() == [
+        f"refs/tags/other {first.sha}",
+        f"refs/tags/run/r1 {first.sha}",
+        f"refs/tags/run/r2 {second.sha}",
+    ]
     assert git("for-each-ref", "refs/proposals", cwd=tmp_path / "c") == ""
     repo.delete_tag("run/r1")
     assert "run/r1" not in repo.list_tags()
@@ -57,7 +61,9 @@ def test_named_refs_compare_and_swap(repo: PlanRepo, author: Identity, git) -> N
         repo.set_ref("refs/proposals/p3", "no-such-rev")
 
 
-@pytest.mark.parametrize("name", ["refs/proposals/../../HEAD", "refs/proposals/a b", "HEAD", "refs/x.lock/y", "proposals/x"])
+@pytest.mark.parametrize(
+    "name", ["refs/proposals/../../HEAD", "refs/proposals/a b", "HEAD", "refs/x.lock/y", "proposals/x"]
+)
 def test_bad_ref_names_write_nothing(repo: PlanRepo, author: Identity, name: str) -> None:
     repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
     before = (repo.list_refs("refs/"), sorted(p.name for p in repo.path.rglob("*")))
