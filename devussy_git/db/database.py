@@ -39,8 +39,9 @@ __all__ = ["Database"]
 
 log = logging.getLogger(__name__)
 
-# Any constant works; it only has to be the same in every process.
-_SCHEMA_LOCK_KEY = 0x64657675  # "devu"
+# Any constants work; they only have to be the same in every process. The
+# two-int form keeps these apart from the one-bigint locks of guild limits.
+_SCHEMA_LOCK_KEYS = (0x64657675, 1)  # "devu", schema
 
 
 class Database:
@@ -138,7 +139,10 @@ class Database:
 async def _create_schema(conn: AsyncConnection, gateway: Gateway) -> None:
     if gateway.dialect == "postgresql":
         # Two processes starting at once must not both CREATE the same table.
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        await conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:a, :b)"),
+            {"a": _SCHEMA_LOCK_KEYS[0], "b": _SCHEMA_LOCK_KEYS[1]},
+        )
     await conn.run_sync(metadata.create_all)
     found = await conn.scalar(sa.select(schema_version.c.version).where(schema_version.c.id == 1))
     if found is None:

@@ -15,9 +15,11 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from devussy_git.db._checks import check_count, check_snowflake, check_text, error_text
 from devussy_git.db.engine import Gateway
+from devussy_git.db.orphans import ORPHAN_ERROR, mark_orphans
 from devussy_git.db.owners import claim, process_owner
 from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
 from devussy_git.db.run_rows import (
@@ -44,8 +46,6 @@ from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveErr
 
 __all__ = ["ORPHAN_ERROR", "RunRepo"]
 
-#: The error recorded on a run whose process died while it ran.
-ORPHAN_ERROR = "the process running it stopped"
 _ID_ATTEMPTS = 5
 
 
@@ -73,24 +73,33 @@ class RunRepo:
         model: str,
         actor: str,
         guild_id: int | None = None,
+        guild_limit: int | None = None,
     ) -> RunRecord:
         """Queue a new run of ``project_id`` with every stage pending.
 
         :class:`NotFoundError` if the project is unknown;
         :class:`RunAlreadyActiveError` if it has a queued or running run —
         also when two processes ask at the same moment (exactly one wins).
+        With ``guild_limit`` (and a ``guild_id``), :class:`ConflictError` when
+        the guild already has that many runs queued or running; the count and
+        the insert are one atomic step, so concurrent creates cannot overshoot.
         """
         check_text(provider, "provider", PROVIDER_LEN)
         check_text(model, "model", MODEL_LEN)
         check_text(actor, "actor", ACTOR_LEN)
         check_snowflake(guild_id, "guild id", optional=True)
+        check_count(guild_limit, "guild_limit", optional=True)
         for _ in range(_ID_ATTEMPTS):
             run_id = new_run_id()
             try:
-                return await self._insert(run_id, project_id, provider, model, actor, guild_id)
+                return await self._insert(
+                    run_id, project_id, provider, model, actor, guild_id, guild_limit
+                )
             except RunAlreadyActiveError:
                 raise
-            except ConflictError:
+            except ConflictError as exc:
+                if not isinstance(exc.__cause__, IntegrityError):  # the guild limit
+                    raise
                 # Lost a race to another creator, or (rarely) a run id clash.
                 active = await self._active_of(project_id)
                 if active is not None:
@@ -105,6 +114,7 @@ class RunRepo:
         model: str,
         actor: str,
         guild_id: int | None,
+        guild_limit: int | None,
     ) -> RunRecord:
         async with self._gw.write() as conn:
             known = await conn.scalar(
@@ -112,6 +122,8 @@ class RunRepo:
             )
             if known is None:
                 raise NotFoundError(f"project {project_id} not found")
+            if guild_limit is not None and guild_id is not None:
+                await self._check_guild_limit(conn, guild_id, guild_limit)
             active = (
                 await conn.execute(
                     sa.select(runs.c.run_id, runs.c.state).where(
@@ -153,6 +165,22 @@ class RunRepo:
                 ],
             )
             return await load_one(conn, run_id)
+
+    async def _check_guild_limit(self, conn: AsyncConnection, guild_id: int, limit: int) -> None:
+        if self._gw.dialect == "postgresql":
+            # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL
+            # needs a lock so two creates cannot both count below the limit.
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": guild_id})
+        active = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(runs)
+            .where(runs.c.guild_id == guild_id, runs.c.state.in_(ACTIVE_RUN_STATES))
+        )
+        if int(active or 0) >= limit:
+            raise ConflictError(
+                f"this server already has {active} run(s) going, its limit is {limit}; "
+                "try again when one finishes"
+            )
 
     async def _active_of(self, project_id: str) -> tuple[str, str] | None:
         async with self._gw.read() as conn:
@@ -386,35 +414,4 @@ class RunRepo:
         Queued runs count too: the process that queued a run is the one that
         would start it. Returns the run ids that were marked.
         """
-        async with self._gw.read() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(runs.c.run_id, runs.c.owner, runs.c.state).where(
-                        runs.c.state.in_(ACTIVE_RUN_STATES)
-                    )
-                )
-            ).all()
-        verdicts: dict[str, bool] = {}
-        dead = []
-        for row in rows:
-            if row.owner not in verdicts:
-                verdicts[row.owner] = bool(is_alive(row.owner))
-            if not verdicts[row.owner]:
-                dead.append((row.run_id, row.owner))
-        if not dead:
-            return []
-        marked = []
-        async with self._gw.write() as conn:
-            for run_id, owner in dead:
-                # Only if nothing moved it meanwhile (it may have just finished).
-                current = (
-                    await conn.execute(
-                        sa.select(runs.c.state, runs.c.owner)
-                        .where(runs.c.run_id == run_id)
-                        .with_for_update()
-                    )
-                ).one()
-                if current.state in ACTIVE_RUN_STATES and current.owner == owner:
-                    await fail_locked(conn, self._gw.now(), run_id, ORPHAN_ERROR, True)
-                    marked.append(run_id)
-        return marked
+        return await mark_orphans(self._gw, is_alive)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from devussy_git.db import Database
-from devussy_git.errors import RunAlreadyActiveError
+from devussy_git.errors import ConflictError, RunAlreadyActiveError
 from tests.integration.db.conftest import OpenDb
 from tests.integration.db.factories import project
 
@@ -71,7 +71,7 @@ _RACER = textwrap.dedent(
     import asyncio, sys, time
     from pathlib import Path
     from devussy_git.db import Database
-    from devussy_git.errors import RunAlreadyActiveError
+    from devussy_git.errors import ConflictError, RunAlreadyActiveError
 
     async def main(url, go):
         db = await Database.open(url)
@@ -120,3 +120,46 @@ async def test_creates_from_separate_processes_let_exactly_one_win(
     lines = sorted(out.strip() for out, _ in outputs)  # after "ready"
     assert lines[:3] == ["lost"] * 3 and lines[3].startswith("won ")
     assert [r.run_id for r in await db.runs.list()] == [lines[3].split()[1]]
+
+
+async def test_guild_limit_holds_under_concurrent_creates(open_db: OpenDb) -> None:
+    first, second = await open_db(), await open_db()
+    ids = [f"p{i}" for i in range(6)]
+    for pid in ids:
+        await first.projects.add(project(pid, guild_id=7))
+    await first.projects.add(project("elsewhere", guild_id=8))
+
+    async def create(db: Database, pid: str) -> str:
+        run = await db.runs.create(
+            pid, provider="o", model="o", actor="a", guild_id=7, guild_limit=2
+        )
+        return run.run_id
+
+    results = await asyncio.gather(
+        *(create((first, second)[i % 2], pid) for i, pid in enumerate(ids)),
+        return_exceptions=True,
+    )
+
+    won, lost = _outcomes(results)
+    assert len(won) == 2 and len(lost) == 4
+    assert all(type(e) is ConflictError and "its limit is 2" in e.user_message for e in lost)
+    assert await first.runs.active_count(7) == 2
+    other = await first.runs.create(
+        "elsewhere", provider="o", model="o", actor="a", guild_id=8, guild_limit=2
+    )
+    assert other.state == "queued"
+
+
+async def test_guild_limit_counts_only_active_runs(db: Database) -> None:
+    for pid in ("a", "b"):
+        await db.projects.add(project(pid, guild_id=7))
+    run = await db.runs.create("a", provider="o", model="o", actor="x", guild_id=7, guild_limit=1)
+    with pytest.raises(ConflictError, match="already has 1 run\\(s\\) going, its limit is 1"):
+        await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=1)
+    with pytest.raises(ConflictError, match="its limit is 0"):
+        await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=0)
+    await db.runs.fail(run.run_id, "stop")
+
+    assert (
+        await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=1)
+    ).state == "queued"
