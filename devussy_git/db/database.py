@@ -65,7 +65,6 @@ class Database:
         self.profiles = LLMProfileRepo(gateway)
         #: Runs failed at :meth:`open` because their process had died.
         self.orphans: tuple[str, ...] = ()
-        self._closed = False
 
     @classmethod
     async def open(
@@ -108,7 +107,7 @@ class Database:
 
     async def ping(self, timeout_s: float = 5.0) -> bool:
         """Whether the database answers a trivial query within ``timeout_s`` (``/healthz``)."""
-        if self._closed:
+        if self._gw.closed:
             return False
         try:
             async with asyncio.timeout(timeout_s), self._engine.connect() as conn:
@@ -120,9 +119,8 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection; the object is unusable afterwards."""
-        if not self._closed:
-            self._closed = True
-            await self._engine.dispose()
+        if not self._gw.closed:
+            await self._gw.close()
 
     async def __aenter__(self) -> Database:
         return self

@@ -152,12 +152,23 @@ class Gateway:
             else engine
         )
         self._clock = clock
+        self._closed = False
         self.dialect = engine.dialect.name
         # An in-memory SQLite database is one shared connection: its
         # transactions must not interleave.
         self._serial: asyncio.Lock | None = (
             asyncio.Lock() if self.dialect == "sqlite" and _is_memory(engine.url) else None
         )
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Close every pooled connection; later transactions raise :class:`StoreError`."""
+        self._closed = True
+        await self.engine.dispose()
 
     def now(self) -> datetime:
         """The time to stamp on a change (aware UTC)."""
@@ -187,6 +198,8 @@ class Gateway:
 
     @contextlib.asynccontextmanager
     async def _serialized(self) -> AsyncIterator[None]:
+        if self._closed:
+            raise StoreError("the state database is closed")
         if self._serial is None:
             yield
             return

@@ -58,6 +58,16 @@ async def test_ping_and_close(db: Database) -> None:
     await db.close()
     assert await db.ping() is False
     await db.close()  # closing twice is harmless
+    with pytest.raises(StoreError, match="the state database is closed"):
+        await db.projects.get("shop-api")
+
+
+async def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not a SQLite database, just some text" * 100)
+    with pytest.raises(StoreError, match="the state database failed") as caught:
+        await Database.open(f"sqlite+aiosqlite:///{path}")
+    assert "not a database" in (caught.value.detail or "")
 
 
 async def test_async_context_manager_closes(db_url: str) -> None:
