@@ -390,6 +390,19 @@ class DiscordHarness:
         await self.bot.tree._call(interaction)
         return self.outbox
 
+    async def ack_latency(self, path: str, member: Member, *, channel: FakeChannel | None = None,
+                          **values: Any) -> float:
+        """Seconds from receiving the raw payload to the first acknowledgement (defer/response)."""
+        loop = asyncio.get_running_loop()
+        data = self._options(path.split(), values, None)
+        started = loop.time()
+        interaction = self._interaction(data, member, channel or self.channel)
+        before = len(self.acked_at)
+        await self.bot.tree._call(interaction)
+        if len(self.acked_at) == before:
+            raise AssertionError(f"/{path} never acknowledged the interaction")
+        return self.acked_at[before] - started
+
     async def autocomplete(self, path: str, member: Member, focused: str, *,
                            channel: FakeChannel | None = None, **values: Any) -> list[dict[str, Any]]:
         data = self._options(path.split(), values, focused)

@@ -38,7 +38,17 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
         )
         return 1
     from devussy_git.faces.discord.bot import DevussyBot
+    from devussy_git.faces.discord.logs import ContextFormatter
+    from devussy_git.gitserve import install_log_redaction
 
+    handler = logging.StreamHandler()
+    install_log_redaction([handler])
     bot = DevussyBot(settings)
-    bot.run(settings.discord_token.get(), log_level=logging.INFO, root_logger=True)
+    bot.run(
+        settings.discord_token.get(),
+        log_handler=handler,
+        log_formatter=ContextFormatter(),
+        log_level=logging.INFO,
+        root_logger=True,
+    )
     return 0

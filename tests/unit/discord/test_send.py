@@ -43,3 +43,15 @@ async def test_timed_out_confirmation_buttons_are_disabled() -> None:
     await view.on_timeout()
     buttons = message.edits[0]["view"].to_components()[0]["components"]
     assert [b["disabled"] for b in buttons] == [True, True]
+
+
+def test_log_lines_carry_the_context_ids() -> None:
+    import logging
+
+    from devussy_git.faces.discord.logs import ContextFormatter
+
+    record = logging.LogRecord("devussy", logging.INFO, __file__, 1, "run %s failed", ("r1",), None)
+    record.guild_id = 42
+    record.project_id = "shop-api"
+    record.run_id = "r1"
+    assert ContextFormatter().format(record).endswith("run r1 failed [guild_id=42 project_id=shop-api run_id=r1]")
