@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 __all__ = [
+    "BLOCK_PARSER",
     "MARKER_RE",
     "OWN_LINE_MARKER_RE",
     "Facts",
@@ -45,8 +46,9 @@ _TASK_LINE_RE = re.compile(
     r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?=[ \t]|$)[ \t]*(?P<text>.*?)[ \t]*$"
 )
 
-_PARSER = MarkdownIt("commonmark").enable("table")
-_PARSER.disable("inline")
+#: CommonMark + GFM tables, block rules only (task boxes are read from the source line).
+BLOCK_PARSER = MarkdownIt("commonmark").enable("table")
+BLOCK_PARSER.disable("inline")
 
 # (line, end, level, text) of a top-level heading.
 HeadingFact = tuple[int, int, int, str]
@@ -88,7 +90,7 @@ def _strip_end(line: str) -> str:
 def _scan(
     lines: Sequence[str], start: int, end: int, with_signature: bool
 ) -> tuple[Facts, list[Signature]]:
-    tokens = _PARSER.parse("".join(lines[start:end]))
+    tokens = BLOCK_PARSER.parse("".join(lines[start:end]))
     blocks: list[tuple[int, int]] = []
     headings: list[HeadingFact] = []
     code: list[tuple[int, int]] = []

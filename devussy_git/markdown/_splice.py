@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ._index import MARKER_RE, OWN_LINE_MARKER_RE, _PARSER
+from ._index import BLOCK_PARSER, MARKER_RE, OWN_LINE_MARKER_RE
 from ._lines import split_lines, strip_ending
 from ._targets import Target
 from .document import Document, normalize_heading_text
@@ -57,7 +57,7 @@ class Prepared:
 
 def _unclosed(content: str) -> str | None:
     """Why ``content`` leaves a code fence or HTML block open, if it does."""
-    tokens = _PARSER.parse(content)
+    tokens = BLOCK_PARSER.parse(content)
     lines = [strip_ending(line) for line in split_lines(content)]
     for token in tokens:
         if token.map is None:
@@ -80,7 +80,7 @@ def _unclosed(content: str) -> str | None:
 
 def _headings(lines: Sequence[str]) -> list[tuple[int, int, str]]:
     """``(line, level, text)`` of the content's top-level headings."""
-    tokens = _PARSER.parse("\n".join(lines) + "\n")
+    tokens = BLOCK_PARSER.parse("\n".join(lines) + "\n")
     found = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.level == 0 and token.map:

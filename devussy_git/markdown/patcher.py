@@ -43,6 +43,8 @@ __all__ = [
 
 DEFAULT_MAX_CONTENT = 20_000
 
+Status = Literal["applied", "unchanged", "already-present"]
+
 
 @dataclass(frozen=True, slots=True)
 class LineRange:
@@ -70,7 +72,7 @@ class EditReport:
     """1-based position in the batch."""
     edit: str
     """``devplan.md, anchor PROGRESS_LOG, append``."""
-    status: Literal["applied", "unchanged", "already-present"]
+    status: Status
     lines: LineRange | None
     """Lines written, in the text as it was right after this edit."""
     message: str
@@ -222,7 +224,7 @@ def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[D
 _FIELD_TEMPLATE = r"^(?P<lead>[ \t>]*(?:[-*+][ \t]+)?(?:\*\*)?){key}(?P<mid>(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$"
 
 
-def _status_splice(doc: Document, edit: StatusUpdate, file: str) -> Splice | str:
+def _status_splice(doc: Document, edit: StatusUpdate, file: str) -> Splice | Literal["unchanged"]:
     target = resolve_anchor(doc, edit.anchor, file)
     pattern = re.compile(_FIELD_TEMPLATE.format(key=re.escape(edit.key)), re.IGNORECASE)
     hits = []
@@ -250,7 +252,7 @@ def _status_splice(doc: Document, edit: StatusUpdate, file: str) -> Splice | str
     return Splice(insert_at, insert_at, (line,), 0, 1, target.scope)
 
 
-def _task_splice(doc: Document, edit: TaskCheck, file: str) -> Splice | str:
+def _task_splice(doc: Document, edit: TaskCheck, file: str) -> Splice | Literal["unchanged"]:
     task = resolve_task(doc, edit.task_id, file)
     if task.checked == edit.checked:
         return "unchanged"
@@ -262,7 +264,7 @@ def _task_splice(doc: Document, edit: TaskCheck, file: str) -> Splice | str:
 
 def _apply_one(
     doc: Document, edit: AnyEdit, file: str, max_content: int, normalize: bool
-) -> tuple[Document, Splice | None, str]:
+) -> tuple[Document, Splice | None, Status]:
     if isinstance(edit, Edit):
         if edit.anchor and edit.anchor.strip():
             target = resolve_anchor(doc, edit.anchor, file)
@@ -282,7 +284,7 @@ def _apply_one(
     return (*_commit(doc, planned_line, protected=file), "applied")
 
 
-_MESSAGES = {
+_MESSAGES: dict[Status, str] = {
     "applied": "applied",
     "unchanged": "the target already holds this content; nothing to do",
     "already-present": "this content is already at that place (the edit was applied before); "
@@ -326,7 +328,7 @@ def apply_edits(
         if splice is not None:
             tracker.splice(splice.start, splice.end, len(splice.lines))
             lines = LineRange(splice.start, splice.start + len(splice.lines))
-        reports.append(EditReport(index, label, status, lines, _MESSAGES[status]))  # type: ignore[arg-type]
+        reports.append(EditReport(index, label, status, lines, _MESSAGES[status]))
     if failures:
         raise batch_error(failures, len(edits), valid)
     changed = tracker.changed()
