@@ -99,6 +99,8 @@ class StatusUpdate(_Model):
     def _one_line(cls, value: str) -> str:
         if "\n" in value or "\r" in value:
             raise ValueError("must be a single line")
+        if "<!--" in value or "-->" in value:
+            raise ValueError("must not contain HTML comment markers")
         return value.strip()
 
     @property

@@ -8,6 +8,10 @@ missing anchor or task). Pure: text in, text out.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
 from ..errors import InvalidEditError
 from ._lines import strip_ending
 from .document import Document, parse_document
@@ -17,6 +21,15 @@ from .patcher import apply_edits
 __all__ = ["check_task", "get_anchor_content", "set_anchor_content", "set_status_field"]
 
 _FILE = "document"
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _build(model: type[_M], **fields: object) -> _M:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problems = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise InvalidEditError(f"Invalid {model.__name__}: {problems}.") from exc
 
 
 def get_anchor_content(text: str | Document, name: str) -> str:
@@ -41,16 +54,17 @@ def get_anchor_content(text: str | Document, name: str) -> str:
 
 def set_anchor_content(text: str, name: str, content: str, *, normalize: bool = True) -> str:
     """``text`` with anchor ``name``'s inner text replaced by ``content``."""
-    edit = Edit(file=_FILE, anchor=name, action="replace", content=content)
+    edit = _build(Edit, file=_FILE, anchor=name, action="replace", content=content)
     return apply_edits(text, [edit], normalize=normalize).text
 
 
 def check_task(text: str, task_id: str, checked: bool = True) -> str:
     """``text`` with task ``task_id`` checked (or unchecked)."""
-    return apply_edits(text, [TaskCheck(file=_FILE, task_id=task_id, checked=checked)]).text
+    edit = _build(TaskCheck, file=_FILE, task=task_id, checked=checked)
+    return apply_edits(text, [edit]).text
 
 
 def set_status_field(text: str, anchor: str, key: str, value: str) -> str:
     """``text`` with ``key: value`` set inside ``anchor`` (added when missing)."""
-    edit = StatusUpdate(file=_FILE, anchor=anchor, key=key, value=value)
+    edit = _build(StatusUpdate, file=_FILE, anchor=anchor, key=key, value=value)
     return apply_edits(text, [edit]).text

@@ -105,3 +105,9 @@ def test_status_field_inside_indented_anchor_keeps_indent() -> None:
     out = set_status_field(text, "S", "completed", "0/2")
     assert out == "- Phase 1\n  <!-- S_START -->\n  phase: 1\n  completed: 0/2\n  <!-- S_END -->\n"
     assert list(parse_document(out).anchors) == ["S"]
+
+
+@pytest.mark.parametrize("value", ["1/5\n2/5", "<!-- PHASE_1_STATUS_END -->"])
+def test_status_value_must_be_one_plain_line(value: str) -> None:
+    with pytest.raises(InvalidEditError):
+        set_status_field(DEVPLAN, "PHASE_1_STATUS", "completed", value)
