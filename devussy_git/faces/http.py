@@ -35,7 +35,7 @@ from devussy_git.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from devussy_git.gitserve import make_git_router
+from devussy_git.gitserve import install_log_redaction, make_git_router
 
 __all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]
 
@@ -129,6 +129,8 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         owned = app_state is None
+        # uvicorn configures its loggers before startup: redact credentials on them now.
+        install_log_redaction()
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
         api.include_router(make_git_router(state.settings.repos_root, state.access, metrics=state.metrics))
@@ -172,6 +174,9 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     async def observe(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
         response: Response = await call_next(request)
+        if request.url.path.startswith("/git/"):
+            # The git router counts its own requests, with finer labels and full timings.
+            return response
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         state = getattr(request.app.state, "app", None)
@@ -247,8 +252,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     """Run the HTTP service until interrupted."""
     import uvicorn
 
-    from devussy_git.gitserve import install_log_redaction
-
-    install_log_redaction()
     uvicorn.run(create_http_app(load_settings()), host=host, port=port, log_level="info")
     return 0
