@@ -68,6 +68,10 @@ class DevussyBot(discord.Client):
         self.add_dynamic_items(ActionButton)
         self._thread_locks: dict[int, asyncio.Lock] = {}
 
+    def thread_lock(self, thread_id: int) -> asyncio.Lock:
+        """Serialises interview answers of one thread (typed and pressed alike)."""
+        return self._thread_locks.setdefault(thread_id, asyncio.Lock())
+
     def require_app(self) -> App:
         if self.app is None:
             raise StoreError("The bot is still starting; try again in a moment.")
@@ -106,8 +110,7 @@ class DevussyBot(discord.Client):
             return
         if self.app is None:
             return
-        lock = self._thread_locks.setdefault(message.channel.id, asyncio.Lock())
-        async with lock:
+        async with self.thread_lock(message.channel.id):
             try:
                 step = await bot_services.answer_interview(
                     self.app,

@@ -56,9 +56,10 @@ async def _answer(ctx: Ctx, interaction: discord.Interaction, project: str, ref:
     else:
         text = str(index)
     await interaction.response.defer()
-    step = await bot_services.answer_interview(
-        ctx.app, interaction.channel_id or 0, ctx.caller.user_id, text, actor=ctx.actor, question_id=qid
-    )
+    async with ctx.bot.thread_lock(interaction.channel_id or 0):
+        step = await bot_services.answer_interview(
+            ctx.app, interaction.channel_id or 0, ctx.caller.user_id, text, actor=ctx.actor, question_id=qid
+        )
     if step is None:
         session = await bot_services.current_interview(ctx.app, interaction.channel_id or 0)
         who = f"<@{session.session.user_id}>" if session else "the person who started it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from devussy_git import services
+from devussy_git import bot_services, services
 from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm import OfflineClient
 from devussy_git.plan.offline import offline_reply
@@ -165,3 +166,27 @@ async def test_autocomplete_lists_the_guilds_projects_and_files(harness: Discord
     assert choices == [{"name": "shop-api — Shop API", "value": "shop-api"}]
     files = await harness.autocomplete("devussy show", ALICE, "file", channel=thread, file="phase")
     assert [c["value"] for c in files] == [f"phase{n}.md" for n in range(1, 6)]
+
+
+async def test_answers_sent_at_once_are_taken_in_order(harness: DiscordHarness) -> None:
+    await harness.command("devussy new", ALICE, name="Quick")
+    thread = harness.threads[-1]
+    await asyncio.gather(harness.say(thread, ALICE, "3"), harness.say(thread, ALICE, "Rust"))
+    session = await harness.app.db.interviews.by_thread(thread.id)
+    assert session is not None
+    assert (session.answers["project_type"], session.answers["primary_language"]) == ("CLI Tool", "Rust")
+
+
+async def test_two_runs_at_once_cannot_both_take_the_last_slot(harness: DiscordHarness) -> None:
+    await interview(harness, ALICE, "One")
+    await interview(harness, ALICE, "Two")
+    await harness.command("devussy admin set-max-runs", ADMIN, count=1)
+    caller = bot_services.Caller(ALICE.user_id)
+    actor = services.Actor.discord(ALICE.user_id, "alice")
+    results = await asyncio.gather(
+        *(bot_services.start_guild_run(harness.app, pid, actor=actor, caller=caller, guild_id=harness.guild_id)
+          for pid in ("one", "two")),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["RunAlreadyActiveError", "RunRecord"]
+    assert await harness.app.db.runs.active_count(harness.guild_id) == 1
