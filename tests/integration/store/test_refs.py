@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devussy_git.errors import ConflictError, HeadMovedError, InvalidInputError, NotFoundError
-from devussy_git.store import Identity, PlanRepo
+from devussy_git.store import Identity, PlanRepo, validate_ref_name
 
 
 def test_tags_are_lightweight_and_cloned(repo: PlanRepo, author: Identity, git, tmp_path: Path) -> None:
@@ -101,3 +103,14 @@ def test_clashing_ref_names_are_a_conflict(repo: PlanRepo, author: Identity) -> 
     with pytest.raises(ConflictError, match="refs/proposals/p/q"):
         repo.set_ref("refs/proposals/p", "main")
     assert repo.list_refs("refs/") == before
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.text(st.sampled_from("ab/.-_@{}~^:?*[\\ \x7f\x01é"), min_size=1, max_size=12))
+def test_names_we_accept_pass_git_check_ref_format(tail: str, git, tmp_path: Path) -> None:
+    name = "refs/proposals/" + tail
+    try:
+        validate_ref_name(name)
+    except InvalidInputError:
+        return
+    git("check-ref-format", name, cwd=tmp_path)
