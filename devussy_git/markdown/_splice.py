@@ -44,6 +44,8 @@ class Splice:
     content_len: int
     scope: tuple[int, int] | None = None
     """Lines the edit may change (its target), when wider than the splice."""
+    blank: str = ""
+    """A blank line in the target's style (``>`` in a quote); "" means the newline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,7 @@ def plan_splice(
                     hint="Use a deeper heading, no heading, or action 'append' at the end of the section.",
                 )
         return Splice(start, end, tuple(before + content + after), len(before), len(content),
-                      target.scope or (s, e))
+                      target.scope or (s, e), blank)
 
     if not core:
         if not content:

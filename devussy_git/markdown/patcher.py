@@ -150,7 +150,8 @@ def _fix_eof(doc: Document, splice: Splice) -> Splice:
         start -= 1
         new = [strip_ending(lines[start])]
         content_start = 1
-    return Splice(start, splice.end, tuple(new), content_start, splice.content_len, splice.scope)
+    return Splice(start, splice.end, tuple(new), content_start, splice.content_len, splice.scope,
+                  splice.blank)
 
 
 def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document, Splice]:
@@ -204,8 +205,9 @@ def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[D
         stop = splice.content_start + splice.content_len
         next_line = doc.lines[splice.end] if splice.end < len(doc.lines) else ""
         prev_line = doc.lines[splice.start - 1] if splice.start > 0 else ""
-        after = [doc.newline] if next_line.strip() and stop == len(lines) else []
-        before = [doc.newline] if prev_line.strip() and splice.content_start == 0 else []
+        blank = splice.blank or doc.newline
+        after = [blank] if next_line.strip(" \t>\r\n") and stop == len(lines) else []
+        before = [blank] if prev_line.strip(" \t>\r\n") and splice.content_start == 0 else []
         tried = {tuple(lines)}
         for lead, trail in (([], after), (before, []), (before, after)):
             padded = [*lead, *lines[:stop], *trail, *lines[stop:]]
@@ -213,7 +215,8 @@ def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[D
                 continue
             tried.add(tuple(padded))
             retry = Splice(splice.start, splice.end, tuple(padded),
-                           splice.content_start + len(lead), splice.content_len, splice.scope)
+                           splice.content_start + len(lead), splice.content_len, splice.scope,
+                           splice.blank)
             try:
                 return _commit(doc, retry, protected=protected)
             except Refusal:

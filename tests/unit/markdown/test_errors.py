@@ -160,3 +160,9 @@ def test_window_reparse_catches_an_open_fence() -> None:
     window = reparse_window(doc.facts, doc.lines, new, 3, 3, 1)
     assert window.facts is None
     assert window.changed_lines is not None
+
+
+def test_html_in_a_quoted_anchor_gets_a_quoted_blank_line() -> None:
+    text = "> <!-- Q_START -->\n> old\n> <!-- Q_END -->\n> after\n"
+    result = apply_edits(text, [Edit(file="q.md", anchor="Q", action="replace", content="<div>\nx")])
+    assert result.text == "> <!-- Q_START -->\n> <div>\n> x\n>\n> <!-- Q_END -->\n> after\n"
