@@ -54,6 +54,8 @@ __all__ = [
 LOG_PAGE_SIZE = 10
 #: Length of the sha prefix in custom ids (unique in any plan repo of sane size).
 REF_LEN = 12
+#: Characters Discord allows over all the embeds of one message.
+EMBED_TOTAL_LIMIT = 6000
 #: Attachments larger than this are cut (Discord's default upload limit is ~10 MB).
 MAX_ATTACHMENT = 8 * 2**20
 
@@ -78,14 +80,15 @@ def _field(name: str, value: str, inline: bool = False) -> EmbedField:
 
 def _diff_embed(title: str, diff: Diff, attachment: str, *, colour: int, fields: Sequence[EmbedField] = (),
                 footer: str = "") -> EmbedSpec:
-    block = render_diff_block(diff.patch, limit=EMBED_DESCRIPTION_LIMIT, attachment=attachment)
-    return EmbedSpec(
-        title=fit_text(title, 256),
-        description=block.text,
-        colour=colour,
-        fields=tuple(fields),
-        footer=fit_text(footer, 2048),
+    title = fit_text(title, 256)
+    footer = fit_text(footer, 2048)
+    others = discord_len(title) + discord_len(footer) + sum(
+        discord_len(f.name) + discord_len(f.value) for f in fields
     )
+    # Discord counts 6,000 characters per message over every embed part.
+    limit = min(EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - others)
+    block = render_diff_block(diff.patch, limit=limit, attachment=attachment)
+    return EmbedSpec(title=title, description=block.text, colour=colour, fields=tuple(fields), footer=footer)
 
 
 def _task_text(task: object | None) -> str:

@@ -6,6 +6,8 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from syrupy.assertion import SnapshotAssertion
 
 from devussy_git.bot_services import EffectiveConfig, InterviewStep, RunSummary
@@ -162,3 +164,29 @@ def test_big_diffs_stay_within_every_limit(step_result: Any, patch: str) -> None
         description = payload.embeds[0].description
         assert description.count("```") == 2
         assert payload.files[0].data.decode() == patch
+
+
+text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=3000)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(summary=text, title=text, next_title=text, body=text, author=text)
+def test_whatever_the_model_or_users_write_the_replies_fit(
+    step_result: Any, summary: str, title: str, next_title: str, body: str, author: str
+) -> None:
+    patch = "diff --git a/a.md b/a.md\n@@ -1 +1 @@\n" + "".join(f"+{line}\n" for line in body.splitlines())
+    step = dataclasses.replace(step_result, summary=summary, task=Task("1.1", title), next_task=Task("1.2", next_title),
+                               diff=diff(patch or "x"))
+    info = dataclasses.replace(commit(2, summary or "s", trailers={"Devussy-Task": title[:20]}),
+                               author=dataclasses.replace(step_result.commit.author, name=author or "a"))
+    for payload in (
+        render.render_step("shop-api", step),
+        render.render_step("shop-api", dataclasses.replace(step, proposal_id="0a1b2c3d")),
+        render.render_revert_confirm("shop-api", info, step.diff),
+        render.render_log("shop-api", [info] * 10, page=0, has_more=True, now=NOW),
+        render.render_show("shop-api", "notes.md", "main", body),
+        render.render_diff("shop-api", step.diff),
+    ):
+        payload.check_limits()
+        for part in [payload.content] + [e.description for e in payload.embeds]:
+            assert part.count("```") in (0, 2), part
