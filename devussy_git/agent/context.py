@@ -1,6 +1,7 @@
 """The token-lean context of a handoff-next step: only the slices the protocol names.
 
-The prompt carries ``NEXT_TASK_GROUP``, the task's phase ``PHASE_TASKS`` and
+The prompt carries ``NEXT_TASK_GROUP``, the task's phase ``PHASE_TASKS`` (in
+brief: done ids on one line, open tasks without details) and
 ``PHASE_OUTCOMES``, ``QUICK_STATUS``, ``HANDOFF_NOTES``, the few design lines
 that mention the task's words, and the team's note — never whole files and
 never ``PROGRESS_LOG`` (it grows with every step). Sections that grow with the
@@ -19,12 +20,13 @@ from typing import Any
 from devussy_git.agent.regions import anchor_content
 from devussy_git.agent.selection import Selection
 
-__all__ = ["StepContext", "build_context", "design_lines", "newest_lines"]
+__all__ = ["StepContext", "build_context", "design_lines", "newest_lines", "phase_tasks_view"]
 
 #: Newest lines kept of a section that grows with the work.
-TAIL_LINES = 15
-#: Design lines quoted at most.
-DESIGN_LINES = 8
+TAIL_LINES = 8
+#: Design lines quoted at most, and their longest length.
+DESIGN_LINES = 5
+DESIGN_LINE_CHARS = 200
 MAX_NOTE = 4000
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]{2,}")
 _STOP = frozenset(
@@ -68,7 +70,30 @@ def design_lines(design: str, selection: Selection, limit: int = DESIGN_LINES) -
         if score:
             scored.append((score, index, text))
     best = sorted(scored, key=lambda s: (-s[0], s[1]))[:limit]
-    return "\n".join(text for _, _, text in sorted(best, key=lambda s: s[1])) or "(none match this task)"
+    lines = [_clip(text, DESIGN_LINE_CHARS) for _, _, text in sorted(best, key=lambda s: s[1])]
+    return "\n".join(lines) or "(none match this task)"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def phase_tasks_view(selection: Selection, listed: frozenset[str] = frozenset()) -> str:
+    """``PHASE_TASKS`` in brief: done tasks on one line, open tasks without details
+    (the step's own task is quoted in full above), and tasks ``NEXT_TASK_GROUP``
+    already shows by id only."""
+    done = [t.id for t in selection.phase.tasks if t.done]
+    lines = [f"- [x] {', '.join(done)} (done)"] if done else []
+    shown = [t.id for t in selection.phase.tasks if not t.done and t.id in listed]
+    if shown:
+        lines.append(f"- [ ] {', '.join(shown)} (as in NEXT_TASK_GROUP)")
+    lines += [
+        f"- [ ] {t.id}: {t.title}" for t in selection.phase.tasks if not t.done and t.id not in listed
+    ]
+    return "\n".join(lines) or "(empty)"
+
+
+_GROUP_ID = re.compile(r"^- \\?\[[ xX]\\?\] (\d+\.\d+):", re.MULTILINE)
 
 
 def _section(files: Mapping[str, str], path: str, name: str, *, tail: bool = False) -> str:
@@ -86,6 +111,7 @@ def build_context(
     phase_file = selection.phase_file
     title = _TITLE.search(files.get("handoff.md", ""))
     note_text = (note or "").strip()[:MAX_NOTE]
+    group = _section(files, "devplan.md", "NEXT_TASK_GROUP")
     values = {
         "project_name": title.group(1).strip() if title else "",
         "task_id": task.id,
@@ -95,8 +121,8 @@ def build_context(
         "phase_title": phase.title,
         "phase_file": phase_file,
         "note": note_text or "(none)",
-        "next_task_group": _section(files, "devplan.md", "NEXT_TASK_GROUP"),
-        "phase_tasks": _section(files, phase_file, "PHASE_TASKS"),
+        "next_task_group": group,
+        "phase_tasks": phase_tasks_view(selection, frozenset(_GROUP_ID.findall(group))),
         "phase_outcomes": _section(files, phase_file, "PHASE_OUTCOMES", tail=True),
         "quick_status": _section(files, "handoff.md", "QUICK_STATUS"),
         "handoff_notes": _section(files, "handoff.md", "HANDOFF_NOTES", tail=True),

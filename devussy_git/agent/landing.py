@@ -48,23 +48,30 @@ def plan_files_at(repo: PlanRepo, rev: str) -> dict[str, str]:
     return repo.read_many(names, rev)
 
 
+def _newest_step(repo: PlanRepo, head: str) -> CommitInfo | None:
+    """The newest handoff-next commit on ``head``; usually among the last few."""
+    for limit in (16, None):
+        log = repo.log(head, limit=limit)
+        found = next((i for i in log if i.trailers.get("Devussy-Stage") == STEP_STAGE), None)
+        if found is not None or limit is None or len(log) < limit:
+            return found
+    return None
+
+
 def next_step_number(repo: PlanRepo, head: str | None) -> int:
     """``Devussy-Step`` of the next step: the number of steps on ``head`` plus one.
 
     Steps are numbered in order and history is never rewritten, so the newest
-    step's number plus one is the count plus one; only that commit is read.
+    step's number plus one is the count plus one; only recent commits are read.
     """
-    if head is None:
+    newest = None if head is None else _newest_step(repo, head)
+    if newest is None:
         return 1
-    count = 0
-    for info in repo.log(head):
-        if info.trailers.get("Devussy-Stage") != STEP_STAGE:
-            continue
-        number = info.trailers.get("Devussy-Step", "")
-        if number.isdigit() and count == 0:
-            return int(number) + 1
-        count += 1
-    return count + 1
+    number = newest.trailers.get("Devussy-Step", "")
+    if number.isdigit():
+        return int(number) + 1
+    assert head is not None
+    return 1 + sum(1 for i in repo.log(head) if i.trailers.get("Devussy-Stage") == STEP_STAGE)
 
 
 def step_subject(task_id: str, summary: str) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "RegionConflict",
+    "RegionDoc",
     "anchor_content",
     "anchor_value",
     "changed_regions",
@@ -63,7 +64,7 @@ def split_regions(text: str) -> list[tuple[str, list[str]]]:
     key = "text:^"
     open_name: str | None = None
     for line in _lines(text):
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line) if "<!--" in line else None
         if marker and marker.group(2) == "START" and open_name is None:
             current.append(line)
             regions.append((key, current))
@@ -81,12 +82,13 @@ def _render(regions: Sequence[tuple[str, list[str]]]) -> str:
     return "\n".join(line for _, lines in regions for line in lines)
 
 
-def anchor_content(text: str, name: str) -> str | None:
-    """The inner text of anchor ``name`` (lines between the markers), or ``None``."""
-    for key, lines in split_regions(text):
-        if key == f"anchor:{name}":
-            return "\n".join(lines)
-    return None
+def _strip_blank(lines: list[str]) -> list[str]:
+    begin, end = 0, len(lines)
+    while begin < end and not lines[begin].strip():
+        begin += 1
+    while end > begin and not lines[end - 1].strip():
+        end -= 1
+    return lines[begin:end]
 
 
 def _padding(lines: list[str]) -> tuple[int, int]:
@@ -98,17 +100,61 @@ def _padding(lines: list[str]) -> tuple[int, int]:
     return lead, trail
 
 
+class RegionDoc:
+    """A text split once into regions, read and rewritten anchor by anchor."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.regions = split_regions(text)
+        self._at = {key: i for i, (key, _) in enumerate(self.regions) if key.startswith("anchor:")}
+        self.changed = False
+
+    def names(self) -> list[str]:
+        return [key.removeprefix("anchor:") for key in self._at]
+
+    def lines(self, name: str) -> list[str] | None:
+        """The anchor's inner lines as stored (blank padding included), or ``None``."""
+        index = self._at.get(f"anchor:{name}")
+        return None if index is None else self.regions[index][1]
+
+    def value(self, name: str) -> str | None:
+        """The anchor's content without blank lines around it, or ``None``."""
+        lines = self.lines(name)
+        return None if lines is None else "\n".join(_strip_blank(lines))
+
+    def put_lines(self, name: str, lines: list[str]) -> None:
+        index = self._at[f"anchor:{name}"]
+        if self.regions[index][1] != lines:
+            self.regions[index] = (self.regions[index][0], list(lines))
+            self.changed = True
+
+    def set(self, name: str, content: str) -> None:
+        """Set the content, keeping the blank lines a formatter put inside the markers.
+
+        ``KeyError`` when the anchor is absent.
+        """
+        current = self.regions[self._at[f"anchor:{name}"]][1]
+        new = content.strip("\n")
+        if not new.strip():
+            body = [""] if current else []
+        else:
+            lead, trail = _padding(current)
+            body = [""] * lead + _lines(new) + [""] * trail
+        self.put_lines(name, body)
+
+    def text(self) -> str:
+        return _render(self.regions) if self.changed else self.original
+
+
+def anchor_content(text: str, name: str) -> str | None:
+    """The inner text of anchor ``name`` (lines between the markers), or ``None``."""
+    lines = RegionDoc(text).lines(name)
+    return None if lines is None else "\n".join(lines)
+
+
 def anchor_value(text: str, name: str) -> str | None:
     """The content of anchor ``name`` without blank lines around it, or ``None``."""
-    inner = anchor_content(text, name)
-    if inner is None:
-        return None
-    lines = inner.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(lines)
+    return RegionDoc(text).value(name)
 
 
 def replace_anchor(text: str, name: str, content: str) -> str:
@@ -118,29 +164,17 @@ def replace_anchor(text: str, name: str, content: str) -> str:
     lines a formatter put around the content inside the markers. ``KeyError``
     when the anchor is absent.
     """
-    regions = split_regions(text)
-    for index, (key, lines) in enumerate(regions):
-        if key == f"anchor:{name}":
-            new = content.strip("\n")
-            if not new.strip():
-                body = [""] if lines else []
-            else:
-                lead, trail = _padding(lines)
-                body = [""] * lead + _lines(new) + [""] * trail
-            regions[index] = (key, body)
-            return _render(regions)
-    raise KeyError(name)
+    doc = RegionDoc(text)
+    doc.set(name, content)
+    return doc.text()
 
 
 def put_anchor_lines(text: str, name: str, inner: str) -> str:
     """``text`` with anchor ``name``'s inner lines exactly ``inner`` (as
     :func:`anchor_content` returned it); ``KeyError`` when absent."""
-    regions = split_regions(text)
-    for index, (key, _) in enumerate(regions):
-        if key == f"anchor:{name}":
-            regions[index] = (key, _lines(inner) if inner else [])
-            return _render(regions)
-    raise KeyError(name)
+    doc = RegionDoc(text)
+    doc.put_lines(name, _lines(inner) if inner else [])
+    return doc.text()
 
 
 def changed_regions(old: str, new: str) -> set[str]:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from devussy_git.agent.regions import changed_regions
+from devussy_git.agent.regions import RegionDoc, changed_regions
 from devussy_git.agent.ritual import is_ritual_anchor
 from devussy_git.errors import InvalidEditError, InvalidLLMOutputError
 from devussy_git.markdown.batch import apply_plan_edits
@@ -108,6 +108,82 @@ def _only_section_edits(items: Sequence[Any]) -> list[Edit]:
     return [e for e in parsed if isinstance(e, Edit)]
 
 
+#: List lines kept at each end of a long anchor shown to the patcher.
+_KEEP = 4
+
+
+def _list_core(lines: list[str]) -> tuple[int, int] | None:
+    """``(start, end)`` of a list-only content (items and their indented lines)."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    core = lines[start:end]
+    if len(core) <= 3 * _KEEP or not all(line.startswith(("- ", "  ")) for line in core):
+        return None
+    if not (core[_KEEP].startswith("- ") and core[-_KEEP].startswith("- ")):
+        return None
+    return start, end
+
+
+_Cut = dict[str, tuple[list[str], list[str], list[str]]]
+
+
+def _collapse(text: str, keep_whole: set[str]) -> tuple[str, _Cut]:
+    """``text`` with the middle of each long list-only anchor left out.
+
+    The patcher's cost grows with the document (a progress log grows with
+    every step); an append or prepend only ever meets the ends of a list, so
+    the patcher sees the first and last items and :func:`_expand` puts the
+    middle back. Anchors a ``replace`` edit targets are kept whole.
+    """
+    doc = RegionDoc(text)
+    cut: _Cut = {}
+    for name in doc.names():
+        lines = doc.lines(name)
+        span = None if lines is None or name in keep_whole else _list_core(lines)
+        if lines is None or span is None:
+            continue
+        start, end = span
+        head, middle, tail = lines[start:start + _KEEP], lines[start + _KEEP:end - _KEEP], lines[end - _KEEP:end]
+        doc.put_lines(name, lines[:start] + head + tail + lines[end:])
+        cut[name] = (head, middle, tail)
+    return doc.text(), cut
+
+
+def _expand(text: str, cut: _Cut) -> str:
+    """Put back what :func:`_collapse` left out, between the kept ends."""
+    if not cut:
+        return text
+    doc = RegionDoc(text)
+    for name, (head, middle, tail) in cut.items():
+        lines = doc.lines(name)
+        if lines is None:
+            continue
+        joined = head + tail
+        for at in range(len(lines) - len(joined) + 1):
+            if lines[at:at + len(joined)] == joined:
+                split = at + len(head)
+                doc.put_lines(name, lines[:split] + middle + lines[split:])
+                break
+    return doc.text()
+
+
+def _patch(files: Mapping[str, str], edits: list[Edit]) -> dict[str, str]:
+    """Apply the edits to the long-anchor-collapsed files; the changed files, whole."""
+    replaced: dict[str, set[str]] = {}
+    for edit in edits:
+        if edit.anchor and edit.action == "replace":
+            replaced.setdefault(edit.file.strip(), set()).add(edit.anchor.strip())
+    lean: dict[str, str] = {}
+    cuts: dict[str, _Cut] = {}
+    for path, text in files.items():
+        lean[path], cuts[path] = _collapse(text, replaced.get(path, set()))
+    results = apply_plan_edits(lean, edits, max_content=MAX_CONTENT)
+    return {path: _expand(result.text, cuts[path]) for path, result in results.items()}
+
+
 def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
     """Apply the reply's edits to ``files`` (the files the step may touch).
 
@@ -116,9 +192,9 @@ def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
     region the ritual owns or to the plan's anchors.
     """
     edits = _only_section_edits(reply.edits) if reply.edits else []
-    results = apply_plan_edits(files, edits, max_content=MAX_CONTENT) if edits else {}
+    results = _patch(files, edits) if edits else {}
     out = dict(files)
-    out.update({path: result.text for path, result in results.items()})
+    out.update(results)
     for path in sorted(results):
         owned = sorted(
             key.removeprefix("anchor:")

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
-
-from devussy_git.agent.regions import anchor_content, anchor_value, put_anchor_lines, replace_anchor
+from devussy_git.agent.regions import RegionDoc, anchor_value, put_anchor_lines, replace_anchor
 from devussy_git.pipeline.planfiles import phase_files, read_phases
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.model import Phase, Plan, Task
@@ -46,6 +44,7 @@ __all__ = [
     "refresh",
     "restore_ritual",
     "set_task_box",
+    "task_of",
 ]
 
 #: Anchors only the ritual writes, by file kind (``phase`` = every phaseN.md).
@@ -102,18 +101,24 @@ def record(
 
 def set_task_box(text: str, task_id: str, done: bool) -> str:
     """``text`` (a phase file) with task ``task_id``'s box in ``PHASE_TASKS`` set."""
-    block = anchor_value(text, "PHASE_TASKS")
-    if block is None:
+    doc = RegionDoc(text)
+    lines = doc.lines("PHASE_TASKS")
+    if lines is None:
         return text
-    item = re.compile(rf"^- (\\?)\[[ xX]\](\\?) {re.escape(task_id)}:", re.MULTILINE)
+    item = re.compile(rf"^- (\\?)\[[ xX]\](\\?) {re.escape(task_id)}:")
     box = "x" if done else " "
-    new = item.sub(lambda m: f"- {m.group(1)}[{box}]{m.group(2)} {task_id}:", block, count=1)
-    return text if new == block else replace_anchor(text, "PHASE_TASKS", new)
+    for index, line in enumerate(lines):
+        found = item.match(line)
+        if found:
+            new = f"- {found.group(1)}[{box}]{found.group(2)} {task_id}:" + line[found.end():]
+            if new != line:
+                doc.put_lines("PHASE_TASKS", [*lines[:index], new, *lines[index + 1:]])
+            break
+    return doc.text()
 
 
-def open_blockers(handoff: str, phases: tuple[Phase, ...]) -> list[str]:
-    """``BLOCKERS`` items, without those naming a task that is done."""
-    block = anchor_content(handoff, "BLOCKERS") or ""
+def open_blockers(block: str, phases: tuple[Phase, ...]) -> list[str]:
+    """Items of a ``BLOCKERS`` section, without those naming a task that is done."""
     done = {t.id for p in phases for t in p.tasks if t.done}
     items = []
     for line in block.split("\n"):
@@ -127,21 +132,18 @@ def open_blockers(handoff: str, phases: tuple[Phase, ...]) -> list[str]:
     return items
 
 
-def _set_anchor(text: str, name: str, content: str) -> str:
-    current = anchor_value(text, name)
-    if current is None or current == content.strip("\n"):
-        return text
-    return replace_anchor(text, name, content)
+def _set(doc: RegionDoc, name: str, content: str) -> None:
+    current = doc.value(name)
+    if current is not None and current != content.strip("\n"):
+        doc.set(name, content)
 
 
-def _set_completed(text: str, phase: Phase) -> str:
+def _set_completed(doc: RegionDoc, phase: Phase) -> None:
     name = f"PHASE_{phase.number}_STATUS"
-    current = anchor_value(text, name)
-    if current is None:
-        return text
-    value = f"completed: {phase.completed}/{len(phase.tasks)}"
-    new = _COMPLETED.sub(value, current, count=1) if _COMPLETED.search(current) else current
-    return _set_anchor(text, name, new)
+    current = doc.value(name)
+    if current is None or not _COMPLETED.search(current):
+        return
+    _set(doc, name, _COMPLETED.sub(f"completed: {phase.completed}/{len(phase.tasks)}", current, count=1))
 
 
 def _cell(old: str, value: str) -> str:
@@ -151,26 +153,28 @@ def _cell(old: str, value: str) -> str:
     return f" {value.ljust(len(old) - 2)} " if len(old) - 2 >= len(value) else f" {value} "
 
 
-def _set_overview(text: str, phases: tuple[Phase, ...]) -> str:
+def _set_overview(doc: RegionDoc, phases: tuple[Phase, ...]) -> None:
     """Status and Steps cells of each phase's overview row; other cells untouched."""
     by_number = {p.number: p for p in phases}
-    lines = text.split("\n")
-    changed = False
-    for index, line in enumerate(lines):
-        row = _ROW.match(line)
-        if row is None or int(row.group(1)) not in by_number:
+    for index, (key, lines) in enumerate(doc.regions):
+        if not key.startswith("text:"):
             continue
-        phase = by_number[int(row.group(1))]
-        cells = re.split(r"(?<!\\)\|", line)
-        # ['', ' n ', ' title ', ' status ', ' steps ', ' file ', '']
-        if len(cells) < 7:
-            continue
-        cells[3] = _cell(cells[3], phase.status)
-        cells[4] = _cell(cells[4], f"{phase.completed}/{len(phase.tasks)}")
-        new = "|".join(cells)
-        if new != line:
-            lines[index], changed = new, True
-    return "\n".join(lines) if changed else text
+        for row_at, line in enumerate(lines):
+            row = _ROW.match(line)
+            if row is None or int(row.group(1)) not in by_number:
+                continue
+            phase = by_number[int(row.group(1))]
+            cells = re.split(r"(?<!\\)\|", line)
+            # ['', ' n ', ' title ', ' status ', ' steps ', ' file ', '']
+            if len(cells) < 7:
+                continue
+            cells[3] = _cell(cells[3], phase.status)
+            cells[4] = _cell(cells[4], f"{phase.completed}/{len(phase.tasks)}")
+            new = "|".join(cells)
+            if new != line:
+                lines[row_at] = new
+                doc.regions[index] = (key, lines)
+                doc.changed = True
 
 
 def refresh(
@@ -186,23 +190,24 @@ def refresh(
     phases = read_phases(out)
     plan = Plan("", "", "", phases, _INERT)
     if "devplan.md" in out:
-        devplan = out["devplan.md"]
+        doc = RegionDoc(out["devplan.md"])
         for phase in phases:
-            devplan = _set_completed(devplan, phase)
-        devplan = _set_overview(devplan, phases)
-        devplan = _set_anchor(devplan, "NEXT_TASK_GROUP", next_task_group_block(plan.next_task_group()))
-        devplan = _set_anchor(devplan, "COMPLETION_SUMMARY", completion_summary_block(plan))
-        out["devplan.md"] = devplan
+            _set_completed(doc, phase)
+        _set_overview(doc, phases)
+        _set(doc, "NEXT_TASK_GROUP", next_task_group_block(plan.next_task_group()))
+        _set(doc, "COMPLETION_SUMMARY", completion_summary_block(plan))
+        out["devplan.md"] = doc.text()
     for phase in phases:
         if phase.number in names:
             path = names[phase.number]
-            out[path] = _set_anchor(out[path], "PHASE_PROGRESS", phase_progress_block(phase))
+            doc = RegionDoc(out[path])
+            _set(doc, "PHASE_PROGRESS", phase_progress_block(phase))
+            out[path] = doc.text()
     if "handoff.md" in out:
-        handoff = out["handoff.md"]
-        status = quick_status_block(
-            plan.active_phase(), plan.next_task(), open_blockers(handoff, phases)
-        )
-        out["handoff.md"] = _set_anchor(handoff, "QUICK_STATUS", status)
+        doc = RegionDoc(out["handoff.md"])
+        blockers = open_blockers(doc.value("BLOCKERS") or "", phases)
+        _set(doc, "QUICK_STATUS", quick_status_block(plan.active_phase(), plan.next_task(), blockers))
+        out["handoff.md"] = doc.text()
     return out
 
 
@@ -221,22 +226,18 @@ def restore_ritual(base: Mapping[str, str], files: Mapping[str, str]) -> dict[st
     """
     out = dict(files)
     for path, text in files.items():
-        if path not in base:
+        if path not in base or base[path] == text:
             continue
-        old = base[path]
-        for name in _anchor_names(text):
-            if is_ritual_anchor(path, name):
-                before = anchor_content(old, name)
-                if before is not None and before != anchor_content(text, name):
-                    text = put_anchor_lines(text, name, before)
+        before, doc = RegionDoc(base[path]), RegionDoc(text)
+        for name in doc.names():
+            old_lines = before.lines(name)
+            if is_ritual_anchor(path, name) and old_lines is not None:
+                doc.put_lines(name, old_lines)
+        text = doc.text()
         if path == "devplan.md":
-            text = _restore_rows(old, text)
+            text = _restore_rows(base[path], text)
         out[path] = text
     return out
-
-
-def _anchor_names(text: str) -> list[str]:
-    return re.findall(r"^[ \t]*<!--[ \t]*([A-Za-z0-9_]+?)_START[ \t]*-->", text, re.MULTILINE)
 
 
 def _restore_rows(old: str, text: str) -> str:
@@ -256,11 +257,3 @@ def _restore_rows(old: str, text: str) -> str:
 def task_of(phases: tuple[Phase, ...], task_id: str) -> Task | None:
     """The task ``task_id`` of ``phases``, or ``None``."""
     return next((t for p in phases for t in p.tasks if t.id == task_id), None)
-
-
-def with_done(phases: tuple[Phase, ...], task_id: str) -> tuple[Phase, ...]:
-    """``phases`` with ``task_id`` marked done (for a what-comes-next preview)."""
-    return tuple(
-        replace(p, tasks=tuple(replace(t, done=True) if t.id == task_id else t for t in p.tasks))
-        for p in phases
-    )

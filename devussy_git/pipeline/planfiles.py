@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.anchors import extract_anchor
@@ -143,6 +144,13 @@ def _phase_summary(context: str, number: int, project_name: str | None) -> str:
 
 def read_phase(name: str, text: str, *, project_name: str | None = None) -> Phase:
     """One ``phaseN.md`` as a :class:`Phase` (title, summary, tasks with done state)."""
+    return _read_phase(name, text, project_name)
+
+
+@lru_cache(maxsize=128)
+def _read_phase(name: str, text: str, project_name: str | None) -> Phase:
+    # Cached: a step reads the same phase files several times (select, ritual,
+    # result) and most of them do not change; Phase values are frozen.
     match = _PHASE_FILE.match(name)
     if match is None:
         raise InvalidInputError(f"{name!r} is not a phase file name (phaseN.md).")

@@ -89,3 +89,18 @@ def test_invalid_edits_are_refused_with_a_model_message(
         apply_reply(editable(files), parse_reply(text(LOG, edit)))
     for phrase in phrases:
         assert phrase in caught.value.model_message, caught.value.model_message
+
+
+@pytest.mark.parametrize("action", ["append", "prepend", "replace"])
+def test_long_sections_patch_exactly_as_the_whole_file_would(files: dict[str, str], action: str) -> None:
+    from devussy_git.agent.regions import replace_anchor
+    from devussy_git.markdown.batch import apply_plan_edits
+    from devussy_git.markdown.edits import Edit
+
+    long_log = "\n".join(f"- {i}.1: outcome number {i}\n  - detail {i}" for i in range(60))
+    grown = editable(files)
+    grown["devplan.md"] = replace_anchor(grown["devplan.md"], "PROGRESS_LOG", long_log)
+    edit = {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": action, "content": "- 9.9: new"}
+    applied = apply_reply(grown, parse_reply(text(edit)))
+    direct = apply_plan_edits(grown, [Edit(**edit)])["devplan.md"].text
+    assert applied.files["devplan.md"] == direct

@@ -67,7 +67,7 @@ def test_a_blocked_task_stays_open_and_its_blocker_shows_until_done(files: dict[
     assert "- Blockers: 1.1: no keys" in out["handoff.md"]
     assert "Next Immediate Task: 1.1" in out["handoff.md"]
     done = refresh(out, "1.1")
-    assert open_blockers(done["handoff.md"], read_phases(done)) == []
+    assert open_blockers(anchor_value(done["handoff.md"], "BLOCKERS") or "", read_phases(done)) == []
     assert "- Blockers: None known" in done["handoff.md"]
 
 
