@@ -20,7 +20,7 @@ from typing import Any
 
 from devussy_git.errors import InvalidInputError, InvalidLLMOutputError
 from devussy_git.plan.interview import Interview
-from devussy_git.plan.textutil import extract_json_object
+from devussy_git.plan.textutil import MAX_REPLY_CHARS, extract_json_object
 
 __all__ = [
     "DEPTHS",
@@ -348,6 +348,8 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
     numbers are clamped to 0-20 and 3-15. Raises :class:`InvalidLLMOutputError`
     when there is no object or a field has the wrong type.
     """
+    if len(text) > MAX_REPLY_CHARS:
+        raise _refusal(f"the reply is {len(text):,} characters; the limit is {MAX_REPLY_CHARS:,}")
     data = extract_json_object(text)
     if data is None:
         raise _refusal("no JSON object was found in the reply")

@@ -18,7 +18,9 @@ from devussy_git.plan.textutil import (
     HEADING,
     drop_chatter,
     llm_refusal,
+    check_reply_size,
     strip_bold,
+    structural,
     unwrap_fences,
 )
 
@@ -97,17 +99,18 @@ def parse_devplan_outline(
     ``### Phase N - Title`` or, when no line says "Phase", a top-level
     ``N. Title`` list. The lines under a header become its summary.
     """
+    check_reply_size(text, "devplan outline", _OUTLINE_FORMAT)
     lines = drop_chatter(unwrap_fences(text).split("\n"))
-    use_phase_word = any(_PHASE_HEADER.match(line) for line in lines)
+    use_phase_word = any(_PHASE_HEADER.match(structural(line)) for line in lines)
     blocks: list[_Block] = []
     current: _Block | None = None
     for line in lines:
-        match = _PHASE_HEADER.match(line) if use_phase_word else _NUMBERED.match(line)
+        match = _PHASE_HEADER.match(structural(line)) if use_phase_word else _NUMBERED.match(structural(line))
         if match:
             title, extra = _split_title(match.group(2))
             current = _Block(int(match.group(1)), title, [extra] if extra else [])
             blocks.append(current)
-        elif HEADING.match(line):
+        elif HEADING.match(structural(line)):
             current = None
         elif current is not None:
             current.lines.append(line)
@@ -180,7 +183,7 @@ def _collect_steps(lines: list[str], phase_number: int) -> list[_Step]:
     for line in lines:
         if not line.strip():
             continue
-        match = _TASK.match(line)
+        match = _TASK.match(structural(line))
         if match and len(match.group("indent")) <= 1 and not match.group("sub"):
             box = match.group("box")
             major, minor = int(match.group("major")), int(match.group("minor"))
@@ -190,7 +193,7 @@ def _collect_steps(lines: list[str], phase_number: int) -> list[_Step]:
             )
             steps.append(current)
             continue
-        if HEADING.match(line) and not (match and match.group("sub")):
+        if HEADING.match(structural(line)) and not (match and match.group("sub")):
             current = None
             continue
         if current is None:
@@ -213,7 +216,7 @@ def _fallback_steps(lines: list[str], phase_number: int) -> list[_Step]:
     steps: list[_Step] = []
     current: _Step | None = None
     for line in lines:
-        match = _FALLBACK_TASK.match(line)
+        match = _FALLBACK_TASK.match(structural(line))
         if match:
             box = match.group("box")
             minor = len(steps) + 1
@@ -222,7 +225,7 @@ def _fallback_steps(lines: list[str], phase_number: int) -> list[_Step]:
                 bool(box and box.lower() == "x"), [], f"item {minor}",
             )
             steps.append(current)
-        elif HEADING.match(line):
+        elif HEADING.match(structural(line)):
             current = None
         elif current is not None and line.strip():
             bullet = BULLET.match(line)
@@ -240,6 +243,7 @@ def parse_phase_tasks(text: str, phase_number: int) -> tuple[Task, ...]:
     sub-steps) under a step become its details. A reply whose steps all carry
     one other phase's prefix is renumbered; a mix of prefixes is refused.
     """
+    check_reply_size(text, f"phase {phase_number} steps", _phase_format(phase_number))
     lines = drop_chatter(unwrap_fences(text).split("\n"))
     steps = _collect_steps(lines, phase_number) or _fallback_steps(lines, phase_number)
     expected = _phase_format(phase_number)

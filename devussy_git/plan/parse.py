@@ -29,7 +29,9 @@ from devussy_git.plan.textutil import (
     drop_chatter,
     extract_json_object,
     llm_refusal,
+    check_reply_size,
     strip_bold,
+    structural,
     unwrap_fences,
 )
 
@@ -68,17 +70,18 @@ def parse_design(text: str) -> str:
     Requires headings (or bold section lines) for objectives, tech stack and
     architecture.
     """
+    check_reply_size(text, "design", _DESIGN_FORMAT)
     body = unwrap_fences(text)
     lines = body.split("\n")
-    first_heading = next((i for i, line in enumerate(lines) if HEADING.match(line)), None)
+    first_heading = next((i for i, line in enumerate(lines) if HEADING.match(structural(line))), None)
     if first_heading is not None:
         lines = lines[first_heading:]
     lines = drop_chatter(lines)
     result = "\n".join(line.rstrip() for line in lines).strip()
     if not result:
         raise llm_refusal("design", "the reply is empty.", _DESIGN_FORMAT)
-    titles = [m.group(2) for m in map(HEADING.match, lines) if m]
-    titles += [m.group(1) for m in map(BOLD_LINE.match, lines) if m]
+    titles = [m.group(2) for m in (HEADING.match(structural(x)) for x in lines) if m]
+    titles += [m.group(1) for m in (BOLD_LINE.match(structural(x)) for x in lines) if m]
     missing = [
         name
         for name, words in DESIGN_SECTIONS
@@ -113,8 +116,8 @@ _NEGATIVE = (
 )
 _POSITIVE = r"approved?|accepted|pass(?:ed)?|lgtm"
 _VERDICT_LINE = re.compile(
-    rf"^[\s>#*_-]*(?:(?:final\s+)?verdict|status|decision|result|outcome)[\s*_]*[:\-–—]?"
-    rf"[\s*_`]*(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
+    rf"^[\s>#*_-]*(?:(?:final\s+)?verdict|status|decision|result|outcome)[\s*_`:\-–—]*"
+    rf"(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
     re.IGNORECASE,
 )
 _BARE_VERDICT = re.compile(
@@ -171,7 +174,7 @@ def _issue_bullets(lines: Iterable[str]) -> list[str]:
     issues: list[str] = []
     in_issues = False
     for line in lines:
-        heading = HEADING.match(line) or BOLD_LINE.match(line)
+        heading = HEADING.match(structural(line)) or BOLD_LINE.match(structural(line))
         if heading:
             title = heading.group(heading.lastindex or 1)
             in_issues = _ISSUE_HEADING.search(strip_bold(title)) is not None
@@ -196,10 +199,10 @@ def _review_text(lines: list[str]) -> str:
     kept: list[str] = []
     mode = "keep"
     has_review = any(
-        (m := HEADING.match(line)) and _REVIEW_HEADING.search(m.group(2)) for line in lines
+        (m := HEADING.match(structural(line))) and _REVIEW_HEADING.search(m.group(2)) for line in lines
     )
     for line in lines:
-        heading = HEADING.match(line)
+        heading = HEADING.match(structural(line))
         if heading:
             title = strip_bold(heading.group(2))
             if _REVIEW_HEADING.search(title):
@@ -219,6 +222,7 @@ def parse_validation(text: str) -> ValidationResult:
     Accepts a JSON object or markdown with a verdict line. A rejection must
     list at least one issue (the correction loop needs them).
     """
+    check_reply_size(text, "design review", _VALIDATION_FORMAT)
     data = extract_json_object(text)
     result = _validation_from_json(data) if data is not None else None
     if result is None:
@@ -226,17 +230,19 @@ def parse_validation(text: str) -> ValidationResult:
         lines = drop_chatter(body.split("\n"))
         verdict: str | None = None
         for index, line in enumerate(lines):
-            match = _VERDICT_LINE.match(line) or _BARE_VERDICT.match(line)
-            if match is None and HEADING.match(line) and re.search(
+            match = _VERDICT_LINE.match(structural(line)) or _BARE_VERDICT.match(structural(line))
+            if match is None and HEADING.match(structural(line)) and re.search(
                 r"verdict|decision", line, re.IGNORECASE
             ):
                 following = next((l for l in lines[index + 1:] if l.strip()), "")
-                match = _BARE_VERDICT.match(following) or re.match(
-                    rf"[\s*_`]*(?P<word>{_NEGATIVE}|{_POSITIVE})\b", following, re.IGNORECASE
+                match = _BARE_VERDICT.match(structural(following)) or re.match(
+                    rf"[\s*_`]*(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
+                    structural(following),
+                    re.IGNORECASE,
                 )
             if match:
                 verdict = match.group("word")
-                if not HEADING.match(line):
+                if not HEADING.match(structural(line)):
                     lines = lines[:index] + lines[index + 1:]
                 break
         if verdict is None:

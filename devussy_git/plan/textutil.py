@@ -9,26 +9,39 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from devussy_git.errors import InvalidLLMOutputError
 
 __all__ = [
+    "MAX_REPLY_CHARS",
+    "MAX_STRUCTURE_LINE",
     "BOLD_LINE",
     "BULLET",
     "CHATTER",
     "HEADING",
     "drop_chatter",
+    "FencedBlock",
+    "check_reply_size",
     "extract_json_object",
+    "fenced_blocks",
+    "structural",
     "llm_refusal",
     "normalise_newlines",
     "strip_bold",
     "unwrap_fences",
 ]
 
-_FENCE = re.compile(
-    r"^(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL
-)
+_OPENING_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([\w+-]*)")
+#: Replies longer than this are refused outright: parsing stays fast and bounded.
+MAX_REPLY_CHARS = 400_000
+#: Longer lines are never read as headers, steps or verdicts (only as text), so
+#: no pattern ever scans a huge line.
+MAX_STRUCTURE_LINE = 1_000
+#: What json raises on hostile text: JSONDecodeError (a ValueError), ValueError
+#: for integers over the digit limit, RecursionError for deep nesting.
+_JSON_FAILURES = (ValueError, RecursionError)
 #: How many ``{`` positions to try decoding from before giving up.
 _MAX_JSON_STARTS = 64
 _MARKDOWN_LANGS = frozenset({"", "md", "markdown", "text", "txt", "gfm"})
@@ -40,6 +53,43 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\ufeff", "").replace("\u200b", "")
 
 
+@dataclass(frozen=True)
+class FencedBlock:
+    """A fenced code block: its info-string language and its body."""
+
+    lang: str
+    body: str
+
+
+def fenced_blocks(text: str) -> list[FencedBlock]:
+    """The fenced blocks of ``text`` in order, found in one pass over its lines.
+
+    A fence closes on a line of the same character at least as long; an
+    unclosed fence runs to the end of the text (as CommonMark reads it).
+    """
+    blocks: list[FencedBlock] = []
+    opener: str | None = None
+    lang = ""
+    body: list[str] = []
+    for line in text.split("\n"):
+        if opener is None:
+            match = _OPENING_FENCE.match(line) if len(line) <= MAX_STRUCTURE_LINE else None
+            if match and not (match.group(1)[0] == "`" and "`" in line[match.end():]):
+                opener, lang, body = match.group(1), match.group(2).lower(), []
+            continue
+        stripped = line.strip()
+        if stripped and stripped[0] == opener[0] and len(stripped) >= len(opener) and (
+            stripped == stripped[0] * len(stripped)
+        ):
+            blocks.append(FencedBlock(lang, "\n".join(body)))
+            opener = None
+        else:
+            body.append(line)
+    if opener is not None:
+        blocks.append(FencedBlock(lang, "\n".join(body)))
+    return blocks
+
+
 def unwrap_fences(text: str) -> str:
     """Return the markdown inside a reply that wraps it in one code fence.
 
@@ -49,16 +99,12 @@ def unwrap_fences(text: str) -> str:
     holding most of the reply is unwrapped.
     """
     text = normalise_newlines(text).strip()
-    matches = list(_FENCE.finditer(text))
-    if not matches:
-        # An unterminated opening fence (the model was cut off or forgot it).
-        first = re.match(r"^(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n", text)
-        if first and first.group(2).lower() in _MARKDOWN_LANGS:
-            return text[first.end():].strip()
+    blocks = fenced_blocks(text)
+    if not blocks:
         return text
-    best = max(matches, key=lambda m: len(m.group(3)))
-    body = best.group(3).strip()
-    if best.group(2).lower() in _MARKDOWN_LANGS and len(body) >= 0.5 * len(text) - 200:
+    best = max(blocks, key=lambda block: len(block.body))
+    body = best.body.strip()
+    if best.lang in _MARKDOWN_LANGS and len(body) >= 0.5 * len(text) - 200:
         return body
     return text
 
@@ -67,11 +113,11 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
     """The first JSON object in ``text`` (bare, fenced or inside prose), or ``None``."""
     cleaned = normalise_newlines(text).strip()
     candidates: list[str] = [cleaned]
-    candidates.extend(m.group(3) for m in _FENCE.finditer(cleaned))
+    candidates.extend(block.body for block in fenced_blocks(cleaned))
     for candidate in candidates:
         try:
             value = json.loads(candidate)
-        except json.JSONDecodeError:
+        except _JSON_FAILURES:
             continue
         if isinstance(value, dict):
             return value
@@ -81,7 +127,7 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
             break
         try:
             value, _ = decoder.raw_decode(cleaned, match.start())
-        except json.JSONDecodeError:
+        except _JSON_FAILURES:
             continue
         if isinstance(value, dict):
             return value
@@ -116,3 +162,18 @@ def drop_chatter(lines: list[str]) -> list[str]:
     while lines and not lines[0].strip():
         lines.pop(0)
     return lines
+
+
+def check_reply_size(text: str, what: str, expected: str) -> None:
+    """Refuse a reply longer than :data:`MAX_REPLY_CHARS`."""
+    if len(text) > MAX_REPLY_CHARS:
+        raise llm_refusal(
+            what,
+            f"the reply is {len(text):,} characters; the limit is {MAX_REPLY_CHARS:,}.",
+            expected,
+        )
+
+
+def structural(line: str) -> str:
+    """``line`` when it may be a header, step or verdict; ``""`` when too long to be one."""
+    return line if len(line) <= MAX_STRUCTURE_LINE else ""

@@ -188,3 +188,38 @@ def test_parsers_never_fail_with_anything_but_a_clear_error(text: str) -> None:
             parse(text)
         except InvalidLLMOutputError as exc:
             assert exc.model_message
+
+
+# -- hostile replies ----------------------------------------------------------
+
+
+def test_oversized_replies_are_refused_clearly() -> None:
+    with pytest.raises(InvalidLLMOutputError) as caught:
+        parse_phase_tasks("- [ ] 1.1: Step\n" * 30_000, 1)
+    assert "the limit is 400,000" in caught.value.model_message
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "[" * 50_000,
+        '{"approved": ' + "[" * 50_000,
+        '{"approved": false, "issues": [' + "1" * 5_000 + "]}",
+        "```json\n" + "{" * 10_000 + "\n```",
+        "Verdict:" + " " * 200_000 + "approved",
+    ],
+)
+def test_hostile_validation_replies_fail_cleanly(reply: str) -> None:
+    with pytest.raises(InvalidLLMOutputError):
+        parse_validation(reply)
+
+
+def test_structure_is_not_read_from_enormous_lines() -> None:
+    long_step = "- [ ] 1.2: " + "long " * 150
+    tasks = parse_phase_tasks(f"- [ ] 1.1: First step\n{long_step}\n- [ ] 1.3: Last step", 1)
+    assert [t.title[:9] for t in tasks] == ["First ste", "long long", "Last step"]
+    # A line over 1,000 characters is only ever text: here a detail of 1.1.
+    huge_step = "- [ ] 1.2: " + "huge " * 300
+    tasks = parse_phase_tasks(f"- [ ] 1.1: First step\n{huge_step}\n- [ ] 1.3: Last step", 1)
+    assert [t.title for t in tasks] == ["First step", "Last step"]
+    assert tasks[0].details[0].startswith("1.2: huge huge")
