@@ -43,7 +43,8 @@ OWN_LINE_MARKER_RE = re.compile(
     r"^(?P<prefix>[ \t>]*)<!--[ \t]*(?P<name>[A-Za-z0-9_]+?)_(?P<kind>START|END)[ \t]*-->[ \t]*$"
 )
 _TASK_LINE_RE = re.compile(
-    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?=[ \t]|$)[ \t]*(?P<text>.*?)[ \t]*$"
+    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
+    r"\[(?P<mark>[ xX])\](?=[ \t]|$)[ \t]*(?P<text>.*?)[ \t]*$"
 )
 
 #: CommonMark + GFM tables, block rules only (task boxes are read from the source line).

@@ -76,7 +76,8 @@ def _unclosed(content: str) -> str | None:
                 return f"the HTML comment opened on content line {first + 1} is never closed"
             match = re.match(r"<(pre|script|style|textarea)[\s>]", block, re.IGNORECASE)
             if match and _RAW_HTML_CLOSERS[match.group(1).lower()] not in block.lower():
-                return f"the <{match.group(1)}> block opened on content line {first + 1} is never closed"
+                tag = match.group(1)
+                return f"the <{tag}> block opened on content line {first + 1} is never closed"
     return None
 
 
@@ -193,7 +194,9 @@ def plan_splice(
     nl = doc.newline
     prefix = target.prefix
     blank = prefix.rstrip() + nl
-    content = [((prefix + line) if line.strip() else prefix.rstrip()) + nl for line in prepared.lines]
+    content = [
+        ((prefix + line) if line.strip() else prefix.rstrip()) + nl for line in prepared.lines
+    ]
     wanted = [_body(line, prefix).rstrip() for line in content]
     s, e = target.start, target.end
     core = [n for n in range(s, e) if not _blank(doc.lines[n], prefix)]
@@ -204,8 +207,10 @@ def plan_splice(
             if hit is not None:
                 raise Refusal(
                     f"a level-{prepared.min_heading} heading here would take lines "
-                    f"{hit[0] + 1}-{hit[1]} of the file, which follow the target, into its section.",
-                    hint="Use a deeper heading, no heading, or action 'append' at the end of the section.",
+                    f"{hit[0] + 1}-{hit[1]} of the file, which follow the target, into its "
+                    "section.",
+                    hint="Use a deeper heading, no heading, or action 'append' at the end of "
+                    "the section.",
                 )
         return Splice(start, end, tuple(before + content + after), len(before), len(content),
                       target.scope or (s, e), blank)

@@ -89,5 +89,9 @@ def _renumber(
         EditFailure(numbered[f.index - 1][0], f.label, f.reason, f.nearest, f.hint) for f in local
     ]
     bad = {f.index for f in local}
-    fine = [(index, describe(edit)) for pos, (index, edit) in enumerate(numbered, 1) if pos not in bad]
+    fine = [
+        (index, describe(edit))
+        for pos, (index, edit) in enumerate(numbered, 1)
+        if pos not in bad
+    ]
     return failed, fine

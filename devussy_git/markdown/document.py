@@ -256,7 +256,8 @@ def _anchors(
             shown = ", ".join(str(n + 1) for n in sorted(s + e))
             problems.append(
                 Problem("duplicate", name, tuple(sorted(s + e)),
-                        f"anchor {name} has {len(s)} START and {len(e)} END markers (lines {shown})")
+                        f"anchor {name} has {len(s)} START and {len(e)} END markers "
+                        f"(lines {shown})")
             )
         elif len(s) != 1 or len(e) != 1 or e[0] < s[0]:
             shown = ", ".join(str(n + 1) for n in sorted(s + e))

@@ -224,7 +224,11 @@ def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[D
         raise first from None
 
 
-_FIELD_TEMPLATE = r"^(?P<lead>[ \t>]*(?:[-*+][ \t]+)?(?:\*\*)?){key}(?P<mid>(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$"
+# ``completed: 3/5``, ``- completed: 3/5``, ``**completed:** 3/5`` (``{key}`` is filled in).
+_FIELD_TEMPLATE = (
+    r"^(?P<lead>[ \t>]*(?:[-*+][ \t]+)?(?:\*\*)?){key}"
+    r"(?P<mid>(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$"
+)
 
 
 def _status_splice(doc: Document, edit: StatusUpdate, file: str) -> Splice | Literal["unchanged"]:
@@ -280,7 +284,9 @@ def _apply_one(
             return doc, None, planned
         return (*_commit_content(doc, planned, protected=file), "applied")
     planned_line = (
-        _task_splice(doc, edit, file) if isinstance(edit, TaskCheck) else _status_splice(doc, edit, file)
+        _task_splice(doc, edit, file)
+        if isinstance(edit, TaskCheck)
+        else _status_splice(doc, edit, file)
     )
     if isinstance(planned_line, str):
         return doc, None, planned_line
@@ -324,7 +330,9 @@ def apply_edits(
                               nearest=[file])
             doc, splice, status = _apply_one(doc, edit, name, max_content, normalize)
         except Refusal as refusal:
-            failures.append(EditFailure(index, label, refusal.reason, refusal.nearest, refusal.hint))
+            failures.append(
+                EditFailure(index, label, refusal.reason, refusal.nearest, refusal.hint)
+            )
             continue
         valid.append((index, label))
         lines = None

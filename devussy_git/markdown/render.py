@@ -32,7 +32,9 @@ __all__ = [
 
 #: What a new anchor name must look like (Devussy writes upper-case names).
 ANCHOR_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_ESCAPED_TASK_RE = re.compile(r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]")
+_ESCAPED_TASK_RE = re.compile(
+    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]"
+)
 _STATUS_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,40}$")
 _OPTIONS = {"number": True}
 _EXTENSIONS = frozenset({"gfm"})
