@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from devussy_git.agent.landing import MAIN, STEP_STAGE, Landing, land, next_step_number, plan_files_at
+from devussy_git.agent.ritual import task_of
 from devussy_git.errors import ConflictError, HeadMovedError, InvalidInputError, NotFoundError
+from devussy_git.pipeline.planfiles import read_phases
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 
 __all__ = [
@@ -182,8 +184,5 @@ def _reason(exc: ConflictError) -> str:
 
 
 def _task_done(files: dict[str, str], task_id: str) -> bool:
-    from devussy_git.agent.ritual import task_of
-    from devussy_git.pipeline.planfiles import read_phases
-
     task = task_of(read_phases(files), task_id)
     return bool(task and task.done)

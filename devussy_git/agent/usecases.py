@@ -9,6 +9,7 @@ decides. They return plain values and never print or format for a face.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from devussy_git.agent import proposals as _proposals
@@ -18,6 +19,8 @@ from devussy_git.agent.step import StepResult, run_step, step_result
 if TYPE_CHECKING:
     from devussy_git.app import App
     from devussy_git.services import Actor
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Proposal",
@@ -102,7 +105,8 @@ async def apply_proposal(
 ) -> StepResult:
     """Land a proposal on ``main`` (fast-forward or clean rebase), or refuse why not.
 
-    ``actor`` is who applied it; the step keeps the author who asked for it.
+    The step keeps the author who asked for it (as ``git rebase`` does);
+    ``actor``, who applied it, is logged.
     """
     project_id = await _checked(app, project_id, guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
@@ -112,7 +116,12 @@ async def apply_proposal(
             proposal, landing = _proposals.apply_proposal(repo, proposal_id)
             return step_result(repo, landing, proposal.task, proposal.summary, proposal.id)
 
-        return await asyncio.to_thread(go)
+        result = await asyncio.to_thread(go)
+    log.info(
+        "proposal %s of %s applied by %s as %s",
+        result.proposal_id, project_id, actor.trailer, result.commit.sha[:10],
+    )
+    return result
 
 
 async def discard_proposal(
