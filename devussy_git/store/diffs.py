@@ -2,15 +2,22 @@
 
 libgit2 prints git's unified format; the options here make it match git's
 defaults (indent heuristic, rename detection, three lines of context), and
-:func:`_git_header_tabs` adds the one detail libgit2 leaves out (git ends a
-``---``/``+++`` line with a tab when the name holds a space). This module is
-private to the store and read-only: it must never write objects or refs.
+two fix-ups add what libgit2 leaves out: git ends a ``---``/``+++`` line with
+a tab when the name holds a space, and git abbreviates the shas of the
+``index`` line to its automatic length (longer in big packed repositories,
+and longer still where a prefix is ambiguous). This module is private to
+the store and read-only: it must never write objects or refs.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pygit2
 from pygit2.enums import DeltaStatus, DiffFind, DiffOption
+
+from .objects import git_abbrev_length
 
 from .models import Diff, FileChange
 
@@ -40,6 +47,35 @@ def _git_header_tabs(text: str) -> str:
     return "\n".join(lines)
 
 
+_INDEX_LINE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+(?P<mode>[^\n]*)$", re.MULTILINE)
+_NULL_SHA = "0" * 40
+
+
+def _unique_abbrev(repo: pygit2.Repository, sha: str, length: int) -> str:
+    """The shortest prefix of ``sha``, at least ``length`` long, no other object shares."""
+    if sha == _NULL_SHA:
+        return sha[:length]
+    while length < len(sha):
+        try:
+            repo.expand_id(sha[:length])
+        except pygit2.AmbiguousError:
+            length += 1
+            continue
+        except KeyError:
+            break
+        break
+    return sha[:length]
+
+
+def _git_index_line(
+    text: str, repo: pygit2.Repository, delta: pygit2.DiffDelta, length: int
+) -> str:
+    """Rewrite the ``index old..new mode`` line with git's abbreviations."""
+    old = _unique_abbrev(repo, str(delta.old_file.id), length)
+    new = _unique_abbrev(repo, str(delta.new_file.id), length)
+    return _INDEX_LINE.sub(lambda m: f"index {old}..{new}{m.group('mode')}", text, count=1)
+
+
 def tree_diff(
     repo: pygit2.Repository,
     base_tree: pygit2.Tree | None,
@@ -55,6 +91,7 @@ def tree_diff(
     else:
         diff = repo.diff(base_tree, head_tree, flags=flags, context_lines=3)
     diff.find_similar(flags=DiffFind.FIND_RENAMES)
+    abbrev = git_abbrev_length(Path(repo.path) / "objects")
     files: list[FileChange] = []
     for patch in diff:
         if patch is None:
@@ -72,7 +109,7 @@ def tree_diff(
                 status=status,
                 added=added,
                 removed=removed,
-                patch=_git_header_tabs(patch.text or ""),
+                patch=_git_index_line(_git_header_tabs(patch.text or ""), repo, delta, abbrev),
             )
         )
     return Diff(

@@ -24,6 +24,7 @@ from .core import ANY, MAIN_REF, _Any, head_moved, to_info
 from .diffs import tree_diff
 from .locking import writer_lock
 from .models import CommitInfo, Diff, Identity
+from .objects import loose_object_count, packed_object_count
 from .refs import RefsMixin
 from .reverts import RevertsMixin
 from .trailers import TrailerInput, build_message
@@ -221,21 +222,7 @@ class PlanRepo(RevertsMixin, RefsMixin):
     def count_objects(self) -> int:
         """Loose plus packed objects (duplicates across packs counted twice)."""
         objects = self.path / "objects"
-        loose = 0
-        for entry in os.scandir(objects):
-            if len(entry.name) == 2 and entry.is_dir():
-                loose += sum(1 for f in os.scandir(entry.path) if len(f.name) == 38)
-        packed = 0
-        pack_dir = objects / "pack"
-        if pack_dir.is_dir():
-            for idx in pack_dir.glob("*.idx"):
-                with idx.open("rb") as fh:
-                    header = fh.read(8 + 256 * 4)
-                # The last fan-out entry is the object count; version 2+ indexes
-                # start with an 8-byte magic and version before the table.
-                end = 8 + 256 * 4 if header[:4] == b"\xfftOc" else 256 * 4
-                packed += int.from_bytes(header[end - 4 : end], "big")
-        return loose + packed
+        return loose_object_count(objects) + packed_object_count(objects)
 
     def gc(self) -> None:
         """Pack the repository: runs ``git gc --quiet`` in the bare repo (needs git)."""

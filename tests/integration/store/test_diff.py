@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import re
+
 import pytest
 
 from devussy_git.store import Identity, PlanRepo
@@ -97,3 +101,35 @@ def test_file_stats_and_filtering(repo: PlanRepo, author: Identity, git) -> None
     assert [f.path for f in only.files] == ["c.md", "d/b.md"]
     assert only.patch == git("diff", first.sha, second.sha, "--", "c.md", "d", cwd=repo.path)
     assert diff.for_paths(["old.md"]).files[0].path == "new.md"
+
+
+def _blob_sha(text: str) -> str:
+    data = text.encode("utf-8")
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def test_ambiguous_short_shas_are_lengthened_like_git(repo: PlanRepo, author: Identity, git) -> None:
+    seen: dict[str, str] = {}
+    for n in itertools.count():  # two texts whose blob shas share 7 hex digits
+        text = f"collision candidate {n}\n"
+        prefix = _blob_sha(text)[:7]
+        if prefix in seen:
+            first_text, second_text = seen[prefix], text
+            break
+        seen[prefix] = text
+    first = repo.commit({"a.md": "start\n", "other.md": second_text}, "one", author=author, expected_head=None)
+    second = repo.commit({"a.md": first_text}, "two", author=author, expected_head=first.sha)
+    ours = repo.diff(first.sha, second.sha).patch
+    assert ours == git("diff", first.sha, second.sha, cwd=repo.path)
+    assert f"..{_blob_sha(first_text)[:8]} " in ours
+
+
+def test_big_packed_repo_gets_longer_abbreviations(repo: PlanRepo, author: Identity, git) -> None:
+    stream = "".join(f"blob\ndata {len(str(i)) + 1}\n{i}\n" for i in range(17_000))
+    git("fast-import", "--quiet", cwd=repo.path, input=stream)
+    first = repo.commit({"a.md": "one\n", "gone.md": "bye\n"}, "one", author=author, expected_head=None)
+    second = repo.commit({"a.md": "two\n", "gone.md": None}, "two", author=author, expected_head=first.sha)
+    ours = repo.diff(first.sha, second.sha).patch
+    assert ours == git("diff", first.sha, second.sha, cwd=repo.path)
+    assert re.search(r"^index [0-9a-f]{8}\.\.0{8}$", ours, re.MULTILINE)  # deleted file
+    assert re.search(r"^index [0-9a-f]{8}\.\.[0-9a-f]{8} 100644$", ours, re.MULTILINE)
