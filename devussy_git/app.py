@@ -9,8 +9,6 @@ import time; tests build their own ``App`` from their own settings.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,27 +22,7 @@ from devussy_git.llm import LLMClient, LLMProfile, aclose_litellm, make_client
 from devussy_git.metrics import Metrics
 from devussy_git.store import Identity, PlanStore
 
-__all__ = ["App", "build_app", "open_app", "process_owner", "owner_is_alive"]
-
-
-def process_owner() -> str:
-    """``host:pid`` of this process, recorded on the runs it executes."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_is_alive(owner: str) -> bool:
-    """Whether the ``host:pid`` that owns a run still runs (same host only)."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        # A run owned by another host cannot be checked from here: leave it alone.
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = ["App", "build_app", "open_app"]
 
 
 @dataclass
@@ -94,9 +72,9 @@ async def build_app(settings: Settings) -> App:
     """Open the database (creating tables), the store and the clone access."""
     root = _prepare_root(settings.repos_root)
     settings = settings.with_(repos_root=root)
+    # Opening the database also fails (resumably) the runs of processes that died.
     db = await Database.open(settings.database_url)
     try:
-        await db.runs.mark_orphans(owner_is_alive)
         secret = load_or_create_secret_key(root, settings.secret_key)
         app = App(
             settings=settings,

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from devussy_git.app import App, process_owner
-from devussy_git.db import ProjectRecord, RunRecord
+from devussy_git.app import App
+from devussy_git.db import ProjectRecord, RunRecord, process_owner
 from devussy_git.errors import (
     DevussyError,
     InvalidInputError,
