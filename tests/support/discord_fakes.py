@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import itertools
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,15 +45,18 @@ __all__ = [
 
 APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000002
-_ids = itertools.count(1_100_000_000_000_000_000)
+_DISCORD_EPOCH_MS = 1_420_070_400_000
+_ids = itertools.count(1)
 
 #: Permission bits.
 MANAGE_GUILD = 1 << 5
 SEND = (1 << 10) | (1 << 11)
 
 
-def snowflake() -> int:
-    return next(_ids)
+def snowflake(age_s: float = 0.0) -> int:
+    """A fresh Discord id whose timestamp is ``age_s`` ago (interactions know their age from it)."""
+    now_ms = int((time.time() - age_s) * 1000)
+    return ((now_ms - _DISCORD_EPOCH_MS) << 22) | (next(_ids) & 0x3FFFFF)
 
 
 def _user(user_id: int, name: str) -> dict[str, Any]:
@@ -325,9 +329,9 @@ class DiscordHarness:
     # -- building interactions -----------------------------------------------------
 
     def _interaction(self, data: dict[str, Any], member: Member, channel: FakeChannel,
-                     message: dict[str, Any] | None = None, kind: int = 2) -> FakeInteraction:
+                     message: dict[str, Any] | None = None, kind: int = 2, age_s: float = 0.0) -> FakeInteraction:
         payload: dict[str, Any] = {
-            "id": str(snowflake()),
+            "id": str(snowflake(age_s)),
             "application_id": str(APP_ID),
             "type": kind,
             "token": "fake-token",
@@ -383,10 +387,13 @@ class DiscordHarness:
         return data
 
     async def command(self, path: str, member: Member, *, channel: FakeChannel | None = None,
-                      **values: Any) -> Outbox:
-        """Run ``/path`` (e.g. ``"devussy run"``) with option values through the real tree."""
+                      age_s: float = 0.0, **values: Any) -> Outbox:
+        """Run ``/path`` (e.g. ``"devussy run"``) with option values through the real tree.
+
+        ``age_s``: how long ago the interaction was created (its token expires at 15 minutes).
+        """
         data = self._options(path.split(), values, None)
-        interaction = self._interaction(data, member, channel or self.channel)
+        interaction = self._interaction(data, member, channel or self.channel, age_s=age_s)
         await self.bot.tree._call(interaction)
         return self.outbox
 
@@ -458,7 +465,7 @@ _SHA40 = re.compile(r"\b[0-9a-f]{40}\b")
 _SHORT = re.compile(r"(?<![0-9a-f])[0-9a-f]{7,12}(?![0-9a-f])")
 _TIMES = re.compile(r"\d+\.\d s\b")
 _AGE = re.compile(r"\b\d+[smhd] ago\b")
-_IDS = re.compile(r"\b1[01]\d{17}\b")
+_IDS = re.compile(r"\b1\d{18}\b")
 
 
 def normalise(value: Any, names: dict[str, str] | None = None) -> Any:

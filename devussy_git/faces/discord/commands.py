@@ -96,7 +96,10 @@ class DevussyGroup(
                 ctx.app, name, guild_id=ctx.guild_id, thread_id=thread.id, user_id=ctx.caller.user_id, actor=ctx.actor
             )
         except Exception:
-            await thread.delete()
+            try:
+                await thread.delete()
+            except discord.HTTPException as exc:
+                log.info("could not remove thread %s after a failed start: %s", thread.id, exc)
             raise
         log.info("interview for %s started", step.session.project_id, extra=ctx.log_extra(step.session.project_id))
         await send_to(thread, render.render_interview(step))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -100,13 +101,25 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) ->
     await interaction.response.defer(ephemeral=ephemeral, thinking=True)
 
 
+#: An interaction's token lasts 15 minutes; past this age, answers go to the channel.
+TOKEN_LIFE = timedelta(minutes=14)
+
+
 async def reply(interaction: discord.Interaction, payload: MessagePayload) -> Any:
     """Answer the interaction: the first response, or a follow-up once deferred.
 
     An ephemeral answer to a public "thinking…" placeholder removes the
     placeholder first: Discord would otherwise turn it into a public message.
+    Once the interaction's token is about to expire (a long run), a public
+    answer is posted in the channel instead.
     """
     kwargs = payload_kwargs(payload)
+    late = discord.utils.utcnow() - interaction.created_at > TOKEN_LIFE
+    if late and interaction.channel is not None and hasattr(interaction.channel, "send"):
+        if payload.ephemeral:
+            log.info("dropped a private answer: the interaction's token has expired")
+            return None
+        return await send_to(interaction.channel, payload)
     if not interaction.response.is_done():
         await interaction.response.send_message(ephemeral=payload.ephemeral, **kwargs)
         return _remember(kwargs, None)

@@ -190,3 +190,13 @@ async def test_two_runs_at_once_cannot_both_take_the_last_slot(harness: DiscordH
     )
     assert sorted(type(r).__name__ for r in results) == ["RunAlreadyActiveError", "RunRecord"]
     assert await harness.app.db.runs.active_count(harness.guild_id) == 1
+
+
+async def test_answers_after_the_token_expired_go_to_the_channel(harness: DiscordHarness) -> None:
+    thread = await planned(harness, ALICE)
+    harness.outbox.clear()
+    await harness.command("devussy status", ALICE, channel=thread, age_s=20 * 60)
+    assert [(e["op"], e.get("where")) for e in harness.outbox.events] == [("defer", None), ("send", thread.name)]
+    harness.outbox.clear()
+    await harness.command("devussy show", ALICE, channel=thread, age_s=20 * 60, file="nope.md")
+    assert [e["op"] for e in harness.outbox.events] == ["defer"]  # a private error cannot be posted publicly
