@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .document import Document
 from .edits import AnyEdit, describe
 from .messages import EditBatchError, EditFailure, batch_error, nearest
 from .patcher import DEFAULT_MAX_CONTENT, PatchResult, apply_edits
@@ -19,7 +20,7 @@ from .patcher import DEFAULT_MAX_CONTENT, PatchResult, apply_edits
 __all__ = ["apply_plan_edits", "check_path"]
 
 
-def check_path(path: str, files: Mapping[str, str]) -> EditFailure | None:
+def check_path(path: str, files: Mapping[str, object]) -> EditFailure | None:
     """Why ``path`` is not a file of the plan (index and label left empty), if it is not."""
     reason = None
     if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
@@ -38,13 +39,14 @@ def check_path(path: str, files: Mapping[str, str]) -> EditFailure | None:
 
 
 def apply_plan_edits(
-    files: Mapping[str, str],
+    files: Mapping[str, str | Document],
     edits: Sequence[AnyEdit],
     *,
     max_content: int = DEFAULT_MAX_CONTENT,
     normalize: bool = True,
 ) -> dict[str, PatchResult]:
-    """Apply ``edits`` to ``files`` (path -> text); results only for changed files."""
+    """Apply ``edits`` to ``files`` (path -> text or parsed Document); results only for
+    changed files."""
     failures: list[EditFailure] = []
     valid: list[tuple[int, str]] = []
     groups: dict[str, list[tuple[int, AnyEdit]]] = {}

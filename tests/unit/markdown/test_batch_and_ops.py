@@ -6,9 +6,12 @@ import pytest
 
 from devussy_git.errors import InvalidEditError
 from devussy_git.markdown import (
+    ChangedRange,
     Edit,
+    LineRange,
     StatusUpdate,
     TaskCheck,
+    apply_edits,
     apply_plan_edits,
     check_task,
     get_anchor_content,
@@ -111,3 +114,22 @@ def test_status_field_inside_indented_anchor_keeps_indent() -> None:
 def test_status_value_must_be_one_plain_line(value: str) -> None:
     with pytest.raises(InvalidEditError):
         set_status_field(DEVPLAN, "PHASE_1_STATUS", "completed", value)
+
+
+def test_reports_and_changed_ranges_describe_the_batch() -> None:
+    text = "# A\n\n<!-- LOG_START -->\n- one\n<!-- LOG_END -->\n\n## B\n\nold\n"
+    edits = [
+        Edit(file="a.md", anchor="LOG", action="append", content="- two"),
+        Edit(file="a.md", heading="B", action="replace", content="new\n\nlines"),
+        Edit(file="a.md", anchor="LOG", action="append", content="- two"),
+    ]
+    result = apply_edits(parse_document(text), edits)
+    assert [r.status for r in result.reports] == ["applied", "applied", "already-present"]
+    assert result.reports[0].lines == LineRange(4, 5)
+    assert result.changed_ranges == (
+        ChangedRange(4, 5, 4, 4),
+        ChangedRange(9, 12, 8, 9),
+    )
+    assert result.text == (
+        "# A\n\n<!-- LOG_START -->\n- one\n- two\n<!-- LOG_END -->\n\n## B\n\nnew\n\nlines\n"
+    )

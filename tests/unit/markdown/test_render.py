@@ -13,6 +13,8 @@ from devussy_git.markdown import (
     render_task_list,
 )
 
+from .conftest import CASES
+
 
 def test_format_document_keeps_task_boxes_and_numbers() -> None:
     text = "# T\n\n* [ ]\n* [X] done\n\n3. three\n4. four\n\n|a|b|\n|-|-|\n|1|2|\n"
@@ -58,3 +60,12 @@ def test_render_anchor_and_status_blocks() -> None:
 def test_render_anchor_block_refuses_bad_input(name: str, content: str) -> None:
     with pytest.raises(ValueError):
         render_anchor_block(name, content)
+
+
+@pytest.mark.parametrize("name", ["devplan_progress", "phase_tasks", "handoff_notes"])
+def test_format_document_keeps_devussy_anchors_and_tasks(name: str) -> None:
+    text = CASES.joinpath(name, "input.md").read_text(encoding="utf-8")
+    before, after = parse_document(text), parse_document(format_document(text))
+    assert list(after.anchors) == list(before.anchors)
+    assert [(t.task_id, t.checked) for t in after.tasks] == [(t.task_id, t.checked) for t in before.tasks]
+    assert [h.path for h in after.headings] == [h.path for h in before.headings]
