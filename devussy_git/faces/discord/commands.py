@@ -106,11 +106,11 @@ class DevussyGroup(
         await reply(interaction, render.render_interview_started(step.session.project_id, thread.mention))
 
     @app_commands.command(name="run", description="Run the planning pipeline on the project's interview.")
-    @app_commands.describe(project=_PROJECT_HELP)
-    async def run(self, interaction: discord.Interaction, project: Project = None) -> None:
+    @app_commands.describe(project=_PROJECT_HELP, resume="Continue the last failed run from its failed stage")
+    async def run(self, interaction: discord.Interaction, project: Project = None, resume: bool = False) -> None:
         await defer(interaction)
         ctx = Ctx.of(interaction)
-        await flows.start_run(ctx, interaction, await ctx.project(project))
+        await flows.start_run(ctx, interaction, await ctx.project(project), resume=resume)
 
     @app_commands.command(name="status", description="Show the last run, the plan's progress and the next task.")
     @app_commands.describe(project=_PROJECT_HELP)

@@ -293,9 +293,13 @@ def render_status(status: ProjectStatus) -> MessagePayload:
             fields.append(_field("Blockers", "\n".join(f"• {_clean(b, 200)}" for b in progress.blockers[:5])))
     else:
         fields.append(_field("Plan", "not planned yet: `/devussy run`"))
+    buttons: tuple[ButtonSpec, ...] = ()
+    if run is not None and run.state == "failed" and run.resumable:
+        buttons = (ButtonSpec("resume", project.project_id, run.run_id, "Resume", "primary"),)
     return MessagePayload(
         embeds=(EmbedSpec(title=f"{_clean(project.name, 200)} ({project.project_id})", colour=Colour.INFO,
-                          fields=tuple(fields)),)
+                          fields=tuple(fields)),),
+        buttons=buttons,
     )
 
 

@@ -116,7 +116,7 @@ async def test_max_runs_is_enforced_with_a_clear_message(harness: DiscordHarness
 
 async def test_a_failed_run_offers_resume_which_finishes_it(harness: DiscordHarness) -> None:
     thread = await interview(harness, ALICE)
-    failures = {"design": 1}
+    failures = {"design": 2}
 
     def flaky(stage: str, context: Mapping[str, Any]) -> str:
         if failures.get(stage):
@@ -131,11 +131,18 @@ async def test_a_failed_run_offers_resume_which_finishes_it(harness: DiscordHarn
     assert failed["embeds"][0]["title"].endswith("failed")
     assert "did not answer" in failed["embeds"][0]["description"]
     message, resume_id = harness.message_with("devussy:resume:shop-api:")
+    await harness.press(message, resume_id, BOB)  # fails again at design
+    assert harness.outbox.last()["embeds"][0]["title"].endswith("failed")
+    # After a restart there is no failure message to press: status offers Resume, and so does /devussy run.
     harness.outbox.clear()
-    await harness.press(message, resume_id, BOB)
+    await harness.command("devussy status", ALICE, channel=thread)
+    assert [b["label"] for b in harness.outbox.buttons()] == ["Resume"]
+    await harness.command("devussy run", ALICE, channel=thread, resume=True)
     assert harness.outbox.last()["embeds"][0]["title"] == "Plan ready: shop-api"
     stages = [c.trailers.get("Devussy-Stage") for c in harness.app.store.open("shop-api").log("main")]
     assert stages == ["handoff", "phases", "devplan", "validation", "design", "complexity", "interview"]
+    runs = await harness.app.db.runs.list("shop-api")
+    assert [r.state for r in runs] == ["completed"]
 
 
 async def test_full_diff_discard_confirm_and_cancel(harness: DiscordHarness) -> None:
