@@ -367,6 +367,9 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
             raise _refusal("risks must be a list of strings")
         new_risks = [" ".join(r.split()) for r in risks_value if r.strip()]
     rationale = data.get("rationale", base.rationale)
+    devussy_rationale = data.get("scoring_rationale")
+    if "rationale" not in data and isinstance(devussy_rationale, Mapping):
+        rationale = devussy_rationale.get("score_justification", base.rationale)
     if not isinstance(rationale, str):
         raise _refusal("rationale must be a string")
     if score is None and phases is None and depth is None and risks_value is None:

@@ -228,6 +228,10 @@ def overview_table(plan: Plan) -> str:
 def render_devplan(plan: Plan) -> str:
     """``devplan.md``: the dashboard of the plan."""
     c = plan.complexity
+    if plan.tasks:
+        next_group = next_task_group_block(plan.next_task_group())
+    else:
+        next_group = "- No steps yet: they are written when the phases are detailed."
     parts = [
         "# Development Plan",
         f"**Project:** {plan.project_name} (`{plan.project_id}`)",
@@ -237,7 +241,7 @@ def render_devplan(plan: Plan) -> str:
         "## Phase Overview",
         overview_table(plan),
         "## Next Task Group",
-        anchor_block("NEXT_TASK_GROUP", next_task_group_block(plan.next_task_group())),
+        anchor_block("NEXT_TASK_GROUP", next_group),
         "## Progress Log",
         anchor_block("PROGRESS_LOG", f"- Plan created: {len(plan.phases)} phases, "
                      f"{len(plan.tasks)} steps."),

@@ -196,3 +196,13 @@ def test_strict_check_wants_every_design_anchor() -> None:
 
 def test_other_files_are_ignored() -> None:
     assert check_plan_anchors({"project_design.md": "# Design", "notes.txt": ""}) == []
+
+
+def test_outline_only_devplan_says_steps_come_later() -> None:
+    plan = make_plan()
+    outline_only = Plan(plan.project_id, plan.project_name, plan.summary,
+                        tuple(Phase(p.number, p.title, p.summary) for p in plan.phases),
+                        plan.complexity)
+    text = render_devplan(outline_only)
+    assert "No steps yet" in extract_anchor(text, "NEXT_TASK_GROUP")
+    assert check_plan_anchors({"devplan.md": text}) == []
