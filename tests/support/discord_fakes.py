@@ -11,7 +11,7 @@ recorded in :class:`Outbox` in a snapshot-friendly form.
 
 Private discord.py names used here (checked against discord.py 2.7.1):
 ``ConnectionState.application_id/.user``, ``_get_or_create_unavailable_guild``, ``_add_guild``,
-``Guild._add_role``, ``Interaction._cs_response/_cs_followup``,
+``Guild._add_role``, ``Interaction._cs_response/_cs_followup``, ``HTTPClient.bulk_upsert_*``,
 ``CommandTree._call``, ``ViewStore.dispatch_view`` and its task set.
 """
 
@@ -41,6 +41,7 @@ __all__ = [
     "FakeMessage",
     "Outbox",
     "normalise",
+    "record_syncs",
 ]
 
 APP_ID = 900000000000000001
@@ -273,6 +274,24 @@ class FakeInteraction(discord.Interaction):  # type: ignore[misc]
 
     async def delete_original_response(self) -> None:
         self._harness.outbox.events.append({"op": "delete", "where": "original"})  # type: ignore[attr-defined]
+
+
+def record_syncs(bot: DevussyBot) -> list[tuple[int | None, list[dict[str, Any]]]]:
+    """Replace the command-sync HTTP calls by a recorder: ``(guild id or None, payload)``."""
+    calls: list[tuple[int | None, list[dict[str, Any]]]] = []
+
+    async def upsert_global(application_id: int, payload: list[dict[str, Any]]) -> list[Any]:
+        calls.append((None, payload))
+        return []
+
+    async def upsert_guild(application_id: int, guild_id: int, payload: list[dict[str, Any]]) -> list[Any]:
+        calls.append((guild_id, payload))
+        return []
+
+    bot.http.bulk_upsert_global_commands = upsert_global  # type: ignore[method-assign,assignment]
+    bot.http.bulk_upsert_guild_commands = upsert_guild  # type: ignore[method-assign,assignment]
+    bot._connection.application_id = APP_ID
+    return calls
 
 
 @dataclass(frozen=True)
