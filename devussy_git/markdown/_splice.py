@@ -226,12 +226,12 @@ def plan_splice(
 
     cs, ce = core[0], core[-1] + 1
     if action == "replace" and target.kind == "heading":
-        held = [a.name for a in doc.anchors.values() if cs <= a.start_line < ce]
+        held = list(dict.fromkeys(m[1] for m in doc.facts.markers if cs <= m[0] < ce))
         if held:
             raise Refusal(
                 f'section "{target.name}" holds anchor {", ".join(held)}; replacing the '
                 "section would remove it.",
-                nearest=[f"anchor {name}" for name in held],
+                nearest=[f"anchor {name}" for name in held if name in doc.anchors],
                 hint="Replace the anchor's content instead, or append/prepend to the section.",
             )
     existing = [_body(line, prefix).rstrip() for line in doc.lines[cs:ce]]

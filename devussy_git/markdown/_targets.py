@@ -81,10 +81,15 @@ def resolve_heading(doc: Document, text: str, file: str) -> Target:
     wanted = " ".join(text.split()).lstrip("#").strip()
     found = doc.find_headings(wanted)
     if len(found) > 1:
+        paths = [h.path for h in found]
+        same = len(set(paths)) < len(paths)
         raise Refusal(
             f'heading "{wanted}" is ambiguous in {file}: {len(found)} headings match.',
-            nearest=[f'heading "{h.path}"' for h in found[:_LISTED]],
-            hint='Use the full path, e.g. "Parent > Child", to pick one.',
+            nearest=[f'heading "{p}"' for p in dict.fromkeys(paths[:_LISTED])],
+            hint="Some of these headings have the same path, so no heading target can tell "
+            "them apart; target an anchor inside the section instead."
+            if same
+            else 'Use the full path, e.g. "Parent > Child", to pick one.',
         )
     if not found:
         counts: dict[str, int] = {}

@@ -173,10 +173,13 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
         )
     new = build_document("".join(new_lines), new_lines, window.facts, doc.newline)
     if set(new.anchors) != set(doc.anchors) or _problems(new) != _problems(doc):
-        lost = sorted(set(doc.anchors) - set(new.anchors))
+        touched = sorted(
+            (set(doc.anchors) ^ set(new.anchors))
+            | {name for _, name in set(_problems(doc)) ^ set(_problems(new))}
+        )
         raise Refusal(
-            f"the edit would break anchor(s) {', '.join(lost) or 'of the file'}.",
-            hint="Never add, remove or move anchor markers.",
+            f"the edit would add, remove or break anchor markers ({', '.join(touched)}).",
+            hint="Never add, remove or move anchor markers; edit the text between them.",
         )
     delta = len(splice.lines) - (splice.end - splice.start)
     outside = _identity(new, lo, hi + delta)

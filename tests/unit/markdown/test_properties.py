@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devussy_git.errors import InvalidEditError
 from devussy_git.markdown import Edit, apply_edits, normalize_content, parse_document
 from devussy_git.markdown._lines import strip_ending
 
@@ -182,3 +183,33 @@ def test_replace_then_replace_with_original_gives_original(data: st.DataObject) 
     reverted = apply_edits(changed.text, [Edit(file="x.md", action="replace", content=original, **target)],
                            normalize=tidy)
     assert reverted.text == doc.text
+
+
+MARKDOWNISH = st.lists(
+    st.sampled_from(list("#>-*+`~|:=_[]()!<>/\\ \t\r\n0123456789aAxX.") +
+                    ["<!-- ", " -->", "A_START", "A_END", "```", "- [ ] ", "1.2: ", "é", "🚀"]),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(text=MARKDOWNISH, content=MARKDOWNISH, data=st.data())
+def test_arbitrary_input_never_crashes(text: str, content: str, data: st.DataObject) -> None:
+    doc = parse_document(text)
+    assert "".join(doc.lines) == text
+    targets = [{"anchor": name} for name in doc.anchors]
+    targets += [{"heading": h.path} for h in doc.headings if h.text.strip()]
+    targets.append({"anchor": "MISSING"})
+    target = data.draw(st.sampled_from(targets))
+    action = data.draw(ACTIONS)
+    if action != "replace" and not content.strip():
+        content = "x"
+    edit = Edit(file="x.md", action=action, content=content, **target)
+    try:
+        result = apply_edits(text, [edit])
+    except InvalidEditError as error:
+        assert error.model_message
+        return
+    assert result.document == parse_document(result.text)
+    assert list(result.document.anchors) == list(doc.anchors)
