@@ -16,9 +16,9 @@ from devussy_git.plan.model import PhaseOutline, Task
 from devussy_git.plan.textutil import (
     BULLET,
     HEADING,
+    check_reply_size,
     drop_chatter,
     llm_refusal,
-    check_reply_size,
     strip_bold,
     structural,
     unwrap_fences,
@@ -102,10 +102,11 @@ def parse_devplan_outline(
     check_reply_size(text, "devplan outline", _OUTLINE_FORMAT)
     lines = drop_chatter(unwrap_fences(text).split("\n"))
     use_phase_word = any(_PHASE_HEADER.match(structural(line)) for line in lines)
+    header = _PHASE_HEADER if use_phase_word else _NUMBERED
     blocks: list[_Block] = []
     current: _Block | None = None
     for line in lines:
-        match = _PHASE_HEADER.match(structural(line)) if use_phase_word else _NUMBERED.match(structural(line))
+        match = header.match(structural(line))
         if match:
             title, extra = _split_title(match.group(2))
             current = _Block(int(match.group(1)), title, [extra] if extra else [])
@@ -177,7 +178,7 @@ def _step_title(rest: str) -> str:
     return " ".join(strip_bold(rest).rstrip(":").split()).strip(" :")
 
 
-def _collect_steps(lines: list[str], phase_number: int) -> list[_Step]:
+def _collect_steps(lines: list[str]) -> list[_Step]:
     steps: list[_Step] = []
     current: _Step | None = None
     for line in lines:
@@ -245,7 +246,7 @@ def parse_phase_tasks(text: str, phase_number: int) -> tuple[Task, ...]:
     """
     check_reply_size(text, f"phase {phase_number} steps", _phase_format(phase_number))
     lines = drop_chatter(unwrap_fences(text).split("\n"))
-    steps = _collect_steps(lines, phase_number) or _fallback_steps(lines, phase_number)
+    steps = _collect_steps(lines) or _fallback_steps(lines, phase_number)
     expected = _phase_format(phase_number)
     if not steps:
         raise llm_refusal(f"phase {phase_number} steps", "no steps were found.", expected)

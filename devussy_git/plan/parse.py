@@ -26,10 +26,10 @@ from devussy_git.plan.textutil import (
     BOLD_LINE,
     BULLET,
     HEADING,
+    check_reply_size,
     drop_chatter,
     extract_json_object,
     llm_refusal,
-    check_reply_size,
     strip_bold,
     structural,
     unwrap_fences,
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _MIN_DESIGN_CHARS = 200
+_MAX_PREAMBLE = 200
 
 #: Sections a design must have: name -> heading words that count as it.
 DESIGN_SECTIONS: tuple[tuple[str, str], ...] = (
@@ -73,8 +74,12 @@ def parse_design(text: str) -> str:
     check_reply_size(text, "design", _DESIGN_FORMAT)
     body = unwrap_fences(text)
     lines = body.split("\n")
-    first_heading = next((i for i, line in enumerate(lines) if HEADING.match(structural(line))), None)
-    if first_heading is not None:
+    first_heading = next(
+        (i for i, line in enumerate(lines) if HEADING.match(structural(line))), None
+    )
+    # A short preamble ("Certainly! Here is the design:") goes; a real opening
+    # paragraph before the first heading stays.
+    if first_heading is not None and len("".join(lines[:first_heading])) <= _MAX_PREAMBLE:
         lines = lines[first_heading:]
     lines = drop_chatter(lines)
     result = "\n".join(line.rstrip() for line in lines).strip()
@@ -199,7 +204,8 @@ def _review_text(lines: list[str]) -> str:
     kept: list[str] = []
     mode = "keep"
     has_review = any(
-        (m := HEADING.match(structural(line))) and _REVIEW_HEADING.search(m.group(2)) for line in lines
+        (m := HEADING.match(structural(line))) and _REVIEW_HEADING.search(m.group(2))
+        for line in lines
     )
     for line in lines:
         heading = HEADING.match(structural(line))

@@ -223,3 +223,9 @@ def test_structure_is_not_read_from_enormous_lines() -> None:
     tasks = parse_phase_tasks(f"- [ ] 1.1: First step\n{huge_step}\n- [ ] 1.3: Last step", 1)
     assert [t.title for t in tasks] == ["First step", "Last step"]
     assert tasks[0].details[0].startswith("1.2: huge huge")
+
+
+def test_design_keeps_a_real_opening_paragraph() -> None:
+    opening = "This document describes the shop backend in detail. " * 5
+    reply = opening + "\n\n" + read_reply(LLM / "design" / "ok-headings.md")
+    assert parse_design(reply).startswith(opening.strip())
