@@ -42,6 +42,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     @app_commands.describe(provider="The provider; its default model is used until set-model")
     @app_commands.choices(provider=[app_commands.Choice(name=p, value=p) for p in PROVIDERS])
     async def set_provider(self, interaction: discord.Interaction, provider: str) -> None:
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.set_guild_provider(ctx.app, ctx.guild_id, provider, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "provider"))
@@ -49,6 +50,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     @app_commands.command(name="set-model", description="Choose the model for this server's provider.")
     @app_commands.describe(model="Model name as the provider knows it; 'default' for the provider's default")
     async def set_model(self, interaction: discord.Interaction, model: app_commands.Range[str, 1, 200]) -> None:
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.set_guild_model(ctx.app, ctx.guild_id, model, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "model"))
@@ -58,6 +60,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     async def set_max_runs(
         self, interaction: discord.Interaction, count: app_commands.Range[int, 0, bot_services.MAX_RUNS_LIMIT]
     ) -> None:
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.set_guild_max_runs(ctx.app, ctx.guild_id, count, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "max runs"))
@@ -65,6 +68,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     @app_commands.command(name="set-role", description="Choose the role allowed to run, step, revert and administer.")
     @app_commands.describe(role="The role; leave empty to let everyone run again")
     async def set_role(self, interaction: discord.Interaction, role: Optional[discord.Role] = None) -> None:  # noqa: UP007
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.set_guild_role(
             ctx.app, ctx.guild_id, role.id if role else None, caller=ctx.caller
@@ -218,6 +222,7 @@ class DevussyGroup(
 
     @app_commands.command(name="version", description="Show the bot's version and this server's LLM.")
     async def version(self, interaction: discord.Interaction) -> None:
+        await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.effective_config(ctx.app, ctx.guild_id)
         await reply(interaction, render.render_version(__version__, config.provider, config.model))

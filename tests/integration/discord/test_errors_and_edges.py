@@ -55,11 +55,13 @@ async def test_user_errors_are_short_and_ephemeral(harness: DiscordHarness) -> N
     assert harness.outbox.last()["content"] == "⚠️ There is no project called 'nope'."
 
 
-async def test_git_and_llm_commands_acknowledge_before_working(harness: DiscordHarness) -> None:
+async def test_commands_acknowledge_before_touching_git_llm_or_database(harness: DiscordHarness) -> None:
     thread = await planned(harness, ALICE)
     calls = [("devussy run", {}), ("devussy status", {}), ("devussy handoff-next", {}), ("devussy revert", {}),
              ("devussy diff", {}), ("devussy log", {}), ("devussy show", {"file": "devplan.md"}),
-             ("devussy clone", {}), ("devussy projects", {}), ("devussy new", {"name": "Other"})]
+             ("devussy clone", {}), ("devussy projects", {}), ("devussy new", {"name": "Other"}),
+             ("devussy version", {}), ("devussy admin set-max-runs", {"count": 0}),
+             ("devussy admin set-model", {"model": "default"})]
     for path, values in calls:
         harness.outbox.clear()
         await harness.command(path, ALICE, channel=thread, **values)
