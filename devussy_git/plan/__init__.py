@@ -22,6 +22,7 @@ from devussy_git.plan.complexity import (
     score_complexity,
 )
 from devussy_git.plan.interview import (
+    PROJECT_TYPES,
     QUESTIONS,
     SKIP,
     Interview,
@@ -61,6 +62,7 @@ from devussy_git.plan.render import (
 __all__ = [
     "OFFLINE_STAGES",
     "PLAN_ANCHORS",
+    "PROJECT_TYPES",
     "QUESTIONS",
     "REQUIRED_ANCHORS",
     "SKIP",

@@ -99,7 +99,9 @@ def render_design(interview: Interview, design_markdown: str) -> str:
     """``project_design.md``: the design under a ``# Project Design`` title."""
     body = design_markdown.strip()
     lines = body.split("\n")
-    if lines and lines[0].startswith("# "):
+    titles = [line for line in lines if line.startswith("# ")]
+    # The model's own title gives way to ours; H1 sections ("# Objectives") stay.
+    if lines[0].startswith("# ") and len(titles) == 1:
         body = "\n".join(lines[1:]).strip()
     header = (
         f"# Project Design: {interview.project_name}\n\n"

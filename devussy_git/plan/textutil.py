@@ -2,7 +2,9 @@
 
 Pure string functions: unwrap a reply from code fences, find a JSON object in
 prose, drop closing chatter, normalise line endings, and build the error a
-parser raises. They never raise on odd input; callers decide what is unusable.
+parser raises. Only :func:`check_reply_size` raises; the others accept any
+text and leave it to the caller to decide what is unusable. Every helper runs
+in time linear in its input, whatever the input.
 """
 
 from __future__ import annotations

@@ -206,3 +206,8 @@ def test_outline_only_devplan_says_steps_come_later() -> None:
     text = render_devplan(outline_only)
     assert "No steps yet" in extract_anchor(text, "NEXT_TASK_GROUP")
     assert check_plan_anchors({"devplan.md": text}) == []
+
+
+def test_design_with_h1_sections_keeps_them(shop_api: Interview) -> None:
+    design = render_design(shop_api, "# Objectives\n\nSell.\n\n# Architecture\n\nLayers.\n")
+    assert "# Objectives" in design and "# Architecture" in design
