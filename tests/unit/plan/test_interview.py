@@ -286,3 +286,25 @@ def test_slugify_always_gives_a_valid_project_id(name: str) -> None:
     except InvalidProjectIdError:
         return
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([q.id for q in QUESTIONS] + ["extra", ""]), _json_values, max_size=16
+    )
+)
+def test_any_answers_file_is_accepted_or_refused_with_problems(data: dict[str, object]) -> None:
+    try:
+        interview = validate_answers(data)
+    except InvalidInputError as exc:
+        assert exc.problems and exc.user_message
+    else:
+        assert Interview.from_json(interview.to_json()) == interview
