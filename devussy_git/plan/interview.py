@@ -28,6 +28,7 @@ from devussy_git.plan.questions import (
     next_question,
     question_by_id,
 )
+from devussy_git.plan.textutil import loads_json
 
 __all__ = [
     "PROJECT_TYPES",
@@ -375,7 +376,7 @@ class Interview:
     def from_json(cls, text: str) -> Interview:
         """Parse and validate ``interview.json`` text."""
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
                 f"The answers are not valid JSON: {exc.msg} at line {exc.lineno}, "

@@ -28,6 +28,8 @@ __all__ = [
     "check_reply_size",
     "extract_json_object",
     "fenced_blocks",
+    "load_json",
+    "loads_json",
     "structural",
     "llm_refusal",
     "normalise_newlines",
@@ -41,9 +43,8 @@ MAX_REPLY_CHARS = 400_000
 #: Longer lines are never read as headers, steps or verdicts (only as text), so
 #: no pattern ever scans a huge line.
 MAX_STRUCTURE_LINE = 1_000
-#: What json raises on hostile text: JSONDecodeError (a ValueError), ValueError
-#: for integers over the digit limit, RecursionError for deep nesting.
-_JSON_FAILURES = (ValueError, RecursionError)
+#: Longest integer literal accepted in JSON (Python refuses over 4,300 digits).
+_MAX_INT_DIGITS = 1_000
 #: How many ``{`` positions to try decoding from before giving up.
 _MAX_JSON_STARTS = 64
 _MARKDOWN_LANGS = frozenset({"", "md", "markdown", "text", "txt", "gfm"})
@@ -111,6 +112,36 @@ def unwrap_fences(text: str) -> str:
     return text
 
 
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > _MAX_INT_DIGITS:
+        raise json.JSONDecodeError("integer literal too long", literal, 0)
+    return int(literal)
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def load_json(text: str, start: int = 0) -> tuple[Any, int]:
+    """Decode one JSON value at ``start``: the value and where it ends.
+
+    Every failure is a :class:`json.JSONDecodeError`, including nesting too
+    deep for the decoder and integer literals too long to convert.
+    """
+    try:
+        return _DECODER.raw_decode(text, start)
+    except RecursionError:
+        raise json.JSONDecodeError("nesting too deep", text, start) from None
+
+
+def loads_json(text: str) -> Any:
+    """:func:`json.loads` that fails only with :class:`json.JSONDecodeError`."""
+    stripped = text.strip()
+    value, end = load_json(stripped)
+    if end != len(stripped):
+        raise json.JSONDecodeError("Extra data", stripped, end)
+    return value
+
+
 def extract_json_object(text: str) -> dict[str, Any] | None:
     """The first JSON object in ``text`` (bare, fenced or inside prose), or ``None``."""
     cleaned = normalise_newlines(text).strip()
@@ -118,18 +149,17 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
     candidates.extend(block.body for block in fenced_blocks(cleaned))
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
-        except _JSON_FAILURES:
+            value = loads_json(candidate)
+        except json.JSONDecodeError:
             continue
         if isinstance(value, dict):
             return value
-    decoder = json.JSONDecoder()
     for attempt, match in enumerate(re.finditer(r"\{", cleaned)):
         if attempt >= _MAX_JSON_STARTS:
             break
         try:
-            value, _ = decoder.raw_decode(cleaned, match.start())
-        except _JSON_FAILURES:
+            value, _ = load_json(cleaned, match.start())
+        except json.JSONDecodeError:
             continue
         if isinstance(value, dict):
             return value

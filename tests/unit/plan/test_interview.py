@@ -254,7 +254,9 @@ def test_skipped_optional_answers_are_kept_as_null() -> None:
     assert interview.deployment_platform is None
 
 
-@pytest.mark.parametrize("bad", ["[1, 2]", "{not json", "null"])
+@pytest.mark.parametrize(
+    "bad", ["[1, 2]", "{not json", "null", "[" * 50_000, '{"team_size": ' + "1" * 5_000 + "}"]
+)
 def test_from_json_refuses_non_objects(bad: str) -> None:
     with pytest.raises(InvalidInputError):
         Interview.from_json(bad)
