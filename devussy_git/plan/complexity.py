@@ -241,14 +241,23 @@ def _technical(interview: Interview) -> tuple[str, int, list[str]]:
     return "simple_crud", 1, []
 
 
-def _risks(interview: Interview, technical: str, team_bucket: str) -> tuple[str, ...]:
-    risks: list[str] = []
-    if technical == "multi_region":
-        risks.append("Multi-region operation: data consistency and latency across regions.")
-    if technical == "ml_ai":
-        risks.append("Model quality is uncertain: plan evaluation data and a fallback path.")
-    if technical == "realtime":
-        risks.append("Real-time features: connection handling and back-pressure under load.")
+_TECHNICAL_RISKS: Mapping[str, str] = {
+    "multi_region": "Multi-region operation: data consistency and latency across regions.",
+    "ml_ai": "Model quality is uncertain: plan evaluation data and a fallback path.",
+    "realtime": "Real-time features: connection handling and back-pressure under load.",
+}
+
+
+def _risks(interview: Interview, saas: bool, team_bucket: str) -> tuple[str, ...]:
+    # Every technical area the requirements mention carries its risk, not only
+    # the strongest one that set the score.
+    risks = [
+        _TECHNICAL_RISKS[bucket]
+        for bucket, _, keywords in _TECHNICAL
+        if bucket in _TECHNICAL_RISKS and match_keywords(interview.requirements, keywords)
+    ]
+    if saas:
+        risks.append("Multi-tenancy: every query and cache entry must be scoped to a tenant.")
     if interview.authentication:
         risks.append("Authentication is security-sensitive: token handling, expiry and revocation.")
     if interview.database:
@@ -302,7 +311,7 @@ def score_complexity(interview: Interview) -> ComplexityProfile:
         phase_count=phase_count,
         depth=depth,
         factors=factors,
-        risks=_risks(interview, technical, team_bucket),
+        risks=_risks(interview, bool(saas_hits), team_bucket),
         rationale=rationale,
     )
 

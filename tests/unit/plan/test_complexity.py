@@ -177,3 +177,10 @@ def test_refinement_with_the_same_values_changes_nothing(shop_profile: Complexit
          "depth": shop_profile.depth, "risks": list(shop_profile.risks)}
     )
     assert parse_complexity_refinement(reply, shop_profile) == shop_profile
+
+
+def test_every_technical_area_mentioned_carries_its_risk() -> None:
+    risks = " ".join(score_complexity(load_interview("tutor-saas")).risks)
+    for part in ("Model quality", "Real-time features", "Multi-tenancy", "Large team"):
+        assert part in risks
+    assert "Model quality" not in " ".join(profile(requirements="Send email digests").risks)
