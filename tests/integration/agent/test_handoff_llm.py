@@ -172,3 +172,19 @@ async def test_blocked_reply_keeps_the_task_open_and_names_the_blocker(
     handoff = scripted_app.store.open(PROJECT).read("handoff.md")
     assert "- Blockers: None known" in handoff
     assert "- 1.1: waiting for the Stripe test keys" in handoff
+
+
+async def test_provider_and_model_override_the_configured_profile_for_one_step(
+    make_app: Any, llm_server: ScriptedLLMServer
+) -> None:
+    from devussy_git.config import Secret
+
+    app = await make_app(llm_api_base=llm_server.base_url, llm_api_key=Secret("sk-agent-test"))
+    assert app.settings.llm_provider == "offline"
+    llm_server.enqueue(Text(GOOD))
+    result = await handoff_next(app, PROJECT, actor=ACTOR, provider="openai", model="override-model")
+    assert llm_server.requests[0].body["model"] == "override-model"
+    assert result.commit.trailers["Devussy-Model"] == "override-model"
+    offline = await handoff_next(app, PROJECT, actor=ACTOR)
+    assert offline.commit.trailers["Devussy-Model"] == "offline"
+    assert len(llm_server.requests) == 1
