@@ -146,7 +146,9 @@ def _collapse(text: str, keep_whole: set[str]) -> tuple[str, _Cut]:
         if lines is None or span is None:
             continue
         start, end = span
-        head, middle, tail = lines[start:start + _KEEP], lines[start + _KEEP:end - _KEEP], lines[end - _KEEP:end]
+        head = lines[start : start + _KEEP]
+        middle = lines[start + _KEEP : end - _KEEP]
+        tail = lines[end - _KEEP : end]
         doc.put_lines(name, lines[:start] + head + tail + lines[end:])
         cut[name] = (head, middle, tail)
     return doc.text(), cut
