@@ -170,6 +170,14 @@ class FakeMessage:
         return data
 
 
+class _FakeHTTPResponse:
+    """What discord.HTTPException reads from an aiohttp response."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "Forbidden"
+
+
 class FakeChannel:
     """A text channel or thread: records sends, makes threads."""
 
@@ -182,6 +190,8 @@ class FakeChannel:
         self.parent = parent
         self.guild = harness.guild
         self.deleted = False
+        #: Set to make ``create_thread`` fail as Discord does without the permission.
+        self.forbid_threads = False
 
     @property
     def mention(self) -> str:
@@ -194,6 +204,8 @@ class FakeChannel:
         return message
 
     async def create_thread(self, *, name: str, **_: Any) -> FakeChannel:
+        if self.forbid_threads:
+            raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50013, "message": "Missing Permissions"})
         thread = FakeChannel(self.harness, f"thread:{name}", thread=True, parent=self)
         self.harness.outbox.events.append({"op": "thread", "where": self.name, "name": name})
         self.harness.threads.append(thread)

@@ -41,6 +41,12 @@ def payload_for(error: BaseException, where: dict[str, Any]) -> MessagePayload:
     if isinstance(error, DevussyError):
         log.info("refused: %s", error.user_message, extra=where)
         return render.render_error(error.user_message)
+    if isinstance(error, discord.Forbidden):
+        log.warning("Discord refused the bot: %s", error.text, extra=where)
+        return render.render_error(
+            "Discord refused the bot a permission here. It needs View Channels, Send Messages, "
+            "Send Messages in Threads, Create Public Threads, Embed Links and Attach Files."
+        )
     if isinstance(error, app_commands.TransformerError):
         return render.render_error(f"{error.value!r} is not a valid {error.type.name.lower()}.")
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -209,3 +209,17 @@ async def test_answers_after_the_token_expired_go_to_the_channel(harness: Discor
     harness.outbox.clear()
     await harness.command("devussy show", ALICE, channel=thread, age_s=20 * 60, file="nope.md")
     assert [e["op"] for e in harness.outbox.events] == ["defer"]  # a private error cannot be posted publicly
+
+
+async def test_a_name_without_letters_leaves_no_thread_behind(harness: DiscordHarness) -> None:
+    await harness.command("devussy new", ALICE, name="!!!")
+    assert harness.outbox.last()["content"] == "⚠️ '!!!' has no letters or digits to make a project id from."
+    assert harness.threads[-1].deleted
+    assert await harness.app.db.projects.list() == []
+
+
+async def test_missing_discord_permissions_are_explained(harness: DiscordHarness) -> None:
+    harness.channel.forbid_threads = True
+    await harness.command("devussy new", ALICE, name="Locked")
+    reply = harness.outbox.last()
+    assert reply["ephemeral"] and "Create Public Threads" in reply["content"]
