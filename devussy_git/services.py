@@ -14,6 +14,7 @@ import asyncio
 import getpass
 import hashlib
 import logging
+import re
 import shutil
 import subprocess
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +36,13 @@ from devussy_git.store import CommitInfo, Diff, Identity, validate_path, validat
 
 __all__ = [
     "Actor",
+    "PlanCompleteError",
+    "Proposal",
+    "StepResult",
+    "apply_proposal",
+    "discard_proposal",
+    "handoff_next",
+    "list_proposals",
     "ArtifactFile",
     "ProjectCreated",
     "ProjectStatus",
@@ -413,15 +421,31 @@ class RevertResult:
     diff: Diff
 
 
+_REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.$", re.MULTILINE)
+
+
 def _find_step(repo: Any, step: int | None) -> CommitInfo:
+    """Step ``step``, or the newest handoff-next step that is still in effect.
+
+    Walking newest first, a revert commit that is itself still in effect marks
+    the commits it names as undone, so a second plain ``revert`` moves on to
+    the step before instead of undoing the same step twice.
+    """
+    undone: set[str] = set()
     for info in repo.log("main"):
-        if info.trailers.get("Devussy-Stage") != "handoff-next":
+        stage = info.trailers.get("Devussy-Stage")
+        if stage == "revert" and info.sha not in undone:
+            undone.update(_REVERTS.findall(info.body))
             continue
-        if step is None or info.trailers.get("Devussy-Step") == str(step):
+        if stage != "handoff-next":
+            continue
+        if step is None and info.sha not in undone:
+            return info
+        if step is not None and info.trailers.get("Devussy-Step") == str(step):
             return info
     if step is None:
         raise NotFoundError(
-            "There is no handoff-next step to revert; name a commit to revert instead."
+            "There is no handoff-next step left to revert; name a commit to revert instead."
         )
     raise NotFoundError(f"There is no handoff-next step {step} on main.")
 
@@ -564,3 +588,15 @@ async def health(app: App) -> dict[str, bool]:
         "database": await app.db.ping(),
     }
 
+
+# -- handoff-next and proposals ---------------------------------------------------
+# They live with the agent; re-exported here so every face has one entry point.
+from devussy_git.agent import (  # noqa: E402
+    PlanCompleteError,
+    Proposal,
+    StepResult,
+    apply_proposal,
+    discard_proposal,
+    handoff_next,
+    list_proposals,
+)
