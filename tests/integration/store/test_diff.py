@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from devussy_git.store import Identity, PlanRepo
+from devussy_git.store import Identity, PlanRepo, PlanStore
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 BIG = "".join(f"line {i}: the plan says something useful here\n" for i in range(80))
@@ -44,6 +47,28 @@ CASES = {
     ),
     "crlf": ({"w.md": "a\r\nb\r\n"}, {"w.md": "a\r\nB\r\n"}),
     "control_characters": ({"ansi.md": "\x1b[31mred\x1b[0m\x01\x02\n" * 3}, {"ansi.md": "\x1b[32mgreen\x07\n"}),
+    "empty_files_added_and_deleted": ({"gone.md": "", "keep.md": "k\n"}, {"gone.md": None, "new.md": ""}),
+    "tiny_similar_rename_is_not_a_rename": (
+        {"a.md": "alpha\nalpha\nalpha"},
+        {"a.md": None, "ren/a.md": "tweak\nalpha\nalpha"},
+    ),
+    "rename_with_quoted_names": (
+        {"é/old naïve.md": BIG, "tab\there.md": "t\n" * 5},
+        {"é/old naïve.md": None, 'q"x/new.md': BIG.replace("line 9:", "nine:"), "tab\there.md": None,
+         "tab moved.md": "t\n" * 5},
+    ),
+    "duplicate_contents_renamed": (
+        {"one.md": BIG, "two.md": BIG, "d/one.md": "x\n"},
+        {"one.md": None, "two.md": None, "z/one.md": BIG, "a.md": BIG},
+    ),
+    "function_context_cut_at_80_bytes": (
+        {"f.md": "long " * 20 + "\n" + "".join(f"  line {i}\n" for i in range(8))},
+        {"f.md": "long " * 20 + "\n" + "".join(f"  line {i}\n" for i in range(7)) + "  changed\n"},
+    ),
+    "form_feed_in_function_context": (
+        {"f.md": "Zed\x0c\n" + "".join(f"  line {i}\n" for i in range(8))},
+        {"f.md": "Zed\x0c\n" + "".join(f"  line {i}\n" for i in range(7)) + "  changed\n"},
+    ),
     "mostly_control_characters": ({"c.md": "".join(map(chr, range(1, 32))) * 40}, {"c.md": "\x01\x02\x03\n" * 300}),
     "cr_only_and_odd_whitespace": ({"cr.md": "a\rb\rc"}, {"cr.md": "a\rB\rc\x0c\x0b\u2028x\n"}),
 }
@@ -133,3 +158,42 @@ def test_big_packed_repo_gets_longer_abbreviations(repo: PlanRepo, author: Ident
     assert ours == git("diff", first.sha, second.sha, cwd=repo.path)
     assert re.search(r"^index [0-9a-f]{8}\.\.0{8}$", ours, re.MULTILINE)  # deleted file
     assert re.search(r"^index [0-9a-f]{8}\.\.[0-9a-f]{8} 100644$", ours, re.MULTILINE)
+
+
+_LINES = st.sampled_from(
+    ["alpha", "beta", "", "  indented", "}", "def f():", "# Heading", "- [ ] 1.1: task",
+     "<!-- X_START -->", "é word", "_private", "$var", "9digit", "Zed\x0c", "crlf\r",
+     "same line here", "long " * 20]
+)
+_TEXT = st.lists(_LINES, max_size=30).map("\n".join).flatmap(lambda t: st.sampled_from([t, t + "\n"]))
+_NAMES = st.sampled_from(["a.md", "b.md", "d/c.md", "d/e/f.md", "x y.md", "d/a.md", "é.md"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=st.dictionaries(_NAMES, _TEXT, min_size=1, max_size=5), seed=st.integers(0, 10**6))
+def test_random_changes_diff_like_git(
+    before: dict[str, str], seed: int, store: PlanStore, author: Identity, git
+) -> None:
+    """Edits, deletions, exact and inexact renames: our patch is git's, byte for byte."""
+    rng = random.Random(seed)
+    repo = store.create(f"p{seed}-{len(store.list_projects())}")
+    first = repo.commit(before, "one", author=author, expected_head=None)
+    after: dict[str, str | None] = {}
+    for name, text in before.items():
+        lines = text.split("\n")
+        op = rng.choice(["keep", "edit", "delete", "rename", "move"])
+        if op == "edit":
+            lines[rng.randrange(len(lines))] = rng.choice(["changed", "", "alpha"])
+            after[name] = "\n".join(lines)
+        elif op == "delete":
+            after[name] = None
+        elif op in ("rename", "move"):
+            if op == "rename":
+                lines[rng.randrange(len(lines))] = "tweak"
+            after[name] = None
+            new_name = rng.choice(["ren/" + name.replace("/", "_"), "ren/" + name.rsplit("/", 1)[-1]])
+            after[new_name] = "\n".join(lines)
+    if all(after.get(k, before.get(k)) == before.get(k) for k in after):
+        return
+    second = repo.commit(after, "two", author=author, expected_head=first.sha)
+    assert repo.diff(first.sha, second.sha).patch == git("diff", first.sha, second.sha, cwd=repo.path)
