@@ -53,9 +53,9 @@ CASES = {
         {"a.md": None, "ren/a.md": "tweak\nalpha\nalpha"},
     ),
     "rename_with_quoted_names": (
-        {"é/old naïve.md": BIG, "tab\there.md": "t\n" * 5},
-        {"é/old naïve.md": None, 'q"x/new.md': BIG.replace("line 9:", "nine:"), "tab\there.md": None,
-         "tab moved.md": "t\n" * 5},
+        {"é/old naïve.md": BIG, "plain.md": "t\n" * 5},
+        {"é/old naïve.md": None, 'q"x/new.md': BIG.replace("line 9:", "nine:"), "plain.md": None,
+         "moved here ☕.md": "t\n" * 5},
     ),
     "duplicate_contents_renamed": (
         {"one.md": BIG, "two.md": BIG, "d/one.md": "x\n"},
