@@ -136,6 +136,11 @@ class FakeMessage:
         self.asker = asker
         self.content = kwargs.get("content")
         self.components = _components(kwargs.get("view"))
+        self.view = kwargs.get("view")
+        view = self.view
+        if view not in (None, discord.utils.MISSING) and not view.is_finished():
+            # What discord.py does after sending a message with a view.
+            harness.bot._connection.store_view(view, self.id)
 
     async def edit(self, **kwargs: Any) -> FakeMessage:
         self.harness.outbox.events.append(record("edit", self.channel.name, kwargs, self.ephemeral))

@@ -29,15 +29,21 @@ _STYLES = {
 }
 
 
-def _button(spec: ButtonSpec) -> discord.ui.Item[Any]:
-    from devussy_git.faces.discord.views import ActionButton
-
-    return ActionButton(spec.action, spec.project, spec.ref, label=spec.label,
-                        style=_STYLES[spec.style], disabled=spec.disabled)
+def _button(spec: ButtonSpec) -> discord.ui.Button[Any]:
+    return discord.ui.Button(label=spec.label, style=_STYLES[spec.style], custom_id=spec.custom_id,
+                             disabled=spec.disabled)
 
 
 class ActionView(discord.ui.View):
-    """Buttons of one message. With a timeout, they are shown disabled when it passes."""
+    """The buttons of one message.
+
+    Presses are served by the :class:`~devussy_git.faces.discord.views.ActionButton`
+    dynamic item registered on the client, never by this view, so they work
+    after a restart. The view only exists to lay the buttons out and, with a
+    timeout, to show them disabled when it passes. Plain buttons on purpose:
+    when a view holding dynamic items stops, discord.py unregisters their
+    pattern for every message.
+    """
 
     def __init__(self, buttons: tuple[ButtonSpec, ...], timeout: float | None) -> None:
         super().__init__(timeout=timeout)
@@ -49,9 +55,7 @@ class ActionView(discord.ui.View):
         if self.message is None:
             return
         for item in self.children:
-            if isinstance(item, discord.ui.DynamicItem):
-                item.item.disabled = True  # type: ignore[attr-defined]
-            elif isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button):
                 item.disabled = True
         try:
             await self.message.edit(view=self)
@@ -92,6 +96,10 @@ def _remember(kwargs: dict[str, Any], message: Any) -> Any:
     view = kwargs.get("view")
     if isinstance(view, ActionView):
         view.message = message
+        if view.timeout is None:
+            # Nothing to wait for: the dynamic item serves the presses, so the
+            # view need not stay in the client's store (it would grow forever).
+            view.stop()
     return message
 
 

@@ -223,3 +223,18 @@ async def test_missing_discord_permissions_are_explained(harness: DiscordHarness
     await harness.command("devussy new", ALICE, name="Locked")
     reply = harness.outbox.last()
     assert reply["ephemeral"] and "Create Public Threads" in reply["content"]
+
+
+async def test_buttons_keep_working_after_a_confirmation_times_out(harness: DiscordHarness) -> None:
+    thread = await planned(harness, ALICE)
+    await harness.command("devussy handoff-next", ALICE, channel=thread)
+    step_message, full = harness.message_with("devussy:fulldiff:shop-api:")
+    _, revert_id = harness.message_with("devussy:revert:shop-api:")
+    await harness.press(step_message, revert_id, ALICE)
+    confirm, _ = harness.message_with("devussy:revert-yes:shop-api:")
+    harness.outbox.clear()
+    confirm.view.stop()  # what discord.py does when the timeout passes, then on_timeout
+    await confirm.view.on_timeout()
+    assert [b["disabled"] for b in harness.outbox.buttons(harness.outbox.last())] == [True, True]
+    await harness.press(step_message, full, BOB)
+    assert harness.outbox.last()["files"][0]["name"].endswith(".diff")
