@@ -31,7 +31,7 @@ from devussy_git.errors import (
     RunAlreadyActiveError,
 )
 from devussy_git.plan import Interview, Question, next_question, parse_answer, slugify, validate_answers
-from devussy_git.plan.interview import applicable_questions
+from devussy_git.plan.interview import applicable_questions, question_by_id
 from devussy_git.store import validate_project_id
 
 __all__ = [
@@ -366,7 +366,7 @@ async def start_interview(
     """
     if not name.strip():
         raise InvalidInputError("Give the project a name.")
-    first = parse_answer(next(q for q in applicable_questions({}) if q.id == "project_name"), name)
+    first = parse_answer(question_by_id("project_name"), name)
     project_id, reserved = await _reserve_id(app, first, guild_id)
     if reserved is None:
         await app.db.projects.add(
