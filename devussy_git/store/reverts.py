@@ -43,6 +43,14 @@ def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
         return None
 
 
+def _title(message: str) -> str:
+    """The first non-blank line, as git's revert message quotes it (not the paragraph)."""
+    for line in message.split("\n"):
+        if line.strip():
+            return line
+    return ""
+
+
 class RevertsMixin(RepoCore):
     """Revert and cherry-pick vocabulary of :class:`PlanRepo`."""
 
@@ -140,7 +148,7 @@ class RevertsMixin(RepoCore):
         pairs = _with_revert_stage(trailers)
         head = self._head_for_write(expected_head)
         target = self._revertable(rev, head)
-        subject = to_info(target).subject
+        subject = _title(to_info(target).message)
         message = build_message(
             f'Revert "{subject}"\n\nThis reverts commit {target.id}.', pairs
         )

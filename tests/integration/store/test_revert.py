@@ -26,7 +26,9 @@ def _history(repo: PlanRepo, author: Identity, steps: list[dict[str, str | None]
     shas: list[str] = []
     head = None
     for i, files in enumerate(steps):
-        head = repo.commit(files, f"step {i}: change", author=author, expected_head=head).sha
+        # a two-line first paragraph: git's revert quotes only the first line
+        message = f"step {i}: change\nsecond line of the title\n\nBody."
+        head = repo.commit(files, message, author=author, expected_head=head).sha
         shas.append(head)
     return shas
 
@@ -73,8 +75,7 @@ def test_revert_tree_equals_git_revert(
     info = repo.revert(target, author=author, trailers={"Devussy-Run": "r1"}, expected_head=shas[-1])
     assert _tree_of(git, repo, info.sha) == expected_tree
     assert info.parents == (shas[-1],) and repo.head() == info.sha
-    subject = repo.get_commit(target).subject
-    assert info.subject == f'Revert "{subject}"'
+    assert info.subject == f'Revert "step {index}: change"'
     assert info.message == git_message + "\nDevussy-Stage: revert\nDevussy-Run: r1\n"
     assert info.trailers == {"Devussy-Stage": "revert", "Devussy-Run": "r1"}
     fsck(repo)
@@ -89,7 +90,7 @@ def test_reverting_a_revert_reapplies(repo: PlanRepo, author: Identity, git, tmp
     expected_tree, _ = _git_revert_tree(git, repo, tmp_path, undo.sha)
     redo = repo.revert(undo.sha, author=author, trailers=[("Devussy-Stage", "apply")])
     assert _tree_of(git, repo, redo.sha) == expected_tree == _tree_of(git, repo, shas[1])
-    assert redo.subject == f'Revert "Revert "{repo.get_commit(shas[1]).subject}""'
+    assert redo.subject == 'Revert "Revert "step 1: change""'
     assert redo.trailers["Devussy-Stage"] == "apply"
 
 
