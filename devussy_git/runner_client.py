@@ -99,11 +99,13 @@ class RunnerClient:
         poll_initial_s: float = 0.5,
         poll_max_s: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         headers = {"Authorization": f"Bearer {token.get()}"} if token else {}
         self.base_url = base_url.rstrip("/")
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
+        self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=self.base_url, headers=headers, timeout=timeout_s, transport=transport
         )
@@ -213,5 +215,5 @@ class RunnerClient:
                 return last
             if deadline is not None and loop.time() + delay > deadline:
                 raise StoreError(f"Run {run_id} did not finish in {timeout_s:.0f} s; check /devussy status.")
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             delay = min(delay * 2, self.poll_max_s)
