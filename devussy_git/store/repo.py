@@ -28,19 +28,19 @@ from .objects import loose_object_count, packed_object_count
 from .refs import RefsMixin
 from .reverts import RevertsMixin
 from .trailers import TrailerInput, build_message
-from .trees import check_changes, iter_files, lookup_blob, precheck_changes, write_changes
+from .trees import (
+    check_changes,
+    entry_id,
+    iter_files,
+    lookup_blob,
+    precheck_changes,
+    write_changes,
+)
 from .validation import validate_identity, validate_path, validate_ref_name
 
 __all__ = ["PlanRepo"]
 
 Build = Callable[[str | None], tuple[Mapping[str, str | None], str]]
-
-
-def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
-    try:
-        return tree[path].id
-    except KeyError:
-        return None
 
 
 class PlanRepo(RevertsMixin, RefsMixin):
@@ -116,10 +116,10 @@ class PlanRepo(RevertsMixin, RefsMixin):
         return out
 
     def _touches(self, commit: pygit2.Commit, paths: list[str]) -> bool:
-        ids = [_entry_id(commit.tree, p) for p in paths]
+        ids = [entry_id(commit.tree, p) for p in paths]
         if not commit.parents:
             return any(i is not None for i in ids)
-        return all([_entry_id(p.tree, q) for q in paths] != ids for p in commit.parents)
+        return all([entry_id(p.tree, q) for q in paths] != ids for p in commit.parents)
 
     def diff(self, a: str | None, b: str) -> Diff:
         """The change from ``a`` (``None`` = empty tree) to ``b``, as ``git diff a b``."""

@@ -24,6 +24,7 @@ from .core import ANY, MAIN_REF, RepoCore, _Any, head_moved, short, to_info
 from .merges import MergeConflict, ScratchMerger
 from .models import CommitInfo, Identity
 from .trailers import TrailerInput, build_message, normalize_trailers
+from .trees import entry_id
 from .validation import validate_identity
 
 __all__ = ["RevertsMixin"]
@@ -34,13 +35,6 @@ def _with_revert_stage(trailers: TrailerInput) -> list[tuple[str, str]]:
     if not any(token == "Devussy-Stage" for token, _ in pairs):
         pairs.insert(0, ("Devussy-Stage", "revert"))
     return pairs
-
-
-def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
-    try:
-        return tree[path].id
-    except KeyError:
-        return None
 
 
 def _title(message: str) -> str:
@@ -87,7 +81,7 @@ class RevertsMixin(RepoCore):
         commit = head
         while commit.id != oldest.id and commit.parents:
             parent = commit.parents[0]
-            if any(_entry_id(commit.tree, p) != _entry_id(parent.tree, p) for p in paths):
+            if any(entry_id(commit.tree, p) != entry_id(parent.tree, p) for p in paths):
                 later.append(str(commit.id))
             commit = parent
         return later

@@ -17,7 +17,14 @@ from devussy_git.errors import InvalidInputError, NotFoundError
 
 from .validation import validate_path
 
-__all__ = ["check_changes", "iter_files", "lookup_blob", "precheck_changes", "write_changes"]
+__all__ = [
+    "check_changes",
+    "entry_id",
+    "iter_files",
+    "lookup_blob",
+    "precheck_changes",
+    "write_changes",
+]
 
 _MAX_FILE_BYTES = 8 * 1024 * 1024
 Changes = Mapping[str, str | None]
@@ -86,12 +93,6 @@ def precheck_changes(
                 raise InvalidInputError(f"Cannot write {path}: {'/'.join(prefix)} is a file.")
 
 
-def _entry(tree: pygit2.Tree | None, name: str) -> pygit2.Object | None:
-    if tree is None or name not in tree:
-        return None
-    return tree[name]
-
-
 def _write_level(
     repo: pygit2.Repository,
     base: pygit2.Tree | None,
@@ -108,7 +109,7 @@ def _write_level(
         if len(key) > 1:
             subdirs.setdefault(name, {})[key[1:]] = data
             continue
-        existing = _entry(base, name)
+        existing = _lookup(base, name)
         full = prefix + name
         if data is None:
             if existing is None or existing.type != ObjectType.BLOB:
@@ -119,7 +120,7 @@ def _write_level(
                 raise InvalidInputError(f"Cannot write {full}: it is a directory.")
             builder.insert(name, repo.create_blob(data), FileMode.BLOB)
     for name, sub in subdirs.items():
-        existing = _entry(base, name)
+        existing = _lookup(base, name)
         full = prefix + name
         if existing is not None and existing.type != ObjectType.TREE:
             if changes.get((name,), b"") is not None:
@@ -145,6 +146,14 @@ def write_changes(
     if new_id is None:
         return repo.TreeBuilder().write()
     return new_id
+
+
+def entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    """The id of the blob or tree at ``path`` in ``tree``, or ``None``."""
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
 
 
 def lookup_blob(tree: pygit2.Tree, path: str) -> pygit2.Blob | None:
