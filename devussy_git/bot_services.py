@@ -215,7 +215,8 @@ async def start_guild_run(
     """Queue a run with the guild's provider/model, after the role and max-runs checks.
 
     The check and the queueing hold a per-guild lock, so two requests at once
-    cannot both take the last free slot (in this process).
+    cannot both take the last free slot in this process; the database checks the
+    limit again as it inserts, which holds across processes.
     """
     async with _guild_lock(guild_id):
         config = await check_run_allowed(app, guild_id, caller)
@@ -227,6 +228,7 @@ async def start_guild_run(
             model=config.model,
             resume=resume,
             guild_id=guild_id,
+            guild_limit=config.max_runs,
         )
 
 

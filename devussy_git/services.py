@@ -35,6 +35,27 @@ from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import CommitInfo, Diff, Identity, validate_path, validate_project_id
 
 __all__ = [
+    "Caller",
+    "EffectiveConfig",
+    "InterviewStep",
+    "RunSummary",
+    "answer_interview",
+    "check_run_allowed",
+    "current_interview",
+    "effective_config",
+    "local_run_summary",
+    "may_administer",
+    "may_operate",
+    "project_for_thread",
+    "require_admin",
+    "require_operator",
+    "set_guild_max_runs",
+    "set_guild_model",
+    "set_guild_provider",
+    "set_guild_role",
+    "start_guild_run",
+    "start_interview",
+    "summarise_run",
     "Actor",
     "PlanCompleteError",
     "Proposal",
@@ -208,8 +229,13 @@ async def start_run(
     model: str | None = None,
     resume: bool = False,
     guild_id: int | None = None,
+    guild_limit: int | None = None,
 ) -> RunRecord:
-    """Queue a run (or re-queue the last failed one with ``resume``)."""
+    """Queue a run (or re-queue the last failed one with ``resume``).
+
+    With ``guild_limit``, the guild's count of active runs and the new run are
+    checked and written in one step, so concurrent requests cannot overshoot it.
+    """
     await get_project(app, project_id, guild_id=guild_id)
     if resume:
         last = await app.db.runs.latest(project_id)
@@ -220,7 +246,12 @@ async def start_run(
         return await app.db.runs.resume(last.run_id)
     profile = app.llm_client(provider, model).profile
     return await app.db.runs.create(
-        project_id, provider=profile.provider, model=profile.model, actor=actor.trailer, guild_id=guild_id
+        project_id,
+        provider=profile.provider,
+        model=profile.model,
+        actor=actor.trailer,
+        guild_id=guild_id,
+        guild_limit=guild_limit,
     )
 
 
@@ -600,3 +631,40 @@ from devussy_git.agent import (  # noqa: E402
     handoff_next,
     list_proposals,
 )
+
+# Guild settings, permissions and interview sessions (the bot's use cases; any face may
+# call them) live in bot_services, which builds on this module; they are re-exported
+# lazily so either module can be imported first.
+_BOT_SERVICES = frozenset(
+    {
+        "Caller",
+        "EffectiveConfig",
+        "InterviewStep",
+        "RunSummary",
+        "answer_interview",
+        "check_run_allowed",
+        "current_interview",
+        "effective_config",
+        "local_run_summary",
+        "may_administer",
+        "may_operate",
+        "project_for_thread",
+        "require_admin",
+        "require_operator",
+        "set_guild_max_runs",
+        "set_guild_model",
+        "set_guild_provider",
+        "set_guild_role",
+        "start_guild_run",
+        "start_interview",
+        "summarise_run",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BOT_SERVICES:
+        from devussy_git import bot_services
+
+        return getattr(bot_services, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

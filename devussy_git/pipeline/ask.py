@@ -8,6 +8,7 @@ placeholder is never substituted for output the model did not give.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -55,7 +56,9 @@ async def ask(
         tokens_out += reply.tokens_out
         model = reply.model
         try:
-            value = parse(reply.text)
+            # Parsers are pure but can take tens of milliseconds on a large reply:
+            # keep them off the event loop so a bot stays responsive.
+            value = await asyncio.to_thread(parse, reply.text)
         except InvalidLLMOutputError as exc:
             last_error = exc
             history.append({"role": "assistant", "content": reply.text})
