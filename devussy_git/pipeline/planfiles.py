@@ -89,11 +89,8 @@ def _overview(devplan: str) -> dict[int, str]:
 
 
 def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
-    """The phase outline of a rendered ``devplan.md`` (numbers and titles).
-
-    The devplan does not carry phase summaries, so each outline's ``summary``
-    is empty; the phase files hold them once they exist.
-    """
+    """The phase outline of a rendered ``devplan.md``: numbers, titles and the
+    summaries under its ``### Phase N: Title`` headings (empty when absent)."""
     titles = _overview(text)
     if not titles:
         raise InvalidInputError("devplan.md has no phase overview table to read the phases from.")
@@ -102,7 +99,24 @@ def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
         raise InvalidInputError(
             f"devplan.md numbers its phases {numbers}; expected 1..{len(numbers)} in order."
         )
-    return tuple(PhaseOutline(n, titles[n], "") for n in numbers)
+    summaries = _phase_summaries(text)
+    return tuple(PhaseOutline(n, titles[n], summaries.get(n, "")) for n in numbers)
+
+
+_PHASE_HEADING = re.compile(r"^### Phase (\d+): ")
+
+
+def _phase_summaries(text: str) -> dict[int, str]:
+    """``{n: summary}`` from the text under each ``### Phase n: ...`` heading."""
+    summaries: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("#"):
+            match = _PHASE_HEADING.match(line)
+            current = summaries.setdefault(int(match.group(1)), []) if match else None
+        elif current is not None:
+            current.append(line)
+    return {n: "\n".join(lines).strip() for n, lines in summaries.items()}
 
 
 def _tasks(block: str) -> tuple[Task, ...]:

@@ -242,6 +242,12 @@ def render_devplan(plan: Plan) -> str:
         f"**Complexity:** {c.score:g} · {c.depth} depth · {len(plan.phases)} phases",
         "## Phase Overview",
         overview_table(plan),
+        "## Phases",
+        *(
+            f"### Phase {phase.number}: {_one_line(phase.title)}"
+            + (f"\n\n{_separate_blocks(phase.summary)}" if phase.summary.strip() else "")
+            for phase in plan.phases
+        ),
         "## Next Task Group",
         anchor_block("NEXT_TASK_GROUP", next_group),
         "## Progress Log",

@@ -18,6 +18,7 @@ import pytest
 
 from devussy_git import services
 from devussy_git.app import build_app
+from devussy_git.pipeline.planfiles import outline_from_devplan
 from tests.integration.pipeline.conftest import make_settings
 from tests.support.gitcli import git
 from tests.support.llm_server import Delay, ScriptedLLMServer, Text
@@ -99,3 +100,8 @@ async def test_sigkill_during_phases_then_resume(
         {"interview": 1, "complexity": 1, "design": 1, "validation": 1, "devplan": 1, "phases": 1, "handoff": 1}
     )
     git(repo, "fsck", "--strict")
+    # The resumed phases stage read the outline back from devplan.md, summaries included.
+    outline = outline_from_devplan(git(repo, "show", "main:devplan.md"))
+    assert outline and all(o.summary for o in outline)
+    for o in outline:
+        assert o.summary.splitlines()[0] in git(repo, "show", f"main:phase{o.number}.md")

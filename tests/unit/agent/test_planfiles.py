@@ -63,7 +63,11 @@ def test_read_plan_of_a_plan_between_devplan_and_phases_has_titles_only() -> Non
 
 
 def test_outline_round_trips_through_render_devplan() -> None:
-    outline = (PhaseOutline(1, "Setup | tooling", ""), PhaseOutline(2, "Data model", ""))
+    outline = (
+        PhaseOutline(1, "Setup | tooling", "Repository, CI and the app skeleton."),
+        PhaseOutline(2, "Data model", ""),
+        PhaseOutline(3, "Payments", "Stripe checkout.\n\nWebhooks are verified."),
+    )
     plan = make_plan(tuple(Phase.from_outline(o, ()) for o in outline))
     assert outline_from_devplan(render_devplan(plan)) == outline
 
