@@ -288,6 +288,7 @@ class PipelineRunner:
         model = ""
         revised = False
         result = None
+        earlier: list[Any] = []
         for round_no in range(1, VALIDATION_ROUNDS + 1):
             answer = await ask(
                 self._client,
@@ -301,6 +302,7 @@ class PipelineRunner:
             result = answer.value
             if result.approved or round_no == VALIDATION_ROUNDS:
                 break
+            earlier.append(result)
             issues = "\n".join(f"- {issue}" for issue in result.issues) or result.review
             fix = await ask(
                 self._client,
@@ -317,7 +319,7 @@ class PipelineRunner:
             revised = True
         assert result is not None
         files: dict[str, str | None] = {
-            "validation_report.md": render_validation_report(result, round_no)
+            "validation_report.md": render_validation_report(result, round_no, earlier=earlier)
         }
         if revised:
             files["project_design.md"] = render_design(state.interview, state.design)

@@ -186,3 +186,32 @@ async def test_unusable_complexity_refinement_keeps_the_rubric_and_says_so(
     assert profile == {**PipelineScript(answers).context["complexity"], "rationale": profile["rationale"]}
     assert "not usable" in profile["rationale"]
     assert outcome.plan.complexity.phase_count == profile["phase_count"]
+
+
+async def test_review_asking_for_changes_revises_the_design_and_records_it(
+    tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
+) -> None:
+    script = PipelineScript(answers)
+    script.override(
+        "validation",
+        Text(
+            "Verdict: needs-changes\n\n## Review\n\nThe design ignores refunds.\n\n"
+            "## Issues\n\n- Add a refunds flow with Stripe webhooks\n"
+        ),
+    )
+    llm_server.route(script)
+    app = await _app(tmp_path, llm_server)
+    try:
+        await services.create_project(app, "rev", answers, actor=ACTOR)
+        await services.run_project(app, "rev", actor=ACTOR)
+    finally:
+        await app.close()
+    assert script.seen[:5] == ["complexity", "design", "validation", "design-revision", "validation"]
+    repo = tmp_path / "repos" / "rev.git"
+    report = git(repo, "show", "main:validation_report.md")
+    assert "after 2 review rounds" in report
+    assert "## Corrections" in report and "Add a refunds flow with Stripe webhooks" in report
+    # The revised design is committed with the validation stage.
+    changed = git(repo, "show", "--name-only", "--format=", "main~3").split()
+    assert git(repo, "log", "-1", "--format=%s", "main~3").startswith("validation:")
+    assert sorted(changed) == ["project_design.md", "validation_report.md"]
