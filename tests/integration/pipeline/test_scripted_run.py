@@ -199,6 +199,11 @@ async def test_review_asking_for_changes_revises_the_design_and_records_it(
             "## Issues\n\n- Add a refunds flow with Stripe webhooks\n"
         ),
     )
+    revised = script.context["design"].replace(
+        "## Objectives\n", "## Objectives\n\n- Refunds through Stripe webhooks, idempotent\n", 1
+    )
+    assert revised != script.context["design"]
+    script.override("design-revision", Text(revised))
     llm_server.route(script)
     app = await _app(tmp_path, llm_server)
     try:
@@ -215,3 +220,4 @@ async def test_review_asking_for_changes_revises_the_design_and_records_it(
     changed = git(repo, "show", "--name-only", "--format=", "main~3").split()
     assert git(repo, "log", "-1", "--format=%s", "main~3").startswith("validation:")
     assert sorted(changed) == ["project_design.md", "validation_report.md"]
+    assert "Refunds through Stripe webhooks, idempotent" in git(repo, "show", "main:project_design.md")
