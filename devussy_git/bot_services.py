@@ -30,7 +30,14 @@ from devussy_git.errors import (
     PermissionDeniedError,
     RunAlreadyActiveError,
 )
-from devussy_git.plan import Interview, Question, next_question, parse_answer, slugify, validate_answers
+from devussy_git.plan import (
+    Interview,
+    Question,
+    next_question,
+    parse_answer,
+    slugify,
+    validate_answers,
+)
 from devussy_git.plan.interview import applicable_questions, question_by_id
 from devussy_git.store import validate_project_id
 

@@ -32,7 +32,13 @@ from devussy_git.gitserve import CloneInfo, clone_info
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
 from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
-from devussy_git.store import CommitInfo, Diff, Identity, validate_path, validate_project_id
+from devussy_git.store import (
+    CommitInfo,
+    Diff,
+    Identity,
+    validate_path,
+    validate_project_id,
+)
 
 __all__ = [
     "Caller",

@@ -18,9 +18,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from devussy_git.agent.landing import MAIN, STEP_STAGE, Landing, land, next_step_number, plan_files_at
+from devussy_git.agent.landing import (
+    MAIN,
+    STEP_STAGE,
+    Landing,
+    land,
+    next_step_number,
+    plan_files_at,
+)
 from devussy_git.agent.ritual import task_of
-from devussy_git.errors import ConflictError, HeadMovedError, InvalidInputError, NotFoundError
+from devussy_git.errors import (
+    ConflictError,
+    HeadMovedError,
+    InvalidInputError,
+    NotFoundError,
+)
 from devussy_git.pipeline.planfiles import read_phases
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 

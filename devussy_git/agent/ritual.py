@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+
 from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor
 from devussy_git.pipeline.planfiles import phase_files, read_phases
 from devussy_git.plan.complexity import ComplexityProfile

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def normalize_url(url: str) -> URL:
@@ -175,7 +175,7 @@ class Gateway:
         value = self._clock()
         if value.tzinfo is None:
             raise ValueError("the database clock must return aware datetimes")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

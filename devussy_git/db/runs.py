@@ -42,7 +42,12 @@ from devussy_git.db.schema import (
     run_stages,
     runs,
 )
-from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError, StoreError
+from devussy_git.errors import (
+    ConflictError,
+    NotFoundError,
+    RunAlreadyActiveError,
+    StoreError,
+)
 
 __all__ = ["ORPHAN_ERROR", "RunRepo"]
 

@@ -12,7 +12,7 @@ the ``schema_version`` table records the version a database was created at.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -70,7 +70,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are refused: pass an aware (UTC) datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
@@ -78,8 +78,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         stored = cast(datetime, value)
         if stored.tzinfo is None:
-            return stored.replace(tzinfo=timezone.utc)
-        return stored.astimezone(timezone.utc)
+            return stored.replace(tzinfo=UTC)
+        return stored.astimezone(UTC)
 
 
 def _in(column: sa.ColumnClause[Any], values: tuple[str, ...]) -> sa.ColumnElement[bool]:

@@ -153,7 +153,11 @@ async def cmd_handoff_next(app: Any, args: argparse.Namespace) -> int:
 
 
 async def cmd_proposals(app: Any, args: argparse.Namespace) -> int:
-    from devussy_git.agent.usecases import apply_proposal, discard_proposal, list_proposals
+    from devussy_git.agent.usecases import (
+        apply_proposal,
+        discard_proposal,
+        list_proposals,
+    )
     from devussy_git.faces.cli import UsageError
     from devussy_git.faces.cli_output import to_json
     from devussy_git.services import Actor

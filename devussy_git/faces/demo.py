@@ -46,7 +46,12 @@ async def _demo(out_colour: bool) -> int:
     from devussy_git.agent.usecases import handoff_next
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
-    from devussy_git.faces.cli_output import format_diff, format_log, format_outcome, format_progress
+    from devussy_git.faces.cli_output import (
+        format_diff,
+        format_log,
+        format_outcome,
+        format_progress,
+    )
 
     settings = load_settings().with_(llm_provider="offline", llm_model="offline")
     async with open_app(settings) as app:

@@ -8,7 +8,11 @@ The app mounts :func:`make_git_router`; ``services.py`` uses
 from __future__ import annotations
 
 from devussy_git.gitserve.access import CloneAccess
-from devussy_git.gitserve.redaction import RedactingFilter, install_log_redaction, redact
+from devussy_git.gitserve.redaction import (
+    RedactingFilter,
+    install_log_redaction,
+    redact,
+)
 from devussy_git.gitserve.router import make_git_router
 from devussy_git.gitserve.secret import load_or_create_secret_key
 from devussy_git.gitserve.urls import CloneInfo, clone_info

@@ -22,8 +22,13 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from devussy_git.gitserve.cgi import CgiHead, CgiHeaderError, backend_command, parse_cgi_head
 from devussy_git.errors import StoreError
+from devussy_git.gitserve.cgi import (
+    CgiHead,
+    CgiHeaderError,
+    backend_command,
+    parse_cgi_head,
+)
 from devussy_git.gitserve.redaction import redact
 
 __all__ = ["BackendLimits", "BackendResponse"]

@@ -10,7 +10,11 @@ import time.
 from __future__ import annotations
 
 from devussy_git.llm.factory import make_client
-from devussy_git.llm.litellm_client import LiteLLMClient, aclose_litellm, litellm_model_name
+from devussy_git.llm.litellm_client import (
+    LiteLLMClient,
+    aclose_litellm,
+    litellm_model_name,
+)
 from devussy_git.llm.offline_client import OFFLINE_MODEL, OfflineClient, Responder
 from devussy_git.llm.profile import KEY_ENV_VARS, LLMProfile
 from devussy_git.llm.retry import (

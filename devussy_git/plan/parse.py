@@ -240,7 +240,7 @@ def parse_validation(text: str) -> ValidationResult:
             if match is None and HEADING.match(structural(line)) and re.search(
                 r"verdict|decision", line, re.IGNORECASE
             ):
-                following = next((l for l in lines[index + 1:] if l.strip()), "")
+                following = next((rest for rest in lines[index + 1:] if rest.strip()), "")
                 match = _BARE_VERDICT.match(structural(following)) or re.match(
                     rf"[\s*_`]*(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
                     structural(following),

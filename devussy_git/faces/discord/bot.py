@@ -23,7 +23,10 @@ from devussy_git.errors import StoreError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.commands import register
 from devussy_git.faces.discord.context import is_thread
-from devussy_git.faces.discord.errors import report_interaction_error, report_message_error
+from devussy_git.faces.discord.errors import (
+    report_interaction_error,
+    report_message_error,
+)
 from devussy_git.faces.discord.send import send_to
 from devussy_git.faces.discord.views import ActionButton
 from devussy_git.runner_client import RunnerClient

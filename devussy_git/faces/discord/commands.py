@@ -67,7 +67,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
 
     @app_commands.command(name="set-role", description="Choose the role allowed to run, step, revert and administer.")
     @app_commands.describe(role="The role; leave empty to let everyone run again")
-    async def set_role(self, interaction: discord.Interaction, role: Optional[discord.Role] = None) -> None:  # noqa: UP007
+    async def set_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:  # noqa: UP007
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.set_guild_role(
@@ -135,8 +135,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        note: Optional[app_commands.Range[str, 1, 2000]] = None,  # noqa: UP007
-        task: Optional[app_commands.Range[str, 1, 20]] = None,  # noqa: UP007
+        note: app_commands.Range[str, 1, 2000] | None = None,  # noqa: UP007
+        task: app_commands.Range[str, 1, 20] | None = None,  # noqa: UP007
         preview: bool = False,
     ) -> None:
         await defer(interaction)
@@ -153,8 +153,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        step: Optional[app_commands.Range[int, 1, 1_000_000]] = None,  # noqa: UP007
-        commit: Optional[app_commands.Range[str, 4, 64]] = None,  # noqa: UP007
+        step: app_commands.Range[int, 1, 1000000] | None = None,  # noqa: UP007
+        commit: app_commands.Range[str, 4, 64] | None = None,  # noqa: UP007
     ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
@@ -171,8 +171,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        from_: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
-        to: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
+        from_: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
+        to: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
     ) -> None:
         await defer(interaction)
         ctx = Ctx.of(interaction)
@@ -197,7 +197,7 @@ class DevussyGroup(
         interaction: discord.Interaction,
         file: app_commands.Range[str, 1, 200],
         project: Project = None,
-        rev: Optional[app_commands.Range[str, 1, 100]] = None,  # noqa: UP007
+        rev: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
     ) -> None:
         await defer(interaction)
         ctx = Ctx.of(interaction)
