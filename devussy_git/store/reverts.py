@@ -51,16 +51,16 @@ class RevertsMixin(RepoCore):
     def _revertable(self, rev: str, head: pygit2.Commit) -> pygit2.Commit:
         commit = self._commit(rev)
         sha = short(str(commit.id))
+        if commit.id != head.id and not self._repo.descendant_of(head.id, commit.id):
+            raise InvalidInputError(
+                f"Commit {sha} is not on main; only main's history can be reverted."
+            )
         if not commit.parents:
             raise InvalidInputError(
                 f"Commit {sha} is the first commit of the plan; there is nothing before it."
             )
         if len(commit.parents) > 1:
             raise InvalidInputError(f"Commit {sha} is a merge; merges cannot be reverted.")
-        if commit.id != head.id and not self._repo.descendant_of(head.id, commit.id):
-            raise InvalidInputError(
-                f"Commit {sha} is not on main; only main's history can be reverted."
-            )
         return commit
 
     def _head_for_write(self, expected_head: str | None | _Any) -> pygit2.Commit:

@@ -160,11 +160,13 @@ def test_refusals_write_nothing(repo: PlanRepo, author: Identity, git) -> None:
     unmerged = repo.commit(
         {"u.md": "u\n"}, "unmerged", author=author, expected_head=None, ref="refs/proposals/p2", parent=merge
     )
+    orphan = repo.commit({"o.md": "o\n"}, "orphan", author=author, expected_head=None, ref="refs/proposals/o")
     check = _unchanged(repo)
     cases = [
         (shas[0], InvalidInputError, "first commit"),
         (merge, InvalidInputError, "merge"),
         (unmerged.sha, InvalidInputError, "not on main"),
+        (orphan.sha, InvalidInputError, "not on main"),
         ("f" * 40, NotFoundError, "Unknown revision"),
         ("no-such-tag", NotFoundError, "Unknown revision"),
     ]
