@@ -26,7 +26,14 @@ __all__ = ["PlanStore"]
 
 
 class PlanStore:
-    """Creates, opens and lists the plan repositories under ``root``."""
+    """Creates, opens and lists the plan repositories under ``root``.
+
+    A ``PlanStore`` holds no open repository and may be shared freely;
+    :meth:`open` returns a new :class:`PlanRepo` each call, which should stay
+    on one thread. ``stale_lock_seconds`` is how old a lock file left by a
+    dead writer must be before it is removed; ``lock_timeout`` how long a
+    writer waits for a busy project before ``StoreError``.
+    """
 
     def __init__(
         self,
