@@ -148,7 +148,7 @@ async def cmd_handoff_next(app: Any, args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(to_json(step_to_json(result)))
     else:
-        print(format_step(result, args.project, colour=_tty(), applied=True))
+        print(format_step(result, args.project, colour=_tty()))
     return 0
 
 

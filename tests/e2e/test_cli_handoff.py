@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,7 +94,11 @@ def test_preview_list_apply_discard(cli_env: dict[str, str]) -> None:
     assert applied.stdout.startswith(f"Applied proposal {proposal}.") and "→ main" in applied.stdout
     assert json.loads(cli(cli_env, "proposals", PROJECT, "--json").stdout) == []
 
-    other = json.loads(cli(cli_env, "handoff-next", PROJECT, "--preview", "--json").stdout)["proposal_id"]
+    text = cli(cli_env, "handoff-next", PROJECT, "--preview")
+    assert text.returncode == 0, text.stderr
+    other = re.search(r"→ proposal ([0-9a-f]+)\n", text.stdout).group(1)  # type: ignore[union-attr]
+    assert f"devussy-git proposals {PROJECT} apply {other}" in text.stdout
+    assert git(cli_env, "rev-parse", "main") != head and "→ main" not in text.stdout
     dropped = cli(cli_env, "proposals", PROJECT, "discard", other)
     assert dropped.returncode == 0 and f"Discarded proposal {other}." in dropped.stdout
     again = cli(cli_env, "proposals", PROJECT, "discard", other)
