@@ -42,9 +42,17 @@ class App:
     def lock_for(self, project_id: str) -> asyncio.Lock:
         return self.locks.setdefault(project_id, asyncio.Lock())
 
-    def llm_client(self, provider: str | None = None, model: str | None = None) -> LLMClient:
-        """A client for the configured profile, or for an override of it."""
-        return make_client(LLMProfile.from_settings(self.settings, provider=provider, model=model))
+    def llm_client(
+        self, provider: str | None = None, model: str | None = None, api_base: str | None = None
+    ) -> LLMClient:
+        """A client for the configured profile, or for an override of it.
+
+        ``api_base`` points it at another OpenAI-compatible endpoint (validated;
+        the configured key is sent there only when it is the configured host).
+        """
+        return make_client(
+            LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base)
+        )
 
     @property
     def committer(self) -> Identity:

@@ -43,6 +43,7 @@ from devussy_git.store import validate_project_id
 
 __all__ = [
     "CANCEL",
+    "DEFAULT",
     "MAX_RUNS_LIMIT",
     "Caller",
     "EffectiveConfig",
@@ -124,6 +125,9 @@ class EffectiveConfig:
     role_id: int | None
     #: Names of the fields the guild set itself (the rest are defaults).
     overridden: frozenset[str] = field(default_factory=frozenset)
+    #: The guild's own OpenAI-compatible endpoint; ``None``: the provider's.
+    #: Never carries a key (refused when set).
+    api_base: str | None = None
 
 
 async def effective_config(app: App, guild_id: int) -> EffectiveConfig:
@@ -135,20 +139,41 @@ async def effective_config(app: App, guild_id: int) -> EffectiveConfig:
         model = str(PROVIDERS[config.provider]["model"])
     else:
         model = app.settings.llm_model
+    api_base = await services.guild_api_base(app, guild_id, provider)
     overridden = frozenset(
         name for name in ("provider", "model", "max_runs", "role_id") if getattr(config, name) is not None
+    ) | ({"api_base"} if api_base else set())
+    return EffectiveConfig(
+        guild_id, provider, model, config.max_runs, config.role_id, overridden, api_base
     )
-    return EffectiveConfig(guild_id, provider, model, config.max_runs, config.role_id, overridden)
 
 
-async def set_guild_provider(app: App, guild_id: int, provider: str, *, caller: Caller) -> EffectiveConfig:
-    """Choose the guild's LLM provider (its default model unless a model is set after)."""
+#: What an admin types to go back to the provider's own endpoint or model.
+DEFAULT = "default"
+
+
+async def set_guild_provider(
+    app: App, guild_id: int, provider: str, *, caller: Caller, base_url: str | None = None
+) -> EffectiveConfig:
+    """Choose the guild's LLM provider (its default model unless a model is set after).
+
+    ``base_url`` points the guild at its own OpenAI-compatible server; without
+    it (or with ``default``) the guild uses the provider's endpoint again. The
+    endpoint is kept in the guild's LLM profile, never with a key.
+    """
     require_admin(caller, await app.db.guilds.get(guild_id))
     provider = provider.strip().lower()
     if provider not in PROVIDERS:
         raise InvalidInputError(f"Unknown provider {provider!r}; choose one of {', '.join(sorted(PROVIDERS))}.")
-    # Refuses a provider whose key is missing, naming the variable, before it is saved.
-    app.llm_client(provider, None)
+    wanted = None if base_url is None or base_url.strip().lower() in ("", DEFAULT) else base_url
+    # Refuses a bad endpoint, or a provider whose key is missing (naming the
+    # variable), before anything is saved.
+    profile = app.llm_client(provider, None, api_base=wanted).profile
+    name = services.guild_profile_name(guild_id)
+    if wanted is not None:
+        await app.db.profiles.upsert(name, provider, profile.model, api_base=profile.api_base)
+    elif await app.db.profiles.get(name) is not None:
+        await app.db.profiles.upsert(name, provider, profile.model, api_base=None)
     await app.db.guilds.set(guild_id, provider=provider, model=None)
     return await effective_config(app, guild_id)
 
@@ -163,7 +188,13 @@ async def set_guild_model(app: App, guild_id: int, model: str | None, *, caller:
     if value is not None and _MODEL_RE.fullmatch(value) is None:
         raise InvalidInputError("A model name is letters, digits and . _ : / @ + - (at most 200).")
     await app.db.guilds.set(guild_id, model=value)
-    return await effective_config(app, guild_id)
+    config = await effective_config(app, guild_id)
+    if config.api_base is not None:
+        # The profile row stays a true record of what the guild's steps use.
+        await app.db.profiles.upsert(
+            services.guild_profile_name(guild_id), config.provider, config.model, api_base=config.api_base
+        )
+    return config
 
 
 async def set_guild_max_runs(

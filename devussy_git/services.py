@@ -29,6 +29,7 @@ from devussy_git.errors import (
     NotFoundError,
 )
 from devussy_git.gitserve import CloneInfo, clone_info
+from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
 from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
@@ -80,7 +81,10 @@ __all__ = [
     "execute_run",
     "get_project",
     "get_run",
+    "guild_api_base",
+    "guild_profile_name",
     "list_projects",
+    "llm_client_for",
     "log",
     "project_status",
     "revert",
@@ -226,6 +230,34 @@ async def list_projects(app: App, *, guild_id: int | None = None) -> list[Projec
 # -- runs -----------------------------------------------------------------------
 
 
+def guild_profile_name(guild_id: int) -> str:
+    """The LLM profile row that holds a guild's endpoint."""
+    return f"guild-{guild_id}"
+
+
+async def guild_api_base(app: App, guild_id: int | None, provider: str | None) -> str | None:
+    """The endpoint ``guild_id`` chose for ``provider`` (``None``: the provider's own).
+
+    A profile saved for another provider does not apply: an endpoint belongs
+    to the provider it was set with.
+    """
+    if guild_id is None:
+        return None
+    stored = await app.db.profiles.get(guild_profile_name(guild_id))
+    chosen = (provider or app.settings.llm_provider).strip().lower()
+    if stored is None or not stored.api_base or stored.provider != chosen:
+        return None
+    return stored.api_base
+
+
+async def llm_client_for(
+    app: App, *, provider: str | None, model: str | None, guild_id: int | None
+) -> LLMClient:
+    """The client for work of ``guild_id`` (its endpoint, if it set one)."""
+    api_base = await guild_api_base(app, guild_id, provider)
+    return app.llm_client(provider, model, api_base=api_base)
+
+
 async def start_run(
     app: App,
     project_id: str,
@@ -250,7 +282,7 @@ async def start_run(
                 f"Project {project_id} has no failed run to resume; start one with `run`."
             )
         return await app.db.runs.resume(last.run_id)
-    profile = app.llm_client(provider, model).profile
+    profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
     return await app.db.runs.create(
         project_id,
         provider=profile.provider,
@@ -266,7 +298,9 @@ async def execute_run(
 ) -> RunOutcome:
     """Run the stages of a queued run in this process, recording progress."""
     record = await get_run(app, run_id)
-    client = app.llm_client(record.provider, record.model)
+    client = await llm_client_for(
+        app, provider=record.provider, model=record.model, guild_id=record.guild_id
+    )
     repo = await asyncio.to_thread(app.store.open, record.project_id)
     await app.db.runs.start(run_id, process_owner())
     app.metrics.count_run("running")

@@ -55,10 +55,13 @@ async def handoff_next(
     """Let the agent take the next task (or ``task``), record it and advance the plan.
 
     ``preview`` parks the step on ``refs/proposals/<id>`` instead of ``main``;
-    ``provider``/``model`` override the configured profile for this step.
+    ``provider``/``model`` override the configured profile for this step, and
+    with ``guild_id`` the guild's endpoint (its LLM profile) is used.
     """
+    from devussy_git import services
+
     project_id = await _checked(app, project_id, guild_id)
-    client = app.llm_client(provider, model)
+    client = await services.llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
         if preview:

@@ -39,12 +39,22 @@ async def ping(interaction: discord.Interaction) -> None:
 
 class AdminGroup(app_commands.Group, name="admin", description="Server settings (Manage Server or the bot role)."):
     @app_commands.command(name="set-provider", description="Choose the LLM provider for this server.")
-    @app_commands.describe(provider="The provider; its default model is used until set-model")
+    @app_commands.describe(
+        provider="The provider; its default model is used until set-model",
+        base_url="Your own OpenAI-compatible endpoint, e.g. https://llm.example.com/v1; 'default' for the provider's",
+    )
     @app_commands.choices(provider=[app_commands.Choice(name=p, value=p) for p in PROVIDERS])
-    async def set_provider(self, interaction: discord.Interaction, provider: str) -> None:
+    async def set_provider(
+        self,
+        interaction: discord.Interaction,
+        provider: str,
+        base_url: app_commands.Range[str, 1, 500] | None = None,  # noqa: UP007
+    ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.set_guild_provider(ctx.app, ctx.guild_id, provider, caller=ctx.caller)
+        config = await bot_services.set_guild_provider(
+            ctx.app, ctx.guild_id, provider, caller=ctx.caller, base_url=base_url
+        )
         await reply(interaction, render.render_admin(config, "provider"))
 
     @app_commands.command(name="set-model", description="Choose the model for this server's provider.")
@@ -225,7 +235,7 @@ class DevussyGroup(
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         config = await bot_services.effective_config(ctx.app, ctx.guild_id)
-        await reply(interaction, render.render_version(__version__, config.provider, config.model))
+        await reply(interaction, render.render_version(__version__, config.provider, config.model, config.api_base))
 
 
 def register(tree: app_commands.CommandTree[discord.Client]) -> None:

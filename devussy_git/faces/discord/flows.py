@@ -17,7 +17,7 @@ import discord
 
 from devussy_git import bot_services, services
 from devussy_git.db import RunRecord
-from devussy_git.errors import DevussyError
+from devussy_git.errors import DevussyError, InvalidInputError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.progress import ProgressTracker
@@ -58,6 +58,13 @@ async def start_run(ctx: Ctx, interaction: discord.Interaction, project: str, *,
         await run_with_progress(ctx, interaction, record)
         return
     config = await bot_services.check_run_allowed(ctx.app, ctx.guild_id, ctx.caller)
+    if config.api_base is not None:
+        # The runner's API takes a provider and model only: rather than send
+        # this guild's plan to an endpoint it did not choose, refuse.
+        raise InvalidInputError(
+            "This bot runs plans on a separate runner, which cannot use this server's base URL. "
+            "Ask an admin to run /devussy admin set-provider without base_url, or to run the bot in-process."
+        )
     await services.get_project(ctx.app, project, guild_id=ctx.guild_id)
     status = await runner.start_run(project, provider=config.provider, model=config.model, resume=resume)
     await follow_runner(ctx, interaction, runner, status)

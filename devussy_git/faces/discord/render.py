@@ -42,6 +42,7 @@ from devussy_git.faces.discord.render_git import (
     render_step,
 )
 from devussy_git.gitserve import CloneInfo
+from devussy_git.llm.profile import endpoint_host
 from devussy_git.plan import Question
 from devussy_git.services import ProjectStatus
 
@@ -101,9 +102,10 @@ def render_ping(latency_ms: float | None) -> MessagePayload:
     return MessagePayload(content=f"Pong! Gateway latency: {shown}.", ephemeral=True)
 
 
-def render_version(version: str, provider: str, model: str) -> MessagePayload:
+def render_version(version: str, provider: str, model: str, api_base: str | None = None) -> MessagePayload:
+    where = f" at `{endpoint_host(api_base)}`" if api_base else ""
     return MessagePayload(
-        content=f"devussy-git {version} · LLM for this server: `{provider}` / `{_clean(model, 200)}`",
+        content=f"devussy-git {version} · LLM for this server: `{provider}` / `{_clean(model, 200)}`{where}",
         ephemeral=True,
     )
 
@@ -330,6 +332,11 @@ def render_admin(config: EffectiveConfig, changed: str | None = None) -> Message
     fields = (
         _field("Provider", f"`{config.provider}`{origin('provider')}", inline=True),
         _field("Model", f"`{_clean(config.model, 200)}`{origin('model')}", inline=True),
+        _field(
+            "Endpoint",
+            f"`{endpoint_host(config.api_base)}`" if config.api_base else "the provider's own",
+            inline=True,
+        ),
         _field("Max runs at once", f"{config.max_runs or 'no limit'}{origin('max_runs')}", inline=True),
         _field("Role", f"<@&{config.role_id}>" if config.role_id else "everyone may run; admins: Manage Server"),
     )

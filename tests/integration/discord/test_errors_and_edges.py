@@ -127,7 +127,7 @@ async def test_a_failed_run_offers_resume_which_finishes_it(harness: DiscordHarn
         return offline_reply(stage, context)
 
     client = OfflineClient(responder=flaky)
-    harness.app.llm_client = lambda provider=None, model=None: client  # type: ignore[method-assign]
+    harness.app.llm_client = lambda provider=None, model=None, api_base=None: client  # type: ignore[method-assign]
     await harness.command("devussy run", ALICE, channel=thread)
     failed = harness.outbox.last()
     assert failed["embeds"][0]["title"].endswith("failed")
