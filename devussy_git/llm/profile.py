@@ -156,7 +156,8 @@ def validate_api_base(url: str) -> str:
         parts = urlsplit(value)
         parts.port  # noqa: B018 (reading it refuses a malformed port)
     except ValueError as exc:
-        raise InvalidInputError(f"That base URL cannot be read ({exc}).") from exc
+        # Not the parser's message: it quotes the URL, which may hold a pasted key.
+        raise InvalidInputError("That base URL cannot be read; check its host and port.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError(
             "A base URL starts with http:// or https:// and names a host, "

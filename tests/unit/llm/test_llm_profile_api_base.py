@@ -44,7 +44,7 @@ def test_an_http_endpoint_is_accepted_as_typed(url: str, expected: str) -> None:
         ("https://llm.example.com/v1#sk-live", "query or fragment"),
         ("https://llm.example.com/v1?", "query or fragment"),
         ("https://llm.example.com:99999/v1", "cannot be read"),
-        ("https://llm.example.com:port/v1", "cannot be read"),
+        ("https://llm.example.com:sk-live/v1", "cannot be read"),
         ("https://llm example.com/v1", "no spaces"),
         ("https://llm.example.com/\x00v1", "control characters"),
         ("https://llm`x`.example.com/v1", "host is a name"),
