@@ -103,7 +103,7 @@ def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
     return tuple(PhaseOutline(n, titles[n], summaries.get(n, "")) for n in numbers)
 
 
-_PHASE_HEADING = re.compile(r"^### Phase (\d+): ")
+_DEVPLAN_PHASE_HEADING = re.compile(r"^### Phase (\d+): ")
 
 
 def _phase_summaries(text: str) -> dict[int, str]:
@@ -112,7 +112,7 @@ def _phase_summaries(text: str) -> dict[int, str]:
     current: list[str] | None = None
     for line in text.splitlines():
         if line.startswith("#"):
-            match = _PHASE_HEADING.match(line)
+            match = _DEVPLAN_PHASE_HEADING.match(line)
             current = summaries.setdefault(int(match.group(1)), []) if match else None
         elif current is not None:
             current.append(line)

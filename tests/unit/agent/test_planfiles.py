@@ -142,3 +142,13 @@ def plans(draw: st.DrawFn) -> Plan:
 @given(plans())
 def test_any_rendered_plan_reads_back_equal(plan: Plan) -> None:
     assert read_plan(files_of(plan), "shop-api", INTERVIEW, PROFILE) == plan
+
+
+def test_a_phase_file_gives_its_own_title() -> None:
+    from devussy_git.pipeline.planfiles import read_phase
+    from devussy_git.plan import render_phase
+
+    phase = SAMPLE.phases[0]
+    text = render_phase(SAMPLE, phase)
+    assert read_phase("phase1.md", text).title == phase.title
+    assert read_phase("phase1.md", text.replace(f"# Phase 1: {phase.title}", "# Phase 1: Renamed")).title == "Renamed"
