@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from devussy_git.errors import DevussyError, InvalidLLMOutputError, StoreError
+from devussy_git.errors import DevussyError, HeadMovedError, InvalidLLMOutputError, StoreError
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
 from devussy_git.pipeline.planfiles import outline_from_devplan, read_plan
@@ -46,6 +47,7 @@ from devussy_git.store import CommitInfo, Identity, PlanRepo
 __all__ = ["STAGES", "PipelineRunner", "ProgressEvent", "RunOutcome", "completed_stages"]
 
 STAGES = ("interview", "complexity", "design", "validation", "devplan", "phases", "handoff")
+_PHASE_FILE = re.compile(r"phase[1-9][0-9]*\.md")
 #: How many design/validation rounds the correction loop may take.
 VALIDATION_ROUNDS = 3
 
@@ -160,6 +162,10 @@ class PipelineRunner:
         def event(stage: str, st: str, **kw: Any) -> ProgressEvent:
             return ProgressEvent(run_id, repo.project_id, stage, st, time.monotonic() - started, **kw)
 
+        # Every stage commit names the head the run last saw: a commit made by anyone
+        # else meanwhile (a handoff-next step, a revert) fails the stage, resumably,
+        # instead of being silently built over.
+        state.extra["head"] = await asyncio.to_thread(repo.head)
         commits["interview"] = await asyncio.to_thread(_interview_commit, repo)
         await emit(event("interview", "completed", commit=commits["interview"]))
 
@@ -173,7 +179,7 @@ class PipelineRunner:
             try:
                 result = await self._build_stage(stage, state, repo.project_id)
                 info = await asyncio.to_thread(
-                    self._commit_stage, repo, stage, run_id, result, author, actor
+                    self._commit_stage, repo, stage, run_id, result, author, actor, state.extra["head"]
                 )
             except DevussyError as exc:
                 await emit(event(stage, "failed", detail=exc.user_message))
@@ -181,6 +187,7 @@ class PipelineRunner:
             total_in += result.tokens_in
             total_out += result.tokens_out
             commits[stage] = info.sha
+            state.extra["head"] = info.sha
             await emit(
                 event(
                     stage,
@@ -382,7 +389,15 @@ class PipelineRunner:
             phase = Phase(o.number, o.title, o.summary, answer.value)
             return phase, answer.tokens_in, answer.tokens_out, answer.model
 
-        results = await asyncio.gather(*(detail(o) for o in state.outline))
+        # A TaskGroup cancels the other phase requests as soon as one fails, so a
+        # failed run stops spending tokens at once.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(detail(o)) for o in state.outline]
+        except ExceptionGroup as failed:
+            # Report the first failure itself (a DevussyError the faces know how to show).
+            raise failed.exceptions[0] from None
+        results = [t.result() for t in tasks]
         phases = [r[0] for r in results]
         plan = self._plan(state, project_id, phases)
         state.plan = plan
@@ -422,6 +437,7 @@ class PipelineRunner:
         result: _StageResult,
         author: Identity,
         actor: str,
+        expected_head: str | None,
     ) -> CommitInfo:
         trailers = [
             ("Devussy-Stage", stage),
@@ -430,15 +446,29 @@ class PipelineRunner:
             ("Devussy-Tokens", f"in={result.tokens_in}, out={result.tokens_out}"),
             ("Devussy-Actor", actor),
         ]
-        head = repo.head()
-        return repo.commit(
-            result.files,
-            result.subject,
-            author=author,
-            trailers=trailers,
-            expected_head=head,
-            allow_empty=True,
-        )
+        files = dict(result.files)
+        if stage == "phases":
+            # A plan with fewer phases than the one it replaces drops the extra files.
+            for path in repo.list_files(expected_head) if expected_head else []:
+                if _PHASE_FILE.fullmatch(path) and path not in files:
+                    files[path] = None
+        try:
+            return repo.commit(
+                files,
+                result.subject,
+                author=author,
+                trailers=trailers,
+                expected_head=expected_head,
+                allow_empty=True,
+            )
+        except HeadMovedError as exc:
+            raise HeadMovedError(
+                f"The plan of {repo.project_id} changed while the run was at the {stage} stage "
+                "(another step or revert landed); nothing was written for this stage. "
+                "Resume the run to continue from the new state.",
+                expected=exc.expected,
+                actual=exc.actual,
+            ) from exc
 
     def _load_stage(self, repo: PlanRepo, stage: str, sha: str, state: _State) -> None:
         """Rebuild the in-memory state a committed stage produced (for resume)."""

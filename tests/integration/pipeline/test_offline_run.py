@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.pipeline import STAGES
@@ -95,3 +97,47 @@ async def test_second_run_while_one_is_active_is_refused(app: App, answers: dict
         assert "busy" in exc.user_message or "already" in exc.user_message.lower()
     else:
         raise AssertionError("a second run was accepted")
+
+
+async def test_a_rerun_with_fewer_phases_drops_the_old_phase_files(app: App, answers: dict[str, Any]) -> None:
+    small = json.loads((Path(__file__).parents[3] / "fixtures" / "interviews" / "csv-report-cli.json").read_text())
+    await services.create_project(app, "shrink", answers, actor=ACTOR)
+    first = await services.run_project(app, "shrink", actor=ACTOR)
+    await services.update_interview(app, "shrink", small, actor=ACTOR)
+    second = await services.run_project(app, "shrink", actor=ACTOR)
+    assert first.plan.complexity.phase_count > second.plan.complexity.phase_count == 3
+    repo = app.store.path_of("shrink")
+    phase_files = sorted(f for f in git(repo, "ls-tree", "--name-only", "main").split() if f.startswith("phase"))
+    assert phase_files == ["phase1.md", "phase2.md", "phase3.md"]
+    status = await services.project_status(app, "shrink")
+    assert status.progress is not None and status.progress.total == sum(len(p.tasks) for p in second.plan.phases)
+
+
+async def test_a_commit_landing_mid_run_fails_the_stage_instead_of_being_overwritten(
+    app: App, answers: dict[str, Any]
+) -> None:
+    from devussy_git.errors import HeadMovedError
+    from devussy_git.llm import LLMRequest, OfflineClient, Reply
+    from devussy_git.pipeline import PipelineRunner
+
+    await services.create_project(app, "race", answers, actor=ACTOR)
+    repo = app.store.open("race")
+
+    class SneakyClient:
+        """Answers like the offline provider; someone commits while devplan is asked."""
+
+        def __init__(self) -> None:
+            self.inner = OfflineClient()
+            self.profile = self.inner.profile
+
+        async def complete(self, request: LLMRequest) -> Reply:
+            if request.stage == "devplan":
+                repo.commit({"notes.md": "meanwhile\n"}, "apply: someone else", author=ACTOR.identity,
+                            expected_head=repo.head())
+            return await self.inner.complete(request)
+
+    with pytest.raises(HeadMovedError, match="changed while the run was at the devplan stage"):
+        await PipelineRunner(SneakyClient()).run(repo, "r1", author=ACTOR.identity, actor=ACTOR.trailer)
+    subjects = git(app.store.path_of("race"), "log", "--format=%s", "main").splitlines()
+    assert subjects[0] == "apply: someone else"
+    assert not any(s.startswith("devplan:") for s in subjects)
