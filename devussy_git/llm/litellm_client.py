@@ -125,7 +125,9 @@ class LiteLLMClient:
 
     async def complete(self, request: LLMRequest) -> Reply:
         """Ask the provider, retrying transient failures; see the module docstring."""
-        litellm = load_litellm()
+        # The first import of litellm takes seconds: do it off the event loop so a
+        # bot or server keeps answering meanwhile.
+        litellm = _litellm if _litellm is not None else await asyncio.to_thread(load_litellm)
         errors = _provider_errors()
         kwargs = self._call_kwargs(request)
         attempts = max(1, self.profile.max_retries)
