@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devussy_git import __version__
-from devussy_git.errors import DevussyError, InvalidInputError
+from devussy_git.errors import DevussyError, InvalidInputError, RevertConflictError
 
 __all__ = ["build_parser", "main"]
 
@@ -26,6 +26,26 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """A command line that cannot be acted on (exit code 2)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,13 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb("revert", "Undo a step with a new commit (default: the newest handoff-next step).")
     s.add_argument("project")
     s.add_argument("rev", nargs="?", metavar="REV", help="commit to revert (sha, tag, main~1, ...)")
-    s.add_argument("--step", type=int, metavar="N", help="the handoff-next step number to revert")
+    s.add_argument("--step", type=_positive_int, metavar="N", help="the handoff-next step number to revert")
     s.add_argument("--range", action="store_true", help="with --step: revert steps N..newest as one commit")
     s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     s = verb("log", "Show the project's history, newest first.")
     s.add_argument("project")
-    s.add_argument("--limit", type=int, default=20, metavar="N")
+    s.add_argument("--limit", type=_positive_int, default=20, metavar="N")
     s.add_argument("--json", action="store_true")
 
     s = verb("diff", "Show a diff: newest commit, REV_A..main, or REV_A..REV_B.")
@@ -112,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = verb("serve", "Run the HTTP service: runner API and git clone endpoint.")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=_port, default=8000)
 
     s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
     s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
@@ -300,9 +320,22 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
     if not args.yes and not _confirm(f"Revert {what}?"):
         print("Nothing reverted.")
         return EXIT_OK
-    result = await services.revert(
-        app, args.project, actor=services.Actor.cli(), rev=args.rev, step=args.step, range_=args.range
-    )
+    # Revert exactly the commit the user confirmed, even if main moved meanwhile.
+    rev, step = (None, args.step) if args.range else (target.sha, None)
+    try:
+        result = await services.revert(
+            app, args.project, actor=services.Actor.cli(), rev=rev, step=step, range_=args.range
+        )
+    except RevertConflictError as exc:
+        step_no = target.trailers.get("Devussy-Step")
+        if step_no and not args.range:
+            raise RevertConflictError(
+                f"{exc.user_message} To undo step {step_no} and every later step in one commit: "
+                f"devussy-git revert {args.project} --step {step_no} --range",
+                paths=exc.paths,
+                later_commits=exc.later_commits,
+            ) from exc
+        raise
     print(f"[{result.commit.sha[:10]}] {result.commit.subject}")
     sys.stdout.write(format_diff(result.diff, colour=_tty()).rstrip("\n") + "\n")
     return EXIT_OK

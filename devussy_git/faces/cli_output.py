@@ -174,8 +174,8 @@ def status_to_json(status: Any) -> dict[str, Any]:
                     "name": s.name,
                     "state": s.state,
                     "commit": s.commit,
-                    "started_at": s.started_at,
-                    "finished_at": s.finished_at,
+                    "started_at": s.started_at.isoformat() if s.started_at else None,
+                    "finished_at": s.finished_at.isoformat() if s.finished_at else None,
                     "error": s.error,
                 }
                 for s in run.stages

@@ -34,6 +34,7 @@ from devussy_git.errors import (
     LLMUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    StoreError,
 )
 from devussy_git.gitserve import install_log_redaction, make_git_router
 
@@ -249,8 +250,30 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Run the HTTP service until interrupted."""
+    """Run the HTTP service until interrupted.
+
+    The settings, the repos root, the database and the port are checked before
+    uvicorn starts, so a mistake is one ``error:`` line and exit code 1.
+    """
+    import asyncio
+    import socket
+
     import uvicorn
 
-    uvicorn.run(create_http_app(load_settings()), host=host, port=port, log_level="info")
+    settings = load_settings()
+
+    async def check() -> None:
+        app = await build_app(settings)
+        await app.close()
+
+    asyncio.run(check())
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise StoreError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+    try:
+        uvicorn.run(create_http_app(settings), host=host, port=port, log_level="info")
+    except SystemExit as exc:
+        return 0 if exc.code in (0, None) else 1
     return 0
