@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from importlib import resources
 from typing import Any
@@ -53,7 +54,10 @@ async def _demo(out_colour: bool) -> int:
         format_progress,
     )
 
-    settings = load_settings().with_(llm_provider="offline", llm_model="offline")
+    # The demo always uses the offline provider, whatever is configured (even a typo).
+    settings = load_settings(
+        {**os.environ, "LLM_DEFAULT_PROVIDER": "offline", "LLM_DEFAULT_MODEL": "offline"}
+    )
     async with open_app(settings) as app:
         actor = services.Actor.cli()
         project_id = _free_id(app, "demo-shop-api")
