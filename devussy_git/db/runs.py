@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -349,8 +350,13 @@ class RunRepo:
             await fail_locked(conn, self._gw.now(), run_id, error, resumable)
             return await load_one(conn, run_id)
 
-    async def resume(self, run_id: str) -> RunRecord:
+    async def resume(
+        self, run_id: str, *, provider: str | None = None, model: str | None = None
+    ) -> RunRecord:
         """Put a failed resumable run back in the queue, keeping its completed stages.
+
+        ``provider``/``model``, when given, replace the run's for the stages still
+        to come (resuming after a provider failure with another provider).
 
         Only the project's newest run can be resumed (an older one would
         redo stages over a newer plan). :class:`RunAlreadyActiveError` when
@@ -375,6 +381,13 @@ class RunRepo:
                         f"run {run_id} is not the newest run of {row.project_id} "
                         f"(run {newer} is): start a new run instead"
                     )
+                changes: dict[str, Any] = {}
+                if provider is not None:
+                    check_text(provider, "provider", PROVIDER_LEN)
+                    changes["provider"] = provider
+                if model is not None:
+                    check_text(model, "model", MODEL_LEN)
+                    changes["model"] = model
                 await conn.execute(
                     runs.update()
                     .where(runs.c.run_id == run_id)
@@ -386,6 +399,7 @@ class RunRepo:
                         owner=_claimed_owner(),
                         started_at=None,
                         finished_at=None,
+                        **changes,
                     )
                 )
                 await conn.execute(

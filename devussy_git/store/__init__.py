@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .core import ANY
 from .locking import DEFAULT_STALE_LOCK_SECONDS
-from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, Identity
+from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, FileEntry, Identity
 from .plan_store import PlanStore
 from .repo import PlanRepo
 from .trailers import TRAILER_NAMES, parse_trailers
@@ -32,6 +32,7 @@ __all__ = [
     "CommitInfo",
     "Diff",
     "FileChange",
+    "FileEntry",
     "Identity",
     "PlanRepo",
     "PlanStore",

@@ -57,6 +57,15 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class FileEntry:
+    """One file of a tree: its path, size in bytes and git blob id."""
+
+    path: str
+    size: int
+    blob_sha: str
+
+
+@dataclass(frozen=True)
 class FileChange:
     """How one file differs between the two sides of a :class:`Diff`."""
 

@@ -23,7 +23,7 @@ from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError,
 from .core import ANY, MAIN_REF, _Any, head_moved, to_info
 from .diffs import tree_diff
 from .locking import writer_lock
-from .models import CommitInfo, Diff, Identity
+from .models import CommitInfo, Diff, FileEntry, Identity
 from .objects import loose_object_count, packed_object_count
 from .refs import RefsMixin
 from .reverts import RevertsMixin
@@ -62,7 +62,7 @@ class PlanRepo(RevertsMixin, RefsMixin):
         try:
             return blob.data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise StoreError(f"{path} at {rev} is not a UTF-8 text file.") from exc
+            raise InvalidInputError(f"{path} at {rev} is not a UTF-8 text file.") from exc
 
     def read_many(self, paths: Sequence[str], rev: str = "main") -> dict[str, str]:
         """``{path: text}`` for those of ``paths`` that exist at ``rev``."""
@@ -82,6 +82,16 @@ class PlanRepo(RevertsMixin, RefsMixin):
         """Every file path at ``rev``, sorted (``[]`` before the first commit)."""
         tree = self._tree(rev)
         return [] if tree is None else sorted(path for path, _ in iter_files(tree))
+
+    def list_entries(self, rev: str = "main") -> list[FileEntry]:
+        """Every file at ``rev`` with its size and blob id, sorted by path (no content read)."""
+        tree = self._tree(rev)
+        if tree is None:
+            return []
+        entries = [
+            FileEntry(path, self._repo[obj.id].size, str(obj.id)) for path, obj in iter_files(tree)
+        ]
+        return sorted(entries, key=lambda e: e.path)
 
     def exists_at(self, path: str, rev: str = "main") -> bool:
         validate_path(path)

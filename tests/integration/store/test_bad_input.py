@@ -108,7 +108,7 @@ def test_reading_bad_paths_and_revisions(repo: PlanRepo, author: Identity) -> No
         repo.diff("nope", "main")
 
 
-def test_non_utf8_blob_in_history_is_a_store_error(repo: PlanRepo, author: Identity, git) -> None:
+def test_reading_a_non_utf8_blob_is_a_clear_error(repo: PlanRepo, author: Identity, git) -> None:
     repo.commit({"a.md": "x\n"}, "one", author=author, expected_head=None)
     # A latin-1 file written by plain git (not by the store) reads as a clear error.
     work = repo.path.parent / "w"
@@ -117,5 +117,9 @@ def test_non_utf8_blob_in_history_is_a_store_error(repo: PlanRepo, author: Ident
     git("add", "latin1.md", cwd=work)
     git("commit", "--quiet", "-m", "latin1", cwd=work)
     git("push", "--quiet", "origin", "main", cwd=work)
-    with pytest.raises(StoreError, match="not a UTF-8"):
+    # Asking to read it as text is the caller's mistake (HTTP 422, CLI exit 1) ...
+    with pytest.raises(InvalidInputError, match="not a UTF-8"):
         repo.read("latin1.md")
+    # ... while a plan file that is not text, read as part of the plan, is a broken store.
+    with pytest.raises(StoreError, match="not a UTF-8"):
+        repo.read_many(["latin1.md"])

@@ -189,3 +189,15 @@ def test_commit_to_another_ref_leaves_main(repo: PlanRepo, author: Identity) -> 
     assert repo.head() == base.sha
     assert repo.get_ref("refs/proposals/p1") == proposal.sha
     assert proposal.parents == ()
+
+
+def test_list_entries_gives_git_s_blob_ids_and_sizes(repo: PlanRepo, author: Identity, git) -> None:
+    assert repo.list_entries() == []
+    repo.commit({"a.md": "héllo\n", "d/b.md": "x\n", "e.md": ""}, "c", author=author, expected_head=None)
+    listed = git("ls-tree", "-r", "-l", "main", cwd=repo.path).splitlines()
+    expected = []
+    for line in listed:
+        meta, path = line.split("\t")
+        _mode, _kind, sha, size = meta.split()
+        expected.append((path, int(size), sha))
+    assert [(e.path, e.size, e.blob_sha) for e in repo.list_entries()] == sorted(expected)
