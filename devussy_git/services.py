@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -27,6 +27,7 @@ from devussy_git.errors import (
     DevussyError,
     InvalidInputError,
     NotFoundError,
+    RunAlreadyActiveError,
 )
 from devussy_git.gitserve import CloneInfo, clone_info
 from devussy_git.llm import LLMClient
@@ -95,6 +96,9 @@ __all__ = [
     "set_clone_public",
     "show",
     "start_run",
+    "submit_run",
+    "ensure_no_active_run",
+    "update_interview",
 ]
 
 log_ = logging.getLogger(__name__)
@@ -131,7 +135,11 @@ class Actor:
     @classmethod
     def cli(cls) -> Actor:
         """From ``git config user.name/email`` when set, else ``$USER``."""
-        user = getpass.getuser()
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            # No $USER and no passwd entry (e.g. a container run with --user).
+            user = f"uid{os.getuid()}"
 
         def git_config(key: str) -> str:
             try:
@@ -281,7 +289,11 @@ async def start_run(
             raise NotFoundError(
                 f"Project {project_id} has no failed run to resume; start one with `run`."
             )
-        return await app.db.runs.resume(last.run_id)
+        if provider is None and model is None:
+            return await app.db.runs.resume(last.run_id)
+        # Resuming after a provider failure with another provider or model.
+        profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
+        return await app.db.runs.resume(last.run_id, provider=profile.provider, model=profile.model)
     profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
     return await app.db.runs.create(
         project_id,
@@ -296,36 +308,44 @@ async def start_run(
 async def execute_run(
     app: App, run_id: str, *, actor: Actor, on_progress: ProgressCallback | None = None
 ) -> RunOutcome:
-    """Run the stages of a queued run in this process, recording progress."""
+    """Run the stages of a queued run in this process, recording progress.
+
+    Whatever stops the run (a stage error, a bug, cancellation, even before the
+    first stage) leaves it ``failed`` and resumable, never ``queued``/``running``.
+    A face's ``on_progress`` that raises is logged and ignored: showing progress
+    must not stop the work.
+    """
     record = await get_run(app, run_id)
-    client = await llm_client_for(
-        app, provider=record.provider, model=record.model, guild_id=record.guild_id
-    )
-    repo = await asyncio.to_thread(app.store.open, record.project_id)
-    await app.db.runs.start(run_id, process_owner())
-    app.metrics.count_run("running")
-
-    recorded = {s.name for s in record.stages if s.state == "completed"}
-
-    async def progress(event: ProgressEvent) -> None:
-        if event.state in ("completed", "skipped") and event.stage in recorded:
-            pass
-        elif event.state == "started":
-            await app.db.runs.stage_started(run_id, event.stage)
-        elif event.state in ("completed", "skipped") and event.commit:
-            await app.db.runs.stage_completed(
-                run_id, event.stage, event.commit, event.tokens_in, event.tokens_out
-            )
-            app.metrics.count_llm_tokens(client.profile.model, event.tokens_in, event.tokens_out)
-        elif event.state == "failed":
-            await app.db.runs.stage_failed(run_id, event.stage, event.detail)
-        if on_progress is not None:
-            result = on_progress(event)
-            if asyncio.iscoroutine(result):
-                await result
-
-    runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
     try:
+        client = await llm_client_for(
+            app, provider=record.provider, model=record.model, guild_id=record.guild_id
+        )
+        repo = await asyncio.to_thread(app.store.open, record.project_id)
+        await app.db.runs.start(run_id, process_owner())
+        app.metrics.count_run("running")
+        recorded = {s.name for s in record.stages if s.state == "completed"}
+
+        async def progress(event: ProgressEvent) -> None:
+            if event.state in ("completed", "skipped") and event.stage in recorded:
+                pass
+            elif event.state == "started":
+                await app.db.runs.stage_started(run_id, event.stage)
+            elif event.state in ("completed", "skipped") and event.commit:
+                await app.db.runs.stage_completed(
+                    run_id, event.stage, event.commit, event.tokens_in, event.tokens_out
+                )
+                app.metrics.count_llm_tokens(client.profile.model, event.tokens_in, event.tokens_out)
+            elif event.state == "failed":
+                await app.db.runs.stage_failed(run_id, event.stage, event.detail)
+            if on_progress is not None:
+                try:
+                    result = on_progress(event)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:
+                    log_.warning("showing progress of run %s failed", run_id, exc_info=True)
+
+        runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
         async with app.lock_for(record.project_id):
             outcome = await runner.run(
                 repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress
@@ -405,12 +425,7 @@ async def run_artifacts(app: App, run_id: str) -> tuple[str, list[ArtifactFile]]
     commit = tags.get(tag) or commits[-1]
 
     def collect() -> list[ArtifactFile]:
-        files = []
-        for path in repo.list_files(commit):
-            data = repo.read(path, commit).encode("utf-8")
-            blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-            files.append(ArtifactFile(path, len(data), blob))
-        return files
+        return [ArtifactFile(e.path, e.size, e.blob_sha) for e in repo.list_entries(commit)]
 
     return commit, await asyncio.to_thread(collect)
 
@@ -567,6 +582,7 @@ async def revert(
     commit (what to do when a later step conflicts with reverting N alone).
     """
     target = await revert_target(app, project_id, rev=rev, step=step, guild_id=guild_id)
+    await ensure_no_active_run(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     trailers = [("Devussy-Stage", "revert"), ("Devussy-Actor", actor.trailer)]
     if "Devussy-Task" in target.trailers:
@@ -623,23 +639,83 @@ async def set_clone_public(
 # -- interview updates, health, metrics -----------------------------------------
 
 
+async def ensure_no_active_run(app: App, project_id: str) -> None:
+    """Refuse at once (rather than wait for it) while a run of the project is going."""
+    run = await app.db.runs.latest(project_id)
+    if run is not None and run.state in ("queued", "running"):
+        raise RunAlreadyActiveError(
+            f"Project {project_id} has a run in progress ({run.run_id}, "
+            f"{run.stage or run.state}); wait for it to finish, then try again."
+        )
+
+
 async def update_interview(
     app: App, project_id: str, answers: Mapping[str, Any], *, actor: Actor, guild_id: int | None = None
 ) -> CommitInfo:
-    """Commit new interview answers to an existing project (the next run uses them)."""
+    """Commit new interview answers to an existing project (the next run uses them).
+
+    Answers equal to the committed ones make no commit; the commit that holds
+    them is returned.
+    """
     await get_project(app, project_id, guild_id=guild_id)
     interview = validate_answers(answers)
+    await ensure_no_active_run(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
+    text = interview.to_json()
     async with app.lock_for(project_id):
-        return await asyncio.to_thread(
-            repo.commit,
-            {"interview.json": interview.to_json()},
-            f"interview: answers for {project_id}",
-            author=actor.identity,
-            trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
-            expected_head=repo.head(),
-            allow_empty=True,
+
+        def write() -> CommitInfo:
+            head = repo.head()
+            if head is not None and repo.exists_at("interview.json", head):
+                if repo.read("interview.json", head) == text:
+                    return repo.log("main", paths=["interview.json"], limit=1)[0]
+            return repo.commit(
+                {"interview.json": text},
+                f"interview: answers for {project_id}",
+                author=actor.identity,
+                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+                expected_head=head,
+            )
+
+        return await asyncio.to_thread(write)
+
+
+async def submit_run(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    interview: Mapping[str, Any] | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    guild_id: int | None = None,
+) -> RunRecord:
+    """Create or update the project from ``interview`` when given, then queue a run.
+
+    Everything is checked before anything is written: the project id, the
+    provider and model, the answers, and that no run of the project is going.
+    """
+    project_id = validate_project_id(project_id)
+    if resume and interview is not None:
+        raise InvalidInputError(
+            "A resumed run continues with the interview it started from: send either "
+            "`interview` or `resume`, not both."
         )
+    await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
+    if interview is not None:
+        validate_answers(interview)
+    exists = await asyncio.to_thread(app.store.exists, project_id)
+    if exists:
+        await ensure_no_active_run(app, project_id)
+    if interview is not None:
+        if exists:
+            await update_interview(app, project_id, interview, actor=actor, guild_id=guild_id)
+        else:
+            await create_project(app, project_id, interview, actor=actor, guild_id=guild_id)
+    return await start_run(
+        app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id
+    )
 
 
 async def health(app: App) -> dict[str, bool]:

@@ -190,13 +190,14 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     @api.post("/runs", response_model=RunStatus, status_code=202, dependencies=auth)
     async def post_run(body: RunRequest, app: App = Depends(get_app)) -> RunStatus:
         actor = services.Actor.http()
-        if body.interview is not None:
-            if app.store.exists(body.project_id):
-                await services.update_interview(app, body.project_id, body.interview, actor=actor)
-            else:
-                await services.create_project(app, body.project_id, body.interview, actor=actor)
-        record = await services.start_run(
-            app, body.project_id, actor=actor, provider=body.provider, model=body.model, resume=body.resume
+        record = await services.submit_run(
+            app,
+            body.project_id,
+            actor=actor,
+            interview=body.interview,
+            provider=body.provider,
+            model=body.model,
+            resume=body.resume,
         )
         services.spawn_run(app, record.run_id, actor=actor)
         return RunStatus.of(record)

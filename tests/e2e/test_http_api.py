@@ -175,3 +175,21 @@ def test_real_uvicorn_run_then_git_clone(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_refused_run_request_writes_nothing(client: TestClient, tmp_path: Path) -> None:
+    r = client.post("/runs", json={"project_id": "h1", "interview": _answers(), "provider": "bogus"})
+    assert r.status_code == 422 and "bogus" in r.json()["detail"]
+    assert not (tmp_path / "repos" / "h1.git").exists()
+    r = client.post("/runs", json={"project_id": "h2", "interview": _answers(), "resume": True})
+    assert r.status_code == 422 and not (tmp_path / "repos" / "h2.git").exists()
+
+
+def test_posting_the_same_interview_again_adds_no_commit(client: TestClient, tmp_path: Path) -> None:
+    first = client.post("/runs", json={"project_id": "same", "interview": _answers()}).json()
+    _wait_done(client.get, first["run_id"])
+    second = client.post("/runs", json={"project_id": "same", "interview": _answers()}).json()
+    _wait_done(client.get, second["run_id"])
+    subjects = git(tmp_path / "repos" / "same.git", "log", "--format=%s", "main").splitlines()
+    assert sum(1 for s in subjects if s.startswith("interview:")) == 1
+    assert len(subjects) == 13  # interview + 2 x 6 stages

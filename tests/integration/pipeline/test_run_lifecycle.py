@@ -1,0 +1,81 @@
+"""Run states stay true whatever stops a run, and nothing waits on a running one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devussy_git import services
+from devussy_git.app import App, build_app
+from devussy_git.errors import LLMUnavailableError, RunAlreadyActiveError
+from tests.integration.pipeline.conftest import make_settings
+from tests.support.gitcli import git, trailers_of
+from tests.support.llm_server import ScriptedLLMServer, Status
+from tests.support.pipeline_script import PipelineScript
+
+ACTOR = services.Actor("cli", "lee", "Lee", "lee@example.invalid")
+
+
+async def test_resume_can_switch_to_another_provider(
+    tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
+) -> None:
+    script = PipelineScript(answers)
+    script.override("design", Status(401))
+    llm_server.route(script)
+    app = await build_app(make_settings(tmp_path, llm_server.env()))
+    try:
+        await services.create_project(app, "swap", answers, actor=ACTOR)
+        with pytest.raises(LLMUnavailableError):
+            await services.run_project(app, "swap", actor=ACTOR)
+        await services.run_project(app, "swap", actor=ACTOR, resume=True, provider="offline")
+    finally:
+        await app.close()
+    repo = tmp_path / "repos" / "swap.git"
+    shas = git(repo, "log", "--format=%H", "main").splitlines()
+    assert trailers_of(repo, shas[-2])["Devussy-Model"] == "scripted-model"  # complexity, before
+    assert trailers_of(repo, shas[0])["Devussy-Model"] == "offline"  # handoff, after the switch
+
+
+async def test_a_run_that_cannot_start_is_failed_not_left_queued(
+    tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
+) -> None:
+    keyed = await build_app(make_settings(tmp_path, llm_server.env()))
+    try:
+        await services.create_project(keyed, "nokey", answers, actor=ACTOR)
+        record = await services.start_run(keyed, "nokey", actor=ACTOR)
+    finally:
+        await keyed.close()
+    keyless = await build_app(make_settings(tmp_path, {"LLM_DEFAULT_PROVIDER": "offline"}))
+    try:
+        with pytest.raises(LLMUnavailableError, match="LLM_API_KEY"):
+            await services.execute_run(keyless, record.run_id, actor=ACTOR)
+        run = await services.get_run(keyless, record.run_id)
+        assert run.state == "failed" and run.resumable
+        # The project is not blocked: a new run can start.
+        await services.run_project(keyless, "nokey", actor=ACTOR)
+    finally:
+        await keyless.close()
+
+
+async def test_a_failing_progress_display_does_not_stop_the_run(app: App, answers: dict[str, Any]) -> None:
+    await services.create_project(app, "pipe", answers, actor=ACTOR)
+
+    def broken(event: Any) -> None:
+        raise BrokenPipeError("the reader went away")
+
+    outcome = await services.run_project(app, "pipe", actor=ACTOR, on_progress=broken)
+    assert (await services.get_run(app, outcome.run_id)).state == "completed"
+
+
+async def test_revert_and_interview_updates_refuse_at_once_while_a_run_is_queued(
+    app: App, answers: dict[str, Any]
+) -> None:
+    await services.create_project(app, "busy", answers, actor=ACTOR)
+    await services.run_project(app, "busy", actor=ACTOR)
+    await services.start_run(app, "busy", actor=ACTOR)
+    with pytest.raises(RunAlreadyActiveError):
+        await services.revert(app, "busy", actor=ACTOR, rev="main")
+    with pytest.raises(RunAlreadyActiveError):
+        await services.update_interview(app, "busy", answers, actor=ACTOR)
