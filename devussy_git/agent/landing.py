@@ -8,6 +8,12 @@ and the commit is retried. When the content no longer applies, or the step's
 task was done meanwhile, the step fails with a clear "the plan changed, try
 again" :class:`~devussy_git.errors.ConflictError` and nothing is written.
 
+Landing fails closed: the files about to be committed must keep every anchor
+of the plan (:func:`~devussy_git.plan.anchors.check_plan_anchors`, strict) and
+be consistent (:func:`~devussy_git.agent.ritual.check_consistency`);
+otherwise :func:`verify_step` raises
+:class:`~devussy_git.errors.InvalidLLMOutputError` and nothing is written.
+
 Talks to git only through :class:`~devussy_git.store.PlanRepo`; synchronous
 (callers run it in a worker thread); never calls a model.
 """
@@ -19,9 +25,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from devussy_git.agent.regions import RegionConflict, merge_files
-from devussy_git.agent.ritual import refresh, restore_ritual, task_of
-from devussy_git.errors import ConflictError, HeadMovedError, NotFoundError
+from devussy_git.agent.ritual import check_consistency, refresh, restore_ritual, task_of
+from devussy_git.errors import (
+    ConflictError,
+    HeadMovedError,
+    InvalidLLMOutputError,
+    NotFoundError,
+)
 from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 
 __all__ = [
@@ -32,6 +44,7 @@ __all__ = [
     "next_step_number",
     "plan_files_at",
     "step_subject",
+    "verify_step",
 ]
 
 STEP_STAGE = "handoff-next"
@@ -89,6 +102,32 @@ def changes_between(before: Mapping[str, str], after: Mapping[str, str]) -> dict
     return {p: t for p, t in after.items() if before.get(p) != t}
 
 
+def verify_step(base: Mapping[str, str], final: Mapping[str, str]) -> None:
+    """Refuse ``final`` (a step's files after the ritual) unless it keeps the plan whole.
+
+    Anchor problems the ``base`` plan already had are not the step's doing and
+    are let through; any new one, and any derived region that disagrees with
+    the phase files, raises ``InvalidLLMOutputError`` (its ``model_message``
+    says what broke, for a re-ask when the step's content came from a reply).
+    """
+    changed = {p: t for p, t in final.items() if base.get(p) != t}
+    if not changed:
+        return
+    known = set(check_plan_anchors(base, strict=True))
+    problems = [p for p in check_plan_anchors(final, strict=True) if p not in known]
+    problems += check_consistency(final)
+    if problems:
+        raise InvalidLLMOutputError(
+            f"The step would leave the plan broken ({problems[0]}); nothing was committed.",
+            model_message=(
+                "After your edits and Devussy's own updates the plan is broken: "
+                + "; ".join(problems)
+                + ". Keep anchor comments (<!-- ... -->) out of the summary and the content, "
+                "and send the whole reply again."
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Landing:
     """A landed step: its commit, the files it left and its step number."""
@@ -140,18 +179,22 @@ def land(
     trailers: Sequence[tuple[str, str]],
     author: Identity,
     ref: str = MAIN,
+    new_ref: bool = False,
     noted_stages: Sequence[str] = (),
 ) -> Landing:
     """Commit the step (``content`` = base + model edits + recorded lines) on ``ref``.
 
+    With ``new_ref`` the commit creates ``ref`` (a proposal) on top of
+    ``base_head`` in one go; ``ConflictError`` when ``ref`` exists already.
     The ritual runs on the head the commit is made on, and ``Devussy-Step`` is
-    counted there. ``noted_stages`` (e.g. ``apply``) are written as extra
+    counted there; :func:`verify_step` checks the files before each commit. ``noted_stages`` (e.g. ``apply``) are written as extra
     ``Devussy-Stage`` trailers before ``handoff-next``, which stays the
     commit's stage (the last trailer wins), so the step keeps counting as one.
     """
     head, files = base_head, dict(base_files)
     final = refresh(content, task_id, done=done)
     for _ in range(LAND_ATTEMPTS):
+        verify_step(files, final)
         step = next_step_number(repo, head)
         changes = changes_between(files, final)
         try:
@@ -165,10 +208,13 @@ def land(
                     ("Devussy-Step", str(step)),
                     *trailers,
                 ],
-                expected_head=head,
+                expected_head=None if new_ref else head,
                 ref=ref,
+                parent=head,
             )
         except HeadMovedError as exc:
+            if new_ref:
+                raise ConflictError(f"{ref} exists already; nothing was committed.") from exc
             if exc.actual is None:
                 raise NotFoundError(f"{ref} no longer exists; nothing was committed.") from exc
             head = exc.actual

@@ -10,6 +10,9 @@ the same region keep both; anything else is a conflict naming the region.
 Anchor markers are the ``<!-- NAME_START -->`` / ``<!-- NAME_END -->`` lines
 the plan renderer writes, each alone on its line; marker lines belong to the
 text regions, so no region operation can remove or duplicate an anchor.
+Lines are split at ``\n``; a file with CRLF endings keeps the ``\r`` at the
+end of each line (markers are found all the same, values are read without it
+and lines written into such a file get it back), so every byte is kept.
 
 Pure string work: never reads git, never calls a model.
 """
@@ -33,7 +36,7 @@ __all__ = [
     "split_regions",
 ]
 
-_MARKER = re.compile(r"^[ \t]*<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->[ \t]*$")
+_MARKER = re.compile(r"^[ \t]*<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->[ \t]*\r?$")
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class RegionDoc:
         self.regions = split_regions(text)
         self._at = {key: i for i, (key, _) in enumerate(self.regions) if key.startswith("anchor:")}
         self.changed = False
+        #: The file ends its lines with CRLF: written lines get the ``\r`` too.
+        self.crlf = 2 * text.count("\r\n") > text.count("\n")
 
     def names(self) -> list[str]:
         return [key.removeprefix("anchor:") for key in self._at]
@@ -120,7 +125,9 @@ class RegionDoc:
     def value(self, name: str) -> str | None:
         """The anchor's content without blank lines around it, or ``None``."""
         lines = self.lines(name)
-        return None if lines is None else "\n".join(_strip_blank(lines))
+        if lines is None:
+            return None
+        return "\n".join(line.removesuffix("\r") for line in _strip_blank(lines))
 
     def put_lines(self, name: str, lines: list[str]) -> None:
         index = self._at[f"anchor:{name}"]
@@ -135,11 +142,13 @@ class RegionDoc:
         """
         current = self.regions[self._at[f"anchor:{name}"]][1]
         new = content.strip("\n")
+        end = "\r" if self.crlf else ""
         if not new.strip():
-            body = [""] if current else []
+            body = [end] if current else []
         else:
             lead, trail = _padding(current)
-            body = [""] * lead + _lines(new) + [""] * trail
+            body = [end] * lead + [line.removesuffix("\r") + end for line in _lines(new)]
+            body += [end] * trail
         self.put_lines(name, body)
 
     def text(self) -> str:

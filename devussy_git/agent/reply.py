@@ -13,6 +13,8 @@ Pure: text and files in, files out; never reads git or calls a model.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,7 +29,14 @@ from devussy_git.markdown.edits import Edit, parse_edits
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.plan.textutil import extract_json_object
 
-__all__ = ["AppliedReply", "EditReply", "MAX_CONTENT", "apply_reply", "parse_reply"]
+__all__ = [
+    "LOG_ANCHORS",
+    "AppliedReply",
+    "EditReply",
+    "MAX_CONTENT",
+    "apply_reply",
+    "parse_reply",
+]
 
 #: Longest content of one edit, in characters.
 MAX_CONTENT = 8_000
@@ -37,6 +46,36 @@ _FORMAT = (
     '"edits": [{"file": ..., "anchor" or "heading": ..., "action": "replace" | "append" | '
     '"prepend", "content": ...}]}.'
 )
+#: Logs the model may only add to: a ``replace`` would wipe entries it never saw.
+LOG_ANCHORS: frozenset[tuple[str, str]] = frozenset(
+    {("devplan.md", "PROGRESS_LOG"), ("handoff.md", "DECISIONS"), ("handoff.md", "BLOCKERS")}
+)
+#: devplan.md sections the ritual owns: the phase overview table and the outline.
+_OWNED_SECTIONS = frozenset({"phase overview", "phases"})
+_OWNED_TARGET = re.compile(r"^(?:phase overview|phases|phase \d+:.*)$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\r?$")
+
+
+def _forbidden(text: str, *, one_line: bool) -> str | None:
+    """What makes ``text`` unusable in a plan file (NUL, a lone surrogate, a
+    control character), or ``None``. Tabs and line breaks are fine, except a
+    lone carriage return; with ``one_line`` they are fine anywhere (they are
+    folded into spaces)."""
+    for index, char in enumerate(text):
+        code = ord(char)
+        if char in "\t\n":
+            continue
+        if char == "\r" and (one_line or text.startswith("\n", index + 1)):
+            continue
+        if char == "\r":
+            return "a lone carriage return (U+000D)"
+        if code == 0:
+            return "a NUL character (U+0000)"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"a lone surrogate (U+{code:04X})"
+        if unicodedata.category(char) == "Cc":
+            return f"the control character U+{code:04X}"
+    return None
 
 
 class EditReply(BaseModel):
@@ -51,6 +90,11 @@ class EditReply(BaseModel):
     @field_validator("summary")
     @classmethod
     def _one_line(cls, value: str) -> str:
+        bad = _forbidden(value, one_line=True)
+        if bad is not None:
+            raise ValueError(f"contains {bad}; write plain text")
+        if "<!--" in value or "-->" in value:
+            raise ValueError("must not contain HTML comment markers (<!-- or -->)")
         value = " ".join(value.split())
         if not value:
             raise ValueError("must say in one line what was done")
@@ -73,6 +117,25 @@ def _refuse(user: str, model: str) -> InvalidLLMOutputError:
     return InvalidLLMOutputError(user, model_message=f"{model}\n{_FORMAT}")
 
 
+def _check_text(data: Mapping[str, Any]) -> None:
+    """Refuse text no plan file may hold, before it reaches the patcher or git."""
+    fields: list[tuple[str, Any, bool]] = [("summary", data.get("summary"), True)]
+    edits = data.get("edits")
+    if isinstance(edits, list):
+        for number, edit in enumerate(edits, 1):
+            if isinstance(edit, dict):
+                fields.extend((f"edits.{number}.{key}", value, key != "content")
+                              for key, value in edit.items())
+    for name, value, one_line in fields:
+        bad = _forbidden(value, one_line=one_line) if isinstance(value, str) else None
+        if bad is not None:
+            raise _refuse(
+                f"The model's reply holds {bad} in '{name}'.",
+                f"'{name}' contains {bad}; plan files hold plain text only. Send the whole "
+                "reply again without it.",
+            )
+
+
 def parse_reply(text: str) -> EditReply:
     """The reply object; ``InvalidLLMOutputError`` saying what is wrong."""
     data = extract_json_object(text)
@@ -81,6 +144,8 @@ def parse_reply(text: str) -> EditReply:
             "The model's reply held no JSON object.",
             "Your reply contained no valid JSON object (check quotes, commas and braces).",
         )
+    if isinstance(data, dict):
+        _check_text(data)
     try:
         return EditReply.model_validate(data)
     except ValidationError as exc:
@@ -186,33 +251,126 @@ def _patch(files: Mapping[str, str], edits: list[Edit]) -> dict[str, str]:
     return {path: _expand(result.text, cuts[path]) for path, result in results.items()}
 
 
+def _refuse_owned_targets(edits: Sequence[Edit]) -> None:
+    """Refuse a ``replace`` of a log and any edit aimed at the devplan's outline."""
+    for number, edit in enumerate(edits, 1):
+        path = edit.file.strip()
+        anchor = (edit.anchor or "").strip()
+        if anchor and (path, anchor) in LOG_ANCHORS and edit.action == "replace":
+            raise InvalidEditError(
+                f"The model tried to replace {path} {anchor}, a log it may only add to.",
+                model_message=(
+                    f"Edit {number} replaces {anchor} in {path}. PROGRESS_LOG, DECISIONS and "
+                    "BLOCKERS are logs holding entries you have not seen: use action 'append' "
+                    "(or 'prepend') to add your lines, never 'replace'. Send the whole batch "
+                    "again."
+                ),
+            )
+        parts = [" ".join(p.split()).lower() for p in (edit.heading or "").split(">")]
+        if path == "devplan.md" and edit.heading and any(_OWNED_TARGET.match(p) for p in parts):
+            raise InvalidEditError(
+                f"The model tried to edit devplan.md's phase overview or outline ({edit.heading}).",
+                model_message=(
+                    f"Edit {number} targets \"{edit.heading.strip()}\" in devplan.md; the Phase "
+                    "Overview table and the Phases section are maintained by Devussy. Record "
+                    "progress in PROGRESS_LOG (devplan.md) or PHASE_OUTCOMES (the phase file) "
+                    "instead, and send the whole batch again."
+                ),
+            )
+
+
+def _owned_sections(text: str) -> list[list[str]]:
+    """The ``## Phase Overview`` and ``## Phases`` sections of a devplan, heading
+    line included, each up to the next heading of level 1 or 2."""
+    sections: list[list[str]] = []
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        heading = _ATX.match(line) if line.lstrip().startswith("#") else None
+        if heading is not None and len(heading.group(1)) <= 2:
+            title = " ".join((heading.group(2) or "").split()).lower()
+            current = [] if title in _OWNED_SECTIONS else None
+            if current is not None:
+                sections.append(current)
+        if current is not None:
+            current.append(line.rstrip())
+    return sections
+
+
+def _kept_log(before: str, after: str) -> bool:
+    """Whether every entry of a log is still there, in order, at one end."""
+    _, old, _ = _core_lines(before)
+    _, new, _ = _core_lines(after)
+    if len(new) < len(old):
+        return False
+    return new[: len(old)] == old or new[len(new) - len(old):] == old
+
+
+def _core_lines(lines: Sequence[str]) -> tuple[int, list[str], int]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return start, [line.rstrip() for line in lines[start:end]], end
+
+
+def _check_owned(path: str, before: str, after: str) -> None:
+    """Refuse a change to a region the ritual owns or to a log's old entries."""
+    changed = changed_regions(before, after)
+    owned = sorted(
+        key.removeprefix("anchor:")
+        for key in changed
+        if key.startswith("anchor:") and is_ritual_anchor(path, key.removeprefix("anchor:"))
+    )
+    if owned:
+        raise InvalidEditError(
+            f"The model's edits changed {path} {', '.join(owned)}, which Devussy maintains.",
+            model_message=(
+                f"Your edits changed {', '.join(owned)} in {path}; Devussy updates those "
+                "itself (task boxes, counters, NEXT_TASK_GROUP, QUICK_STATUS). Target "
+                "PROGRESS_LOG, PHASE_OUTCOMES, HANDOFF_NOTES, DECISIONS or BLOCKERS instead, "
+                "and send the whole batch again."
+            ),
+        )
+    if path == "devplan.md" and _owned_sections(before) != _owned_sections(after):
+        raise InvalidEditError(
+            "The model's edits changed devplan.md's phase overview or outline.",
+            model_message=(
+                "Your edits changed the Phase Overview table or the Phases section of "
+                "devplan.md (or added a heading with one of those names); Devussy maintains "
+                "them. Record progress in PROGRESS_LOG instead, and send the whole batch again."
+            ),
+        )
+    old_doc, new_doc = RegionDoc(before), RegionDoc(after)
+    for file, name in sorted(LOG_ANCHORS):
+        old_lines, new_lines = old_doc.lines(name), new_doc.lines(name)
+        if file != path or f"anchor:{name}" not in changed or old_lines is None:
+            continue
+        if new_lines is not None and not _kept_log(old_lines, new_lines):
+            raise InvalidEditError(
+                f"The model's edits removed entries from {path} {name}.",
+                model_message=(
+                    f"Your edits removed or changed earlier entries of {name} in {path}; it is "
+                    "a log: only append (or prepend) new lines. Send the whole batch again."
+                ),
+            )
+
+
 def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
     """Apply the reply's edits to ``files`` (the files the step may touch).
 
     Refused: unknown files or paths outside the plan, missing or ambiguous
-    targets, oversize content (the patcher's checks), and any change to a
-    region the ritual owns or to the plan's anchors.
+    targets, oversize content (the patcher's checks), a ``replace`` of a log
+    (:data:`LOG_ANCHORS`), and any change to a region the ritual owns (its
+    anchors, devplan.md's phase overview and outline) or to the plan's anchors.
     """
     edits = _only_section_edits(reply.edits) if reply.edits else []
+    _refuse_owned_targets(edits)
     results = _patch(files, edits) if edits else {}
     out = dict(files)
     out.update(results)
     for path in sorted(results):
-        owned = sorted(
-            key.removeprefix("anchor:")
-            for key in changed_regions(files[path], out[path])
-            if key.startswith("anchor:") and is_ritual_anchor(path, key.removeprefix("anchor:"))
-        )
-        if owned:
-            raise InvalidEditError(
-                f"The model's edits changed {path} {', '.join(owned)}, which Devussy maintains.",
-                model_message=(
-                    f"Your edits changed {', '.join(owned)} in {path}; Devussy updates those "
-                    "itself (task boxes, counters, NEXT_TASK_GROUP, QUICK_STATUS). Target "
-                    "PROGRESS_LOG, PHASE_OUTCOMES, HANDOFF_NOTES, DECISIONS or BLOCKERS instead, "
-                    "and send the whole batch again."
-                ),
-            )
+        _check_owned(path, files[path], out[path])
     problems = check_plan_anchors({p: out[p] for p in results}, strict=False)
     if problems:
         raise InvalidEditError(

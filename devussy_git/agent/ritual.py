@@ -1,7 +1,7 @@
 """The deterministic ritual of a handoff-next step, done by code, not by the model.
 
-After the model's edits, :func:`record` adds what the model left out (a
-``PROGRESS_LOG`` line; the blocker of a blocked task) and :func:`refresh`
+After the model's edits, :func:`record` adds what the model left out (the
+step's ``PROGRESS_LOG`` line; the blocker of a blocked task) and :func:`refresh`
 ticks the task and rewrites every derived region from the phase files, which
 are the truth about tasks:
 
@@ -23,10 +23,11 @@ Pure: files in, files out; never reads git, never calls a model.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor
-from devussy_git.pipeline.planfiles import phase_files, read_phases
+from devussy_git.markdown.edits import Edit
+from devussy_git.pipeline.planfiles import overview_rows, phase_files, read_phases
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.model import Phase, Plan, Task
 from devussy_git.plan.render import (
@@ -78,6 +79,17 @@ def _append(text: str, name: str, line: str) -> str:
     return replace_anchor(text, name, f"{current}\n{line}" if current else line)
 
 
+def _logs_task(edits: Sequence[Edit], task_id: str) -> bool:
+    """Whether one of the model's ``PROGRESS_LOG`` edits starts with ``task_id``."""
+    entry = re.compile(rf"^(?:[-*+][ \t]+)?(?:\*\*)?{re.escape(task_id)}(?![0-9]|\.[0-9])")
+    for edit in edits:
+        if edit.file.strip() != "devplan.md" or (edit.anchor or "").strip() != "PROGRESS_LOG":
+            continue
+        if entry.match(edit.content.strip()):
+            return True
+    return False
+
+
 def record(
     files: Mapping[str, str],
     task: Task,
@@ -85,14 +97,18 @@ def record(
     summary: str,
     blocked: bool,
     touched: frozenset[tuple[str, str]],
+    edits: Sequence[Edit] = (),
 ) -> dict[str, str]:
-    """Add the progress log line and the blocker the model did not write.
+    """Add the step's progress log line and the blocker the model did not write.
 
-    ``touched`` holds the ``(file, anchor)`` pairs the model's edits targeted.
+    The ``PROGRESS_LOG`` line is added unless one of the model's ``edits`` to
+    ``PROGRESS_LOG`` already starts with the task's id. ``touched`` holds the
+    ``(file, anchor)`` pairs the model's edits changed; a blocked task's
+    blocker is added unless ``BLOCKERS`` is among them.
     """
     out = dict(files)
     summary = " ".join(summary.split())
-    if ("devplan.md", "PROGRESS_LOG") not in touched and "devplan.md" in out:
+    if not _logs_task(edits, task.id) and "devplan.md" in out:
         state = " (blocked)" if blocked else ""
         out["devplan.md"] = _append(out["devplan.md"], "PROGRESS_LOG", f"- {task.id}{state}: {summary}")
     if blocked and ("handoff.md", "BLOCKERS") not in touched and "handoff.md" in out:
@@ -155,27 +171,34 @@ def _cell(old: str, value: str) -> str:
 
 
 def _set_overview(doc: RegionDoc, phases: tuple[Phase, ...]) -> None:
-    """Status and Steps cells of each phase's overview row; other cells untouched."""
+    """Status and Steps cells of each phase's overview row; other cells untouched.
+
+    Only the rows of the overview table (:func:`overview_rows`) are read and
+    written; a row-like line anywhere else is text like any other.
+    """
     by_number = {p.number: p for p in phases}
-    for index, (key, lines) in enumerate(doc.regions):
-        if not key.startswith("text:"):
+    at = [(r, i) for r, (key, lines) in enumerate(doc.regions) if key.startswith("text:")
+          for i in range(len(lines))]
+    flat = [doc.regions[r][1][i] for r, i in at]
+    for index in overview_rows(flat):
+        line = flat[index]
+        row = _ROW.match(line)
+        if row is None or int(row.group(1)) not in by_number:
             continue
-        for row_at, line in enumerate(lines):
-            row = _ROW.match(line)
-            if row is None or int(row.group(1)) not in by_number:
-                continue
-            phase = by_number[int(row.group(1))]
-            cells = re.split(r"(?<!\\)\|", line)
-            # ['', ' n ', ' title ', ' status ', ' steps ', ' file ', '']
-            if len(cells) < 7:
-                continue
-            cells[3] = _cell(cells[3], phase.status)
-            cells[4] = _cell(cells[4], f"{phase.completed}/{len(phase.tasks)}")
-            new = "|".join(cells)
-            if new != line:
-                lines[row_at] = new
-                doc.regions[index] = (key, lines)
-                doc.changed = True
+        phase = by_number[int(row.group(1))]
+        cells = re.split(r"(?<!\\)\|", line)
+        # ['', ' n ', ' title ', ' status ', ' steps ', ' file ', '']
+        if len(cells) < 7:
+            continue
+        cells[3] = _cell(cells[3], phase.status)
+        cells[4] = _cell(cells[4], f"{phase.completed}/{len(phase.tasks)}")
+        new = "|".join(cells)
+        if new != line:
+            region, offset = at[index]
+            key, lines = doc.regions[region]
+            lines[offset] = new
+            doc.regions[region] = (key, lines)
+            doc.changed = True
 
 
 def refresh(
@@ -242,14 +265,16 @@ def restore_ritual(base: Mapping[str, str], files: Mapping[str, str]) -> dict[st
 
 
 def _restore_rows(old: str, text: str) -> str:
-    rows = {}
-    for line in old.split("\n"):
-        row = _ROW.match(line)
+    """``text`` with its overview table rows put back as they are in ``old``."""
+    old_lines = old.split("\n")
+    rows: dict[str, str] = {}
+    for index in overview_rows(old_lines):
+        row = _ROW.match(old_lines[index])
         if row:
-            rows.setdefault(row.group(1), line)
+            rows.setdefault(row.group(1), old_lines[index])
     lines = text.split("\n")
-    for index, line in enumerate(lines):
-        row = _ROW.match(line)
+    for index in overview_rows(lines):
+        row = _ROW.match(lines[index])
         if row and row.group(1) in rows:
             lines[index] = rows[row.group(1)]
     return "\n".join(lines)

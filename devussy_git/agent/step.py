@@ -3,8 +3,10 @@
 The step reads the plan at ``main``'s head, picks the task, sends only the
 protocol's slices to the model, applies its section edits with the patcher
 (re-asking with the patcher's message when they do not apply, at most
-``attempts`` times in all), runs the ritual, and lands one commit on ``main``
-or on a proposal ref. When every attempt fails nothing is written.
+``attempts`` times in all), runs the ritual and checks the result (a reply
+whose summary or content would break the plan is re-asked too), and lands one
+commit on ``main`` or on a new proposal ref. When every attempt fails nothing
+is written.
 
 Git access goes through :class:`~devussy_git.store.PlanRepo` in worker
 threads; the model through :class:`~devussy_git.llm.LLMClient`. Callers hold
@@ -19,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devussy_git.agent.context import build_context
-from devussy_git.agent.landing import Landing, land, plan_files_at, step_subject
-from devussy_git.agent.proposals import PROPOSAL_PREFIX, new_proposal_ref
+from devussy_git.agent.landing import Landing, land, plan_files_at, step_subject, verify_step
+from devussy_git.agent.proposals import new_proposal_ref
 from devussy_git.agent.reply import AppliedReply, apply_reply, parse_reply
-from devussy_git.agent.ritual import record, task_of
+from devussy_git.agent.ritual import record, refresh, task_of
 from devussy_git.agent.selection import select_task
 from devussy_git.errors import NotFoundError
 from devussy_git.llm import LLMClient
@@ -32,10 +34,21 @@ from devussy_git.pipeline.prompts import build_messages
 from devussy_git.plan.model import Task
 from devussy_git.store import CommitInfo, Diff, Identity, PlanRepo
 
-__all__ = ["ATTEMPTS", "StepResult", "run_step", "step_result"]
+__all__ = ["ATTEMPTS", "StepResult", "run_step", "step_result", "trailer_value"]
 
 #: Model replies per step in all (the first and two re-asks).
 ATTEMPTS = 3
+#: Longest model name written to the ``Devussy-Model`` trailer.
+_MODEL_MAX = 100
+
+
+def trailer_value(text: str, *, limit: int = _MODEL_MAX) -> str:
+    """``text`` as one printable line of at most ``limit`` characters."""
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    value = " ".join(printable.split())
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value or "unknown"
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,20 @@ async def run_step(
     context = build_context(files, selection, note)
     editable: Mapping[str, str] = {p: files[p] for p in context.allowed_files}
 
-    def parse(text: str) -> AppliedReply:
-        return apply_reply(editable, parse_reply(text))
+    task = selection.task
+
+    def parse(text: str) -> tuple[AppliedReply, dict[str, str]]:
+        applied = apply_reply(editable, parse_reply(text))
+        content = record(
+            {**files, **applied.files},
+            task,
+            summary=applied.reply.summary,
+            blocked=applied.reply.status == "blocked",
+            touched=applied.touched,
+            edits=applied.edits,
+        )
+        verify_step(files, refresh(content, task.id, done=applied.reply.status != "blocked"))
+        return applied, content
 
     answer = await ask(
         client,
@@ -116,19 +141,12 @@ async def run_step(
         parse=parse,
         attempts=attempts,
     )
-    applied = answer.value
+    applied, content = answer.value
     summary = applied.reply.summary
     blocked = applied.reply.status == "blocked"
-    content = record(
-        {**files, **applied.files},
-        selection.task,
-        summary=summary,
-        blocked=blocked,
-        touched=applied.touched,
-    )
     trailers = [
-        ("Devussy-Task", selection.task.id),
-        ("Devussy-Model", answer.model or client.profile.model),
+        ("Devussy-Task", task.id),
+        ("Devussy-Model", trailer_value(answer.model or client.profile.model)),
         ("Devussy-Tokens", f"in={answer.tokens_in}, out={answer.tokens_out}"),
         ("Devussy-Actor", actor),
     ]
@@ -137,24 +155,19 @@ async def run_step(
         proposal_id, ref = None, "refs/heads/main"
         if preview:
             proposal_id, ref = new_proposal_ref()
-            repo.set_ref(ref, head, expected=None)
-        try:
-            landing = land(
-                repo,
-                base_head=head,
-                base_files=files,
-                content=content,
-                task_id=selection.task.id,
-                done=not blocked,
-                subject=step_subject(selection.task.id, summary),
-                trailers=trailers,
-                author=author,
-                ref=ref,
-            )
-        except BaseException:
-            if proposal_id is not None:
-                repo.delete_ref(PROPOSAL_PREFIX + proposal_id)
-            raise
-        return step_result(repo, landing, selection.task.id, summary, proposal_id)
+        landing = land(
+            repo,
+            base_head=head,
+            base_files=files,
+            content=content,
+            task_id=task.id,
+            done=not blocked,
+            subject=step_subject(task.id, summary),
+            trailers=trailers,
+            author=author,
+            ref=ref,
+            new_ref=preview,
+        )
+        return step_result(repo, landing, task.id, summary, proposal_id)
 
     return await asyncio.to_thread(commit)

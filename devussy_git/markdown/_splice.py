@@ -110,6 +110,12 @@ def prepare_content(
     if unclosed:
         raise Refusal(f"{unclosed}.", hint="Close every code fence and HTML block you open.")
     lines = content_lines(content, normalize=normalize)
+    if not lines and content.strip():
+        raise Refusal(
+            "content has no visible text once formatted (a link reference definition or "
+            "similar markup alone renders to nothing), so the edit would change nothing.",
+            hint="Send the text itself, e.g. a list item or a sentence.",
+        )
     headings = _headings(lines) if lines else []
     if target.heading is not None and headings and headings[0][0] == 0:
         level, text = headings[0][1], headings[0][2]

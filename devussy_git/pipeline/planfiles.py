@@ -15,7 +15,7 @@ git, never writes, never calls a model.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +29,7 @@ __all__ = [
     "PlanProgress",
     "blockers_from_quick_status",
     "outline_from_devplan",
+    "overview_rows",
     "phase_files",
     "plan_progress",
     "read_phase",
@@ -42,6 +43,9 @@ _PHASE_HEADING = re.compile(r"^# Phase (\d+): (.*)$", re.MULTILINE)
 _TASK_LINE = re.compile(r"^- \\?\[([ xX])\\?\] (\d+\.\d+):[ \t]?(.*)$")
 _DETAIL_LINE = re.compile(r"^ {2,}- (.*)$")
 _TABLE_ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)\|\s*$")
+_OVERVIEW_HEADING = re.compile(r"^##[ \t]+Phase Overview[ \t]*#*[ \t]*\r?$")
+_OVERVIEW_HEADER = re.compile(r"^\|\s*Phase\s*\|\s*Title\s*\|")
+_TABLE_DELIMITER = re.compile(r"^\|[\s:|-]*-[\s:|-]*\r?$")
 _SUMMARY = re.compile(r"^## Summary\n\n(.*?)(?:\n\n\*\*Complexity:\*\*|\n\n## |\Z)", re.MULTILINE | re.DOTALL)
 _BLOCKERS_LINE = re.compile(r"^- Blockers:[ \t]*(.*)$", re.MULTILINE)
 _NO_BLOCKERS = frozenset({"", "none", "none known", "-", "n/a"})
@@ -76,11 +80,38 @@ def _split_cells(row: str) -> list[str]:
     return [cell.strip().replace("\\|", "|") for cell in cells]
 
 
+def overview_rows(lines: Sequence[str]) -> range:
+    """Indexes of the body rows of the phase overview table in ``lines``.
+
+    Only the one table the renderer writes counts: the first table under the
+    first ``## Phase Overview`` heading, whose header is ``| Phase | Title |``.
+    Rows anywhere else (a table in the summary, a row in a log) are never the
+    overview. An empty range when the devplan has no such table.
+    """
+    start = next((i for i, line in enumerate(lines) if _OVERVIEW_HEADING.match(line)), None)
+    if start is None:
+        return range(0)
+    at = start + 1
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    if not (
+        at + 1 < len(lines)
+        and _OVERVIEW_HEADER.match(lines[at])
+        and _TABLE_DELIMITER.match(lines[at + 1])
+    ):
+        return range(0)
+    end = at + 2
+    while end < len(lines) and lines[end].lstrip().startswith("|"):
+        end += 1
+    return range(at + 2, end)
+
+
 def _overview(devplan: str) -> dict[int, str]:
     """``{number: title}`` from the devplan's phase overview table."""
     titles: dict[int, str] = {}
-    for line in devplan.split("\n"):
-        match = _TABLE_ROW.match(line)
+    lines = devplan.split("\n")
+    for index in overview_rows(lines):
+        match = _TABLE_ROW.match(lines[index])
         if match:
             cells = _split_cells(match.group(2))
             if cells:
@@ -104,15 +135,21 @@ def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
 
 
 _DEVPLAN_PHASE_HEADING = re.compile(r"^### Phase (\d+): ")
+_PHASES_HEADING = re.compile(r"^##[ \t]+Phases[ \t]*#*[ \t]*$")
 
 
 def _phase_summaries(text: str) -> dict[int, str]:
-    """``{n: summary}`` from the text under each ``### Phase n: ...`` heading."""
+    """``{n: summary}`` from the text under each ``### Phase n: ...`` heading of
+    the ``## Phases`` section (headings elsewhere are not the outline)."""
     summaries: dict[int, list[str]] = {}
     current: list[str] | None = None
+    in_phases = False
     for line in text.splitlines():
         if line.startswith("#"):
-            match = _DEVPLAN_PHASE_HEADING.match(line)
+            level = len(line) - len(line.lstrip("#"))
+            if level <= 2:
+                in_phases = _PHASES_HEADING.match(line) is not None
+            match = _DEVPLAN_PHASE_HEADING.match(line) if in_phases else None
             current = summaries.setdefault(int(match.group(1)), []) if match else None
         elif current is not None:
             current.append(line)

@@ -91,16 +91,25 @@ def test_invalid_edits_are_refused_with_a_model_message(
         assert phrase in caught.value.model_message, caught.value.model_message
 
 
-@pytest.mark.parametrize("action", ["append", "prepend", "replace"])
-def test_long_sections_patch_exactly_as_the_whole_file_would(files: dict[str, str], action: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "anchor", "action"),
+    [
+        ("devplan.md", "PROGRESS_LOG", "append"),
+        ("devplan.md", "PROGRESS_LOG", "prepend"),
+        ("handoff.md", "HANDOFF_NOTES", "replace"),
+    ],
+)
+def test_long_sections_patch_exactly_as_the_whole_file_would(
+    files: dict[str, str], path: str, anchor: str, action: str
+) -> None:
     from devussy_git.agent.regions import replace_anchor
     from devussy_git.markdown.batch import apply_plan_edits
     from devussy_git.markdown.edits import Edit
 
     long_log = "\n".join(f"- {i}.1: outcome number {i}\n  - detail {i}" for i in range(60))
     grown = editable(files)
-    grown["devplan.md"] = replace_anchor(grown["devplan.md"], "PROGRESS_LOG", long_log)
-    edit = {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": action, "content": "- 9.9: new"}
+    grown[path] = replace_anchor(grown[path], anchor, long_log)
+    edit = {"file": path, "anchor": anchor, "action": action, "content": "- 9.9: new"}
     applied = apply_reply(grown, parse_reply(text(edit)))
-    direct = apply_plan_edits(grown, [Edit(**edit)])["devplan.md"].text
-    assert applied.files["devplan.md"] == direct
+    direct = apply_plan_edits(grown, [Edit(**edit)])[path].text
+    assert applied.files[path] == direct

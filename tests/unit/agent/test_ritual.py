@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from devussy_git.agent.regions import anchor_value, changed_regions, split_regions
 from devussy_git.agent.ritual import (
     check_consistency,
@@ -11,6 +13,7 @@ from devussy_git.agent.ritual import (
     refresh,
     restore_ritual,
 )
+from devussy_git.markdown.edits import Edit
 from devussy_git.pipeline.planfiles import read_phases
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.plan.render import render_handoff, render_plan_files
@@ -56,8 +59,21 @@ def test_record_adds_the_log_line_only_when_the_model_did_not(files: dict[str, s
     task = read_phases(files)[0].tasks[0]
     out = record(files, task, summary="created  the\nlayout", blocked=False, touched=frozenset())
     assert anchor_value(out["devplan.md"], "PROGRESS_LOG").endswith("- 1.1: created the layout")
-    same = record(files, task, summary="x", blocked=False, touched=frozenset({("devplan.md", "PROGRESS_LOG")}))
+    own = Edit(file="devplan.md", anchor="PROGRESS_LOG", action="append", content="- 1.1: laid out")
+    touched = frozenset({("devplan.md", "PROGRESS_LOG")})
+    same = record(files, task, summary="x", blocked=False, touched=touched, edits=[own])
     assert same == files
+
+
+@pytest.mark.parametrize("content", ["- misc: tidied up", "- 1.10: other task", "- 11.1: other"])
+def test_record_logs_the_step_when_the_models_log_line_is_not_this_tasks(
+    files: dict[str, str], content: str
+) -> None:
+    task = read_phases(files)[0].tasks[0]
+    other = Edit(file="devplan.md", anchor="PROGRESS_LOG", action="append", content=content)
+    touched = frozenset({("devplan.md", "PROGRESS_LOG")})
+    out = record(files, task, summary="did it", blocked=False, touched=touched, edits=[other])
+    assert anchor_value(out["devplan.md"], "PROGRESS_LOG").endswith("- 1.1: did it")
 
 
 def test_a_blocked_task_stays_open_and_its_blocker_shows_until_done(files: dict[str, str]) -> None:
