@@ -31,9 +31,9 @@ from devussy_git.plan.textutil import extract_json_object
 
 __all__ = [
     "LOG_ANCHORS",
+    "MAX_CONTENT",
     "AppliedReply",
     "EditReply",
-    "MAX_CONTENT",
     "apply_reply",
     "parse_reply",
 ]
@@ -296,7 +296,7 @@ def _owned_sections(text: str) -> list[list[str]]:
     return sections
 
 
-def _kept_log(before: str, after: str) -> bool:
+def _kept_log(before: Sequence[str], after: Sequence[str]) -> bool:
     """Whether every entry of a log is still there, in order, at one end."""
     _, old, _ = _core_lines(before)
     _, new, _ = _core_lines(after)

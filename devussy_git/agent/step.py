@@ -21,7 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devussy_git.agent.context import build_context
-from devussy_git.agent.landing import Landing, land, plan_files_at, step_subject, verify_step
+from devussy_git.agent.landing import (
+    Landing,
+    land,
+    plan_files_at,
+    step_subject,
+    verify_step,
+)
 from devussy_git.agent.proposals import new_proposal_ref
 from devussy_git.agent.reply import AppliedReply, apply_reply, parse_reply
 from devussy_git.agent.ritual import record, refresh, task_of

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from devussy_git.agent.landing import verify_step
-from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor, split_regions
+from devussy_git.agent.regions import (
+    RegionDoc,
+    anchor_value,
+    replace_anchor,
+    split_regions,
+)
 from devussy_git.agent.reply import apply_reply, parse_reply
 from devussy_git.agent.ritual import check_consistency, record, refresh, restore_ritual
 from devussy_git.agent.step import trailer_value
@@ -220,3 +225,26 @@ def test_verify_step_lets_through_what_the_base_already_lacked(files: dict[str, 
 )
 def test_the_model_trailer_is_one_printable_bounded_line(name: str, expected: str) -> None:
     assert trailer_value(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "phrase"),
+    [
+        (lambda t: replace_anchor(t, "PROGRESS_LOG", "- 1.1: only this"), "removed or changed earlier"),
+        (lambda t: t.replace("| 1 ", "| 1 x", 1), "Phase Overview table"),
+        (lambda t: t.replace("## Summary", "## Phases\n\n- fake\n\n## Summary"), "Phase Overview table"),
+    ],
+    ids=["log-rewritten", "overview-cell", "second-phases-heading"],
+)
+def test_changes_to_logs_and_the_outline_are_caught_after_patching(
+    files: dict[str, str], monkeypatch: pytest.MonkeyPatch, rewrite: Any, phrase: str
+) -> None:
+    """Whatever edit produced them, the checks after the patcher refuse these changes."""
+    from devussy_git.agent import reply as reply_module
+
+    changed = rewrite(files["devplan.md"])
+    assert changed != files["devplan.md"]
+    monkeypatch.setattr(reply_module, "_patch", lambda current, edits: {"devplan.md": changed})
+    with pytest.raises(InvalidEditError) as caught:
+        apply_reply(editable(files), parse_reply(reply(NOTES)))
+    assert phrase in caught.value.model_message
