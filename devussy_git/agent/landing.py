@@ -38,8 +38,10 @@ from devussy_git.store import CommitInfo, Identity, PlanRepo
 
 __all__ = [
     "STEP_STAGE",
+    "CheckedStep",
     "Landing",
     "changes_between",
+    "check_step",
     "land",
     "next_step_number",
     "plan_files_at",
@@ -129,6 +131,27 @@ def verify_step(base: Mapping[str, str], final: Mapping[str, str]) -> None:
 
 
 @dataclass(frozen=True)
+class CheckedStep:
+    """A step's files after the ritual, checked by :func:`check_step` on ``base``."""
+
+    base: Mapping[str, str]
+    content: Mapping[str, str]
+    task_id: str
+    done: bool
+    files: Mapping[str, str]
+
+
+def check_step(
+    base: Mapping[str, str], content: Mapping[str, str], task_id: str, done: bool
+) -> CheckedStep:
+    """Run the ritual on ``content`` (base + edits + recorded lines) and check the
+    result (:func:`verify_step`); ``InvalidLLMOutputError`` when it is broken."""
+    final = refresh(content, task_id, done=done)
+    verify_step(base, final)
+    return CheckedStep(base, content, task_id, done, final)
+
+
+@dataclass(frozen=True)
 class Landing:
     """A landed step: its commit, the files it left and its step number."""
 
@@ -181,20 +204,27 @@ def land(
     ref: str = MAIN,
     new_ref: bool = False,
     noted_stages: Sequence[str] = (),
+    checked: CheckedStep | None = None,
 ) -> Landing:
     """Commit the step (``content`` = base + model edits + recorded lines) on ``ref``.
 
     With ``new_ref`` the commit creates ``ref`` (a proposal) on top of
     ``base_head`` in one go; ``ConflictError`` when ``ref`` exists already.
     The ritual runs on the head the commit is made on, and ``Devussy-Step`` is
-    counted there; :func:`verify_step` checks the files before each commit. ``noted_stages`` (e.g. ``apply``) are written as extra
-    ``Devussy-Stage`` trailers before ``handoff-next``, which stays the
-    commit's stage (the last trailer wins), so the step keeps counting as one.
+    counted there; the files are checked (:func:`verify_step`) before each
+    commit. ``checked`` is :func:`check_step`'s result for this ``content``
+    on ``base_files``, when the caller has it: the first commit then uses
+    those files instead of running the ritual and the checks again.
+    ``noted_stages`` (e.g. ``apply``) are written as extra ``Devussy-Stage``
+    trailers before ``handoff-next``, which stays the commit's stage (the
+    last trailer wins), so the step keeps counting as one.
     """
     head, files = base_head, dict(base_files)
-    final = refresh(content, task_id, done=done)
+    inputs = (files, content, task_id, done)
+    if checked is None or (checked.base, checked.content, checked.task_id, checked.done) != inputs:
+        checked = check_step(files, content, task_id, done)
+    final = checked.files
     for _ in range(LAND_ATTEMPTS):
-        verify_step(files, final)
         step = next_step_number(repo, head)
         changes = changes_between(files, final)
         try:
@@ -219,7 +249,9 @@ def land(
                 raise NotFoundError(f"{ref} no longer exists; nothing was committed.") from exc
             head = exc.actual
             files = plan_files_at(repo, head)
-            final = _carry(base_files, content, files, task_id, done)
+            carried = _carry(base_files, content, files, task_id, done)
+            verify_step(files, carried)
+            final = carried
             continue
         return Landing(info, final, step)
     raise ConflictError(

@@ -314,8 +314,9 @@ def _core_lines(lines: Sequence[str]) -> tuple[int, list[str], int]:
     return start, [line.rstrip() for line in lines[start:end]], end
 
 
-def _check_owned(path: str, before: str, after: str) -> None:
-    """Refuse a change to a region the ritual owns or to a log's old entries."""
+def _check_owned(path: str, before: str, after: str) -> set[str]:
+    """Refuse a change to a region the ritual owns or to a log's old entries;
+    the keys of the regions that changed."""
     changed = changed_regions(before, after)
     owned = sorted(
         key.removeprefix("anchor:")
@@ -341,12 +342,12 @@ def _check_owned(path: str, before: str, after: str) -> None:
                 "them. Record progress in PROGRESS_LOG instead, and send the whole batch again."
             ),
         )
-    old_doc, new_doc = RegionDoc(before), RegionDoc(after)
-    for file, name in sorted(LOG_ANCHORS):
+    logs = [name for file, name in sorted(LOG_ANCHORS) if file == path and f"anchor:{name}" in changed]
+    old_doc, new_doc = (RegionDoc(before), RegionDoc(after)) if logs else (None, None)
+    for name in logs:
+        assert old_doc is not None and new_doc is not None
         old_lines, new_lines = old_doc.lines(name), new_doc.lines(name)
-        if file != path or f"anchor:{name}" not in changed or old_lines is None:
-            continue
-        if new_lines is not None and not _kept_log(old_lines, new_lines):
+        if old_lines is not None and new_lines is not None and not _kept_log(old_lines, new_lines):
             raise InvalidEditError(
                 f"The model's edits removed entries from {path} {name}.",
                 model_message=(
@@ -354,6 +355,7 @@ def _check_owned(path: str, before: str, after: str) -> None:
                     "a log: only append (or prepend) new lines. Send the whole batch again."
                 ),
             )
+    return changed
 
 
 def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
@@ -369,8 +371,7 @@ def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
     results = _patch(files, edits) if edits else {}
     out = dict(files)
     out.update(results)
-    for path in sorted(results):
-        _check_owned(path, files[path], out[path])
+    changed = {path: _check_owned(path, files[path], out[path]) for path in sorted(results)}
     problems = check_plan_anchors({p: out[p] for p in results}, strict=False)
     if problems:
         raise InvalidEditError(
@@ -380,8 +381,8 @@ def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
         )
     touched = frozenset(
         (path, key.removeprefix("anchor:"))
-        for path in results
-        for key in changed_regions(files[path], out[path])
+        for path, keys in changed.items()
+        for key in keys
         if key.startswith("anchor:")
     )
     return AppliedReply(reply, tuple(edits), out, touched)

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 
 from devussy_git.agent.context import build_context
 from devussy_git.agent.landing import (
+    CheckedStep,
     Landing,
+    check_step,
     land,
     plan_files_at,
     step_subject,
-    verify_step,
 )
 from devussy_git.agent.proposals import new_proposal_ref
 from devussy_git.agent.reply import AppliedReply, apply_reply, parse_reply
-from devussy_git.agent.ritual import record, refresh, task_of
+from devussy_git.agent.ritual import record, task_of
 from devussy_git.agent.selection import select_task
 from devussy_git.errors import NotFoundError
 from devussy_git.llm import LLMClient
@@ -126,7 +127,7 @@ async def run_step(
 
     task = selection.task
 
-    def parse(text: str) -> tuple[AppliedReply, dict[str, str]]:
+    def parse(text: str) -> tuple[AppliedReply, CheckedStep]:
         applied = apply_reply(editable, parse_reply(text))
         content = record(
             {**files, **applied.files},
@@ -136,8 +137,7 @@ async def run_step(
             touched=applied.touched,
             edits=applied.edits,
         )
-        verify_step(files, refresh(content, task.id, done=applied.reply.status != "blocked"))
-        return applied, content
+        return applied, check_step(files, content, task.id, applied.reply.status != "blocked")
 
     answer = await ask(
         client,
@@ -147,7 +147,7 @@ async def run_step(
         parse=parse,
         attempts=attempts,
     )
-    applied, content = answer.value
+    applied, checked = answer.value
     summary = applied.reply.summary
     blocked = applied.reply.status == "blocked"
     trailers = [
@@ -165,7 +165,7 @@ async def run_step(
             repo,
             base_head=head,
             base_files=files,
-            content=content,
+            content=checked.content,
             task_id=task.id,
             done=not blocked,
             subject=step_subject(task.id, summary),
@@ -173,6 +173,7 @@ async def run_step(
             author=author,
             ref=ref,
             new_ref=preview,
+            checked=checked,
         )
         return step_result(repo, landing, task.id, summary, proposal_id)
 

@@ -13,15 +13,14 @@ from typing import Any
 
 import pytest
 
-from devussy_git.agent import landing as landing_module
 from devussy_git.agent import step as step_module
-from devussy_git.agent.landing import land, plan_files_at
+from devussy_git.agent.landing import check_step, land, plan_files_at
 from devussy_git.agent.regions import anchor_value, replace_anchor
 from devussy_git.agent.ritual import check_consistency
 from devussy_git.agent.step import StepResult, run_step
 from devussy_git.app import App
 from devussy_git.config import Settings
-from devussy_git.errors import InvalidLLMOutputError
+from devussy_git.errors import InvalidLLMOutputError, StoreError
 from devussy_git.llm import LLMProfile, LLMRequest, Reply
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.store import PlanRepo
@@ -178,6 +177,13 @@ async def test_landing_refuses_a_broken_plan_and_commits_nothing(app: App) -> No
              author=ACTOR.identity)
     assert "PROGRESS_LOG appears more than once" in caught.value.user_message
     assert repo.head() == head and repo.count_objects() == objects
+    # A check made for other content is not taken for this one.
+    good = check_step(files, files, "1.1", True)
+    with pytest.raises(InvalidLLMOutputError):
+        land(repo, base_head=head, base_files=files, content={**files, "devplan.md": devplan},
+             task_id="1.1", done=True, subject="handoff-next 1.1: x", trailers=[],
+             author=ACTOR.identity, checked=good)
+    assert repo.head() == head and repo.count_objects() == objects
 
 
 async def test_the_step_records_its_own_log_line_unless_the_model_did(app: App) -> None:
@@ -220,16 +226,17 @@ async def test_preview_creates_its_ref_with_its_commit(
     assert repo.head() == head
 
 
-async def test_a_failed_preview_leaves_no_ref(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_preview_whose_commit_fails_leaves_no_ref(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = app.store.open(PROJECT)
 
-    def refuse(base: Mapping[str, str], final: Mapping[str, str]) -> None:
-        raise InvalidLLMOutputError("broken", model_message="broken")
+    def failing_commit(*args: object, **kwargs: object) -> None:
+        raise StoreError("disk full")
 
-    client = FakeClient(GOOD)
-    monkeypatch.setattr(landing_module, "verify_step", refuse)
-    with pytest.raises(InvalidLLMOutputError):
-        await step(repo, client, preview=True)
+    monkeypatch.setattr(PlanRepo, "commit", failing_commit)
+    with pytest.raises(StoreError):
+        await step(repo, FakeClient(GOOD), preview=True)
     assert repo.list_refs("refs/proposals/") == {}
 
 
