@@ -14,7 +14,6 @@ Pure: text and files in, files out; never reads git or calls a model.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -56,25 +55,26 @@ _OWNED_TARGET = re.compile(r"^(?:phase overview|phases|phase \d+:.*)$")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\r?$")
 
 
+#: Control characters (C0 but tab and line breaks, DEL, C1) and lone surrogates.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _forbidden(text: str, *, one_line: bool) -> str | None:
     """What makes ``text`` unusable in a plan file (NUL, a lone surrogate, a
     control character), or ``None``. Tabs and line breaks are fine, except a
     lone carriage return; with ``one_line`` they are fine anywhere (they are
     folded into spaces)."""
-    for index, char in enumerate(text):
-        code = ord(char)
-        if char in "\t\n":
-            continue
-        if char == "\r" and (one_line or text.startswith("\n", index + 1)):
-            continue
-        if char == "\r":
-            return "a lone carriage return (U+000D)"
+    found = _BAD_CHAR.search(text)
+    if found is not None:
+        code = ord(found.group())
         if code == 0:
             return "a NUL character (U+0000)"
         if 0xD800 <= code <= 0xDFFF:
             return f"a lone surrogate (U+{code:04X})"
-        if unicodedata.category(char) == "Cc":
-            return f"the control character U+{code:04X}"
+        return f"the control character U+{code:04X}"
+    if not one_line and _LONE_CR.search(text):
+        return "a lone carriage return (U+000D)"
     return None
 
 
