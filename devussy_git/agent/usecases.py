@@ -61,6 +61,9 @@ async def handoff_next(
     from devussy_git import services
 
     project_id = await _checked(app, project_id, guild_id)
+    if not preview:
+        # A run rewrites the plan stage by stage: refuse at once rather than wait for it.
+        await services.ensure_no_active_run(app, project_id)
     client = await services.llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
@@ -111,7 +114,10 @@ async def apply_proposal(
     The step keeps the author who asked for it (as ``git rebase`` does);
     ``actor``, who applied it, is logged.
     """
+    from devussy_git import services
+
     project_id = await _checked(app, project_id, guild_id)
+    await services.ensure_no_active_run(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
 

@@ -79,3 +79,16 @@ async def test_revert_and_interview_updates_refuse_at_once_while_a_run_is_queued
         await services.revert(app, "busy", actor=ACTOR, rev="main")
     with pytest.raises(RunAlreadyActiveError):
         await services.update_interview(app, "busy", answers, actor=ACTOR)
+
+
+async def test_handoff_next_refuses_at_once_while_a_run_is_queued(app: App, answers: dict[str, Any]) -> None:
+    await services.create_project(app, "busy2", answers, actor=ACTOR)
+    await services.run_project(app, "busy2", actor=ACTOR)
+    parked = await services.handoff_next(app, "busy2", actor=ACTOR, preview=True)
+    await services.start_run(app, "busy2", actor=ACTOR)
+    with pytest.raises(RunAlreadyActiveError):
+        await services.handoff_next(app, "busy2", actor=ACTOR, note="x")
+    with pytest.raises(RunAlreadyActiveError):
+        await services.apply_proposal(app, "busy2", str(parked.proposal_id), actor=ACTOR)
+    # A preview writes only a proposal ref, so it is still allowed.
+    await services.handoff_next(app, "busy2", actor=ACTOR, preview=True)
