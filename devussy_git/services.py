@@ -326,11 +326,13 @@ async def execute_run(
         recorded = {s.name for s in record.stages if s.state == "completed"}
 
         async def progress(event: ProgressEvent) -> None:
-            if event.state in ("completed", "skipped") and event.stage in recorded:
+            done = event.state in ("completed", "skipped")
+            if done and event.stage in recorded:
+                # Recorded by the earlier attempt of this (resumed) run.
                 pass
             elif event.state == "started":
                 await app.db.runs.stage_started(run_id, event.stage)
-            elif event.state in ("completed", "skipped") and event.commit:
+            elif done and event.commit:
                 await app.db.runs.stage_completed(
                     run_id, event.stage, event.commit, event.tokens_in, event.tokens_out
                 )

@@ -53,11 +53,11 @@ class BackendLimits:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """The request body passed the configured limit."""
 
 
 class _ClientGone(Exception):
-    pass
+    """The client disconnected while the backend was still answering."""
 
 
 class BackendResponse(Response):
