@@ -679,7 +679,10 @@ async def update_interview(
                 expected_head=head,
             )
 
-        return await asyncio.to_thread(write)
+        info = await asyncio.to_thread(write)
+    if await app.db.projects.get(project_id) is not None:
+        await app.db.projects.set_name(project_id, interview.project_name)
+    return info
 
 
 async def submit_run(

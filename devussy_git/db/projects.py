@@ -148,6 +148,20 @@ class ProjectRepo:
             ).one()
         return _record(row)
 
+    async def set_name(self, project_id: str, name: str) -> ProjectRecord:
+        """Rename the project (its id never changes); :class:`NotFoundError` when unknown."""
+        check_text(name, "project name", NAME_LEN)
+        async with self._gw.write() as conn:
+            result = await conn.execute(
+                projects.update().where(projects.c.project_id == project_id).values(name=name)
+            )
+            if result.rowcount == 0:
+                raise NotFoundError(f"project {project_id} not found")
+            row = (
+                await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))
+            ).one()
+        return _record(row)
+
     async def by_thread(self, thread_id: int) -> ProjectRecord | None:
         """The project bound to ``thread_id``, or ``None``."""
         async with self._gw.read() as conn:

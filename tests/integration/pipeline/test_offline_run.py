@@ -111,6 +111,7 @@ async def test_a_rerun_with_fewer_phases_drops_the_old_phase_files(app: App, ans
     assert phase_files == ["phase1.md", "phase2.md", "phase3.md"]
     status = await services.project_status(app, "shrink")
     assert status.progress is not None and status.progress.total == sum(len(p.tasks) for p in second.plan.phases)
+    assert status.project.name == small["project_name"]
 
 
 async def test_a_commit_landing_mid_run_fails_the_stage_instead_of_being_overwritten(
