@@ -187,16 +187,21 @@ async def create_project(
             trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
             expected_head=None,
         )
-        await app.db.projects.add(
-            ProjectRecord(
-                project_id=project_id,
-                name=interview.project_name,
-                guild_id=guild_id,
-                thread_id=thread_id,
-                created_by=actor.trailer,
-                created_at=info.commit_time,
+        stale = await app.db.projects.get(project_id)
+        if stale is not None and stale.guild_id == guild_id:
+            # The record of a repo that was removed by hand: the new repo takes it over.
+            await app.db.projects.set_name(project_id, interview.project_name)
+        else:
+            await app.db.projects.add(
+                ProjectRecord(
+                    project_id=project_id,
+                    name=interview.project_name,
+                    guild_id=guild_id,
+                    thread_id=thread_id,
+                    created_by=actor.trailer,
+                    created_at=info.commit_time,
+                )
             )
-        )
     except BaseException:
         # The repo is ours and brand new: roll it back so the id can be used again.
         await asyncio.to_thread(shutil.rmtree, app.store.path_of(project_id), True)

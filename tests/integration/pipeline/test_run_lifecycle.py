@@ -92,3 +92,13 @@ async def test_handoff_next_refuses_at_once_while_a_run_is_queued(app: App, answ
         await services.apply_proposal(app, "busy2", str(parked.proposal_id), actor=ACTOR)
     # A preview writes only a proposal ref, so it is still allowed.
     await services.handoff_next(app, "busy2", actor=ACTOR, preview=True)
+
+
+async def test_a_repo_removed_by_hand_can_be_created_again(app: App, answers: dict[str, Any]) -> None:
+    import shutil
+
+    await services.create_project(app, "again", answers, actor=ACTOR)
+    shutil.rmtree(app.store.path_of("again"))
+    created = await services.create_project(app, "again", {**answers, "project_name": "Again"}, actor=ACTOR)
+    assert created.commit.subject == "interview: answers for again"
+    assert (await services.get_project(app, "again")).name == "Again"
