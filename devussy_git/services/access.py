@@ -1,0 +1,56 @@
+"""Clone access (token, public/private, clone commands) and the service's health."""
+
+from __future__ import annotations
+
+import asyncio
+
+from devussy_git.app import App
+from devussy_git.db import process_owner
+from devussy_git.gitserve import CloneInfo, clone_info
+from devussy_git.services.projects import get_project
+
+__all__ = [
+    "clone_url",
+    "health",
+    "rotate_clone_token",
+    "set_clone_public",
+]
+
+# -- clone ----------------------------------------------------------------------
+
+
+async def clone_url(app: App, project_id: str, *, guild_id: int | None = None) -> CloneInfo:
+    await get_project(app, project_id, guild_id=guild_id)
+    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+
+
+async def rotate_clone_token(app: App, project_id: str, *, guild_id: int | None = None) -> CloneInfo:
+    await get_project(app, project_id, guild_id=guild_id)
+    await asyncio.to_thread(app.access.rotate, project_id)
+    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+
+
+async def set_clone_public(
+    app: App, project_id: str, public: bool, *, guild_id: int | None = None
+) -> CloneInfo:
+    await get_project(app, project_id, guild_id=guild_id)
+    await asyncio.to_thread(app.access.set_public, project_id, public)
+    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+
+
+async def health(app: App) -> dict[str, bool]:
+    """``/healthz`` checks: the repos root is writable and the database answers."""
+
+    def root_writable() -> bool:
+        probe = app.settings.repos_root / f".healthz-{process_owner().replace(':', '-')}"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError:
+            return False
+        return True
+
+    return {
+        "repos_root_writable": await asyncio.to_thread(root_writable),
+        "database": await app.db.ping(),
+    }

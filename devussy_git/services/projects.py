@@ -1,0 +1,157 @@
+"""Project use cases: create, look up (guild-scoped), list, update the interview.
+
+A project is a bare repo under the repos root plus a database record; these
+functions keep the two in step and never leave a half-created project behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from devussy_git.app import App
+from devussy_git.db import ProjectRecord
+from devussy_git.errors import NotFoundError, RunAlreadyActiveError
+from devussy_git.plan import Interview, validate_answers
+from devussy_git.store import CommitInfo, validate_project_id
+from devussy_git.services.actors import Actor
+
+__all__ = [
+    "ProjectCreated",
+    "create_project",
+    "ensure_no_active_run",
+    "get_project",
+    "list_projects",
+    "update_interview",
+]
+
+# -- projects -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectCreated:
+    project_id: str
+    commit: CommitInfo
+    interview: Interview
+
+
+async def create_project(
+    app: App,
+    project_id: str,
+    answers: Mapping[str, Any],
+    *,
+    actor: Actor,
+    guild_id: int | None = None,
+    thread_id: int | None = None,
+) -> ProjectCreated:
+    """Create the project's repo with one commit ``interview: answers for <id>``."""
+    project_id = validate_project_id(project_id)
+    interview = validate_answers(answers)
+    repo = await asyncio.to_thread(app.store.create, project_id)
+    try:
+        info = await asyncio.to_thread(
+            repo.commit,
+            {"interview.json": interview.to_json()},
+            f"interview: answers for {project_id}",
+            author=actor.identity,
+            trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+            expected_head=None,
+        )
+        stale = await app.db.projects.get(project_id)
+        if stale is not None and stale.guild_id == guild_id:
+            # The record of a repo that was removed by hand: the new repo takes it over.
+            await app.db.projects.set_name(project_id, interview.project_name)
+        else:
+            await app.db.projects.add(
+                ProjectRecord(
+                    project_id=project_id,
+                    name=interview.project_name,
+                    guild_id=guild_id,
+                    thread_id=thread_id,
+                    created_by=actor.trailer,
+                    created_at=info.commit_time,
+                )
+            )
+    except BaseException:
+        # The repo is ours and brand new: roll it back so the id can be used again.
+        await asyncio.to_thread(shutil.rmtree, app.store.path_of(project_id), True)
+        raise
+    return ProjectCreated(project_id, info, interview)
+
+
+async def get_project(app: App, project_id: str, *, guild_id: int | None = None) -> ProjectRecord:
+    """The project, checked to exist in git and (when given) to belong to ``guild_id``."""
+    project_id = validate_project_id(project_id)
+    record = (
+        await app.db.projects.get(project_id)
+        if guild_id is None
+        else await app.db.projects.get_in_guild(project_id, guild_id)
+    )
+    if not app.store.exists(project_id) or (guild_id is not None and record is None):
+        raise NotFoundError(f"There is no project called {project_id!r}.")
+    if record is None:
+        # A repo made outside this database (copied in by hand): describe it from git.
+        record = ProjectRecord(project_id, project_id, None, None, "unknown", _epoch())
+    return record
+
+
+def _epoch() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(0, UTC)
+
+
+async def list_projects(app: App, *, guild_id: int | None = None) -> list[ProjectRecord]:
+    """Projects of a guild, or every project under the repos root."""
+    if guild_id is not None:
+        return await app.db.projects.list(guild_id=guild_id)
+    known = {p.project_id: p for p in await app.db.projects.list()}
+    ids = await asyncio.to_thread(app.store.list_projects)
+    return [known.get(pid) or ProjectRecord(pid, pid, None, None, "unknown", _epoch()) for pid in ids]
+
+
+async def ensure_no_active_run(app: App, project_id: str) -> None:
+    """Refuse at once (rather than wait for it) while a run of the project is going."""
+    run = await app.db.runs.latest(project_id)
+    if run is not None and run.state in ("queued", "running"):
+        raise RunAlreadyActiveError(
+            f"Project {project_id} has a run in progress ({run.run_id}, "
+            f"{run.stage or run.state}); wait for it to finish, then try again."
+        )
+
+
+async def update_interview(
+    app: App, project_id: str, answers: Mapping[str, Any], *, actor: Actor, guild_id: int | None = None
+) -> CommitInfo:
+    """Commit new interview answers to an existing project (the next run uses them).
+
+    Answers equal to the committed ones make no commit; the commit that holds
+    them is returned.
+    """
+    await get_project(app, project_id, guild_id=guild_id)
+    interview = validate_answers(answers)
+    await ensure_no_active_run(app, project_id)
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    text = interview.to_json()
+    async with app.lock_for(project_id):
+
+        def write() -> CommitInfo:
+            head = repo.head()
+            if head is not None and repo.exists_at("interview.json", head):
+                if repo.read("interview.json", head) == text:
+                    return repo.log("main", paths=["interview.json"], limit=1)[0]
+            return repo.commit(
+                {"interview.json": text},
+                f"interview: answers for {project_id}",
+                author=actor.identity,
+                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+                expected_head=head,
+            )
+
+        info = await asyncio.to_thread(write)
+    if await app.db.projects.get(project_id) is not None:
+        await app.db.projects.set_name(project_id, interview.project_name)
+    return info

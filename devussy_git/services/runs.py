@@ -1,0 +1,287 @@
+"""Run use cases: queue, execute (in-process or in the background), resume,
+read status and artifacts, and the runner API's combined submit.
+
+A run that stops for any reason is left ``failed`` and resumable in the
+database, never ``queued`` or ``running``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from devussy_git.app import App
+from devussy_git.db import RunRecord, process_owner
+from devussy_git.errors import (
+    DevussyError,
+    InvalidInputError,
+    NotFoundError,
+)
+from devussy_git.llm import LLMClient
+from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
+from devussy_git.plan import validate_answers
+from devussy_git.store import validate_project_id
+from devussy_git.services.actors import Actor
+from devussy_git.services.projects import (
+    create_project,
+    ensure_no_active_run,
+    get_project,
+    update_interview,
+)
+
+__all__ = [
+    "ArtifactFile",
+    "ProgressCallback",
+    "execute_run",
+    "get_run",
+    "guild_api_base",
+    "guild_profile_name",
+    "llm_client_for",
+    "run_artifacts",
+    "run_project",
+    "spawn_run",
+    "start_run",
+    "submit_run",
+]
+
+log_ = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[ProgressEvent], Awaitable[None] | None]
+
+
+# -- runs -----------------------------------------------------------------------
+
+
+def guild_profile_name(guild_id: int) -> str:
+    """The LLM profile row that holds a guild's endpoint."""
+    return f"guild-{guild_id}"
+
+
+async def guild_api_base(app: App, guild_id: int | None, provider: str | None) -> str | None:
+    """The endpoint ``guild_id`` chose for ``provider`` (``None``: the provider's own).
+
+    A profile saved for another provider does not apply: an endpoint belongs
+    to the provider it was set with.
+    """
+    if guild_id is None:
+        return None
+    stored = await app.db.profiles.get(guild_profile_name(guild_id))
+    chosen = (provider or app.settings.llm_provider).strip().lower()
+    if stored is None or not stored.api_base or stored.provider != chosen:
+        return None
+    return stored.api_base
+
+
+async def llm_client_for(
+    app: App, *, provider: str | None, model: str | None, guild_id: int | None
+) -> LLMClient:
+    """The client for work of ``guild_id`` (its endpoint, if it set one)."""
+    api_base = await guild_api_base(app, guild_id, provider)
+    return app.llm_client(provider, model, api_base=api_base)
+
+
+async def start_run(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    provider: str | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    guild_id: int | None = None,
+    guild_limit: int | None = None,
+) -> RunRecord:
+    """Queue a run (or re-queue the last failed one with ``resume``).
+
+    With ``guild_limit``, the guild's count of active runs and the new run are
+    checked and written in one step, so concurrent requests cannot overshoot it.
+    """
+    await get_project(app, project_id, guild_id=guild_id)
+    if resume:
+        last = await app.db.runs.latest(project_id)
+        if last is None or last.state != "failed" or not last.resumable:
+            raise NotFoundError(
+                f"Project {project_id} has no failed run to resume; start one with `run`."
+            )
+        if provider is None and model is None:
+            return await app.db.runs.resume(last.run_id)
+        # Resuming after a provider failure with another provider or model.
+        profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
+        return await app.db.runs.resume(last.run_id, provider=profile.provider, model=profile.model)
+    profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
+    return await app.db.runs.create(
+        project_id,
+        provider=profile.provider,
+        model=profile.model,
+        actor=actor.trailer,
+        guild_id=guild_id,
+        guild_limit=guild_limit,
+    )
+
+
+async def execute_run(
+    app: App, run_id: str, *, actor: Actor, on_progress: ProgressCallback | None = None
+) -> RunOutcome:
+    """Run the stages of a queued run in this process, recording progress.
+
+    Whatever stops the run (a stage error, a bug, cancellation, even before the
+    first stage) leaves it ``failed`` and resumable, never ``queued``/``running``.
+    A face's ``on_progress`` that raises is logged and ignored: showing progress
+    must not stop the work.
+    """
+    record = await get_run(app, run_id)
+    try:
+        client = await llm_client_for(
+            app, provider=record.provider, model=record.model, guild_id=record.guild_id
+        )
+        repo = await asyncio.to_thread(app.store.open, record.project_id)
+        await app.db.runs.start(run_id, process_owner())
+        app.metrics.count_run("running")
+        recorded = {s.name for s in record.stages if s.state == "completed"}
+
+        async def progress(event: ProgressEvent) -> None:
+            done = event.state in ("completed", "skipped")
+            if done and event.stage in recorded:
+                # Recorded by the earlier attempt of this (resumed) run.
+                pass
+            elif event.state == "started":
+                await app.db.runs.stage_started(run_id, event.stage)
+            elif done and event.commit:
+                await app.db.runs.stage_completed(
+                    run_id, event.stage, event.commit, event.tokens_in, event.tokens_out
+                )
+                app.metrics.count_llm_tokens(client.profile.model, event.tokens_in, event.tokens_out)
+            elif event.state == "failed":
+                await app.db.runs.stage_failed(run_id, event.stage, event.detail)
+            if on_progress is not None:
+                try:
+                    result = on_progress(event)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:
+                    log_.warning("showing progress of run %s failed", run_id, exc_info=True)
+
+        runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
+        async with app.lock_for(record.project_id):
+            outcome = await runner.run(
+                repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress
+            )
+    except DevussyError as exc:
+        await app.db.runs.fail(run_id, exc.user_message, resumable=True)
+        app.metrics.count_run("failed")
+        raise
+    except BaseException as exc:
+        # Cancelled or a bug: the run stays resumable; the traceback goes to the log.
+        await asyncio.shield(
+            app.db.runs.fail(run_id, f"the run stopped unexpectedly ({type(exc).__name__})", resumable=True)
+        )
+        app.metrics.count_run("failed")
+        raise
+    await app.db.runs.finish(run_id)
+    app.metrics.count_run("completed")
+    return outcome
+
+
+async def run_project(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    provider: str | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> RunOutcome:
+    """Queue and execute a run in this process (the CLI's ``run``)."""
+    record = await start_run(app, project_id, actor=actor, provider=provider, model=model, resume=resume)
+    return await execute_run(app, record.run_id, actor=actor, on_progress=on_progress)
+
+
+def spawn_run(app: App, run_id: str, *, actor: Actor, on_progress: ProgressCallback | None = None) -> None:
+    """Execute a queued run in the background (HTTP, Discord)."""
+
+    async def go() -> None:
+        try:
+            await execute_run(app, run_id, actor=actor, on_progress=on_progress)
+        except DevussyError as exc:
+            log_.info("run %s failed: %s", run_id, exc.user_message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log_.exception("run %s crashed", run_id)
+
+    task = asyncio.get_running_loop().create_task(go(), name=f"run-{run_id}")
+    app.tasks.add(task)
+    task.add_done_callback(app.tasks.discard)
+
+
+async def get_run(app: App, run_id: str) -> RunRecord:
+    record = await app.db.runs.get(run_id)
+    if record is None:
+        raise NotFoundError(f"There is no run {run_id!r}.")
+    return record
+
+
+@dataclass(frozen=True)
+class ArtifactFile:
+    path: str
+    size: int
+    blob_sha: str
+
+
+async def run_artifacts(app: App, run_id: str) -> tuple[str, list[ArtifactFile]]:
+    """The files a run produced, at its newest committed stage."""
+    record = await get_run(app, run_id)
+    commits = [s.commit for s in record.stages if s.commit]
+    if not commits:
+        raise NotFoundError(f"Run {run_id} has not committed anything yet.")
+    repo = await asyncio.to_thread(app.store.open, record.project_id)
+    tag = f"run/{run_id}"
+    tags = await asyncio.to_thread(repo.list_tags, tag)
+    commit = tags.get(tag) or commits[-1]
+
+    def collect() -> list[ArtifactFile]:
+        return [ArtifactFile(e.path, e.size, e.blob_sha) for e in repo.list_entries(commit)]
+
+    return commit, await asyncio.to_thread(collect)
+
+
+async def submit_run(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    interview: Mapping[str, Any] | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    guild_id: int | None = None,
+) -> RunRecord:
+    """Create or update the project from ``interview`` when given, then queue a run.
+
+    Everything is checked before anything is written: the project id, the
+    provider and model, the answers, and that no run of the project is going.
+    """
+    project_id = validate_project_id(project_id)
+    if resume and interview is not None:
+        raise InvalidInputError(
+            "A resumed run continues with the interview it started from: send either "
+            "`interview` or `resume`, not both."
+        )
+    await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
+    if interview is not None:
+        validate_answers(interview)
+    exists = await asyncio.to_thread(app.store.exists, project_id)
+    if exists:
+        await ensure_no_active_run(app, project_id)
+    if interview is not None:
+        if exists:
+            await update_interview(app, project_id, interview, actor=actor, guild_id=guild_id)
+        else:
+            await create_project(app, project_id, interview, actor=actor, guild_id=guild_id)
+    return await start_run(
+        app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id
+    )
