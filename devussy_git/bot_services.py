@@ -209,8 +209,14 @@ async def set_guild_max_runs(
 
 
 async def set_guild_role(app: App, guild_id: int, role_id: int | None, *, caller: Caller) -> EffectiveConfig:
-    """The role allowed to run, step, revert and administer (``None``: everyone runs)."""
+    """The role allowed to run, step, revert and administer (``None``: everyone runs).
+
+    Discord's @everyone role has the guild's own id: choosing it means "everyone
+    may run", never "everyone may administer", so it is stored as no role.
+    """
     require_admin(caller, await app.db.guilds.get(guild_id))
+    if role_id == guild_id:
+        role_id = None
     await app.db.guilds.set(guild_id, role_id=role_id)
     return await effective_config(app, guild_id)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from devussy_git.agent import proposals as _proposals
 from devussy_git.agent.proposals import Proposal
 from devussy_git.agent.step import StepResult, run_step, step_result
+from devussy_git.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from devussy_git.app import App
@@ -30,6 +32,29 @@ __all__ = [
     "handoff_next",
     "list_proposals",
 ]
+
+
+#: Longest team note a step accepts (it goes into the prompt and the plan).
+NOTE_MAX_CHARS = 4000
+_NOTE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def check_note(note: str | None) -> str | None:
+    """The team's note, checked before any model call (``None`` or blank: no note).
+
+    The note reaches the plan through the model, so what the plan could never
+    hold (comment markers, control characters) is refused here, naming the note,
+    instead of making the model fail three times.
+    """
+    if note is None or not note.strip():
+        return None
+    if len(note) > NOTE_MAX_CHARS:
+        raise InvalidInputError(f"The note is {len(note)} characters; keep it under {NOTE_MAX_CHARS}.")
+    if "<!--" in note or "-->" in note:
+        raise InvalidInputError("The note may not contain HTML comment markers (<!-- or -->).")
+    if _NOTE_CONTROL.search(note):
+        raise InvalidInputError("The note contains control characters; send plain text.")
+    return note.strip()
 
 
 async def _checked(app: App, project_id: str, guild_id: int | None) -> str:
@@ -61,6 +86,7 @@ async def handoff_next(
     from devussy_git import services
 
     project_id = await _checked(app, project_id, guild_id)
+    note = check_note(note)
     if not preview:
         # A run rewrites the plan stage by stage: refuse at once rather than wait for it.
         await services.ensure_no_active_run(app, project_id)

@@ -39,7 +39,10 @@ def is_thread(channel: Any) -> bool:
 
 
 def caller_of(user: discord.abc.User, permissions: discord.Permissions) -> Caller:
-    roles = frozenset(role.id for role in getattr(user, "roles", ()) if role is not None)
+    # @everyone is in every member's roles: it must never count as a configured role.
+    roles = frozenset(
+        role.id for role in getattr(user, "roles", ()) if role is not None and not role.is_default()
+    )
     return Caller(user.id, roles, bool(permissions.manage_guild or permissions.administrator))
 
 

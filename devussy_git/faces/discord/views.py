@@ -166,7 +166,9 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
     ) -> ActionButton:
         parsed = parse_custom_id(match.group(0))
-        action, project, ref = parsed if parsed else ("cancel", match["project"], "0")
+        # A custom id this version cannot read (an older or newer bot's) keeps an
+        # unknown action, which interaction_check refuses; it never acts as another.
+        action, project, ref = parsed if parsed else ("unknown", match["project"], "0")
         return cls(action, project, ref, label=item.label, style=item.style, disabled=item.disabled)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -175,7 +177,13 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
                 await reply(interaction, render.render_refusal("That button is from an older version of the bot."))
                 return False
             asker = asker_of(interaction.message)
-            if self.action in OWNER_ACTIONS and asker is not None and asker != interaction.user.id:
+            if self.action in OWNER_ACTIONS and asker is None:
+                # Without a record of who asked, fail closed.
+                await reply(interaction, render.render_refusal(
+                    "These buttons answer only the person who asked; run the command again."
+                ))
+                return False
+            if self.action in OWNER_ACTIONS and asker != interaction.user.id:
                 await reply(interaction, render.render_refusal(f"Only <@{asker}> can use these buttons."))
                 return False
         except discord.HTTPException as exc:

@@ -102,3 +102,20 @@ async def test_a_repo_removed_by_hand_can_be_created_again(app: App, answers: di
     created = await services.create_project(app, "again", {**answers, "project_name": "Again"}, actor=ACTOR)
     assert created.commit.subject == "interview: answers for again"
     assert (await services.get_project(app, "again")).name == "Again"
+
+
+@pytest.mark.parametrize(
+    ("note", "problem"),
+    [("fix <!-- x -->", "comment markers"), ("a\x00b", "control characters"), ("x" * 4001, "under 4000")],
+)
+async def test_a_note_the_plan_cannot_hold_is_refused_before_any_model_call(
+    app: App, answers: dict[str, Any], note: str, problem: str
+) -> None:
+    from devussy_git.errors import InvalidInputError
+
+    await services.create_project(app, "notes", answers, actor=ACTOR)
+    await services.run_project(app, "notes", actor=ACTOR)
+    head = app.store.open("notes").head()
+    with pytest.raises(InvalidInputError, match=problem):
+        await services.handoff_next(app, "notes", actor=ACTOR, note=note)
+    assert app.store.open("notes").head() == head
