@@ -27,6 +27,7 @@ from devussy_git.db import GuildConfig, InterviewSession, ProjectRecord, RunReco
 from devussy_git.errors import (
     ConflictError,
     InvalidInputError,
+    InvalidProjectIdError,
     PermissionDeniedError,
     RunAlreadyActiveError,
 )
@@ -378,12 +379,28 @@ def _step(session: InterviewSession, state: str, problem: str | None = None) -> 
     return InterviewStep(state, session, question, number, len(asked), problem)
 
 
+#: Longest project id the bot makes: ``devussy:answer:<id>:<question>.<n>`` fits in 100.
+DISCORD_ID_MAX = 56
+
+
 async def _reserve_id(app: App, name: str, guild_id: int | None) -> tuple[str, ProjectRecord | None]:
-    """A free project id from ``name``; or this guild's unfinished reservation of it."""
-    base = slugify(name)
+    """A free project id from ``name``; or this guild's unfinished reservation of it.
+
+    Ids made here are at most :data:`DISCORD_ID_MAX` characters, so every button
+    custom id built from them stays within Discord's 100. A name with no Latin
+    letter or digit (日本語, Ελληνικά, emoji) gets the id ``project``, ``project-2``, …;
+    the name itself is kept as the display name.
+    """
+    try:
+        base = slugify(name)
+    except InvalidProjectIdError:
+        if not any(ch.isalnum() for ch in name):
+            raise
+        base = "project"
+    base = base[:DISCORD_ID_MAX].rstrip("-")
     for n in range(1, 100):
         suffix = "" if n == 1 else f"-{n}"
-        candidate = validate_project_id(base[: 63 - len(suffix)].rstrip("-") + suffix)
+        candidate = validate_project_id(base[: DISCORD_ID_MAX - len(suffix)].rstrip("-") + suffix)
         record = await app.db.projects.get(candidate)
         exists = app.store.exists(candidate)
         if record is None and not exists:

@@ -240,11 +240,10 @@ def validate_answers(data: Mapping[str, Any]) -> Interview:
                 f"{question.id}: does not apply to a {project_type} project "
                 f"(only to {', '.join(question.applies_to)}); remove it"
             )
-    if "project_name" in answers and answers["project_name"] is not None:
-        try:
-            slugify(answers["project_name"])
-        except InvalidProjectIdError as exc:
-            problems.append(f"project_name: {exc.user_message}")
+    name = answers.get("project_name")
+    if name is not None and not any(ch.isalnum() for ch in str(name)):
+        # Any script counts (日本語, Ελληνικά): the project id is chosen separately.
+        problems.append(f"project_name: '{name}' has no letters or digits to make a project id from.")
     if problems:
         count = len(problems)
         raise InvalidInputError(
