@@ -442,6 +442,15 @@ async def start_interview(
     return _step(session, "asking")
 
 
+async def cancel_interview_of_thread(app: App, thread_id: int) -> bool:
+    """End the open interview of a thread that is gone; ``True`` when there was one."""
+    session = await app.db.interviews.by_thread(thread_id)
+    if session is None or session.state != "open":
+        return False
+    await app.db.interviews.cancel(session.session_id)
+    return True
+
+
 async def current_interview(app: App, thread_id: int) -> InterviewStep | None:
     """The open interview of a thread and its pending question (after a restart too)."""
     session = await app.db.interviews.by_thread(thread_id)

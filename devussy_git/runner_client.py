@@ -123,10 +123,10 @@ class RunnerClient:
         try:
             response = await self._http.request(method, path, **kw)
         except httpx.TimeoutException as exc:
-            raise StoreError(f"The runner at {self.base_url} did not answer in time.") from exc
+            raise StoreError("The runner did not answer in time.") from exc
         except httpx.HTTPError as exc:
             raise StoreError(
-                f"The runner at {self.base_url} cannot be reached ({type(exc).__name__})."
+                f"The runner cannot be reached ({type(exc).__name__})."
             ) from exc
         if response.status_code < 400:
             return response

@@ -463,8 +463,11 @@ class DiscordHarness:
         await asyncio.gather(*tasks)
         return self.outbox
 
-    async def say(self, channel: FakeChannel, member: Member, content: str) -> Outbox:
-        """A ``MESSAGE_CREATE`` from ``member`` in ``channel``, given to the bot."""
+    async def say(
+        self, channel: FakeChannel, member: Member, content: str, *, message_type: int = 0
+    ) -> Outbox:
+        """A ``MESSAGE_CREATE`` from ``member`` in ``channel``, given to the bot
+        (``message_type`` 0 is an ordinary message; others are system messages)."""
         data = {
             "id": str(snowflake()),
             "channel_id": str(channel.id),
@@ -481,7 +484,7 @@ class DiscordHarness:
             "attachments": [],
             "embeds": [],
             "pinned": False,
-            "type": 0,
+            "type": message_type,
         }
         message = discord.Message(state=self.bot._connection, channel=channel, data=data)  # type: ignore[arg-type]
         await self.bot.on_message(message)

@@ -19,7 +19,7 @@ from discord import app_commands
 from devussy_git import bot_services
 from devussy_git.app import App, build_app
 from devussy_git.config import Settings
-from devussy_git.errors import StoreError
+from devussy_git.errors import DevussyError, StoreError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.commands import register
 from devussy_git.faces.discord.context import is_thread
@@ -104,6 +104,16 @@ class DevussyBot(discord.Client):
         finally:
             await super().close()
 
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """A deleted interview thread ends its interview, so the name can be used again."""
+        if self.app is None:
+            return
+        try:
+            await bot_services.cancel_interview_of_thread(self.app, payload.thread_id)
+        except DevussyError as exc:
+            log.info("could not end the interview of deleted thread %s: %s", payload.thread_id, exc.user_message)
+        self._thread_locks.pop(payload.thread_id, None)
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
 
@@ -111,7 +121,13 @@ class DevussyBot(discord.Client):
         """Interview answers: messages from the interviewee in an interview thread."""
         if message.author.bot or message.guild is None or not is_thread(message.channel):
             return
+        # Pins, renames, joins and other system messages are never answers.
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
         if self.app is None:
+            return
+        # Most thread messages belong to no interview: look before taking a lock.
+        if await bot_services.current_interview(self.app, message.channel.id) is None:
             return
         async with self.thread_lock(message.channel.id):
             try:

@@ -102,9 +102,19 @@ class DevussyGroup(
         home = getattr(channel, "parent", None) if is_thread(channel) else channel
         if home is None or not hasattr(home, "create_thread"):
             raise InvalidInputError("Use /devussy new in a text channel where the bot can create threads.")
-        thread = await home.create_thread(
-            name=f"devussy · {name}"[:100], type=discord.ChannelType.public_thread, auto_archive_duration=10080
-        )
+        if getattr(home, "type", None) in (
+            discord.ChannelType.forum, discord.ChannelType.news, discord.ChannelType.media
+        ):
+            # Forum and announcement channels make threads differently (a post, a news thread).
+            raise InvalidInputError("Use /devussy new in a text channel (not a forum or announcement channel).")
+        try:
+            thread = await home.create_thread(
+                name=f"devussy · {name}"[:100], type=discord.ChannelType.public_thread, auto_archive_duration=10080
+            )
+        except discord.Forbidden:
+            raise
+        except discord.HTTPException as exc:
+            raise InvalidInputError(f"Discord refused to create the thread here ({exc.status}).") from exc
         try:
             step = await bot_services.start_interview(
                 ctx.app, name, guild_id=ctx.guild_id, thread_id=thread.id, user_id=ctx.caller.user_id, actor=ctx.actor
