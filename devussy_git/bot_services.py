@@ -12,13 +12,16 @@ and a :class:`~devussy_git.db.GuildConfig`.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 import shutil
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from devussy_git import services
 from devussy_git.app import App
@@ -153,6 +156,41 @@ async def effective_config(app: App, guild_id: int) -> EffectiveConfig:
 DEFAULT = "default"
 
 
+def _same_origin(url: str, other: str | None) -> bool:
+    if not other:
+        return False
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def refuse_private_endpoint(url: str) -> None:
+    """Refuse an endpoint on this machine's or its network's addresses.
+
+    A server admin must not be able to make the bot send requests into the
+    operator's network (loopback, private, link-local such as cloud metadata).
+    The operator can allow it with ``DEVUSSY_ALLOW_PRIVATE_LLM_HOSTS=1``.
+    """
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInputError("The base URL's host cannot be resolved.") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
+            raise InvalidInputError(
+                "That base URL points at a private or local address, which servers may not use "
+                "(the bot's operator can allow it with DEVUSSY_ALLOW_PRIVATE_LLM_HOSTS=1)."
+            )
+
+
 async def set_guild_provider(
     app: App, guild_id: int, provider: str, *, caller: Caller, base_url: str | None = None
 ) -> EffectiveConfig:
@@ -170,6 +208,12 @@ async def set_guild_provider(
     # Refuses a bad endpoint, or a provider whose key is missing (naming the
     # variable), before anything is saved.
     profile = app.llm_client(provider, None, api_base=wanted).profile
+    chosen = profile.api_base or wanted
+    if wanted is not None and not app.settings.allow_private_llm_hosts and not _same_origin(
+        chosen, app.settings.llm_api_base or PROVIDERS[provider]["api_base"]
+    ):
+        # The operator's own configured endpoint is fine wherever it is.
+        await asyncio.to_thread(refuse_private_endpoint, chosen)
     name = services.guild_profile_name(guild_id)
     if wanted is not None:
         await app.db.profiles.upsert(name, provider, profile.model, api_base=profile.api_base)

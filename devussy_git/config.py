@@ -75,6 +75,8 @@ class Settings:
     committer_name: str = "Devussy Bot"
     committer_email: str = "bot@devussy.invalid"
     proposal_max_age_s: int = 7 * 24 * 3600
+    #: Let server admins point their guild at loopback/private/link-local hosts.
+    allow_private_llm_hosts: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
@@ -173,4 +175,6 @@ def load_settings(
         proposal_max_age_s=int(
             _number(merged, "DEVUSSY_PROPOSAL_MAX_AGE_S", 7 * 24 * 3600, int)
         ),
+        allow_private_llm_hosts=merged.get("DEVUSSY_ALLOW_PRIVATE_LLM_HOSTS", "").strip().lower()
+        in ("1", "true", "yes"),
     )

@@ -57,7 +57,8 @@ def _all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
     # The operator has an OpenAI key; both guilds start on the offline provider.
-    built = await build_app(settings_for(tmp_path, llm_api_key=Secret(KEY)))
+    # The scripted server listens on 127.0.0.1: allow private hosts for these tests.
+    built = await build_app(settings_for(tmp_path, llm_api_key=Secret(KEY), allow_private_llm_hosts=True))
     try:
         yield built
     finally:
@@ -239,5 +240,17 @@ async def test_the_operators_own_endpoint_gets_its_key_which_still_shows_nowhere
         assert KEY not in caplog.text
         stored = await built.db.profiles.list()
         assert KEY not in repr(stored)
+    finally:
+        await built.close()
+
+
+async def test_a_guild_cannot_point_the_bot_at_private_addresses(tmp_path: Path) -> None:
+    built = await build_app(settings_for(tmp_path, llm_api_key=Secret(KEY)))
+    try:
+        lab = DiscordHarness(built, guild_id=LAB)
+        for url in ("http://127.0.0.1:9/v1", "http://169.254.169.254/v1", "http://10.1.2.3/v1", "http://localhost:8/v1"):
+            await lab.command("devussy admin set-provider", ADMIN, provider="openai", base_url=url)
+            assert "private or local address" in lab.outbox.last()["content"], url
+        assert await built.db.profiles.get(services.guild_profile_name(LAB)) is None
     finally:
         await built.close()
