@@ -111,20 +111,26 @@ class RevertResult:
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.$", re.MULTILINE)
 
 
-def _find_step(repo: Any, step: int | None) -> CommitInfo:
-    """Step ``step``, or the newest handoff-next step that is still in effect.
+def _undone_by(repo: Any) -> dict[str, str]:
+    """``{sha: sha of the revert in effect that undid it}`` for commits on main.
 
     Walking newest first, a revert commit that is itself still in effect marks
-    the commits it names as undone, so a second plain ``revert`` moves on to
-    the step before instead of undoing the same step twice.
+    the commits it names as undone; a revert that was reverted marks nothing.
     """
-    undone: set[str] = set()
+    undone: dict[str, str] = {}
     for info in repo.log("main"):
-        stage = info.trailers.get("Devussy-Stage")
-        if stage == "revert" and info.sha not in undone:
-            undone.update(_REVERTS.findall(info.body))
-            continue
-        if stage != "handoff-next":
+        if info.trailers.get("Devussy-Stage") == "revert" and info.sha not in undone:
+            for sha in _REVERTS.findall(info.body):
+                undone.setdefault(sha, info.sha)
+    return undone
+
+
+def _find_step(repo: Any, step: int | None) -> CommitInfo:
+    """Step ``step``, or the newest handoff-next step that is still in effect,
+    so a second plain ``revert`` moves on to the step before."""
+    undone = _undone_by(repo)
+    for info in repo.log("main"):
+        if info.trailers.get("Devussy-Stage") != "handoff-next":
             continue
         if step is None and info.sha not in undone:
             return info
@@ -145,14 +151,32 @@ async def revert_target(
     step: int | None = None,
     guild_id: int | None = None,
 ) -> CommitInfo:
-    """The commit :func:`revert` would undo (for a confirmation prompt)."""
+    """The commit :func:`revert` would undo (for a confirmation prompt).
+
+    What can never be reverted is refused here, before anyone is asked to
+    confirm: the first commit, and a commit an earlier revert already undid.
+    """
     if rev is not None and step is not None:
         raise InvalidInputError("Give either a commit or a step number, not both.")
     await get_project(app, project_id, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
-    return await asyncio.to_thread(
-        lambda: repo.get_commit(rev) if rev is not None else _find_step(repo, step)
-    )
+
+    def find() -> CommitInfo:
+        target = repo.get_commit(rev) if rev is not None else _find_step(repo, step)
+        if not target.parents:
+            raise InvalidInputError(
+                f"{target.sha[:10]} is the project's first commit; there is nothing before it "
+                "to go back to."
+            )
+        reverted_by = _undone_by(repo).get(target.sha)
+        if reverted_by is not None:
+            raise InvalidInputError(
+                f"{target.sha[:10]} {target.subject!r} was already reverted by "
+                f"{reverted_by[:10]}; revert that commit to bring it back."
+            )
+        return target
+
+    return await asyncio.to_thread(find)
 
 
 def _later_steps(repo: Any, target: CommitInfo) -> list[CommitInfo]:

@@ -35,3 +35,19 @@ async def test_repeated_default_reverts_undo_older_steps(app: App, answers: dict
     again = await services.revert_target(app, "undo")
     assert again.sha == first.commit.sha
     git(repo, "fsck", "--strict")
+
+
+async def test_reverting_what_cannot_be_reverted_is_refused_before_confirmation(
+    app: App, answers: dict[str, Any]
+) -> None:
+    from devussy_git.errors import InvalidInputError
+
+    await services.create_project(app, "norev", answers, actor=ACTOR)
+    await services.run_project(app, "norev", actor=ACTOR)
+    step = await services.handoff_next(app, "norev", actor=ACTOR, note="one")
+    undo = await services.revert(app, "norev", actor=ACTOR)
+    with pytest.raises(InvalidInputError, match=f"already reverted by {undo.commit.sha[:10]}"):
+        await services.revert_target(app, "norev", step=step.step)
+    root = git(app.store.path_of("norev"), "rev-list", "--max-parents=0", "main").strip()
+    with pytest.raises(InvalidInputError, match="first commit"):
+        await services.revert_target(app, "norev", rev=root)
