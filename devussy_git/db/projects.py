@@ -133,27 +133,24 @@ class ProjectRepo:
         when the thread already belongs to another project.
         """
         check_snowflake(thread_id, "thread id", optional=True)
-        async with self._gw.write(
-            conflict=f"thread {thread_id} is already bound to another project"
-        ) as conn:
-            result = await conn.execute(
-                projects.update()
-                .where(projects.c.project_id == project_id)
-                .values(thread_id=thread_id)
-            )
-            if result.rowcount == 0:
-                raise NotFoundError(f"project {project_id} not found")
-            row = (
-                await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))
-            ).one()
-        return _record(row)
+        return await self._update(
+            project_id,
+            conflict=f"thread {thread_id} is already bound to another project",
+            thread_id=thread_id,
+        )
 
     async def set_name(self, project_id: str, name: str) -> ProjectRecord:
         """Rename the project (its id never changes); :class:`NotFoundError` when unknown."""
         check_text(name, "project name", NAME_LEN)
-        async with self._gw.write() as conn:
+        return await self._update(project_id, name=name)
+
+    async def _update(
+        self, project_id: str, *, conflict: str | None = None, **values: object
+    ) -> ProjectRecord:
+        """Set ``values`` on one project and return the record as stored."""
+        async with self._gw.write(conflict=conflict) as conn:
             result = await conn.execute(
-                projects.update().where(projects.c.project_id == project_id).values(name=name)
+                projects.update().where(projects.c.project_id == project_id).values(**values)
             )
             if result.rowcount == 0:
                 raise NotFoundError(f"project {project_id} not found")

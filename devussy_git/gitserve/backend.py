@@ -12,6 +12,7 @@ to the backend or log request headers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -144,10 +145,8 @@ class BackendResponse(Response):
             for task in tasks:
                 task.cancel()
             if completed:  # it closed stdout: let it exit by itself before the kill
-                try:
+                with contextlib.suppress(TimeoutError):  # then killed below
                     await asyncio.wait_for(proc.wait(), timeout=_EXIT_GRACE_S)
-                except TimeoutError:
-                    pass
             _kill_group(proc)
             await proc.wait()
             await asyncio.gather(*tasks, return_exceptions=True)

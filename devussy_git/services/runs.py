@@ -143,11 +143,9 @@ async def execute_run(
         recorded = {s.name for s in record.stages if s.state == "completed"}
 
         async def progress(event: ProgressEvent) -> None:
-            done = event.state in ("completed", "skipped")
-            if done and event.stage in recorded:
-                # Recorded by the earlier attempt of this (resumed) run.
-                pass
-            elif event.state == "started":
+            # Stages the earlier attempt of a resumed run recorded are not recorded again.
+            done = event.state in ("completed", "skipped") and event.stage not in recorded
+            if event.state == "started":
                 await app.db.runs.stage_started(run_id, event.stage)
             elif done and event.commit:
                 await app.db.runs.stage_completed(

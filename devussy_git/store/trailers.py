@@ -188,9 +188,8 @@ def _end_of_message(text: str) -> int:
             in_conflicts = True
             if boc is None:
                 boc = pos
-        elif in_conflicts and line.startswith("\t"):
-            pass
-        elif boc is not None:
+        elif boc is not None and not (in_conflicts and line.startswith("\t")):
+            # A tab-indented path under "Conflicts:" stays in the ignored tail (as in git).
             boc = None
             in_conflicts = False
     return boc if boc is not None else end
