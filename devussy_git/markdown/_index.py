@@ -25,6 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ._cache import TextCache
 
 __all__ = [
     "BLOCK_PARSER",
@@ -32,8 +35,10 @@ __all__ = [
     "OWN_LINE_MARKER_RE",
     "Facts",
     "WindowResult",
-    "parse_facts",
+    "clear_window_cache",
+    "parse_whole",
     "reparse_window",
+    "scan_chunk",
 ]
 
 #: An anchor marker comment anywhere in a line.
@@ -92,6 +97,60 @@ def _scan(
     lines: Sequence[str], start: int, end: int, with_signature: bool
 ) -> tuple[Facts, list[Signature]]:
     tokens = BLOCK_PARSER.parse("".join(lines[start:end]))
+    return _facts_of(tokens, lines, start, end, with_signature)
+
+
+def scan_chunk(lines: Sequence[str], start: int, end: int) -> tuple[Facts, bool]:
+    """Facts of ``lines[start:end]`` parsed alone, and :func:`open_at_end` of them."""
+    tokens = BLOCK_PARSER.parse("".join(lines[start:end]))
+    facts, _ = _facts_of(tokens, lines, start, end, False)
+    return facts, open_at_end(facts, lines, start, end)
+
+
+_FENCE_OPEN_RE = re.compile(r"^ {0,3}(?P<run>`{3,}|~{3,})")
+_FENCE_CLOSE_RE = re.compile(r"^ {0,3}(?P<run>`{3,}|~{3,})[ \t]*$")
+
+
+def open_at_end(facts: Facts, lines: Sequence[str], start: int, end: int) -> bool:
+    """Whether the last block of ``lines[start:end]`` might go on past ``end``.
+
+    ``facts`` are those of the range parsed alone. The last block is *open*
+    when it reaches ``end`` and is a fenced code block without its closing
+    fence, or anything that starts like an HTML block other than a comment that
+    is closed on its last line. Every other block is closed by a line that
+    starts an ATX heading at column 0 (see :mod:`._chunks`). Saying *open* when
+    unsure is always safe: the caller then parses a longer range.
+    """
+    index = bisect_left(facts.blocks, (end, -1)) - 1
+    if index < 0:
+        return False
+    first, stop = facts.blocks[index]
+    if first < start or stop < end:
+        return False
+    head = _strip_end(lines[first])
+    closing = _strip_end(lines[stop - 1])
+    code = bisect_left(facts.code, (first, stop))
+    if code < len(facts.code) and facts.code[code] == (first, stop):
+        opening = _FENCE_OPEN_RE.match(head)
+        if opening is None:
+            return False  # indented code: a column-0 line ends it
+        match = _FENCE_CLOSE_RE.match(closing)
+        return not (
+            stop - first >= 2
+            and match is not None
+            and match["run"][0] == opening["run"][0]
+            and len(match["run"]) >= len(opening["run"])
+        )
+    text = head.lstrip(" ")
+    if text.startswith("<"):
+        # An HTML comment ends at its first "-->"; other HTML blocks end at a blank line.
+        return not (text.startswith("<!--") and "-->" in closing)
+    return False
+
+
+def _facts_of(
+    tokens: Sequence[Token], lines: Sequence[str], start: int, end: int, with_signature: bool
+) -> tuple[Facts, list[Signature]]:
     blocks: list[tuple[int, int]] = []
     headings: list[HeadingFact] = []
     code: list[tuple[int, int]] = []
@@ -148,10 +207,38 @@ def _scan_markers(
     return tuple(found)
 
 
-def parse_facts(lines: Sequence[str]) -> Facts:
-    """Parse a whole document."""
+def parse_whole(lines: Sequence[str]) -> Facts:
+    """Parse a whole document in one piece (the reference :mod:`._chunks` is checked against)."""
     facts, _ = _scan(lines, 0, len(lines), with_signature=False)
     return facts
+
+
+_WINDOWS: TextCache[tuple[Facts, tuple[Signature, ...]]] = TextCache(1_000_000)
+
+
+def clear_window_cache() -> None:
+    """Forget the remembered edit windows."""
+    _WINDOWS.clear()
+
+
+def _scan_window(
+    lines: Sequence[str], start: int, end: int
+) -> tuple[Facts, tuple[Signature, ...]]:
+    """Facts and token signature of ``lines[start:end]`` parsed alone, numbered from 0.
+
+    Remembered by text: the window an edit leaves behind is, more often than not,
+    the window the next edit of the same place starts from.
+    """
+    text = "".join(lines[start:end])
+    found = _WINDOWS.get(text)
+    if found is None:
+        local = lines[start:end]
+        facts, signature = _facts_of(
+            BLOCK_PARSER.parse(text), local, 0, len(local), with_signature=True
+        )
+        found = (facts, tuple(signature))
+        _WINDOWS.put(text, found)
+    return found
 
 
 def _shift(facts: Facts, delta: int, lo: int) -> Facts:
@@ -161,6 +248,9 @@ def _shift(facts: Facts, delta: int, lo: int) -> Facts:
     c = bisect_left(facts.code, (lo, -1))
     t = bisect_left(facts.tasks, (lo,), key=lambda item: item[:1])
     m = bisect_left(facts.markers, (lo,), key=lambda item: item[:1])
+    if delta == 0:
+        return Facts(facts.blocks[b:], facts.headings[h:], facts.code[c:], facts.tasks[t:],
+                     facts.markers[m:])
     return Facts(
         tuple((s + delta, e + delta) for s, e in facts.blocks[b:]),
         tuple((s + delta, e + delta, lv, tx) for s, e, lv, tx in facts.headings[h:]),
@@ -181,13 +271,13 @@ def _before(facts: Facts, hi: int) -> Facts:
     )
 
 
-def _concat(*parts: Facts) -> Facts:
+def _concat(a: Facts, b: Facts, c: Facts) -> Facts:
     return Facts(
-        tuple(x for p in parts for x in p.blocks),
-        tuple(x for p in parts for x in p.headings),
-        tuple(x for p in parts for x in p.code),
-        tuple(x for p in parts for x in p.tasks),
-        tuple(x for p in parts for x in p.markers),
+        a.blocks + b.blocks + c.blocks,
+        a.headings + b.headings + c.headings,
+        a.code + b.code + c.code,
+        a.tasks + b.tasks + c.tasks,
+        a.markers + b.markers + c.markers,
     )
 
 
@@ -235,12 +325,16 @@ def reparse_window(
         resync = None
         old_stop = len(old_lines)
     new_stop = old_stop + delta
-    _, old_sig = _scan(old_lines, w0, old_stop, with_signature=True)
-    new_part, new_sig = _scan(new_lines, w0, new_stop, with_signature=True)
-    expected = _outside(old_sig, lo, hi, hi, delta)
-    actual = _outside(new_sig, lo, hi + delta, hi + delta, 0)
+    # Window-relative line numbers from here on: both windows start at ``w0``.
+    old_sig = _scan_window(old_lines, w0, old_stop)[1]
+    new_rel, new_sig = _scan_window(new_lines, w0, new_stop)
+    lo_r, hi_r = lo - w0, hi - w0
+    expected = _outside(old_sig, lo_r, hi_r, hi_r, delta)
+    actual = _outside(new_sig, lo_r, hi_r + delta, hi_r + delta, 0)
     if expected != actual:
-        return WindowResult(None, _first_difference(expected, actual, start, new_stop))
+        first, last = _first_difference(expected, actual, start - w0, new_stop - w0)
+        return WindowResult(None, (first + w0, last + w0))
+    new_part = _shift(new_rel, w0, 0)
     if resync is not None:
         resync_new = resync + delta
         if not any(first == resync_new for first, _ in new_part.blocks):

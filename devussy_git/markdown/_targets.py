@@ -63,14 +63,13 @@ def resolve_anchor(doc: Document, name: str, file: str) -> Target:
             f"no anchor {wanted} in {file}.",
             nearest=[f"anchor {n}" for n in (close or _listing(names))],
         )
-    enclosing = doc.enclosing_heading(anchor.start_line)
     return Target(
         "anchor",
         wanted,
         anchor.inner_start,
         anchor.inner_end,
         anchor.prefix,
-        enclosing.level if enclosing else 0,
+        doc.level_at(anchor.start_line),
         None,
         (anchor.start_line, anchor.end_line),
     )

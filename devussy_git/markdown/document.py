@@ -17,11 +17,14 @@ never guesses. This module is pure: no I/O, and it never changes the text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from ._index import Facts, parse_facts
+from ._chunks import parse_facts
+from ._index import Facts, HeadingFact
 from ._lines import detect_newline, split_lines, strip_ending
 
 __all__ = [
@@ -40,6 +43,7 @@ _EMPHASIS_RE = re.compile(r"[*_`]+")
 PATH_SEPARATOR = " > "
 
 
+@lru_cache(maxsize=8192)
 def normalize_heading_text(text: str) -> str:
     """Heading text as targets are compared: no emphasis marks, spacing, case."""
     plain = _EMPHASIS_RE.sub("", text)
@@ -110,18 +114,75 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
 class Document:
-    """An indexed markdown text. Build it with :func:`parse_document`."""
+    """An indexed markdown text. Build it with :func:`parse_document`.
+
+    ``headings``, ``anchors``, ``problems`` and ``tasks`` are worked out from the
+    parse facts the first time they are read, so a caller that only needs the
+    anchors (the patcher, between the edits of a batch) does not pay for the rest.
+    Treat a document as immutable.
+    """
+
+    __slots__ = ("_anchors", "_headings", "_problems", "_tasks", "facts", "lines", "newline",
+                 "text")
 
     text: str
-    lines: tuple[str, ...] = field(repr=False)
+    lines: tuple[str, ...]
     newline: str
-    headings: tuple[Heading, ...]
-    anchors: Mapping[str, Anchor]
-    tasks: tuple[TaskItem, ...]
-    problems: tuple[Problem, ...]
-    facts: Facts = field(repr=False, compare=False)
+    facts: Facts
+
+    def __init__(self, text: str, lines: Sequence[str], newline: str, facts: Facts) -> None:
+        self.text = text
+        self.lines = tuple(lines)
+        self.newline = newline
+        self.facts = facts
+        self._headings: tuple[Heading, ...] | None = None
+        self._anchors: Mapping[str, Anchor] | None = None
+        self._problems: tuple[Problem, ...] = ()
+        self._tasks: tuple[TaskItem, ...] | None = None
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """Top-level headings in document order."""
+        if self._headings is None:
+            self._headings = _headings(self.facts, len(self.lines))
+        return self._headings
+
+    @property
+    def anchors(self) -> Mapping[str, Anchor]:
+        """Well-formed anchors by name, in document order."""
+        if self._anchors is None:
+            self._anchors, self._problems = _anchors(self.facts, self.lines)
+        return self._anchors
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Anchor markers the patcher refuses to touch."""
+        if self._anchors is None:
+            self._anchors, self._problems = _anchors(self.facts, self.lines)
+        return self._problems
+
+    @property
+    def tasks(self) -> tuple[TaskItem, ...]:
+        """Task items in document order."""
+        if self._tasks is None:
+            self._tasks = _tasks(self.facts, self.anchors, self.headings)
+        return self._tasks
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.text, self.newline, self.headings, dict(self.anchors), self.tasks,
+                self.problems)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Document({len(self.lines)} lines, {len(self.headings)} headings, "
+                f"{len(self.anchors)} anchors, {len(self.tasks)} tasks)")
 
     def find_headings(self, target: str) -> list[Heading]:
         """Headings matching ``target``: its text, or an ``A > B`` path suffix.
@@ -130,24 +191,64 @@ class Document:
         are ignored. Several results mean the target is ambiguous.
         """
         wanted = " ".join(target.split())
-        exact = [h for h in self.headings if h.text == wanted or h.path == wanted]
-        if exact:
-            return exact
-        norm = normalize_heading_text(wanted)
-        found = [h for h in self.headings if normalize_heading_text(h.text) == norm]
-        if found or PATH_SEPARATOR.strip() not in wanted:
-            return found
-        parts = [normalize_heading_text(p) for p in wanted.split(">")]
-        return [
-            h
-            for h in self.headings
-            if [normalize_heading_text(p) for p in h.path.split(PATH_SEPARATOR)][-len(parts):]
-            == parts
+        raw = self.facts.headings
+        # Work on the parse facts and build Heading objects for the matches only:
+        # a batch resolves targets on a fresh document after every edit.
+        exact = [
+            i for i, (_, _, _, text) in enumerate(raw)
+            if text == wanted or (wanted.endswith(text) and self._path(i) == wanted)
         ]
+        if not exact:
+            norm = normalize_heading_text(wanted)
+            exact = [i for i, h in enumerate(raw) if normalize_heading_text(h[3]) == norm]
+            if not exact and PATH_SEPARATOR.strip() in wanted:
+                parts = [normalize_heading_text(p) for p in wanted.split(">")]
+                exact = [
+                    i for i, h in enumerate(raw)
+                    if normalize_heading_text(h[3].split(PATH_SEPARATOR)[-1]) == parts[-1]
+                    and [normalize_heading_text(p)
+                         for p in self._path(i).split(PATH_SEPARATOR)][-len(parts):] == parts
+                ]
+        if self._headings is not None:
+            return [self._headings[i] for i in exact]
+        return [_heading_at(raw, i, len(self.lines), self._path(i)) for i in exact]
+
+    def _path(self, index: int) -> str:
+        """Path of heading ``index`` of the facts: the texts of its enclosing headings."""
+        if self._headings is not None:
+            return self._headings[index].path
+        raw = self.facts.headings
+        level = raw[index][2]
+        parts = [raw[index][3]]
+        for j in range(index - 1, -1, -1):
+            if raw[j][2] < level:
+                level = raw[j][2]
+                parts.append(raw[j][3])
+                if level == 1:
+                    break
+        return PATH_SEPARATOR.join(reversed(parts))
 
     def find_tasks(self, task_id: str) -> list[TaskItem]:
         """Task items with id ``task_id`` (several: the id is ambiguous)."""
-        return [task for task in self.tasks if task.task_id == task_id.strip()]
+        wanted = task_id.strip()
+        if self._tasks is not None:
+            return [task for task in self._tasks if task.task_id == wanted]
+        found = []
+        for line, checked, column, text in self.facts.tasks:
+            # Cheap test first: the id is at the start of the text, maybe in ``**``.
+            if wanted in text[: len(wanted) + 2]:
+                match = _TASK_ID_RE.match(text)
+                if match and match["id"] == wanted:
+                    found.append(self._task_item(line, checked, column, text, wanted))
+        return found
+
+    def _task_item(self, line: int, checked: bool, column: int, text: str,
+                   task_id: str | None) -> TaskItem:
+        anchor = next((a.name for a in self.anchors.values()
+                       if a.inner_start <= line < a.inner_end), None)
+        index = self._heading_index_at(line)
+        return TaskItem(task_id, text, checked, line, column, anchor,
+                        self._path(index) if index >= 0 else None)
 
     def section_text(self, heading: Heading | str, *, own_body_only: bool = False) -> str:
         """Source of a section, heading line included.
@@ -166,14 +267,20 @@ class Document:
         return "".join(self.lines[anchor.inner_start : anchor.inner_end])
 
     def enclosing_heading(self, line: int) -> Heading | None:
-        """The innermost heading whose section holds ``line``."""
-        best: Heading | None = None
-        for heading in self.headings:
-            if heading.line > line:
-                break
-            if heading.line <= line < heading.end_line:
-                best = heading
-        return best
+        """The innermost heading whose section holds ``line``: the last one at or before it."""
+        index = self._heading_index_at(line)
+        return self.headings[index] if index >= 0 else None
+
+    def level_at(self, line: int) -> int:
+        """Level of :meth:`enclosing_heading` (0 outside every section), without building
+        the heading list."""
+        index = self._heading_index_at(line)
+        return self.facts.headings[index][2] if index >= 0 else 0
+
+    def _heading_index_at(self, line: int) -> int:
+        # A section runs to the next heading of the same or a higher level, so the
+        # nearest heading at or before ``line`` always holds it, and is the innermost.
+        return bisect_right(self.facts.headings, line, key=lambda item: item[0]) - 1
 
 
 def parse_document(text: str) -> Document:
@@ -186,19 +293,21 @@ def build_document(
     text: str, lines: Sequence[str], facts: Facts, newline: str | None = None
 ) -> Document:
     """Assemble a :class:`Document` from facts found for ``lines``."""
-    total = len(lines)
-    headings = _headings(facts, total)
-    anchors, problems = _anchors(facts, lines)
-    tasks = _tasks(facts, anchors, headings)
-    return Document(
+    return Document(text, lines, newline or detect_newline(text), facts)
+
+
+def _heading_at(raw: Sequence[HeadingFact], index: int, total: int, path: str) -> Heading:
+    line, end, level, text = raw[index]
+    end_line = next((h[0] for h in raw[index + 1 :] if h[2] <= level), total)
+    return Heading(
+        level=level,
         text=text,
-        lines=tuple(lines),
-        newline=newline or detect_newline(text),
-        headings=headings,
-        anchors=anchors,
-        tasks=tasks,
-        problems=problems,
-        facts=facts,
+        path=path,
+        line=line,
+        heading_end=end,
+        body_end=raw[index + 1][0] if index + 1 < len(raw) else total,
+        end_line=end_line,
+        setext=end - line > 1,
     )
 
 
@@ -250,7 +359,7 @@ def _anchors(
             continue
         (starts if kind == "START" else ends).setdefault(name, []).append(line)
     candidates: list[Anchor] = []
-    for name in sorted(set(starts) | set(ends), key=lambda n: min(starts.get(n, ends.get(n)))):
+    for name in sorted(set(starts) | set(ends), key=lambda n: min(starts.get(n) or ends[n])):
         s, e = starts.get(name, []), ends.get(name, [])
         if len(s) > 1 or len(e) > 1:
             shown = ", ".join(str(n + 1) for n in sorted(s + e))

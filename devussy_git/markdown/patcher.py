@@ -19,11 +19,13 @@ Pure: no I/O, no git, no LLM.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import InvalidEditError
+from ._chunks import remember
 from ._index import reparse_window
 from ._lines import ending_of, strip_ending
 from ._splice import Splice, plan_splice, prepare_content
@@ -129,6 +131,17 @@ def _identity(doc: Document, lo: int, hi: int) -> list[tuple[int, str, str]]:
     return [(h.level, h.text, h.path) for h in doc.headings if h.line < lo or h.line >= hi]
 
 
+def _headings_within(doc: Document, lo: int, hi: int) -> bool:
+    headings = doc.facts.headings
+    index = bisect_left(headings, lo, key=lambda item: item[0])
+    return index < len(headings) and headings[index][0] < hi
+
+
+def _marker_order(doc: Document) -> list[tuple[str, str, bool]]:
+    """Anchor markers in order; the anchors and their problems follow from this alone."""
+    return [marker[1:] for marker in doc.facts.markers]
+
+
 def _problems(doc: Document) -> list[tuple[str, str]]:
     return sorted((p.kind, p.name) for p in doc.problems)
 
@@ -172,7 +185,9 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
             hint="Make the content a self-contained block of markdown.",
         )
     new = build_document("".join(new_lines), new_lines, window.facts, doc.newline)
-    if set(new.anchors) != set(doc.anchors) or _problems(new) != _problems(doc):
+    if _marker_order(new) != _marker_order(doc) and (
+        set(new.anchors) != set(doc.anchors) or _problems(new) != _problems(doc)
+    ):
         touched = sorted(
             (set(doc.anchors) ^ set(new.anchors))
             | {name for _, name in set(_problems(doc)) ^ set(_problems(new))}
@@ -182,6 +197,10 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
             hint="Never add, remove or move anchor markers; edit the text between them.",
         )
     delta = len(splice.lines) - (splice.end - splice.start)
+    if not _headings_within(doc, lo, hi) and not _headings_within(new, lo, hi + delta):
+        # The window check kept every heading outside [lo, hi) in place with the same
+        # source; with none inside before or after, every path is unchanged too.
+        return new, splice
     outside = _identity(new, lo, hi + delta)
     if _identity(doc, lo, hi) != outside:
         raise Refusal(
@@ -347,6 +366,7 @@ def apply_edits(
         raise batch_error(failures, len(edits), valid)
     changed = tracker.changed()
     _verify_outside(original, doc, changed)
+    remember(doc.lines, doc.facts, [(r.start, r.end) for r in changed])
     return PatchResult(doc.text, changed, tuple(reports), doc)
 
 

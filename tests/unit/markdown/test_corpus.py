@@ -8,7 +8,7 @@ import pytest
 from devussy_git.markdown import Document, Edit, apply_edits, parse_document
 from devussy_git.markdown._lines import strip_ending
 
-from .conftest import CASES, CORPUS
+from .conftest import CASES, CORPUS, reference_document
 
 DOCUMENTS = sorted(p.name for p in CORPUS.glob("*.md") if p.name != "SOURCES.md")
 # The Devussy-shaped fixtures carry the anchors the corpus lacks.
@@ -38,7 +38,7 @@ def _core(doc: Document, start: int, end: int, prefix: str = "") -> str:
 def _check(before: Document, edit: Edit, scope: tuple[int, int]) -> str:
     result = apply_edits(before, [edit])
     after = result.document
-    assert after == parse_document(result.text)
+    assert after == reference_document(result.text)
     for changed in result.changed_ranges:
         assert scope[0] <= changed.original_start <= changed.original_end <= scope[1]
     assert before.lines[: result.changed_ranges[0].original_start] == after.lines[

@@ -12,6 +12,8 @@ from devussy_git.errors import InvalidEditError
 from devussy_git.markdown import Edit, apply_edits, normalize_content, parse_document
 from devussy_git.markdown._lines import strip_ending
 
+from .conftest import reference_document
+
 # Modest by default so the suite stays fast; raise it for a deeper local run.
 EXAMPLES = int(os.environ.get("MD_PROPERTY_EXAMPLES", "60"))
 
@@ -142,7 +144,7 @@ def test_bytes_outside_the_target_are_identical(data: st.DataObject) -> None:
         assert lo <= changed.original_start <= changed.original_end <= hi
         assert new[: changed.start] == old[: changed.original_start]
         assert new[changed.end :] == old[changed.original_end :]
-    assert result.document == parse_document(result.text)
+    assert result.document == reference_document(result.text) == parse_document(result.text)
 
 
 @SETTINGS
@@ -211,5 +213,5 @@ def test_arbitrary_input_never_crashes(text: str, content: str, data: st.DataObj
     except InvalidEditError as error:
         assert error.model_message
         return
-    assert result.document == parse_document(result.text)
+    assert result.document == reference_document(result.text) == parse_document(result.text)
     assert list(result.document.anchors) == list(doc.anchors)
