@@ -1,7 +1,10 @@
 """The markdown section patcher: AST-located, byte-exact, fail-closed edits.
 
 Pure (no I/O, no git, no LLM). Built on markdown-it-py's block tokens (their
-``map`` line ranges) and mdformat.
+``map`` line ranges) and mdformat. The index is incremental: pieces of a text
+between column-0 ATX headings are parsed alone and remembered by their text in
+a bounded in-process cache (:mod:`._chunks`), so indexing the next version of a
+plan file re-parses only the sections that changed.
 
 Targets and actions (decisions recorded here, the code follows them):
 

@@ -33,7 +33,7 @@ from ._index import Facts, clear_window_cache, open_at_end, scan_chunk
 
 __all__ = ["CACHE_MAX_CHARS", "cache_info", "clear_cache", "parse_facts", "remember"]
 
-#: Upper bound of the characters of text whose facts are kept (about 25 MB in memory).
+#: Upper bound of the characters of text whose facts are kept (full: ~15 MB, measured).
 CACHE_MAX_CHARS = 4_000_000
 
 _ATX_START_RE = re.compile(r"#{1,6}(?:[ \t]|\r|\n|$)")
