@@ -29,7 +29,14 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
 from ._cache import TextCache
-from ._index import Facts, clear_window_cache, open_at_end, scan_chunk
+from ._index import (
+    Facts,
+    clear_window_cache,
+    facts_before,
+    open_at_end,
+    scan_chunk,
+    shift_facts,
+)
 
 __all__ = ["CACHE_MAX_CHARS", "cache_info", "clear_cache", "parse_facts", "remember"]
 
@@ -88,15 +95,7 @@ def _stops(points: Sequence[int], index: int) -> list[int]:
 
 
 def _shifted(facts: Facts, delta: int) -> Facts:
-    if delta == 0:
-        return facts
-    return Facts(
-        tuple((s + delta, e + delta) for s, e in facts.blocks),
-        tuple((s + delta, e + delta, lv, tx) for s, e, lv, tx in facts.headings),
-        tuple((s + delta, e + delta) for s, e in facts.code),
-        tuple((s + delta, ck, col, tx) for s, ck, col, tx in facts.tasks),
-        tuple((s + delta, nm, kd, own) for s, nm, kd, own in facts.markers),
-    )
+    return facts if delta == 0 else shift_facts(facts, delta, 0)
 
 
 def parse_facts(lines: Sequence[str]) -> Facts:
@@ -150,20 +149,7 @@ def _piece_stop(lines: Sequence[str], line: int) -> int:
 
 def _slice(facts: Facts, start: int, end: int) -> Facts:
     """Facts starting in ``[start, end)``, numbered from ``start``."""
-
-    def part(items: tuple, key: tuple) -> tuple:  # type: ignore[type-arg]
-        return items[bisect_left(items, key[0]) : bisect_left(items, key[1])]
-
-    return _shifted(
-        Facts(
-            part(facts.blocks, ((start, -1), (end, -1))),
-            part(facts.headings, ((start,), (end,))),
-            part(facts.code, ((start, -1), (end, -1))),
-            part(facts.tasks, ((start,), (end,))),
-            part(facts.markers, ((start,), (end,))),
-        ),
-        -start,
-    )
+    return shift_facts(facts_before(facts, end), -start, start)
 
 
 def remember(lines: Sequence[str], facts: Facts, changed: Iterable[tuple[int, int]]) -> None:

@@ -36,9 +36,11 @@ __all__ = [
     "Facts",
     "WindowResult",
     "clear_window_cache",
+    "facts_before",
     "parse_whole",
     "reparse_window",
     "scan_chunk",
+    "shift_facts",
 ]
 
 #: An anchor marker comment anywhere in a line.
@@ -241,13 +243,12 @@ def _scan_window(
     return found
 
 
-def _shift(facts: Facts, delta: int, lo: int) -> Facts:
+def shift_facts(facts: Facts, delta: int, lo: int) -> Facts:
     """Facts at or after line ``lo``, moved by ``delta`` lines."""
-    b = bisect_left(facts.blocks, (lo, -1))
-    h = bisect_left(facts.headings, (lo,), key=lambda item: item[:1])
-    c = bisect_left(facts.code, (lo, -1))
-    t = bisect_left(facts.tasks, (lo,), key=lambda item: item[:1])
-    m = bisect_left(facts.markers, (lo,), key=lambda item: item[:1])
+    if lo <= 0:
+        b = h = c = t = m = 0
+    else:
+        b, h, c, t, m = _firsts(facts, lo)
     if delta == 0:
         return Facts(facts.blocks[b:], facts.headings[h:], facts.code[c:], facts.tasks[t:],
                      facts.markers[m:])
@@ -260,15 +261,21 @@ def _shift(facts: Facts, delta: int, lo: int) -> Facts:
     )
 
 
-def _before(facts: Facts, hi: int) -> Facts:
+def _firsts(facts: Facts, lo: int) -> tuple[int, int, int, int, int]:
+    """Index of the first fact of each kind that starts at or after line ``lo``."""
+    b = bisect_left(facts.blocks, (lo, -1))
+    h = bisect_left(facts.headings, (lo,))
+    c = bisect_left(facts.code, (lo, -1))
+    t = bisect_left(facts.tasks, (lo,))
+    m = bisect_left(facts.markers, (lo,))
+    return b, h, c, t, m
+
+
+def facts_before(facts: Facts, hi: int) -> Facts:
     """Facts that start before line ``hi``."""
-    return Facts(
-        facts.blocks[: bisect_left(facts.blocks, (hi, -1))],
-        facts.headings[: bisect_left(facts.headings, (hi,), key=lambda item: item[:1])],
-        facts.code[: bisect_left(facts.code, (hi, -1))],
-        facts.tasks[: bisect_left(facts.tasks, (hi,), key=lambda item: item[:1])],
-        facts.markers[: bisect_left(facts.markers, (hi,), key=lambda item: item[:1])],
-    )
+    b, h, c, t, m = _firsts(facts, hi)
+    return Facts(facts.blocks[:b], facts.headings[:h], facts.code[:c], facts.tasks[:t],
+                 facts.markers[:m])
 
 
 def _concat(a: Facts, b: Facts, c: Facts) -> Facts:
@@ -334,17 +341,17 @@ def reparse_window(
     if expected != actual:
         first, last = _first_difference(expected, actual, start - w0, new_stop - w0)
         return WindowResult(None, (first + w0, last + w0))
-    new_part = _shift(new_rel, w0, 0)
+    new_part = shift_facts(new_rel, w0, 0)
     if resync is not None:
         resync_new = resync + delta
         if not any(first == resync_new for first, _ in new_part.blocks):
             return WindowResult(None, (start, new_stop))
-        window = _before(new_part, resync_new)
-        tail = _shift(facts, delta, resync)
+        window = facts_before(new_part, resync_new)
+        tail = shift_facts(facts, delta, resync)
     else:
         window = new_part
         tail = Facts((), (), (), (), ())
-    return WindowResult(_concat(_before(facts, w0), window, tail))
+    return WindowResult(_concat(facts_before(facts, w0), window, tail))
 
 
 def _first_difference(
