@@ -7,12 +7,14 @@ all the section model needs and it is the expensive part of markdown-it-py.
 
 :func:`reparse_window` re-reads only the part of a document an edit touched.
 CommonMark block parsing restarts cleanly at the first line of a top-level
-block, so re-parsing from the top-level block before the edit to the end of the
-first top-level block after it, and checking that this block still starts where
-it did, gives the same facts as a full parse. The window parse of the old and of
+block. So the window runs from the last top-level block wholly before the edit
+(one further back when link reference definitions, which make no token, sit
+right before it) to the end of the first top-level block after it. Re-parsing
+that window, and checking that the block after the edit still starts where it
+did, gives the same facts as a full parse. The window parse of the old and of
 the new text are compared token by token outside the edit, so content that
 changes how its neighbours are read (an unclosed fence, a lazy paragraph line,
-a setext underline) is caught here.
+a setext underline, a reference title closed further down) is caught here.
 
 This module never edits text and never decides whether an edit is allowed.
 """
@@ -302,6 +304,29 @@ def _outside(
     return kept
 
 
+def _window_start(
+    blocks: Sequence[tuple[int, int]], lines: Sequence[str], lo: int
+) -> int:
+    """Where to start re-parsing for an edit of lines from ``lo`` on.
+
+    At the first line of the last top-level block that lies wholly before ``lo``:
+    that block is parsed again and compared, so an edit that changes how it
+    reads (a setext underline, a table delimiter row, a lazy line) is caught,
+    and nothing before it can read differently. A block preceded by non-blank
+    lines that no block holds (link reference definitions, which make no token
+    and whose titles can run on) is no safe start: go back one more block.
+    """
+    k = bisect_left(blocks, (lo, -1)) - 1
+    if k >= 0 and blocks[k][1] > lo:
+        k -= 1  # it straddles ``lo``: the edit is inside it
+    while k >= 0:
+        gap_start = blocks[k - 1][1] if k > 0 else 0
+        if all(not lines[n].strip(" \t\r\n") for n in range(gap_start, blocks[k][0])):
+            return blocks[k][0]
+        k -= 1
+    return 0
+
+
 def reparse_window(
     facts: Facts,
     old_lines: Sequence[str],
@@ -322,8 +347,7 @@ def reparse_window(
     lo, hi = scope if scope is not None else (start, end)
     lo, hi = min(lo, start), max(hi, end)
     blocks = facts.blocks
-    i = bisect_left(blocks, (start, -1)) - 1
-    w0 = blocks[i][0] if i >= 0 else 0
+    w0 = _window_start(blocks, old_lines, lo)
     j = bisect_left(blocks, (hi, -1))
     if j < len(blocks):
         resync: int | None = blocks[j][0]

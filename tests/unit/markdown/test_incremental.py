@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devussy_git.errors import InvalidEditError
 from devussy_git.markdown import (
     Edit,
     StatusUpdate,
@@ -18,7 +19,7 @@ from devussy_git.markdown import (
 )
 from devussy_git.markdown._cache import TextCache
 from devussy_git.markdown._chunks import cache_info, clear_cache, parse_facts, remember
-from devussy_git.markdown._index import open_at_end, parse_whole
+from devussy_git.markdown._index import open_at_end, parse_whole, reparse_window
 from devussy_git.markdown._lines import split_lines
 
 from .conftest import FIXTURES, reference_document
@@ -35,7 +36,7 @@ LINES = st.sampled_from([
     "<details>", "<pre>", "</pre>", "<?php", "?>", "<![CDATA[", "]]>", "<span>inline</span> text",
     "- item", "- [ ] 1.1: task", "  - nested", "1. one", "> quote", "> ```", "| a | b |",
     "|---|---|", "| 1 | 2 |", "paragraph text", "===", "---", "", "", "",
-    "    indented code", "[ref]: /url", "[ref]: /url 'title", "title'",
+    "    indented code", "[ref]: /url", "[ref]: /url 'title", "title'", "'title", "'t'", "x'",
 ])
 
 
@@ -100,6 +101,45 @@ def test_remembered_pieces_are_what_a_parse_of_them_gives(
     cut = data.draw(st.integers(0, len(lines)))
     mixed = split_lines("".join(lines[:cut]) + other + "\n" + "".join(lines[cut:]))
     assert parse_facts(mixed) == parse_whole(mixed)
+
+
+@SETTINGS
+@given(st.lists(LINES, max_size=14), st.data())
+def test_a_window_the_patcher_accepts_reads_as_the_whole_text(
+    body: list[str], data: st.DataObject
+) -> None:
+    """``reparse_window`` either refuses or gives exactly the facts of a whole parse."""
+    lines = split_lines("".join(line + "\n" for line in body))
+    start = data.draw(st.integers(0, len(lines)))
+    end = data.draw(st.integers(start, min(len(lines), start + 2)))
+    inserted = split_lines("".join(line + "\n" for line in data.draw(st.lists(LINES, max_size=3))))
+    new_lines = [*lines[:start], *inserted, *lines[end:]]
+    scope = None
+    if data.draw(st.booleans()):
+        scope = (data.draw(st.integers(0, start)), data.draw(st.integers(end, len(lines))))
+    result = reparse_window(parse_whole(lines), lines, new_lines, start, end, len(inserted), scope)
+    if result.facts is not None:
+        assert result.facts == parse_whole(new_lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # A status value that closes a link reference title opened lines above it.
+        ("# Plan\n\n<!-- S_START -->\n\n[a]: /url\n'title\n===\nstatus: open\n<!-- S_END -->\n",
+         "done'"),
+        ("<!-- S_START -->\n\n[a]: /url\n'title\nstatus: open\n<!-- S_END -->\n", "x'"),
+    ],
+)
+def test_an_edit_that_changes_text_above_its_window_is_refused_or_read_right(
+    text: str, value: str
+) -> None:
+    try:
+        result = apply_edits(text, [StatusUpdate(file="x.md", anchor="S", key="status", value=value)])
+    except InvalidEditError:
+        return
+    assert result.document.facts == reference_document(result.text).facts
+    assert parse_document(result.text).facts == result.document.facts
 
 
 def test_only_changed_pieces_are_parsed_again() -> None:
