@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timezone
 from pathlib import Path
@@ -96,7 +97,7 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _use_wal(cursor)
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -108,6 +109,28 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
         # the busy timeout does not help.
         immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL (a no-op when it is), waiting out other processes.
+
+    Changing the journal mode takes an exclusive lock and SQLite does not call the
+    busy handler for it: when two processes open a new database at once, one got
+    "database is locked" at once. Retry for up to the busy timeout instead.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, as the adapter raises it
+            message = str(exc).lower()
+            busy = "database is locked" in message or "database is busy" in message
+            if not busy or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)  # only while another process creates the database
+            delay = min(delay * 2, 0.1)
 
 
 def create_engine(url: URL) -> AsyncEngine:

@@ -115,6 +115,26 @@ async def test_sqlite_file_gets_its_directory_and_wal(tmp_path: Path) -> None:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
+async def test_opening_waits_while_another_process_writes_a_new_database(tmp_path: Path) -> None:
+    # Switching to WAL needs the database to itself, and SQLite does not wait for
+    # that on its own: two CLI commands starting at once on a new database made one
+    # fail with "database is locked".
+    path = tmp_path / "state.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE elsewhere (a)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO elsewhere VALUES (1)")
+    release = asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    started = asyncio.get_running_loop().time()
+    try:
+        async with await Database.open(f"sqlite+aiosqlite:///{path}") as db:
+            assert await db.projects.list() == []
+    finally:
+        release.cancel()
+        other.close()
+    assert asyncio.get_running_loop().time() - started >= 0.25
+
+
 async def test_sqlite_enforces_one_active_run_itself(tmp_path: Path) -> None:
     # Other processes (or a bug) writing directly still cannot queue two runs.
     path = tmp_path / "state.db"
