@@ -280,6 +280,8 @@ class Document:
     def _heading_index_at(self, line: int) -> int:
         # A section runs to the next heading of the same or a higher level, so the
         # nearest heading at or before ``line`` always holds it, and is the innermost.
+        if not 0 <= line < len(self.lines):
+            return -1
         return bisect_right(self.facts.headings, line, key=lambda item: item[0]) - 1
 
 

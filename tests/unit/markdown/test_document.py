@@ -2,9 +2,54 @@
 
 from __future__ import annotations
 
-from devussy_git.markdown import parse_document
+import pytest
 
-from .conftest import CASES
+from devussy_git.markdown import Document, Heading, parse_document
+from devussy_git.markdown.document import PATH_SEPARATOR, normalize_heading_text
+
+from .conftest import CASES, FIXTURES
+
+ALL_FIXTURES = sorted(p for p in FIXTURES.rglob("*.md") if p.name != "SOURCES.md")
+
+
+def _find_headings_by_list(doc: Document, target: str) -> list[Heading]:
+    """The lookup rules spelled out over the full heading list."""
+    wanted = " ".join(target.split())
+    exact = [h for h in doc.headings if h.text == wanted or h.path == wanted]
+    if exact:
+        return exact
+    norm = normalize_heading_text(wanted)
+    found = [h for h in doc.headings if normalize_heading_text(h.text) == norm]
+    if found or ">" not in wanted:
+        return found
+    parts = [normalize_heading_text(p) for p in wanted.split(">")]
+    return [
+        h for h in doc.headings
+        if [normalize_heading_text(p) for p in h.path.split(PATH_SEPARATOR)][-len(parts):] == parts
+    ]
+
+
+@pytest.mark.parametrize("path", ALL_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_lookups_on_parse_facts_match_the_full_lists(path) -> None:
+    text = path.read_bytes().decode("utf-8")
+    targets = {"nothing here", "Phase 1 > Tasks", "a > b"}
+    for h in parse_document(text).headings:
+        parts = h.path.split(PATH_SEPARATOR)
+        targets.update({h.text, h.path, h.text.upper(), f"**{h.text}**:", " > ".join(parts[-2:])})
+    for target in sorted(targets):
+        fresh = parse_document(text)  # lazy lists not built yet: lookups use the facts
+        assert fresh.find_headings(target) == _find_headings_by_list(parse_document(text), target)
+    doc = parse_document(text)
+    for task_id in {t.task_id for t in doc.tasks if t.task_id} | {"9.99", "1"}:
+        assert parse_document(text).find_tasks(task_id) == [
+            t for t in doc.tasks if t.task_id == task_id
+        ]
+    for line in range(-1, len(doc.lines) + 2):
+        inside = [h for h in doc.headings if h.line <= line < h.end_line]
+        expected = inside[-1] if inside and 0 <= line < len(doc.lines) else None
+        fresh = parse_document(text)
+        assert fresh.enclosing_heading(line) == expected
+        assert parse_document(text).level_at(line) == (expected.level if expected else 0)
 
 
 def test_headings_levels_paths_and_ranges() -> None:
