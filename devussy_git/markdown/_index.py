@@ -7,11 +7,12 @@ all the section model needs and it is the expensive part of markdown-it-py.
 
 :func:`reparse_window` re-reads only the part of a document an edit touched.
 CommonMark block parsing restarts cleanly at the first line of a top-level
-block. So the window runs from the last top-level block wholly before the edit
-(one further back when link reference definitions, which make no token, sit
-right before it) to the end of the first top-level block after it. Re-parsing
-that window, and checking that the block after the edit still starts where it
-did, gives the same facts as a full parse. The window parse of the old and of
+block. So the window runs from a top-level block wholly before the edit to the
+end of the first top-level block after it, both widened to a blank line (a link
+reference definition makes no token and can read on over several blocks; only
+a blank line is sure to end it). Re-parsing that window, and checking that the
+block after the edit still starts where it did, gives the same facts as a full
+parse. The window parse of the old and of
 the new text are compared token by token outside the edit, so content that
 changes how its neighbours are read (an unclosed fence, a lazy paragraph line,
 a setext underline, a reference title closed further down) is caught here.
@@ -304,27 +305,51 @@ def _outside(
     return kept
 
 
+def _blank(line: str) -> bool:
+    return not line.strip(" \t\r\n")
+
+
 def _window_start(
     blocks: Sequence[tuple[int, int]], lines: Sequence[str], lo: int
 ) -> int:
     """Where to start re-parsing for an edit of lines from ``lo`` on.
 
-    At the first line of the last top-level block that lies wholly before ``lo``:
-    that block is parsed again and compared, so an edit that changes how it
-    reads (a setext underline, a table delimiter row, a lazy line) is caught,
-    and nothing before it can read differently. A block preceded by non-blank
-    lines that no block holds (link reference definitions, which make no token
-    and whose titles can run on) is no safe start: go back one more block.
+    At the first line of a top-level block that lies wholly before ``lo`` and
+    follows a blank line (or starts the text). That block is parsed again and
+    compared, so an edit that changes how it reads (a setext underline, a table
+    delimiter row, a lazy line) is caught. The blank line matters because a link
+    reference definition makes no token and reads on like a paragraph, through
+    setext underlines and lazy lines, over several blocks: an edit can close its
+    title or label further down. Nothing but a blank line is sure to end one.
     """
     k = bisect_left(blocks, (lo, -1)) - 1
     if k >= 0 and blocks[k][1] > lo:
         k -= 1  # it straddles ``lo``: the edit is inside it
     while k >= 0:
-        gap_start = blocks[k - 1][1] if k > 0 else 0
-        if all(not lines[n].strip(" \t\r\n") for n in range(gap_start, blocks[k][0])):
-            return blocks[k][0]
+        first = blocks[k][0]
+        if first == 0 or _blank(lines[first - 1]):
+            return first
         k -= 1
     return 0
+
+
+def _window_stop(blocks: Sequence[tuple[int, int]], lines: Sequence[str], j: int) -> int:
+    """The end of block ``j`` or of the blocks right after it, at a blank line or the end.
+
+    The blocks after the edit are parsed again and compared up to a blank line,
+    for the same reason as in :func:`_window_start`: a reference definition the
+    edit starts can read on over them.
+    """
+    stop = blocks[j][1]
+    k = j + 1
+    while stop < len(lines) and not _blank(lines[stop]):
+        while k < len(blocks) and blocks[k][0] < stop:
+            k += 1
+        if k < len(blocks) and blocks[k][0] == stop:
+            stop = blocks[k][1]
+        else:
+            stop += 1  # a line no block holds: part of a reference definition
+    return stop
 
 
 def reparse_window(
@@ -351,7 +376,7 @@ def reparse_window(
     j = bisect_left(blocks, (hi, -1))
     if j < len(blocks):
         resync: int | None = blocks[j][0]
-        old_stop = blocks[j][1]
+        old_stop = _window_stop(blocks, old_lines, j)
     else:
         resync = None
         old_stop = len(old_lines)

@@ -36,7 +36,7 @@ LINES = st.sampled_from([
     "<details>", "<pre>", "</pre>", "<?php", "?>", "<![CDATA[", "]]>", "<span>inline</span> text",
     "- item", "- [ ] 1.1: task", "  - nested", "1. one", "> quote", "> ```", "| a | b |",
     "|---|---|", "| 1 | 2 |", "paragraph text", "===", "---", "", "", "",
-    "    indented code", "[ref]: /url", "[ref]: /url 'title", "title'", "'title", "'t'", "x'",
+    "    indented code", "[ref]: /url", "[ref]: /url 'title", "title'", "'title", "'t'", "x'", "[a", "c]: /url",
 ])
 
 
@@ -123,12 +123,40 @@ def test_a_window_the_patcher_accepts_reads_as_the_whole_text(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "start", "end"),
+    [
+        # A definition put in front of text whose title closes after the block after it.
+        ("# h\n'foo\n===\nbar'\n", "[a]: /url\n'foo\n===\nbar'\n", 0, 1),
+        ("'t\n===\nt'\n", "[a]: /url\n't\n===\nt'\n", 0, 0),
+        # A title opened two blocks above the edit, closed by it.
+        ("[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n",
+         "[a]: /url\n'foo\n===\nbar\n===\nstatus: done'\n", 5, 6),
+        # The same inside a list item and a quote: the title's lines are lazy lines.
+        ("- [a]: /url\n'foo\n===\nstatus: open\n", "- [a]: /url\n'foo\n===\nstatus: done'\n", 3, 4),
+        ("> [a]: /url\n'foo\n===\nstatus: open\n", "> [a]: /url\n'foo\n===\nstatus: done'\n", 3, 4),
+        # A label over several lines, completed by the edit.
+        ("[a\n===\nb\n===\nstatus: open\n", "[a\n===\nb\n===\nc]: /url\n", 4, 5),
+    ],
+)
+def test_a_reference_definition_reading_on_over_blocks_is_seen(
+    old: str, new: str, start: int, end: int
+) -> None:
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    inserted = len(new_lines) - len(old_lines) + (end - start)
+    result = reparse_window(parse_whole(old_lines), old_lines, new_lines, start, end, inserted)
+    assert result.facts is None or result.facts == parse_whole(new_lines)
+
+
+@pytest.mark.parametrize(
     ("text", "value"),
     [
         # A status value that closes a link reference title opened lines above it.
         ("# Plan\n\n<!-- S_START -->\n\n[a]: /url\n'title\n===\nstatus: open\n<!-- S_END -->\n",
          "done'"),
         ("<!-- S_START -->\n\n[a]: /url\n'title\nstatus: open\n<!-- S_END -->\n", "x'"),
+        ("<!-- S_START -->\n[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n<!-- S_END -->\n",
+         "done'"),
+        ("<!-- S_START -->\n- [a]: /url\n'foo\n===\nstatus: open\n<!-- S_END -->\n", "done'"),
     ],
 )
 def test_an_edit_that_changes_text_above_its_window_is_refused_or_read_right(
