@@ -69,3 +69,20 @@ def test_format_document_keeps_devussy_anchors_and_tasks(name: str) -> None:
     assert list(after.anchors) == list(before.anchors)
     assert [(t.task_id, t.checked) for t in after.tasks] == [(t.task_id, t.checked) for t in before.tasks]
     assert [h.path for h in after.headings] == [h.path for h in before.headings]
+
+
+def test_the_reused_formatter_formats_as_mdformat_text_does() -> None:
+    import mdformat
+
+    from devussy_git.markdown import render
+
+    from .conftest import FIXTURES
+
+    formatter = render._formatter()
+    assert formatter is not None
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.md"))]
+    texts += ["- [ ] 1.1: task\n* b\n\n3) three\n", "| a |\n|-|\n| 1 |\n", "", "x  \ny\n"]
+    for text in texts:
+        expected = mdformat.text(text, options=render._OPTIONS, extensions=render._EXTENSIONS)
+        assert formatter(text) == expected
+        assert formatter(text) == expected  # the reused parser keeps no state between calls
