@@ -155,9 +155,10 @@ def _slice(facts: Facts, start: int, end: int) -> Facts:
 def remember(lines: Sequence[str], facts: Facts, changed: Iterable[tuple[int, int]]) -> None:
     """Keep the pieces of an edited document that hold the ``changed`` line ranges.
 
-    ``facts`` must be those of the whole of ``lines`` (the patcher's result,
-    which it has checked equal to a fresh parse), so the next index of this
-    text finds every piece in the cache. A piece whose last block runs on past
+    ``facts`` must be what a parse of the whole of ``lines`` gives (the
+    patcher's result is: :func:`._index.reparse_window` either refuses an edit
+    or returns exactly those facts), so the next index of this text finds every
+    piece in the cache. A piece whose last block runs on past
     its end is kept as *open* (facts unknown), and the longer piece that
     :func:`parse_facts` would try next is kept in full.
     """
