@@ -46,6 +46,11 @@ CACHE_MAX_CHARS = 4_000_000
 _ATX_START_RE = re.compile(r"#{1,6}(?:[ \t]|\r|\n|$)")
 
 
+def _starts_piece(line: str) -> bool:
+    """Whether ``line`` starts an ATX heading at column 0 (a piece starts before it)."""
+    return line[:1] == "#" and _ATX_START_RE.match(line) is not None
+
+
 # (facts of the piece parsed alone or None when not needed, whether its last block is open)
 _Entry = tuple[Facts | None, bool]
 _CACHE: TextCache[_Entry] = TextCache(CACHE_MAX_CHARS)
@@ -64,10 +69,8 @@ def cache_info() -> dict[str, int]:
 
 def _split_points(lines: Sequence[str]) -> list[int]:
     points = [0]
-    match = _ATX_START_RE.match
     for number in range(1, len(lines)):
-        line = lines[number]
-        if line[:1] == "#" and match(line):
+        if _starts_piece(lines[number]):
             points.append(number)
     points.append(len(lines))
     return points
@@ -130,8 +133,7 @@ def _piece_start(lines: Sequence[str], facts: Facts, line: int) -> int:
     (an ATX-looking line inside a fence or an HTML block is skipped)."""
     blocks = facts.blocks
     while line > 0:
-        text = lines[line]
-        if text[:1] == "#" and _ATX_START_RE.match(text):
+        if _starts_piece(lines[line]):
             inside = bisect_left(blocks, (line, -1)) - 1
             if inside < 0 or blocks[inside][1] <= line:
                 return line
@@ -141,8 +143,7 @@ def _piece_start(lines: Sequence[str], facts: Facts, line: int) -> int:
 
 def _piece_stop(lines: Sequence[str], line: int) -> int:
     for number in range(max(line, 1), len(lines)):
-        text = lines[number]
-        if text[:1] == "#" and _ATX_START_RE.match(text):
+        if _starts_piece(lines[number]):
             return number
     return len(lines)
 
