@@ -57,7 +57,6 @@ __all__ = [
     "check_run_allowed",
     "current_interview",
     "effective_config",
-    "guild_project",
     "local_run_summary",
     "may_administer",
     "may_operate",
@@ -557,9 +556,3 @@ async def answer_interview(
     await _create_repo(app, session, interview, actor)
     session = await app.db.interviews.complete(session.session_id)
     return InterviewStep("complete", session, interview=interview)
-
-
-async def guild_project(app: App, project_id: str, guild_id: int) -> ProjectRecord:
-    """The project if it belongs to the guild and has a repo, else ``NotFoundError``."""
-    return await services.get_project(app, project_id, guild_id=guild_id)
-

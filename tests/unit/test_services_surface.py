@@ -18,3 +18,13 @@ def test_services_and_bot_services_import_in_either_order() -> None:
         code = f"import {first}; from devussy_git import services; services.handoff_next; services.start_guild_run"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+
+
+def test_the_lazy_names_are_bot_services_exports_listed_in_services() -> None:
+    from devussy_git import bot_services
+
+    lazy = services._BOT_SERVICES
+    assert lazy <= set(bot_services.__all__)
+    assert lazy <= set(services.__all__)
+    # Every bot_services use case reaches services; only its constants stay behind.
+    assert all(name.isupper() for name in set(bot_services.__all__) - lazy)
