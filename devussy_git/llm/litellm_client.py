@@ -41,6 +41,11 @@ logger = logging.getLogger("devussy_git.llm")
 #: environment, sending a real key to whatever ``LLM_API_BASE`` names.
 NO_KEY = "no-key"
 
+#: Providers whose API is not sent ``response_format``. litellm's ``drop_params``
+#: stopped dropping it for z.ai in 1.109, so whether it is sent is decided here,
+#: not by the litellm version; the prompts ask for JSON either way.
+NO_JSON_MODE_PROVIDERS: frozenset[str] = frozenset({"zai"})
+
 _litellm: ModuleType | None = None
 _litellm_lock = threading.Lock()
 
@@ -158,8 +163,7 @@ class LiteLLMClient:
             "timeout": self.profile.timeout_s,
             "num_retries": 0,
             "api_key": key,
-            # Drop what a provider does not support (z.ai: response_format)
-            # instead of failing the request.
+            # Drop what a provider does not support instead of failing the request.
             "drop_params": True,
         }
         if self.profile.api_base:
@@ -168,7 +172,7 @@ class LiteLLMClient:
             kwargs["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
-        if request.json_mode:
+        if request.json_mode and self.profile.provider not in NO_JSON_MODE_PROVIDERS:
             kwargs["response_format"] = {"type": "json_object"}
         return kwargs
 

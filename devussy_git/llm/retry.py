@@ -1,7 +1,8 @@
 """Which provider failures are worth another attempt, keyed by litellm class name.
 
-The tables name every exception class ``litellm.exceptions`` defines (a guard
-test fails when litellm adds one we have not classified). A raised exception
+The tables name every exception class ``litellm.exceptions`` defines, each
+with the reason for its place (a guard test fails when litellm adds one we
+have not classified). A raised exception
 is classified by walking its MRO and taking the first class name found, so
 subclasses and the ``openai`` classes litellm derives from are covered too.
 This module works on names only and must never import litellm.
@@ -10,7 +11,8 @@ This module works on names only and must never import litellm.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 __all__ = [
     "backoff_s",
@@ -23,50 +25,61 @@ __all__ = [
     "status_of",
 ]
 
-#: Transient: rate limits, timeouts, connection trouble, 5xx.
-RETRYABLE_EXCEPTIONS: frozenset[str] = frozenset(
+#: Transient: another attempt after a wait may succeed. Class name -> why.
+RETRYABLE_EXCEPTIONS: Mapping[str, str] = MappingProxyType(
     {
-        "RateLimitError",
-        "Timeout",
-        "APITimeoutError",
-        "APIConnectionError",
-        "InternalServerError",
-        "ServiceUnavailableError",
-        "BadGatewayError",
-        "MidStreamFallbackError",
+        "RateLimitError": "HTTP 429: the provider asks us to slow down",
+        "CallerCredentialRateLimitError": "HTTP 429 on the caller's own credential exchange",
+        "Timeout": "the request took longer than LLM_TIMEOUT_S",
+        "APITimeoutError": "the request took longer than LLM_TIMEOUT_S",
+        "APIConnectionError": "the connection failed or dropped",
+        "InternalServerError": "HTTP 500: the provider failed",
+        "ServiceUnavailableError": "HTTP 503: the provider is overloaded or down",
+        "BadGatewayError": "HTTP 502: a proxy in front of the model failed",
+        "MidStreamFallbackError": "the stream broke off part way",
     }
 )
 
-#: Retrying cannot help: the request, key, model or account is wrong.
-NON_RETRYABLE_EXCEPTIONS: frozenset[str] = frozenset(
+#: Retrying cannot help: the request, key, model or account is wrong. Class name -> why.
+NON_RETRYABLE_EXCEPTIONS: Mapping[str, str] = MappingProxyType(
     {
-        "AuthenticationError",
-        "BadRequestError",
-        "InvalidRequestError",
-        "NotFoundError",
-        "PermissionDeniedError",
-        "UnprocessableEntityError",
-        "ContextWindowExceededError",
-        "ContentPolicyViolationError",
-        "RejectedRequestError",
-        "PaymentRequiredError",
-        "BudgetExceededError",
-        "UnsupportedParamsError",
-        "LiteLLMUnknownProvider",
-        "ModelNotMappedError",
-        "ImageFetchError",
-        "VectorStoreSearchError",
-        "JSONSchemaValidationError",
-        "APIResponseValidationError",
-        "GuardrailRaisedException",
-        "BlockedPiiEntityError",
-        "ModifyResponseException",
-        "SensitiveDataRouteException",
+        "AuthenticationError": "HTTP 401: the key is missing or wrong",
+        "CallerCredentialAuthenticationError": "HTTP 401: the caller's own credential is wrong",
+        "BadRequestError": "HTTP 400: the request itself is wrong",
+        "InvalidRequestError": "HTTP 400: the request itself is wrong",
+        "MalformedRequestFieldError": "HTTP 400: a field of the request is malformed",
+        "EndpointNotSupportedByModelError": "the model does not serve chat completions",
+        "UnsupportedEndpointError": "the provider does not serve this endpoint",
+        "NotFoundError": "HTTP 404: no such model or endpoint",
+        "PermissionDeniedError": "HTTP 403: the key may not use this model",
+        "UnprocessableEntityError": "HTTP 422: the provider rejected the request body",
+        "ContextWindowExceededError": "the prompt is longer than the model accepts",
+        "ContentPolicyViolationError": "the provider's content policy refused the prompt",
+        "RejectedRequestError": "the provider refused the prompt",
+        "PaymentRequiredError": "HTTP 402: the account has no credit",
+        "BudgetExceededError": "a spending limit was reached",
+        "UnsupportedParamsError": "the provider does not take a parameter we sent",
+        "LiteLLMUnknownProvider": "litellm does not know the provider (configuration)",
+        "ModelNotMappedError": "litellm does not know the model (configuration)",
+        "ImageFetchError": "an image in the prompt could not be fetched",
+        "VectorStoreSearchError": "not used by devussy-git: a vector store failed",
+        "JSONSchemaValidationError": "the reply does not match a JSON schema litellm enforced",
+        "APIResponseValidationError": "the provider's response is malformed",
+        "GuardrailRaisedException": "a litellm guardrail refused the call",
+        "BlockedPiiEntityError": "a litellm guardrail refused personal data",
+        "ModifyResponseException": "a litellm guardrail replaced the response",
+        "SensitiveDataRouteException": "a litellm guardrail refused sensitive data",
     }
 )
 
 #: Generic classes: retried only when their HTTP status says the fault is transient.
-STATUS_DECIDED_EXCEPTIONS: frozenset[str] = frozenset({"APIError", "OpenAIError", "MockException"})
+STATUS_DECIDED_EXCEPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "APIError": "generic: the HTTP status decides",
+        "OpenAIError": "generic: the HTTP status decides",
+        "MockException": "litellm's test double: the HTTP status decides",
+    }
+)
 
 #: Statuses worth another attempt when a generic error carries one.
 RETRYABLE_STATUS_CODES: frozenset[int] = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
