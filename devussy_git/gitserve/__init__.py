@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.redaction import (
-    RedactingFilter,
+    RedactingFormatter,
     install_log_redaction,
     redact,
 )
@@ -20,7 +20,7 @@ from devussy_git.gitserve.urls import CloneInfo, clone_info
 __all__ = [
     "CloneAccess",
     "CloneInfo",
-    "RedactingFilter",
+    "RedactingFormatter",
     "clone_info",
     "install_log_redaction",
     "load_or_create_secret_key",

@@ -2,8 +2,9 @@
 
 :func:`redact` masks ``Authorization`` header values, ``Basic``/``Bearer``
 credentials and the user-info part of URLs (``http://x:<token>@host``).
-:class:`RedactingFilter` applies it to every log record a handler emits;
-:func:`install_log_redaction` attaches it to handlers. This module must never
+:class:`RedactingFormatter` applies it to every line a handler writes;
+:func:`install_log_redaction` wraps handlers' formatters with it. Records are
+never changed, so every formatter keeps working on the record it expects. This module must never
 store or forward what it masks.
 """
 
@@ -13,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-__all__ = ["REDACTED", "RedactingFilter", "install_log_redaction", "redact"]
+__all__ = ["REDACTED", "RedactingFormatter", "install_log_redaction", "redact"]
 
 #: What a masked credential is replaced with.
 REDACTED = "[redacted]"
@@ -25,6 +26,11 @@ _AUTH_HEADER = re.compile(
 )
 # A scheme followed by a credential-sized word (ours are 43+ characters); shorter
 # words after "basic" are ordinary prose.
+# Credentials in a query string (``?token=…``, ``&api_key=…``).
+_QUERY_SECRET = re.compile(
+    r"(?P<name>[?&](?:token|access_token|api_key|apikey|key|password|secret)=)[^&#\s\"']+",
+    re.IGNORECASE,
+)
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>basic|bearer)\s+[A-Za-z0-9+/=._~-]{16,}", re.IGNORECASE)
 
 
@@ -32,38 +38,36 @@ def redact(text: str) -> str:
     """``text`` with every credential it contains replaced by :data:`REDACTED`."""
     text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
     text = _AUTH_HEADER.sub(lambda m: f"{m['name']}{REDACTED}", text)
+    text = _QUERY_SECRET.sub(lambda m: f"{m['name']}{REDACTED}", text)
     return _AUTH_SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that rewrites each record's message with :func:`redact`.
+class RedactingFormatter(logging.Formatter):
+    """Formats with another formatter, then applies :func:`redact` to the text.
 
-    The message is formatted first (``msg % args``) so that credentials passed
-    as arguments are caught too; exception text is redacted as well.
+    The record is never changed: every formatter keeps the ``msg``/``args``
+    shape it expects (uvicorn's access formatter unpacks a 5-tuple of args),
+    and credentials passed as arguments, in the message or in a traceback are
+    caught in the finished line.
     """
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg = cleaned
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
+    def __init__(self, inner: logging.Formatter | None = None) -> None:
+        super().__init__()
+        #: The formatter that lays the line out; ``logging``'s default when None.
+        self.inner = inner if inner is not None else logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record))
 
 
 def install_log_redaction(handlers: Iterable[logging.Handler] | None = None) -> None:
-    """Attach a :class:`RedactingFilter` to ``handlers``.
+    """Make ``handlers`` write every line through a :class:`RedactingFormatter`.
 
     By default: every handler configured right now, on the root logger and on
     every named logger (uvicorn's loggers have their own handlers and do not
     propagate). Call it after logging is configured -- with uvicorn, from the
     app's lifespan startup, which runs after uvicorn applied its log config.
-    Filters on handlers see records from every logger that reaches them,
-    which filters on loggers do not. Installing twice is harmless.
+    Each handler keeps its own formatter, wrapped. Installing twice is harmless.
     """
     if handlers is None:
         loggers = [logging.getLogger()] + [
@@ -72,5 +76,5 @@ def install_log_redaction(handlers: Iterable[logging.Handler] | None = None) -> 
         ]
         handlers = [handler for logger in loggers for handler in logger.handlers]
     for handler in handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+        if not isinstance(handler.formatter, RedactingFormatter):
+            handler.setFormatter(RedactingFormatter(handler.formatter))

@@ -39,15 +39,14 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
         return 1
     from devussy_git.faces.discord.bot import DevussyBot
     from devussy_git.faces.discord.logs import ContextFormatter
-    from devussy_git.gitserve import install_log_redaction
+    from devussy_git.gitserve import RedactingFormatter
 
     handler = logging.StreamHandler()
-    install_log_redaction([handler])
     bot = DevussyBot(settings)
     bot.run(
         settings.discord_token.get(),
         log_handler=handler,
-        log_formatter=ContextFormatter(),
+        log_formatter=RedactingFormatter(ContextFormatter()),
         log_level=logging.INFO,
         root_logger=True,
     )

@@ -7,7 +7,12 @@ import logging
 
 import pytest
 
-from devussy_git.gitserve.redaction import REDACTED, RedactingFilter, install_log_redaction, redact
+from devussy_git.gitserve.redaction import (
+    REDACTED,
+    RedactingFormatter,
+    install_log_redaction,
+    redact,
+)
 
 TOKEN = "Zq3xY-8kLmN0pQrStUvWxYz_0123456789abcdEfgh"
 
@@ -23,6 +28,7 @@ TOKEN = "Zq3xY-8kLmN0pQrStUvWxYz_0123456789abcdEfgh"
         f"[(b'authorization', b'Basic {TOKEN}')]",
         f"PROXY-AUTHORIZATION: Bearer {TOKEN}",
         f"sent basic {TOKEN} upstream",
+        f'127.0.0.1:5000 - "GET /projects/p/files/a.md?rev=main&token={TOKEN} HTTP/1.1" 200',
     ],
 )
 def test_credentials_are_masked(text: str) -> None:
@@ -49,11 +55,12 @@ def _logger_to(stream: io.StringIO) -> logging.Logger:
     logger.addHandler(handler)
     install_log_redaction([handler])
     install_log_redaction([handler])
-    assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
+    assert isinstance(handler.formatter, RedactingFormatter)
+    assert not isinstance(handler.formatter.inner, RedactingFormatter)
     return logger
 
 
-def test_handler_filter_masks_messages_arguments_and_tracebacks() -> None:
+def test_handler_formatter_masks_messages_arguments_and_tracebacks() -> None:
     stream = io.StringIO()
     logger = _logger_to(stream)
     logger.info("clone url %s", f"http://x:{TOKEN}@host/git/p.git")
@@ -81,14 +88,44 @@ def test_default_install_covers_handlers_of_named_loggers() -> None:
     logger.propagate = False
     handler = logging.StreamHandler(stream)
     logger.addHandler(handler)
-    untouched = [h for h in _all_handlers() if not any(isinstance(f, RedactingFilter) for f in h.filters)]
+    untouched = {h: h.formatter for h in _all_handlers() if not isinstance(h.formatter, RedactingFormatter)}
     try:
         install_log_redaction()
         logger.warning("GET http://x:%s@host/git/p.git", TOKEN)
     finally:
         logger.removeHandler(handler)
-        for other in untouched:  # leave pytest's own handlers as they were
-            for flt in [f for f in other.filters if isinstance(f, RedactingFilter)]:
-                other.removeFilter(flt)
+        for other, formatter in untouched.items():  # leave pytest's own handlers as they were
+            other.setFormatter(formatter)
     assert TOKEN not in stream.getvalue()
     assert REDACTED in stream.getvalue()
+
+
+class _ArgsShapeFormatter(logging.Formatter):
+    """Like uvicorn's access formatter: unpacks ``record.args`` as a 3-tuple."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        client, path, status = record.args  # type: ignore[misc]
+        return f"{client} {path} {status}"
+
+
+def test_a_formatter_that_unpacks_args_still_gets_them() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("test.redaction.args-shape")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_ArgsShapeFormatter())
+    plain = io.StringIO()
+    other = logging.StreamHandler(plain)
+    other.setFormatter(_ArgsShapeFormatter())
+    logger.addHandler(handler)
+    logger.addHandler(other)
+    install_log_redaction([handler])
+    try:
+        logger.info("%s %s %s", "127.0.0.1:1", f"/git/p.git?token={TOKEN}", 200)
+    finally:
+        logger.removeHandler(handler)
+        logger.removeHandler(other)
+    assert stream.getvalue() == f"127.0.0.1:1 /git/p.git?token={REDACTED} 200\n"
+    # the record itself is untouched: a second handler still sees the real arguments
+    assert TOKEN in plain.getvalue()
