@@ -27,7 +27,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from devussy_git.errors import InvalidLLMOutputError, LLMUnavailableError
+from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm.profile import LLMProfile
 from devussy_git.llm.retry import backoff_s, cause_of, is_retryable, status_of
 from devussy_git.llm.types import LLMRequest, Reply
@@ -226,25 +226,22 @@ class LiteLLMClient:
 
     def _reply(self, response: Any, request: LLMRequest) -> Reply:
         choices = getattr(response, "choices", None) or []
-        message = getattr(choices[0], "message", None) if choices else None
+        choice = choices[0] if choices else None
+        message = getattr(choice, "message", None) if choice is not None else None
         text = getattr(message, "content", None) if message is not None else None
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidLLMOutputError(
-                f"The model {self.profile.model} sent an empty reply for the {request.stage} "
-                "stage.",
-                model_message="Your reply was empty. Answer again with the full content.",
-            )
+        finish = getattr(choice, "finish_reason", None) if choice is not None else None
         usage = getattr(response, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         hidden = getattr(response, "_hidden_params", None) or {}
         cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
         return Reply(
-            text=text,
+            text=text if isinstance(text, str) else "",
             model=self._reported_model(getattr(response, "model", None)),
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost=float(cost) if isinstance(cost, int | float) else None,
+            finish_reason=finish if isinstance(finish, str) and finish else None,
         )
 
     def _reported_model(self, reported: object) -> str:

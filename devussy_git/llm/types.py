@@ -50,6 +50,15 @@ class Reply:
     tokens_out: int
     #: USD cost when litellm knows the model's price, else ``None``.
     cost: float | None = None
+    #: Why the model stopped, as the provider said: ``"stop"``, ``"length"`` (cut off
+    #: at the output limit: the text is incomplete), ``"content_filter"``, ... or
+    #: ``None`` when it did not say.
+    finish_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """True when the provider cut the reply off: it must never be used."""
+        return self.finish_reason == "length"
 
 
 class LLMClient(Protocol):
@@ -58,7 +67,11 @@ class LLMClient(Protocol):
     profile: LLMProfile
 
     async def complete(self, request: LLMRequest) -> Reply:
-        """Ask once (retrying transient failures inside); raise DevussyError subclasses."""
+        """Ask once (retrying transient failures inside); raise DevussyError subclasses.
+
+        The reply is returned as the provider gave it, empty or cut off included:
+        whether it can be used is the caller's decision (``pipeline.ask``).
+        """
         ...
 
 

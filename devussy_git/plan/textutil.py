@@ -34,6 +34,7 @@ __all__ = [
     "llm_refusal",
     "normalise_newlines",
     "strip_bold",
+    "strip_reasoning",
     "unwrap_fences",
 ]
 
@@ -54,6 +55,32 @@ def normalise_newlines(text: str) -> str:
     """CRLF / CR to LF, tabs kept, BOM and zero-width spaces dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\ufeff", "").replace("\u200b", "")
+
+
+_REASONING_TAGS = r"think|thinking|reasoning|reflection"
+_REASONING_BLOCK = re.compile(rf"<(?P<tag>{_REASONING_TAGS})>.*?</(?P=tag)>\s*", re.IGNORECASE | re.DOTALL)
+_REASONING_OPEN_AT_START = re.compile(rf"^\s*<(?:{_REASONING_TAGS})>", re.IGNORECASE)
+_REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})>\s*", re.IGNORECASE)
+
+
+def strip_reasoning(text: str) -> str:
+    """``text`` without the model's reasoning, which must never reach a plan file.
+
+    Removes ``<think>…</think>`` blocks (also ``thinking``, ``reasoning``,
+    ``reflection``) wherever they stand, and everything before a bare closing
+    ``</think>`` that has no opening tag (DeepSeek-R1 distills served by vLLM
+    or Ollama start inside the reasoning: the template opened it). A reply
+    that opens reasoning and never closes it is all reasoning: ``""``.
+    """
+    if "<" not in text:
+        return text
+    cleaned = _REASONING_BLOCK.sub("", text)
+    close = _REASONING_CLOSE.search(cleaned)
+    if close is not None:
+        cleaned = cleaned[close.end():]
+    if _REASONING_OPEN_AT_START.match(cleaned):
+        return ""
+    return cleaned
 
 
 @dataclass(frozen=True)

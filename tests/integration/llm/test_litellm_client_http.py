@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from devussy_git.config import load_settings
-from devussy_git.errors import InvalidLLMOutputError, LLMUnavailableError
+from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm import LiteLLMClient, LLMProfile, LLMRequest, make_client
 from tests.support.llm_server import Delay, Malformed, ScriptedLLMServer, Status, Text
 
@@ -186,13 +186,23 @@ async def test_malformed_responses_only_end_in_a_clear_error(
 
 
 @pytest.mark.parametrize("content", [None, "", "   \n"])
-async def test_an_empty_reply_is_invalid_output_not_retried(
+async def test_an_empty_reply_comes_back_empty_for_the_caller_to_refuse(
     llm_server: ScriptedLLMServer, content: str | None
 ) -> None:
     llm_server.enqueue(Text(content))
-    with pytest.raises(InvalidLLMOutputError, match="empty"):
-        await client(llm_server).complete(REQUEST)
+    reply = await client(llm_server).complete(REQUEST)
+    assert reply.text.strip() == ""
     assert len(llm_server.requests) == 1
+
+
+@pytest.mark.parametrize(("finish", "truncated"), [("length", True), ("stop", False)])
+async def test_the_finish_reason_is_read(
+    llm_server: ScriptedLLMServer, finish: str, truncated: bool
+) -> None:
+    llm_server.enqueue(Text("## Objectives\nShip the", finish_reason=finish))
+    reply = await client(llm_server).complete(REQUEST)
+    assert reply.finish_reason == finish
+    assert reply.truncated is truncated
 
 
 async def test_an_unreachable_server_is_unavailable() -> None:
