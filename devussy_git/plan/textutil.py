@@ -1,7 +1,8 @@
 """Small text helpers shared by the tolerant LLM-output parsers.
 
-Pure string functions: unwrap a reply from code fences, find a JSON object in
-prose, drop closing chatter, normalise line endings, and build the error a
+Pure string functions: unwrap a reply from code fences, find JSON objects in
+prose (repairing them with json-repair when they do not decode), drop the
+model's reasoning and closing chatter, normalise line endings, and build the error a
 parser raises. Only :func:`check_reply_size` raises; the others accept any
 text and leave it to the caller to decide what is unusable. Every helper runs
 in time linear in its input, whatever the input.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 from devussy_git.errors import InvalidLLMOutputError
@@ -28,6 +30,7 @@ __all__ = [
     "check_reply_size",
     "extract_json_object",
     "fenced_blocks",
+    "json_objects",
     "load_json",
     "loads_json",
     "structural",
@@ -169,28 +172,100 @@ def loads_json(text: str) -> Any:
     return value
 
 
-def extract_json_object(text: str) -> dict[str, Any] | None:
-    """The first JSON object in ``text`` (bare, fenced or inside prose), or ``None``."""
+#: Longest stretch of a reply handed to json-repair (it is pure Python).
+_MAX_REPAIR_CHARS = 200_000
+_HOSTILE = frozenset({"integer literal too long", "nesting too deep"})
+
+
+def json_objects(text: str) -> Iterator[dict[str, Any]]:
+    """Every JSON object the reply holds, outermost first, then repaired ones.
+
+    In order: the whole reply, each fenced block, then each object found by
+    decoding from every ``{`` left to right -- so an object comes before the
+    objects nested in it. When none decodes strictly, the same places are
+    handed to json-repair, which mends what models get wrong (trailing commas,
+    ``//`` comments, single quotes, unquoted keys) -- but never an object cut
+    off part way, whose missing end no repair can know.
+    Only objects are yielded; the caller takes the first whose shape it knows.
+    """
     cleaned = normalise_newlines(text).strip()
-    candidates: list[str] = [cleaned]
-    candidates.extend(block.body for block in fenced_blocks(cleaned))
-    for candidate in candidates:
+    blocks = [block.body for block in fenced_blocks(cleaned)]
+    found_strict = False
+    hostile = False
+    for candidate in [cleaned, *blocks]:
         try:
             value = loads_json(candidate)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            hostile = hostile or exc.msg in _HOSTILE
             continue
         if isinstance(value, dict):
-            return value
+            found_strict = True
+            yield value
     for attempt, match in enumerate(re.finditer(r"\{", cleaned)):
         if attempt >= _MAX_JSON_STARTS:
             break
         try:
             value, _ = load_json(cleaned, match.start())
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            hostile = hostile or exc.msg in _HOSTILE
             continue
         if isinstance(value, dict):
-            return value
-    return None
+            found_strict = True
+            yield value
+    # Repair mends slips; it must not turn what the decoder refused on purpose
+    # (absurd nesting, integers of thousands of digits) into something usable.
+    if found_strict or hostile:
+        return
+    for candidate in [*blocks, cleaned]:
+        start, stop = candidate.find("{"), candidate.rfind("}")
+        if start < 0:
+            continue
+        piece = candidate[start : stop + 1 if stop > start else len(candidate)]
+        if len(piece) > _MAX_REPAIR_CHARS or not _closes(piece):
+            continue
+        value = _repair(piece)
+        if isinstance(value, dict) and value:
+            yield value
+            return
+
+
+def _closes(piece: str) -> bool:
+    """True when every bracket and string opened in ``piece`` is closed.
+
+    An object cut off part way is not repaired: json-repair would close it and
+    whatever the model meant to say after the cut would be silently lost.
+    """
+    depth = 0
+    in_string = escaped = False
+    for char in piece:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return depth <= 0 and not in_string
+
+
+def _repair(piece: str) -> Any:
+    import json_repair  # only a broken reply pays for the import
+
+    try:
+        return json_repair.loads(piece)
+    except (ValueError, RecursionError):
+        return None
+
+
+def extract_json_object(text: str) -> dict[str, Any] | None:
+    """The first object :func:`json_objects` finds in ``text``, or ``None``."""
+    return next(json_objects(text), None)
 
 
 def strip_bold(text: str) -> str:
