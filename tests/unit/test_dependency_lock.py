@@ -111,7 +111,7 @@ def test_the_reader_sees_what_a_lock_says() -> None:
 
 
 @pytest.mark.skipif(
-    os.environ.get("DEVUSSY_UNLOCKED_ENV") == "1",
+    os.environ.get("CHECK_LATEST_RUN") == "1",
     reason="scripts/check-latest runs the suite on the newest versions on purpose",
 )
 def test_the_installed_environment_is_the_locked_one(pins: dict[str, Pin]) -> None:
