@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
-__all__ = ["claim", "is_owner_alive", "process_owner"]
+__all__ = ["claim", "is_owner_alive", "process_owner", "process_state"]
 
 _claimed: set[str] = set()
 
@@ -51,5 +51,24 @@ def is_owner_alive(owner: str) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by another user
-        return True
-    return True
+        pass
+    # Signal 0 succeeds on a zombie: a process that exited and was not yet
+    # reaped by its parent. It runs nothing any more.
+    return process_state(pid) not in ("Z", "X")
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of ``/proc/<pid>/stat`` (``R``, ``S``, ``Z``...), or None.
+
+    None where there is no ``/proc`` (not Linux) or the process is gone.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # "pid (comm) S ...": comm may hold spaces and parentheses; the state
+    # follows the last closing parenthesis.
+    _, _, rest = stat.rpartition(b")")
+    fields = rest.split()
+    return fields[0].decode("ascii", "replace") if fields else None

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,22 @@ def test_own_pid_counts_as_alive_only_once_claimed(monkeypatch: pytest.MonkeyPat
     assert is_owner_alive(me) is False
     claim(me)
     assert is_owner_alive(me) is True
+
+
+def test_a_zombie_counts_as_dead() -> None:
+    # A child that exited but was not reaped yet: signal 0 still reaches it.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 30
+        while owners.process_state(child.pid) != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        os.kill(child.pid, 0)  # the check the zombie fools
+        assert is_owner_alive(f"{socket.gethostname()}:{child.pid}") is False
+    finally:
+        child.wait(timeout=30)
+
+
+def test_process_state_of_a_live_and_a_missing_process() -> None:
+    assert owners.process_state(os.getpid()) in ("R", "S")
+    assert owners.process_state(2**22 + 12345) is None
