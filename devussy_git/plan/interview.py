@@ -112,7 +112,29 @@ def _parse_team_size(question: Question, text: str) -> int:
     return high
 
 
+#: Control characters no answer may hold: C0 but tab and line feed (a CR only as
+#: part of CRLF), DEL, C1 (a terminal reads U+009B as an escape too) and lone
+#: surrogates. NUL cannot be written to a text file in git; ESC sequences would
+#: reach plan files and every terminal that prints them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
+
+
+def _check_characters(question: Question, raw: str) -> None:
+    found = _CONTROL.search(raw)
+    if found is None:
+        return
+    code = ord(found.group()[0])
+    name = "NUL" if code == 0 else "ESC" if code == 0x1B else "a control character"
+    raise _reask(
+        question,
+        f"The answer holds {name} (U+{code:04X}) at character {found.start() + 1}; "
+        "answers may hold text, tabs and line breaks only.",
+    )
+
+
 def _parse_list(question: Question, items: Sequence[str]) -> tuple[str, ...]:
+    for item in items:
+        _check_characters(question, item)
     cleaned = [item.strip() for item in items if item.strip()]
     if len(cleaned) > _MAX_LIST_ITEMS:
         raise _reask(question, f"At most {_MAX_LIST_ITEMS} items, got {len(cleaned)}.")
@@ -139,6 +161,7 @@ def parse_answer(question: Question, raw: str) -> Any:
     empty reply). Raises :class:`InvalidInputError` whose ``user_message`` is a
     short re-ask that shows the accepted answers.
     """
+    _check_characters(question, raw)
     text = " ".join(raw.split())
     if not text or text.casefold() == SKIP:
         if question.required:

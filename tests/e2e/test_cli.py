@@ -112,3 +112,16 @@ def test_interactive_interview_on_the_terminal(cli: Cli) -> None:
     interview = json.loads(git(repo, "show", "main:interview.json"))
     assert interview["project_type"] == "CLI Tool"
     assert interview["project_name"] == "Tiny CLI"
+
+
+def test_new_refuses_control_characters_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    answers = json.loads(DEMO_ANSWERS.read_text())
+    answers["requirements"] = "Catalogue\x00, cart"
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    result = cli("new", "ctl", "--answers", str(path))
+    assert result.code == 1
+    assert "requirements" in result.err and "NUL (U+0000)" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "repos" / "ctl.git").exists()
+    assert cli("new", "ctl", "--answers", str(DEMO_ANSWERS)).code == 0

@@ -193,3 +193,15 @@ def test_posting_the_same_interview_again_adds_no_commit(client: TestClient, tmp
     subjects = git(tmp_path / "repos" / "same.git", "log", "--format=%s", "main").splitlines()
     assert sum(1 for s in subjects if s.startswith("interview:")) == 1
     assert len(subjects) == 13  # interview + 2 x 6 stages
+
+
+@pytest.mark.parametrize(("field", "value"), [("requirements", "Cart\x00and checkout"),
+                                              ("project_name", "Shop \x1b[2J API"),
+                                              ("external_apis", ["Stripe", "Send\x07Grid"])])
+def test_control_characters_in_an_interview_are_refused_before_anything_is_written(
+    client: TestClient, tmp_path: Path, field: str, value: object
+) -> None:
+    r = client.post("/runs", json={"project_id": "ctl", "interview": {**_answers(), field: value}})
+    assert r.status_code == 422, r.text
+    assert field in r.text and "U+00" in r.text
+    assert not (tmp_path / "repos" / "ctl.git").exists()

@@ -310,3 +310,18 @@ def test_any_answers_file_is_accepted_or_refused_with_problems(data: dict[str, o
         assert exc.problems and exc.user_message
     else:
         assert Interview.from_json(interview.to_json()) == interview
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("Shop\x00API", "NUL (U+0000)"), ("\x1b[31mred", "ESC (U+001B)"), ("a\rb", "U+000D"),
+     ("x\x7f", "U+007F"), ("csi\x9b2J", "U+009B")],
+)
+def test_typed_answers_with_control_characters_are_re_asked(raw: str, shown: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_answer(question_by_id("requirements"), raw)
+    assert shown in caught.value.user_message
+
+
+def test_tabs_and_line_breaks_are_fine_in_answers() -> None:
+    assert parse_answer(question_by_id("requirements"), "Cart\tand\r\ncheckout\n") == "Cart and checkout"
