@@ -9,7 +9,6 @@ is readable while they run.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from devussy_git import __version__, services
 from devussy_git.app import App, build_app
-from devussy_git.config import Settings, load_settings
+from devussy_git.config import Secret, Settings, load_settings
 from devussy_git.db import RunRecord
 from devussy_git.errors import (
     ConflictError,
@@ -36,6 +35,7 @@ from devussy_git.errors import (
     PermissionDeniedError,
     StoreError,
 )
+from devussy_git.faces.http_guard import RunnerGuard
 from devussy_git.gitserve import install_log_redaction, make_git_router
 
 __all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]
@@ -143,17 +143,13 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
 
     api = FastAPI(title="devussy-git", version=__version__, lifespan=lifespan)
 
+    def runner_token() -> Secret | None:
+        state = getattr(api.state, "app", None)
+        return state.settings.runner_token if state is not None else None
+
+
     def get_app(request: Request) -> App:
         return request.app.state.app  # type: ignore[no-any-return]
-
-    def require_token(request: Request, app: App = Depends(get_app)) -> None:
-        token = app.settings.runner_token
-        if token is None:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token.get().encode()):
-            raise PermissionDeniedError("A valid bearer token is required (DEVUSSY_RUNNER_TOKEN).")
 
     @api.exception_handler(DevussyError)
     async def on_devussy_error(request: Request, exc: DevussyError) -> JSONResponse:
@@ -185,9 +181,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
             state.metrics.observe_request(path, request.method, response.status_code, time.perf_counter() - started)
         return response
 
-    auth = [Depends(require_token)]
-
-    @api.post("/runs", response_model=RunStatus, status_code=202, dependencies=auth)
+    @api.post("/runs", response_model=RunStatus, status_code=202)
     async def post_run(body: RunRequest, app: App = Depends(get_app)) -> RunStatus:
         actor = services.Actor.http()
         record = await services.submit_run(
@@ -202,11 +196,11 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         services.spawn_run(app, record.run_id, actor=actor)
         return RunStatus.of(record)
 
-    @api.get("/runs/{run_id}", response_model=RunStatus, dependencies=auth)
+    @api.get("/runs/{run_id}", response_model=RunStatus)
     async def get_run(run_id: str, app: App = Depends(get_app)) -> RunStatus:
         return RunStatus.of(await services.get_run(app, run_id))
 
-    @api.get("/runs/{run_id}/artifacts", response_model=Artifacts, dependencies=auth)
+    @api.get("/runs/{run_id}/artifacts", response_model=Artifacts)
     async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
         record = await services.get_run(app, run_id)
         commit, files = await services.run_artifacts(app, run_id)
@@ -224,7 +218,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
             ],
         )
 
-    @api.get("/projects/{project_id}/files/{path:path}", dependencies=auth)
+    @api.get("/projects/{project_id}/files/{path:path}")
     async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
         text = await services.show(app, project_id, path, rev=rev)
         media = "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
@@ -242,6 +236,9 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     async def metrics(app: App = Depends(get_app)) -> Response:
         body, content_type = app.metrics.render()
         return Response(body, media_type=content_type)
+
+    # Outermost: the token and the body limit are checked before anything reads the body.
+    api.add_middleware(RunnerGuard, token=runner_token)
 
     @api.get("/", include_in_schema=False)
     async def index() -> PlainTextResponse:

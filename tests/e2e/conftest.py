@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,3 +66,49 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A ``devussy-git serve`` process on 127.0.0.1 (its output once stopped)."""
+
+    base: str
+    proc: subprocess.Popen[str]
+    output: str = ""
+
+
+@contextmanager
+def serving(cli: Cli, **env: str) -> Iterator[Served]:
+    """Run ``devussy-git serve`` as a user starts it; stop it and keep its output."""
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cli.env["DEVUSSY_PUBLIC_URL"] = base
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=cli.workdir, env={**cli.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    served = Served(base, proc)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"serve exited: {proc.communicate()[1]}"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+        yield served
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+        served.output = out + err

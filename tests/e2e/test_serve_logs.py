@@ -8,59 +8,26 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import DEMO_ANSWERS, Cli
+from tests.e2e.conftest import DEMO_ANSWERS, Cli, serving
 
 RUNNER_TOKEN = "runner-Zq3xY8kLmN0pQrStUvWxYz0123456789"
 # uvicorn's default access line: INFO:     127.0.0.1:40000 - "GET /healthz HTTP/1.1" 200 OK
 ACCESS_LINE = re.compile(r'^INFO: +127\.0\.0\.1:\d+ - "(?P<method>[A-Z]+) (?P<path>\S+) HTTP/1\.1" (?P<status>\d{3})')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_up(base: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, f"serve exited: {proc.stderr.read() if proc.stderr else ''}"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "serve did not start"
-        time.sleep(0.1)
-
-
 @pytest.mark.slow
 def test_twenty_mixed_requests_give_twenty_clean_access_lines(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    cli.env["DEVUSSY_PUBLIC_URL"] = base
-    env = {**cli.env, "DEVUSSY_RUNNER_TOKEN": RUNNER_TOKEN}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "devussy_git", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     sent = 0
-    try:
-        _wait_up(base, proc)
+    with serving(cli, DEVUSSY_RUNNER_TOKEN=RUNNER_TOKEN) as served:
+        base = served.base
         sent += 1  # the last health check that answered
         auth = {"Authorization": f"Bearer {RUNNER_TOKEN}"}
         with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
@@ -105,10 +72,7 @@ def test_twenty_mixed_requests_give_twenty_clean_access_lines(tmp_path: Path) ->
         git_requests = len(re.findall(r"=> Send header: (?:GET|POST) ", trace.read_text()))
         assert git_requests >= 4
         sent += git_requests
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=30)
-    log = out + err
+    log = served.output
     assert "Logging error" not in log
     assert RUNNER_TOKEN not in log
     token = clone_url.split("@")[0].rsplit(":", 1)[1]
