@@ -130,9 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--public", action="store_true", help="allow cloning without a token")
     g.add_argument("--private", action="store_true", help="require the token again")
 
-    s = verb("serve", "Run the HTTP service: runner API and git clone endpoint.")
-    s.add_argument("--host", default="127.0.0.1")
+    s = verb(
+        "serve",
+        "Run the HTTP service: runner API and git clone endpoint. On a host other than "
+        "loopback it refuses to start without DEVUSSY_RUNNER_TOKEN unless --allow-open-api.",
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8000)
+    s.add_argument(
+        "--allow-open-api",
+        action="store_true",
+        help="serve the runner API without DEVUSSY_RUNNER_TOKEN on a non-loopback host: anyone "
+        "who can reach it can start runs and read every project's plan",
+    )
 
     s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
     s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
@@ -400,7 +410,7 @@ def _run_sync_verb(args: argparse.Namespace) -> int:
     if args.verb == "serve":
         from devussy_git.faces.http import serve
 
-        return serve(args.host, args.port)
+        return serve(args.host, args.port, allow_open_api=args.allow_open_api)
     if args.verb == "bot":
         from devussy_git.faces.discord import run_bot
 

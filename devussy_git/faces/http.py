@@ -220,7 +220,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
 
     @api.get("/projects/{project_id}/files/{path:path}")
     async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
-        text = await services.show(app, project_id, path, rev=rev)
+        text = await services.show(app, project_id, path, rev=rev, published=True)
         media = "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
         return Response(text, media_type=f"{media}; charset=utf-8")
 
@@ -247,11 +247,25 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     return api
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_open_api: bool = False) -> int:
     """Run the HTTP service until interrupted.
 
     The settings, the repos root, the database and the port are checked before
-    uvicorn starts, so a mistake is one ``error:`` line and exit code 1.
+    uvicorn starts, so a mistake is one ``error:`` line and exit code 1. On a
+    host other than loopback the runner API needs ``DEVUSSY_RUNNER_TOKEN``
+    unless ``allow_open_api`` says to serve it open.
     """
     import asyncio
     import socket
@@ -259,6 +273,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     settings = load_settings()
+    if settings.runner_token is None and not is_loopback(host) and not allow_open_api:
+        raise InvalidInputError(
+            f"Refusing to serve the runner API on {host} without a token: anyone who can reach "
+            "it could start runs and read every project. Set DEVUSSY_RUNNER_TOKEN, or pass "
+            "--allow-open-api to serve it open on purpose."
+        )
 
     async def check() -> None:
         app = await build_app(settings)

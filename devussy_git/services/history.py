@@ -90,11 +90,25 @@ async def diff(
 
 
 async def show(
-    app: App, project_id: str, path: str, *, rev: str = "main", guild_id: int | None = None
+    app: App,
+    project_id: str,
+    path: str,
+    *,
+    rev: str = "main",
+    guild_id: int | None = None,
+    published: bool = False,
 ) -> str:
+    """The text of ``path`` at ``rev``.
+
+    With ``published``, ``rev`` may only name what a clone of the project can
+    see (``main``, a run tag, a commit reachable from them): the faces that
+    serve people other than the operator pass it.
+    """
     await get_project(app, project_id, guild_id=guild_id)
     path = validate_path(path)
     repo = await asyncio.to_thread(app.store.open, project_id)
+    if published:
+        rev = await asyncio.to_thread(repo.resolve_published, rev)
     return await asyncio.to_thread(repo.read, path, rev)
 
 

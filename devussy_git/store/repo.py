@@ -52,6 +52,36 @@ class PlanRepo(RevertsMixin, RefsMixin):
         commit = self._commit_or_none(rev)
         return None if commit is None else commit.tree
 
+    def resolve_published(self, rev: str) -> str:
+        """The full sha of ``rev`` when a clone of the project could see it.
+
+        ``rev`` is ``main`` (or ``HEAD``), a run tag (``run/<id>``), or a commit
+        sha (at least 7 hex digits) reachable from ``main`` or a run tag. No
+        revision expressions (``main~2``, ``:/text``, ``@{1}``) and nothing that
+        only a proposal or another private ref holds: ``NotFoundError``, worded
+        the same whether the commit exists or not.
+        """
+        unknown = NotFoundError(f"Unknown revision {rev!r} in project {self.project_id}.")
+        tips = {"main": self.head(), "HEAD": self.head()}
+        tips.update(self.list_tags("run/"))
+        if rev in tips:
+            sha = tips[rev]
+            if sha is None:
+                raise unknown
+            return sha
+        if not (7 <= len(rev) <= 40) or any(ch not in "0123456789abcdef" for ch in rev.lower()):
+            raise unknown
+        try:
+            commit = self._commit(rev.lower())
+        except (NotFoundError, InvalidInputError):
+            raise unknown from None
+        target = commit.id
+        for tip in {t for t in tips.values() if t is not None}:
+            tip_id = pygit2.Oid(hex=tip)
+            if tip_id == target or self._repo.descendant_of(tip_id, target):
+                return str(target)
+        raise unknown
+
     def read(self, path: str, rev: str = "main") -> str:
         """The text of ``path`` at ``rev``; ``NotFoundError`` when it is not there."""
         validate_path(path)

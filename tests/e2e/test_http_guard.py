@@ -16,6 +16,7 @@ import pytest
 
 from devussy_git.faces.http_guard import MAX_BODY_BYTES
 from tests.e2e.conftest import DEMO_ANSWERS, Cli, serving
+from tests.support.gitcli import git
 
 TOKEN = "runner-token-Zq3xY8kLmN0pQrStUvWxYz0123"
 
@@ -106,3 +107,47 @@ def test_every_api_path_needs_the_token_when_set(tmp_path: Path, path: str) -> N
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
         assert client.get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code != 401
         assert client.get("/healthz").status_code == 200
+
+
+def test_serve_on_a_network_address_without_a_token_refuses_to_start(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    refused = cli("serve", "--host", "0.0.0.0", "--port", "1", timeout=60)
+    assert refused.code == 1
+    assert "DEVUSSY_RUNNER_TOKEN" in refused.err and "--allow-open-api" in refused.err
+    assert "Traceback" not in refused.err
+    assert "--allow-open-api" in cli("serve", "--help").out
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.1", "::1", "localhost", "[::1]"])
+def test_loopback_hosts(host: str) -> None:
+    from devussy_git.faces.http import is_loopback
+
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "example.org", "127.0.0.1.nip.io"])
+def test_network_hosts(host: str) -> None:
+    from devussy_git.faces.http import is_loopback
+
+    assert not is_loopback(host)
+
+
+def test_file_reads_see_only_what_a_clone_sees(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "shop").code == 0
+    preview = cli("handoff-next", "shop", "--preview", "--note", "a private preview")
+    assert preview.code == 0, preview.err
+    main_shas = [c["sha"] for c in cli("log", "shop", "--json").json()]  # newest first
+    repo = tmp_path / "repos" / "shop.git"
+    hidden = [line.split()[0] for line in git(repo, "for-each-ref", "refs/proposals").splitlines()]
+    assert hidden, "the preview made a proposal ref"
+    with serving(cli) as served:
+        get = lambda rev: httpx.get(f"{served.base}/projects/shop/files/devplan.md",  # noqa: E731
+                                    params={"rev": rev}, timeout=30)
+        assert get("main").status_code == 200
+        assert get(main_shas[1]).status_code == 200  # an older commit on main
+        assert get(main_shas[0][:8]).status_code == 200
+        for rev in (*hidden, "main~1", ":/Devussy", "refs/proposals/x", "main@{0}"):
+            refused = get(rev)
+            assert refused.status_code == 404, (rev, refused.text)

@@ -114,3 +114,23 @@ def test_names_we_accept_pass_git_check_ref_format(tail: str, git, tmp_path: Pat
     except InvalidInputError:
         return
     git("check-ref-format", name, cwd=tmp_path)
+
+
+def test_published_revisions_are_what_a_clone_sees(repo: PlanRepo, author: Identity, git) -> None:
+    one = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    two = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=one.sha)
+    repo.create_tag("run/r1", one.sha)
+    side = repo.commit({"a.md": "secret\n"}, "proposal: secret", author=author, expected_head=None,
+                       ref="refs/proposals/p1", parent=two.sha)
+    assert repo.resolve_published("main") == two.sha
+    assert repo.resolve_published("HEAD") == two.sha
+    assert repo.resolve_published("run/r1") == one.sha
+    assert repo.resolve_published(one.sha) == one.sha
+    assert repo.resolve_published(one.sha[:7]) == one.sha
+    assert repo.resolve_published(two.sha.upper()) == two.sha
+    # what `git clone` would fetch holds exactly these commits
+    assert side.sha not in git("rev-list", "--branches", "--tags", cwd=repo.path)
+    for hidden in (side.sha, side.sha[:10], "refs/proposals/p1", "main~1", "main^", ":/secret",
+                   "main@{0}", "HEAD:a.md", "0" * 40, "", "run/nope"):
+        with pytest.raises(NotFoundError, match="Unknown revision"):
+            repo.resolve_published(hidden)
