@@ -58,8 +58,21 @@ class PlanStore:
             raise StoreError(f"Project path for {project_id} escapes the repos root.")
         return path
 
+    def _is_repo_here(self, path: Path) -> bool:
+        """A real directory directly inside ``root`` holding a repository.
+
+        A symlink named ``<id>.git`` (to anywhere, inside the root or not) is
+        not a project: nothing may serve a directory the root does not hold.
+        """
+        if path.is_symlink() or not path.is_dir():
+            return False
+        if path.resolve().parent != self.root:
+            return False
+        head = path / "HEAD"
+        return head.is_file() and not head.is_symlink()
+
     def exists(self, project_id: str) -> bool:
-        return (self.path_of(project_id) / "HEAD").is_file()
+        return self._is_repo_here(self.path_of(project_id))
 
     def create(self, project_id: str) -> PlanRepo:
         """Create an empty bare repo (branch ``main``, no commits); ``ConflictError`` if it exists.
@@ -93,7 +106,7 @@ class PlanStore:
     def open(self, project_id: str) -> PlanRepo:
         """Open an existing project's repository; ``NotFoundError`` if there is none."""
         path = self.path_of(project_id)
-        if not (path / "HEAD").is_file():
+        if not self._is_repo_here(path):
             raise NotFoundError(f"No project named {project_id}.")
         return self._open(project_id, path)
 
@@ -109,6 +122,6 @@ class PlanStore:
             name = entry.name
             project_id = name.removesuffix(".git")
             if name.endswith(".git") and PROJECT_ID_RE.fullmatch(project_id):
-                if (entry / "HEAD").is_file():
+                if self._is_repo_here(entry):
                     out.append(project_id)
         return sorted(out)

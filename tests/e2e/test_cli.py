@@ -125,3 +125,17 @@ def test_new_refuses_control_characters_and_writes_nothing(cli: Cli, tmp_path: P
     assert "Traceback" not in result.err
     assert not (tmp_path / "repos" / "ctl.git").exists()
     assert cli("new", "ctl", "--answers", str(DEMO_ANSWERS)).code == 0
+
+
+def test_a_repo_symlinked_from_outside_the_root_is_never_served(cli: Cli, tmp_path: Path) -> None:
+    assert cli("new", "inside", "--answers", str(DEMO_ANSWERS)).code == 0
+    repos = tmp_path / "repos"
+    outside = tmp_path / "outside.git"
+    (repos / "inside.git").rename(outside)
+    (repos / "inside.git").symlink_to(outside, target_is_directory=True)
+    for verb in (["show", "inside", "interview.json"], ["log", "inside"], ["status", "inside"]):
+        result = cli(*verb)
+        assert result.code == 1, (verb, result.out)
+        assert "Traceback" not in result.err
+    listed = cli("projects", "--json")  # the record is listed; nothing is read through the link
+    assert listed.code == 0 and "Traceback" not in listed.err

@@ -123,3 +123,19 @@ def test_reading_a_non_utf8_blob_is_a_clear_error(repo: PlanRepo, author: Identi
     # ... while a plan file that is not text, read as part of the plan, is a broken store.
     with pytest.raises(StoreError, match="not a UTF-8"):
         repo.read_many(["latin1.md"])
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_a_symlinked_repo_is_not_a_project(tmp_path: Path, inside: bool) -> None:
+    store = PlanStore(tmp_path / "repos")
+    real_store = PlanStore(tmp_path / ("repos" if inside else "elsewhere"))
+    target = real_store.create("real").path
+    (store.root).mkdir(parents=True, exist_ok=True)
+    (store.root / "linked.git").symlink_to(target, target_is_directory=True)
+    assert not store.exists("linked")
+    assert "linked" not in store.list_projects()
+    with pytest.raises(NotFoundError):
+        store.open("linked")
+    with pytest.raises(StoreError):
+        store.create("linked")
+    assert target.is_dir()  # nothing was followed or removed
