@@ -3,10 +3,14 @@
 Every ref write of the store happens inside :func:`writer_lock`, an
 ``flock`` on ``<repo>/devussy-writer.lock``. The kernel drops an ``flock``
 when its owner dies, so a writer holding it knows that no other store writer
-is half-way through a ref update: a libgit2 ``<ref>.lock`` file found then
-was left by a killed process (or belongs to an outside ``git`` run) and is
-removed once it is older than ``stale_after`` seconds. Contention with other
-processes (``OSError`` from libgit2) is retried with exponential backoff.
+is half-way through a ref update. A libgit2 ``<ref>.lock`` file found then
+is left alone while any live process holds it open (git and libgit2 keep
+the lock file open for as long as they hold the lock: an outside ``git`` run
+may take its time); once no process holds it, it was left by a killed
+process and is removed when older than ``stale_after`` seconds. Where open
+files cannot be seen (no ``/proc``, or processes of other users) the age
+rule alone decides. Contention with other processes (``OSError`` from
+libgit2) is retried with exponential backoff.
 
 This module must never decide *what* a ref points at; callers pass the
 compare-and-swap operation in. It does not import pygit2.
@@ -26,12 +30,12 @@ from typing import TypeVar
 
 from devussy_git.errors import InvalidInputError, StoreError
 
-__all__ = ["DEFAULT_STALE_LOCK_SECONDS", "LockPolicy", "retry_locked", "writer_lock"]
+__all__ = ["DEFAULT_STALE_LOCK_SECONDS", "LockPolicy", "held_open", "retry_locked", "writer_lock"]
 
 T = TypeVar("T")
 
-#: A libgit2 lock file older than this, found while we hold the writer lock,
-#: is treated as left behind by a dead process.
+#: A libgit2 lock file that no live process holds open and that is older than
+#: this, found while we hold the writer lock, was left behind by a dead process.
 DEFAULT_STALE_LOCK_SECONDS = 2.0
 WRITER_LOCK_NAME = "devussy-writer.lock"
 
@@ -84,13 +88,49 @@ def writer_lock(repo_dir: Path, policy: LockPolicy) -> Iterator[None]:
         os.close(fd)
 
 
+def held_open(path: Path) -> bool | None:
+    """Whether a live process has ``path`` open: True, False, or None (cannot tell).
+
+    Reads ``/proc/<pid>/fd`` of every process; None where there is no
+    ``/proc`` or some process's descriptors cannot be read (another user's).
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    target = os.path.realpath(path)
+    unknown = False
+    for entry in os.scandir(proc):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list(os.scandir(f"/proc/{entry.name}/fd"))
+        except PermissionError:
+            unknown = True
+            continue
+        except OSError:  # exited meanwhile
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd.path) == target:
+                    return True
+            except OSError:
+                continue
+    return None if unknown else False
+
+
 def _remove_if_stale(lock_file: Path, stale_after: float) -> bool:
-    """Remove ``lock_file`` when it is older than ``stale_after``; True if removed."""
+    """Remove ``lock_file`` when its holder is gone; True if removed.
+
+    A lock file some live process holds open is never removed, however old.
+    One nobody holds (or whose holder cannot be seen) goes once it is older
+    than ``stale_after``: a holder closes the file a moment before it renames
+    it into place, and that moment must not be mistaken for a dead holder.
+    """
     try:
         age = time.time() - lock_file.stat().st_mtime
     except OSError:  # gone meanwhile, or a parent is not a directory
         return False
-    if age < stale_after:
+    if age < stale_after or held_open(lock_file):
         return False
     try:
         lock_file.unlink()

@@ -50,6 +50,59 @@ def _check_linear(repo: PlanRepo, git, expected_lines: set[str], fsck) -> None:
     fsck(repo)
 
 
+_HOLDER = """
+import os, sys, time
+path = sys.argv[1]
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # as git takes a lock
+os.write(fd, b"0" * 40 + b"\\n")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+still = os.path.exists(path)
+os.close(fd)
+if still:
+    os.unlink(path)  # as git rolls back
+print("still mine" if still else "taken from me", flush=True)
+"""
+
+
+def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(
+    tmp_path: Path, author: Identity, fsck
+) -> None:
+    store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.2)
+    repo = store.create("demo")
+    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    lock = repo.path / "refs" / "heads" / "main.lock"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), "2.5"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    waited = time.monotonic() - started
+    out, _ = holder.communicate(timeout=30)
+    assert out.strip() == "still mine"  # held 2.5 s, far past the 0.2 s age rule
+    assert waited >= 1.5
+    assert repo.head() == second.sha
+    fsck(repo)
+
+
+def test_a_lock_whose_holder_was_killed_is_recovered(tmp_path: Path, author: Identity, fsck) -> None:
+    store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.2)
+    repo = store.create("demo")
+    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    lock = repo.path / "refs" / "heads" / "main.lock"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), "60"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder.kill()
+    holder.wait(timeout=30)
+    assert lock.exists()
+    started = time.monotonic()
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    assert time.monotonic() - started < 10
+    assert repo.head() == second.sha and not lock.exists()
+    fsck(repo)
+
+
 @pytest.mark.slow
 def test_four_processes_times_25_commits(store: PlanStore, author: Identity, git, fsck, tmp_path: Path) -> None:
     repo = store.create("demo")
