@@ -15,10 +15,10 @@ import asyncio
 import ipaddress
 import json
 import re
-import shutil
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -510,19 +510,18 @@ async def _create_repo(app: App, session: InterviewSession, interview: Interview
     project_id = session.project_id
     if app.store.exists(project_id):
         return  # created before a crash, the session just was not closed yet
-    repo = await asyncio.to_thread(app.store.create, project_id)
-    try:
-        await asyncio.to_thread(
-            repo.commit,
+
+    def first_commit(repo: Any) -> None:
+        repo.commit(
             {"interview.json": interview.to_json()},
             f"interview: answers for {project_id}",
             author=actor.identity,
             trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
             expected_head=None,
         )
-    except BaseException:
-        await asyncio.to_thread(shutil.rmtree, app.store.path_of(project_id), True)
-        raise
+
+    # The repo appears with its first commit or not at all.
+    await asyncio.to_thread(partial(app.store.create, project_id, first_commit=first_commit))
 
 
 async def answer_interview(

@@ -229,14 +229,13 @@ async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
 
 async def cmd_new(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
-    from devussy_git.store import validate_project_id
 
-    validate_project_id(args.project)
-    if app.store.exists(args.project):
-        from devussy_git.errors import ConflictError
-
-        raise ConflictError(f"Project {args.project} already exists.")
-    answers = _load_answers(args.answers) if args.answers else _ask_interview()
+    await services.ensure_project_id_free(app, args.project)
+    if args.answers:
+        answers = _load_answers(args.answers)
+    else:
+        # Asked by main() before the event loop started, where Ctrl-C is plain.
+        answers = args.typed_answers
     created = await services.create_project(app, args.project, answers, actor=services.Actor.cli())
     print(f"Created project {created.project_id} ({created.interview.project_name}).")
     print(f"[{created.commit.sha[:10]}] {created.commit.subject}")
@@ -418,6 +417,28 @@ def _run_sync_verb(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown verb {args.verb}")
 
 
+async def _check_new(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    await services.ensure_project_id_free(app, args.project)
+    return EXIT_OK
+
+
+def _new_interactively(args: argparse.Namespace) -> int:
+    """``new`` without ``--answers``: check the id, ask on the terminal, then create.
+
+    The questions are asked outside the event loop, so one Ctrl-C (or end of
+    input) ends the interview at once, and nothing has been written by then.
+    """
+    asyncio.run(_with_app(_check_new, args))
+    try:
+        args.typed_answers = _ask_interview()
+    except KeyboardInterrupt:
+        print("\nInterview cancelled; nothing was written.", file=sys.stderr)
+        return 130
+    return asyncio.run(_with_app(cmd_new, args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -430,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler = _extra_verbs()[args.verb]
         if handler is None:
             return _run_sync_verb(args)
+        if args.verb == "new" and not args.answers:
+            return _new_interactively(args)
         return asyncio.run(_with_app(handler, args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

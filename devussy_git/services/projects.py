@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from functools import partial
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
-from devussy_git.errors import NotFoundError, RunAlreadyActiveError
+from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import CommitInfo, validate_project_id
 from devussy_git.services.actors import Actor
@@ -23,6 +24,7 @@ __all__ = [
     "ProjectCreated",
     "create_project",
     "ensure_no_active_run",
+    "ensure_project_id_free",
     "get_project",
     "list_projects",
     "update_interview",
@@ -50,17 +52,27 @@ async def create_project(
     """Create the project's repo with one commit ``interview: answers for <id>``."""
     project_id = validate_project_id(project_id)
     interview = validate_answers(answers)
-    repo = await asyncio.to_thread(app.store.create, project_id)
-    try:
-        info = await asyncio.to_thread(
-            repo.commit,
-            {"interview.json": interview.to_json()},
-            f"interview: answers for {project_id}",
-            author=actor.identity,
-            trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
-            expected_head=None,
+    stale = await app.db.projects.get(project_id)
+    made: list[CommitInfo] = []
+
+    def first_commit(repo: Any) -> None:
+        made.append(
+            repo.commit(
+                {"interview.json": interview.to_json()},
+                f"interview: answers for {project_id}",
+                author=actor.identity,
+                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+                expected_head=None,
+            )
         )
-        stale = await app.db.projects.get(project_id)
+
+    # The repo appears with its first commit or not at all; an empty one left by a
+    # crash of an older version, with no record, is taken over.
+    await asyncio.to_thread(
+        partial(app.store.create, project_id, first_commit=first_commit, replace_empty=stale is None)
+    )
+    info = made[0]
+    try:
         if stale is not None and stale.guild_id == guild_id:
             # The record of a repo that was removed by hand: the new repo takes it over.
             await app.db.projects.set_name(project_id, interview.project_name)
@@ -80,6 +92,20 @@ async def create_project(
         await asyncio.to_thread(shutil.rmtree, app.store.path_of(project_id), True)
         raise
     return ProjectCreated(project_id, info, interview)
+
+
+async def ensure_project_id_free(app: App, project_id: str) -> str:
+    """The valid ``project_id`` when ``create_project`` could take it; else ``ConflictError``.
+
+    A repository with no commit and no record (left by a crash of an older
+    version) counts as free: ``create_project`` takes it over.
+    """
+    project_id = validate_project_id(project_id)
+    if app.store.exists(project_id):
+        repo = await asyncio.to_thread(app.store.open, project_id)
+        if repo.head() is not None or await app.db.projects.get(project_id) is not None:
+            raise ConflictError(f"Project {project_id} already exists.")
+    return project_id
 
 
 async def get_project(app: App, project_id: str, *, guild_id: int | None = None) -> ProjectRecord:

@@ -11,6 +11,7 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pygit2
@@ -74,16 +75,29 @@ class PlanStore:
     def exists(self, project_id: str) -> bool:
         return self._is_repo_here(self.path_of(project_id))
 
-    def create(self, project_id: str) -> PlanRepo:
-        """Create an empty bare repo (branch ``main``, no commits); ``ConflictError`` if it exists.
+    def create(
+        self,
+        project_id: str,
+        *,
+        first_commit: Callable[[PlanRepo], object] | None = None,
+        replace_empty: bool = False,
+    ) -> PlanRepo:
+        """Create a bare repo (branch ``main``); ``ConflictError`` if the project exists.
 
-        The repository is initialised in a hidden temporary directory and
-        renamed into place, so a crash never leaves a half-made project.
+        The repository is initialised in a hidden temporary directory,
+        ``first_commit`` (when given) makes its first commit there, and only
+        then is it renamed into place: a crash at any moment leaves either no
+        project or a project with its first commit, never an empty one. With
+        ``replace_empty``, an existing repository that has no commit at all
+        (left by an older version killed half-way) is replaced instead of
+        refused.
         """
         path = self.path_of(project_id)
         failed = f"Cannot create the repository of {project_id}."
         if self.exists(project_id):
-            raise ConflictError(f"Project {project_id} already exists.")
+            if not (replace_empty and self._open(project_id, path).head() is None):
+                raise ConflictError(f"Project {project_id} already exists.")
+            shutil.rmtree(path, ignore_errors=True)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{project_id}.", suffix=".new", dir=self.root))
@@ -92,6 +106,8 @@ class PlanStore:
         try:
             pygit2.init_repository(str(tmp), bare=True, initial_head="main")
             os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; clones may run as another user
+            if first_commit is not None:
+                first_commit(self._open(project_id, tmp))
             os.rename(tmp, path)  # fails when another create won the race
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -101,6 +117,9 @@ class PlanStore:
         except pygit2.GitError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(failed, detail=str(exc)) from exc
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         return self._open(project_id, path)
 
     def open(self, project_id: str) -> PlanRepo:

@@ -139,3 +139,41 @@ def test_a_repo_symlinked_from_outside_the_root_is_never_served(cli: Cli, tmp_pa
         assert "Traceback" not in result.err
     listed = cli("projects", "--json")  # the record is listed; nothing is read through the link
     assert listed.code == 0 and "Traceback" not in listed.err
+
+
+def test_one_ctrl_c_ends_the_interview_and_leaves_nothing(cli: Cli, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", "new", "halfway"], cwd=cli.workdir,
+                            env=cli.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("Half Way\n")
+    proc.stdin.flush()
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "type of project" not in seen:  # the second question is on screen
+        line = proc.stdout.readline()
+        assert line and time.monotonic() < deadline, seen
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert "Interview cancelled; nothing was written." in err
+    assert "Traceback" not in err and "CancelledError" not in err
+    assert not (tmp_path / "repos" / "halfway.git").exists()
+    assert cli("new", "halfway", "--answers", str(DEMO_ANSWERS)).code == 0
+
+
+def test_an_empty_repo_left_by_a_crash_does_not_block_the_id(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "repos").mkdir(exist_ok=True)
+    git(tmp_path, "init", "-q", "--bare", "--initial-branch=main", str(tmp_path / "repos" / "left.git"))
+    created = cli("new", "left", "--answers", str(DEMO_ANSWERS))
+    assert created.code == 0, created.err
+    assert cli("run", "left").code == 0
+    # a project with a commit is never taken over
+    again = cli("new", "left", "--answers", str(DEMO_ANSWERS))
+    assert again.code == 1 and "already exists" in again.err
