@@ -22,6 +22,7 @@ from devussy_git.services.actors import Actor
 
 __all__ = [
     "ProjectCreated",
+    "commit_interview",
     "create_project",
     "ensure_no_active_run",
     "ensure_project_id_free",
@@ -160,6 +161,15 @@ async def update_interview(
     await get_project(app, project_id, guild_id=guild_id)
     interview = validate_answers(answers)
     await ensure_no_active_run(app, project_id)
+    return await commit_interview(app, project_id, interview, actor=actor)
+
+
+async def commit_interview(app: App, project_id: str, interview: Interview, *, actor: Actor) -> CommitInfo:
+    """Commit ``interview`` to the project (no commit when unchanged); no checks.
+
+    For callers that have made the checks themselves -- ``submit_run`` commits
+    the answers only after its run has won the project.
+    """
     repo = await asyncio.to_thread(app.store.open, project_id)
     text = interview.to_json()
     async with app.lock_for(project_id):

@@ -16,9 +16,11 @@ from typing import Any
 from devussy_git.app import App
 from devussy_git.db import RunRecord, process_owner
 from devussy_git.errors import (
+    ConflictError,
     DevussyError,
     InvalidInputError,
     NotFoundError,
+    RunAlreadyActiveError,
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
@@ -26,10 +28,10 @@ from devussy_git.plan import validate_answers
 from devussy_git.store import validate_project_id
 from devussy_git.services.actors import Actor
 from devussy_git.services.projects import (
+    commit_interview,
     create_project,
     ensure_no_active_run,
     get_project,
-    update_interview,
 )
 
 __all__ = [
@@ -270,16 +272,29 @@ async def submit_run(
             "`interview` or `resume`, not both."
         )
     await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
-    if interview is not None:
-        validate_answers(interview)
+    answers = validate_answers(interview) if interview is not None else None
     exists = await asyncio.to_thread(app.store.exists, project_id)
     if exists:
-        await ensure_no_active_run(app, project_id)
-    if interview is not None:
-        if exists:
-            await update_interview(app, project_id, interview, actor=actor, guild_id=guild_id)
-        else:
-            await create_project(app, project_id, interview, actor=actor, guild_id=guild_id)
-    return await start_run(
+        await ensure_no_active_run(app, project_id)  # refuse early; the claim below decides
+    elif answers is not None:
+        try:
+            await create_project(app, project_id, interview or {}, actor=actor, guild_id=guild_id)
+        except ConflictError as exc:
+            # Another request created it a moment ago and is starting its run.
+            raise RunAlreadyActiveError(
+                f"Project {project_id} was just created by another request, which is starting "
+                "its run; wait for it to finish, then try again."
+            ) from exc
+        exists = False  # ours: its answers are already committed
+    # Claiming the run is the one atomic decision per project (a unique index, across
+    # processes): only the request that wins it commits its answers.
+    record = await start_run(
         app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id
     )
+    if answers is not None and exists:
+        try:
+            await commit_interview(app, project_id, answers, actor=actor)
+        except BaseException:
+            await app.db.runs.fail(record.run_id, "its interview answers could not be saved", resumable=False)
+            raise
+    return record
