@@ -24,6 +24,7 @@ __all__ = [
     "ProjectCreated",
     "commit_interview",
     "create_project",
+    "create_repo",
     "ensure_no_active_run",
     "ensure_project_id_free",
     "get_project",
@@ -54,25 +55,8 @@ async def create_project(
     project_id = validate_project_id(project_id)
     interview = validate_answers(answers)
     stale = await app.db.projects.get(project_id)
-    made: list[CommitInfo] = []
-
-    def first_commit(repo: Any) -> None:
-        made.append(
-            repo.commit(
-                {"interview.json": interview.to_json()},
-                f"interview: answers for {project_id}",
-                author=actor.identity,
-                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
-                expected_head=None,
-            )
-        )
-
-    # The repo appears with its first commit or not at all; an empty one left by a
-    # crash of an older version, with no record, is taken over.
-    await asyncio.to_thread(
-        partial(app.store.create, project_id, first_commit=first_commit, replace_empty=stale is None)
-    )
-    info = made[0]
+    # An empty repo left by a crash of an older version, with no record, is taken over.
+    info = await create_repo(app, project_id, interview, actor=actor, replace_empty=stale is None)
     try:
         if stale is not None and stale.guild_id == guild_id:
             # The record of a repo that was removed by hand: the new repo takes it over.
@@ -93,6 +77,29 @@ async def create_project(
         await asyncio.to_thread(shutil.rmtree, app.store.path_of(project_id), True)
         raise
     return ProjectCreated(project_id, info, interview)
+
+
+async def create_repo(
+    app: App, project_id: str, interview: Interview, *, actor: Actor, replace_empty: bool = False
+) -> CommitInfo:
+    """The project's repository, which appears with its interview commit or not at all."""
+    made: list[CommitInfo] = []
+
+    def first_commit(repo: Any) -> None:
+        made.append(
+            repo.commit(
+                {"interview.json": interview.to_json()},
+                f"interview: answers for {project_id}",
+                author=actor.identity,
+                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+                expected_head=None,
+            )
+        )
+
+    await asyncio.to_thread(
+        partial(app.store.create, project_id, first_commit=first_commit, replace_empty=replace_empty)
+    )
+    return made[0]
 
 
 async def ensure_project_id_free(app: App, project_id: str) -> str:

@@ -11,10 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from devussy_git.app import App
-from devussy_git.db import RunRecord, process_owner
+from devussy_git.db import ProjectRecord, RunRecord, process_owner
 from devussy_git.errors import (
     ConflictError,
     DevussyError,
@@ -24,12 +25,12 @@ from devussy_git.errors import (
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
-from devussy_git.plan import validate_answers
+from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
 from devussy_git.services.actors import Actor
 from devussy_git.services.projects import (
     commit_interview,
-    create_project,
+    create_repo,
     ensure_no_active_run,
     get_project,
 )
@@ -277,24 +278,73 @@ async def submit_run(
     if exists:
         await ensure_no_active_run(app, project_id)  # refuse early; the claim below decides
     elif answers is not None:
-        try:
-            await create_project(app, project_id, interview or {}, actor=actor, guild_id=guild_id)
-        except ConflictError as exc:
-            # Another request created it a moment ago and is starting its run.
-            raise RunAlreadyActiveError(
-                f"Project {project_id} was just created by another request, which is starting "
-                "its run; wait for it to finish, then try again."
-            ) from exc
-        exists = False  # ours: its answers are already committed
+        return await _create_and_claim(
+            app, project_id, answers, actor=actor, provider=provider, model=model, guild_id=guild_id
+        )
     # Claiming the run is the one atomic decision per project (a unique index, across
     # processes): only the request that wins it commits its answers.
     record = await start_run(
         app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id
     )
-    if answers is not None and exists:
+    if answers is not None:
         try:
             await commit_interview(app, project_id, answers, actor=actor)
         except BaseException:
             await app.db.runs.fail(record.run_id, "its interview answers could not be saved", resumable=False)
             raise
     return record
+
+
+async def _create_and_claim(
+    app: App,
+    project_id: str,
+    interview: Interview,
+    *,
+    actor: Actor,
+    provider: str | None,
+    model: str | None,
+    guild_id: int | None,
+) -> RunRecord:
+    """A new project from ``submit_run``: its record, its run, then its repo.
+
+    The record and the run are each claimed atomically in the database, so of
+    concurrent requests for one new project exactly one holds the run, and
+    only that one writes a repository; the others are refused having written
+    nothing.
+    """
+    busy = RunAlreadyActiveError(
+        f"Project {project_id} was just created by another request, which is starting its run; "
+        "wait for it to finish, then try again."
+    )
+    record = ProjectRecord(
+        project_id=project_id,
+        name=interview.project_name,
+        guild_id=guild_id,
+        thread_id=None,
+        created_by=actor.trailer,
+        created_at=datetime.now(UTC),
+    )
+    try:
+        await app.db.projects.add(record)
+    except ConflictError:
+        existing = await app.db.projects.get(project_id)
+        if await asyncio.to_thread(app.store.exists, project_id):
+            raise busy from None
+        if existing is None or existing.guild_id != guild_id:
+            raise ConflictError(f"Project {project_id} already exists.") from None
+        # The record of a repo removed by hand, or of a request that is creating
+        # the project right now: the run claim below decides between them.
+    profile = (await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)).profile
+    try:
+        run = await app.db.runs.create(
+            project_id, provider=profile.provider, model=profile.model, actor=actor.trailer, guild_id=guild_id
+        )
+    except RunAlreadyActiveError:
+        raise busy from None
+    try:
+        await create_repo(app, project_id, interview, actor=actor, replace_empty=True)
+        await app.db.projects.set_name(project_id, interview.project_name)
+    except BaseException:
+        await app.db.runs.fail(run.run_id, "the project could not be created", resumable=False)
+        raise
+    return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,39 @@ def _interview_commits(repo: Path) -> list[str]:
     return git(repo, "log", "--format=%H", "--grep=^Devussy-Stage: interview$", "main").split()
 
 
+def _wait_done(base: str, run_id: str) -> str:
+    deadline = time.monotonic() + 120
+    while True:
+        state = httpx.get(f"{base}/runs/{run_id}", timeout=30).json()["state"]
+        if state in ("completed", "failed"):
+            return str(state)
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("existing", [True, False])
-def test_one_request_wins_and_only_its_answers_are_committed(tmp_path: Path, existing: bool) -> None:
+def test_refused_requests_commit_nothing_and_each_run_uses_its_own_answers(
+    tmp_path: Path, existing: bool
+) -> None:
     cli = Cli(tmp_path)
     if existing:
         assert cli("new", "race", "--answers", str(DEMO_ANSWERS)).code == 0
     with ExitStack() as stack:
         servers = [stack.enter_context(serving(cli)) for _ in range(2)]
         results = _fire([s.base for s in servers], "race", 6)
-    statuses = sorted(code for _, code, _ in results)
-    assert statuses == [202] + [409] * 5, results
-    winner = next(name for name, code, _ in results if code == 202)
+        accepted = {name: json.loads(text)["run_id"] for name, code, text in results if code == 202}
+        refused = [name for name, code, _ in results if code != 202]
+        assert accepted, results
+        assert all(code == 409 for _, code, _ in results if code != 202), results
+        for run_id in accepted.values():
+            assert _wait_done(servers[0].base, run_id) == "completed"
     repo = tmp_path / "repos" / "race.git"
-    assert len(_interview_commits(repo)) == (2 if existing else 1)
-    committed = json.loads(git(repo, "show", "main:interview.json"))
-    assert committed["project_name"] == winner
+    committed = {json.loads(git(repo, "show", f"{sha}:interview.json"))["project_name"]
+                 for sha in _interview_commits(repo)}
+    original = {"Shop API"} if existing else set()
+    assert committed == set(accepted) | original, (committed, accepted)
+    assert not committed & set(refused)
+    for name, run_id in accepted.items():
+        first_stage = git(repo, "log", "--format=%H", f"--grep=^Devussy-Run: {run_id}$", "main").split()[-1]
+        assert json.loads(git(repo, "show", f"{first_stage}:interview.json"))["project_name"] == name
