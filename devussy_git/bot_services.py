@@ -299,6 +299,7 @@ async def start_guild_run(
     caller: Caller,
     guild_id: int,
     resume: bool = False,
+    restart: bool = False,
 ) -> RunRecord:
     """Queue a run with the guild's provider/model, after the role and max-runs checks.
 
@@ -317,6 +318,7 @@ async def start_guild_run(
             resume=resume,
             guild_id=guild_id,
             guild_limit=config.max_runs,
+            restart=restart,
         )
 
 

@@ -12,7 +12,9 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   │                        reload and retry
     │   ├── HeadMovedError       compare-and-swap on refs/heads/main lost
     │   ├── RevertConflictError  later commits touch what a revert would undo
-    │   └── RunAlreadyActiveError
+    │   ├── RunAlreadyActiveError
+    │   └── RestartNeedsConfirmationError  a new run would start a plan with
+    │                            progress over: ask, then retry with restart
     ├── PermissionDeniedError    the caller may not do this
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
     │   └── InvalidEditError     a section edit failed validation; the message
@@ -38,6 +40,7 @@ __all__ = [
     "LLMUnavailableError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
     "StoreError",
@@ -75,6 +78,14 @@ class NotFoundError(DevussyError):
 
 class ConflictError(DevussyError):
     """The state changed under the caller; reload and try again."""
+
+
+class RestartNeedsConfirmationError(ConflictError):
+    """A new run would rewrite a plan that has progress; the caller must confirm.
+
+    ``user_message`` shows the progress that would be started over; each face
+    says how to confirm (``--yes``, ``"restart": true``, a button).
+    """
 
 
 class HeadMovedError(ConflictError):

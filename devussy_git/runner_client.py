@@ -21,6 +21,7 @@ import httpx
 from devussy_git.config import Secret
 from devussy_git.errors import (
     ConflictError,
+    RestartNeedsConfirmationError,
     DevussyError,
     InvalidInputError,
     NotFoundError,
@@ -146,6 +147,8 @@ class RunnerClient:
             )
         if code == 404:
             return NotFoundError(message)
+        if code == 409 and isinstance(body, dict) and body.get("restart_required") is True:
+            return RestartNeedsConfirmationError(message)
         if code == 409:
             return RunAlreadyActiveError(message) if "run" in message.lower() else ConflictError(message)
         if code == 422:
@@ -159,8 +162,10 @@ class RunnerClient:
         provider: str | None = None,
         model: str | None = None,
         resume: bool = False,
+        restart: bool = False,
     ) -> RunnerStatus:
-        body = {"project_id": project_id, "provider": provider, "model": model, "resume": resume}
+        body = {"project_id": project_id, "provider": provider, "model": model, "resume": resume,
+                "restart": restart}
         response = await self._request("POST", "/runs", json=body)
         return RunnerStatus.from_json(response.json())
 

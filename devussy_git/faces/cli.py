@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--provider", help="offline, openai, requesty or zai (default: configured)")
     s.add_argument("--model", help="model name as the provider knows it")
     s.add_argument("--resume", action="store_true", help="resume the last failed run from its last completed stage")
+    s.add_argument("--yes", action="store_true",
+                   help="restart a plan that has progress without asking (a new run starts it over at 0)")
 
     s = verb("status", "Show the last run's stages, plan progress and the next task.")
     s.add_argument("project")
@@ -250,15 +252,34 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
     def progress(event: Any) -> None:
         print(format_progress(event), flush=True)
 
-    outcome = await services.run_project(
-        app,
-        args.project,
-        actor=services.Actor.cli(),
-        provider=args.provider,
-        model=args.model,
-        resume=args.resume,
-        on_progress=progress,
-    )
+    from devussy_git.errors import RestartNeedsConfirmationError
+
+    restart = args.yes
+    while True:
+        try:
+            outcome = await services.run_project(
+                app,
+                args.project,
+                actor=services.Actor.cli(),
+                provider=args.provider,
+                model=args.model,
+                resume=args.resume,
+                restart=restart,
+                on_progress=progress,
+            )
+            break
+        except RestartNeedsConfirmationError as exc:
+            if restart:
+                raise
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"error: {exc.user_message} Add --yes to restart it when not on a terminal."
+                ) from None
+            print(exc.user_message)
+            if not _confirm("Start the plan over?"):
+                print("Nothing changed.")
+                return EXIT_OK
+            restart = True
     print()
     print(format_outcome(outcome))
     return EXIT_OK

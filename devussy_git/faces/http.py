@@ -33,6 +33,7 @@ from devussy_git.errors import (
     LLMUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    RestartNeedsConfirmationError,
     StoreError,
 )
 from devussy_git.faces.http_guard import RunnerGuard
@@ -53,6 +54,9 @@ class RunRequest(BaseModel):
     provider: str | None = Field(default=None, max_length=32)
     model: str | None = Field(default=None, max_length=200)
     resume: bool = False
+    #: Confirm a new run of a plan that has progress (it starts over at 0); without
+    #: it such a request is refused with 409 and the progress in ``detail``.
+    restart: bool = False
 
 
 class StageStatus(BaseModel):
@@ -157,6 +161,8 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         body: dict[str, Any] = {"detail": exc.user_message}
         if isinstance(exc, InvalidInputError) and exc.problems:
             body["problems"] = exc.problems
+        if isinstance(exc, RestartNeedsConfirmationError):
+            body["restart_required"] = True  # send again with "restart": true to confirm
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, PermissionDeniedError) else None
         if code == 403 and headers:
             code = 401
@@ -192,6 +198,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
             provider=body.provider,
             model=body.model,
             resume=body.resume,
+            restart=body.restart,
         )
         services.spawn_run(app, record.run_id, actor=actor)
         return RunStatus.of(record)

@@ -21,10 +21,12 @@ from devussy_git.errors import (
     DevussyError,
     InvalidInputError,
     NotFoundError,
+    RestartNeedsConfirmationError,
     RunAlreadyActiveError,
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
+from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
 from devussy_git.services.actors import Actor
@@ -96,13 +98,19 @@ async def start_run(
     resume: bool = False,
     guild_id: int | None = None,
     guild_limit: int | None = None,
+    restart: bool = False,
 ) -> RunRecord:
     """Queue a run (or re-queue the last failed one with ``resume``).
 
-    With ``guild_limit``, the guild's count of active runs and the new run are
+    A new run rewrites the plan and starts its progress over: on a plan with
+    steps done it is refused with :class:`RestartNeedsConfirmationError`
+    (showing the progress) unless ``restart`` confirms it. With
+    ``guild_limit``, the guild's count of active runs and the new run are
     checked and written in one step, so concurrent requests cannot overshoot it.
     """
     await get_project(app, project_id, guild_id=guild_id)
+    if not resume and not restart:
+        await _refuse_silent_restart(app, project_id)
     if resume:
         last = await app.db.runs.latest(project_id)
         if last is None or last.state != "failed" or not last.resumable:
@@ -122,6 +130,25 @@ async def start_run(
         actor=actor.trailer,
         guild_id=guild_id,
         guild_limit=guild_limit,
+    )
+
+
+async def _refuse_silent_restart(app: App, project_id: str) -> None:
+    repo = await asyncio.to_thread(app.store.open, project_id)
+
+    def progress() -> PlanProgress | None:
+        files = repo.list_files("main") if repo.head() else []
+        if "handoff.md" not in files:
+            return None
+        return plan_progress(repo.read_many([f for f in files if f.endswith(".md")]))
+
+    done = await asyncio.to_thread(progress)
+    if done is None or done.done == 0:
+        return
+    following = f"; next: task {done.next_task.id} {done.next_task.title}" if done.next_task else ""
+    raise RestartNeedsConfirmationError(
+        f"Project {project_id} has progress: {done.done} of {done.total} steps done{following}. "
+        f"A new run rewrites the plan and starts it over at 0; confirm to restart it."
     )
 
 
@@ -194,10 +221,13 @@ async def run_project(
     provider: str | None = None,
     model: str | None = None,
     resume: bool = False,
+    restart: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> RunOutcome:
     """Queue and execute a run in this process (the CLI's ``run``)."""
-    record = await start_run(app, project_id, actor=actor, provider=provider, model=model, resume=resume)
+    record = await start_run(
+        app, project_id, actor=actor, provider=provider, model=model, resume=resume, restart=restart
+    )
     return await execute_run(app, record.run_id, actor=actor, on_progress=on_progress)
 
 
@@ -260,6 +290,7 @@ async def submit_run(
     model: str | None = None,
     resume: bool = False,
     guild_id: int | None = None,
+    restart: bool = False,
 ) -> RunRecord:
     """Create or update the project from ``interview`` when given, then queue a run.
 
@@ -277,6 +308,8 @@ async def submit_run(
     exists = await asyncio.to_thread(app.store.exists, project_id)
     if exists:
         await ensure_no_active_run(app, project_id)  # refuse early; the claim below decides
+        if not resume and not restart:
+            await _refuse_silent_restart(app, project_id)
     elif answers is not None:
         return await _create_and_claim(
             app, project_id, answers, actor=actor, provider=provider, model=model, guild_id=guild_id
@@ -284,7 +317,8 @@ async def submit_run(
     # Claiming the run is the one atomic decision per project (a unique index, across
     # processes): only the request that wins it commits its answers.
     record = await start_run(
-        app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id
+        app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id,
+        restart=restart,
     )
     if answers is not None:
         try:

@@ -177,3 +177,17 @@ def test_an_empty_repo_left_by_a_crash_does_not_block_the_id(cli: Cli, tmp_path:
     # a project with a commit is never taken over
     again = cli("new", "left", "--answers", str(DEMO_ANSWERS))
     assert again.code == 1 and "already exists" in again.err
+
+
+def test_run_asks_before_starting_a_plan_with_progress_over(cli: Cli) -> None:
+    assert cli("new", "again", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "again").code == 0
+    assert cli("handoff-next", "again").code == 0
+    before = cli("status", "again", "--json").json()
+    refused = cli("run", "again")  # not a terminal: refused unless --yes
+    assert refused.code == 2
+    assert "1 of" in refused.err and "steps done" in refused.err and "--yes" in refused.err
+    assert cli("status", "again", "--json").json() == before
+    assert cli("run", "again", "--yes").code == 0
+    after = cli("status", "again", "--json").json()
+    assert after["progress"]["done"] == 0

@@ -205,3 +205,18 @@ def test_control_characters_in_an_interview_are_refused_before_anything_is_writt
     assert r.status_code == 422, r.text
     assert field in r.text and "U+00" in r.text
     assert not (tmp_path / "repos" / "ctl.git").exists()
+
+
+def test_a_new_run_of_a_plan_with_progress_needs_restart_true(client: TestClient, tmp_path: Path) -> None:
+    first = client.post("/runs", json={"project_id": "prog", "interview": _answers()}).json()
+    assert _wait_done(client.get, first["run_id"])["state"] == "completed"
+    from devussy_git import services
+
+    app = client.app.state.app  # type: ignore[attr-defined]
+    client.portal.call(lambda: services.handoff_next(app, "prog", actor=services.Actor.http()))  # type: ignore[union-attr]
+    refused = client.post("/runs", json={"project_id": "prog"})
+    assert refused.status_code == 409
+    assert refused.json()["restart_required"] is True and "steps done" in refused.json()["detail"]
+    again = client.post("/runs", json={"project_id": "prog", "restart": True})
+    assert again.status_code == 202, again.text
+    assert _wait_done(client.get, again.json()["run_id"])["state"] == "completed"

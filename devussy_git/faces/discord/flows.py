@@ -17,7 +17,7 @@ import discord
 
 from devussy_git import bot_services, services
 from devussy_git.db import RunRecord
-from devussy_git.errors import DevussyError, InvalidInputError
+from devussy_git.errors import DevussyError, InvalidInputError, RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.progress import ProgressTracker
@@ -48,12 +48,27 @@ def _agent() -> Any:
     return usecases
 
 
-async def start_run(ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool = False) -> None:
-    """Queue a run (in-process or on the runner) and follow it to its summary."""
+async def start_run(
+    ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool = False, restart: bool = False
+) -> None:
+    """Queue a run (in-process or on the runner) and follow it to its summary.
+
+    A run that would start a plan with progress over is first confirmed with a button.
+    """
+    try:
+        await _start_run(ctx, interaction, project, resume=resume, restart=restart)
+    except RestartNeedsConfirmationError as exc:
+        await reply(interaction, render.render_restart_confirm(project, exc.user_message))
+
+
+async def _start_run(
+    ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool, restart: bool
+) -> None:
     runner = ctx.bot.runner
     if runner is None:
         record = await bot_services.start_guild_run(
-            ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume
+            ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume,
+            restart=restart,
         )
         await run_with_progress(ctx, interaction, record)
         return
@@ -66,7 +81,9 @@ async def start_run(ctx: Ctx, interaction: discord.Interaction, project: str, *,
             "Ask an admin to run /devussy admin set-provider without base_url, or to run the bot in-process."
         )
     await services.get_project(ctx.app, project, guild_id=ctx.guild_id)
-    status = await runner.start_run(project, provider=config.provider, model=config.model, resume=resume)
+    status = await runner.start_run(
+        project, provider=config.provider, model=config.model, resume=resume, restart=restart
+    )
     await follow_runner(ctx, interaction, runner, status)
 
 

@@ -30,6 +30,7 @@ ACTIONS: tuple[str, ...] = (
     "answer",  # interview choice: ref = <question_id>.<choice number> (0 = skip)
     "run",  # start a run of the project (ref unused: 0)
     "resume",  # resume the failed run: ref = run id
+    "restart-yes",  # confirmed new run of a plan with progress (ref unused: 0)
     "revert",  # ask to revert a commit: ref = sha
     "revert-yes",  # confirmed revert: ref = sha
     "fulldiff",  # send the whole diff of a commit: ref = sha

@@ -37,6 +37,7 @@ from devussy_git.faces.discord.render_git import (
     render_full_diff,
     render_log,
     render_revert_confirm,
+    render_restart_confirm,
     render_reverted,
     render_show,
     render_step,

@@ -228,6 +228,19 @@ def render_discard_confirm(project: str, proposal_id: str) -> MessagePayload:
     )
 
 
+def render_restart_confirm(project: str, why: str) -> MessagePayload:
+    """Ask the same person to confirm a run that starts a plan with progress over."""
+    return MessagePayload(
+        content=f"{why}\nStart **{project}** over with a new run?",
+        buttons=(
+            ButtonSpec("restart-yes", project, "0", "Start over", "danger"),
+            ButtonSpec("cancel", project, "0", "Keep the plan", "secondary"),
+        ),
+        ephemeral=True,
+        timeout_s=120,
+    )
+
+
 def render_cancelled() -> MessagePayload:
     return MessagePayload(content="Cancelled; nothing changed.")
 

@@ -30,7 +30,7 @@ __all__ = ["OWNER_ACTIONS", "ActionButton", "asker_of"]
 log = logging.getLogger(__name__)
 
 #: Actions only the person who asked for the message may take.
-OWNER_ACTIONS = frozenset({"apply", "discard", "discard-yes", "revert-yes", "cancel"})
+OWNER_ACTIONS = frozenset({"apply", "discard", "discard-yes", "revert-yes", "restart-yes", "cancel"})
 
 
 def asker_of(message: discord.Message | None) -> int | None:
@@ -76,6 +76,11 @@ async def _run(ctx: Ctx, interaction: discord.Interaction, project: str, ref: st
 async def _resume(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
     await defer(interaction)
     await flows.start_run(ctx, interaction, project, resume=True)
+
+
+async def _restart_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
+    await defer(interaction)
+    await flows.start_run(ctx, interaction, project, restart=True)
 
 
 async def _revert(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
@@ -125,6 +130,7 @@ HANDLERS: dict[str, Handler] = {
     "answer": _answer,
     "run": _run,
     "resume": _resume,
+    "restart-yes": _restart_yes,
     "revert": _revert,
     "revert-yes": _revert_yes,
     "fulldiff": _full_diff,

@@ -238,3 +238,24 @@ async def test_buttons_keep_working_after_a_confirmation_times_out(harness: Disc
     assert [b["disabled"] for b in harness.outbox.buttons(harness.outbox.last())] == [True, True]
     await harness.press(step_message, full, BOB)
     assert harness.outbox.last()["files"][0]["name"].endswith(".diff")
+
+
+async def test_a_run_that_would_start_progress_over_asks_first(harness: DiscordHarness) -> None:
+    thread = await planned(harness, ALICE)
+    await harness.command("devussy handoff-next", ALICE, channel=thread)
+    repo = harness.app.store.open("shop-api")
+    head = repo.head()
+    harness.outbox.clear()
+    await harness.command("devussy run", ALICE, channel=thread)
+    ask = harness.outbox.last()
+    assert ask["ephemeral"] and "1 of" in ask["content"] and "steps done" in ask["content"]
+    assert repo.head() == head  # nothing ran
+    message, keep = harness.message_with("devussy:cancel:shop-api:")
+    await harness.press(message, keep, ALICE)
+    assert repo.head() == head
+    _, yes = harness.message_with("devussy:restart-yes:shop-api:")
+    await harness.press(message, yes, BOB)  # only the person who asked may confirm
+    assert repo.head() == head
+    await harness.press(message, yes, ALICE)
+    assert harness.outbox.last()["embeds"][0]["title"] == "Plan ready: shop-api"
+    assert repo.head() != head
