@@ -18,7 +18,6 @@ import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -513,17 +512,8 @@ async def _create_repo(app: App, session: InterviewSession, interview: Interview
     if app.store.exists(project_id):
         return  # created before a crash, the session just was not closed yet
 
-    def first_commit(repo: Any) -> None:
-        repo.commit(
-            {"interview.json": interview.to_json()},
-            f"interview: answers for {project_id}",
-            author=actor.identity,
-            trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
-            expected_head=None,
-        )
-
     # The repo appears with its first commit or not at all.
-    await asyncio.to_thread(partial(app.store.create, project_id, first_commit=first_commit))
+    await services.create_repo(app, project_id, interview, actor=actor)
 
 
 async def answer_interview(

@@ -34,6 +34,7 @@ from devussy_git.services.history import (
 from devussy_git.services.projects import (
     ProjectCreated,
     create_project,
+    create_repo,
     ensure_no_active_run,
     ensure_project_id_free,
     get_project,
@@ -123,6 +124,7 @@ __all__ = [
     "check_run_allowed",
     "clone_url",
     "create_project",
+    "create_repo",
     "ensure_project_id_free",
     "current_interview",
     "diff",

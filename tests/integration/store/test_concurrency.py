@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,18 +66,24 @@ print("still mine" if still else "taken from me", flush=True)
 """
 
 
-def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(
-    tmp_path: Path, author: Identity, fsck
-) -> None:
+def _held_main_lock(tmp_path: Path, author: Identity, seconds: float) -> tuple[PlanRepo, str, Path, Any]:
+    """A repo with one commit whose ``main.lock`` another process holds for ``seconds``."""
     store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.2)
     repo = store.create("demo")
     first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
     lock = repo.path / "refs" / "heads" / "main.lock"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), "2.5"],
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), str(seconds)],
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return repo, first.sha, lock, holder
+
+
+def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(
+    tmp_path: Path, author: Identity, fsck
+) -> None:
+    repo, first, lock, holder = _held_main_lock(tmp_path, author, 2.5)
     started = time.monotonic()
-    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first)
     waited = time.monotonic() - started
     out, _ = holder.communicate(timeout=30)
     assert out.strip() == "still mine"  # held 2.5 s, far past the 0.2 s age rule
@@ -86,18 +93,12 @@ def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(
 
 
 def test_a_lock_whose_holder_was_killed_is_recovered(tmp_path: Path, author: Identity, fsck) -> None:
-    store = PlanStore(tmp_path / "repos", stale_lock_seconds=0.2)
-    repo = store.create("demo")
-    first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
-    lock = repo.path / "refs" / "heads" / "main.lock"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), "60"],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    repo, first, lock, holder = _held_main_lock(tmp_path, author, 60)
     holder.kill()
     holder.wait(timeout=30)
     assert lock.exists()
     started = time.monotonic()
-    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first.sha)
+    second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first)
     assert time.monotonic() - started < 10
     assert repo.head() == second.sha and not lock.exists()
     fsck(repo)
