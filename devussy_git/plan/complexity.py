@@ -20,7 +20,7 @@ from typing import Any
 
 from devussy_git.errors import InvalidInputError, InvalidLLMOutputError
 from devussy_git.plan.interview import Interview
-from devussy_git.plan.textutil import MAX_REPLY_CHARS, extract_json_object
+from devussy_git.plan.textutil import MAX_REPLY_CHARS, extract_json_object, strip_reasoning
 
 __all__ = [
     "DEPTHS",
@@ -359,7 +359,7 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
     """
     if len(text) > MAX_REPLY_CHARS:
         raise _refusal(f"the reply is {len(text):,} characters; the limit is {MAX_REPLY_CHARS:,}")
-    data = extract_json_object(text)
+    data = extract_json_object(strip_reasoning(text))
     if data is None:
         raise _refusal("no JSON object was found in the reply")
     score = _number(data, "score", "complexity_score")

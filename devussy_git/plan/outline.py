@@ -20,6 +20,7 @@ from devussy_git.plan.textutil import (
     drop_chatter,
     llm_refusal,
     strip_bold,
+    strip_reasoning,
     structural,
     unwrap_fences,
 )
@@ -100,6 +101,7 @@ def parse_devplan_outline(
     ``N. Title`` list. The lines under a header become its summary.
     """
     check_reply_size(text, "devplan outline", _OUTLINE_FORMAT)
+    text = strip_reasoning(text)
     lines = drop_chatter(unwrap_fences(text).split("\n"))
     use_phase_word = any(_PHASE_HEADER.match(structural(line)) for line in lines)
     header = _PHASE_HEADER if use_phase_word else _NUMBERED
@@ -245,6 +247,7 @@ def parse_phase_tasks(text: str, phase_number: int) -> tuple[Task, ...]:
     one other phase's prefix is renumbered; a mix of prefixes is refused.
     """
     check_reply_size(text, f"phase {phase_number} steps", _phase_format(phase_number))
+    text = strip_reasoning(text)
     lines = drop_chatter(unwrap_fences(text).split("\n"))
     steps = _collect_steps(lines) or _fallback_steps(lines, phase_number)
     expected = _phase_format(phase_number)

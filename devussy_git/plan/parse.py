@@ -31,6 +31,7 @@ from devussy_git.plan.textutil import (
     extract_json_object,
     llm_refusal,
     strip_bold,
+    strip_reasoning,
     structural,
     unwrap_fences,
 )
@@ -51,7 +52,7 @@ _MAX_PREAMBLE = 200
 #: Sections a design must have: name -> heading words that count as it.
 DESIGN_SECTIONS: tuple[tuple[str, str], ...] = (
     ("Objectives", r"objectives?|goals?|purpose"),
-    ("Tech Stack", r"tech(?:nology|nical)?\s*stack|technolog(?:y|ies)|stack"),
+    ("Tech Stack", r"tech(?:nology|nical)?\s*stack|technolog(?:y|ies)|stack|tech|tooling|frameworks?"),
     ("Architecture", r"architecture|system\s+design|components"),
 )
 
@@ -72,8 +73,16 @@ def parse_design(text: str) -> str:
     architecture.
     """
     check_reply_size(text, "design", _DESIGN_FORMAT)
+    text = strip_reasoning(text)
     body = unwrap_fences(text)
     lines = body.split("\n")
+    if _looks_like_outline(lines):
+        raise llm_refusal(
+            "design",
+            "it is a development plan outline (Phase 1, Phase 2, ...), but the project design "
+            "was asked for: objectives, tech stack and architecture, not phases.",
+            _DESIGN_FORMAT,
+        )
     first_heading = next(
         (i for i, line in enumerate(lines) if HEADING.match(structural(line))), None
     )
@@ -107,6 +116,19 @@ def parse_design(text: str) -> str:
     return result + "\n"
 
 
+_PHASE_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)?\s*phase\s+\d+\b", re.IGNORECASE)
+
+
+def _looks_like_outline(lines: list[str]) -> bool:
+    """True when most section titles of ``lines`` are "Phase N" lines."""
+    titles = [
+        line for line in lines
+        if HEADING.match(structural(line)) or BOLD_LINE.match(structural(line))
+    ]
+    phases = [line for line in lines if _PHASE_LINE.match(structural(line))]
+    return len(phases) >= 2 and len(phases) * 2 >= len(titles)
+
+
 # -- validation -------------------------------------------------------------
 
 _VALIDATION_FORMAT = (
@@ -121,7 +143,7 @@ _NEGATIVE = (
 )
 _POSITIVE = r"approved?|accepted|pass(?:ed)?|lgtm"
 _VERDICT_LINE = re.compile(
-    rf"^[\s>#*_-]*(?:(?:final\s+)?verdict|status|decision|result|outcome)[\s*_`:\-–—]*"
+    rf"^[\s>#*_-]*(?:(?:final\s+)?verdict|status|decision|result|outcome)[\W_]{{0,12}}?"
     rf"(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
     re.IGNORECASE,
 )
@@ -131,6 +153,13 @@ _BARE_VERDICT = re.compile(
 _ISSUE_HEADING = re.compile(
     r"issues?|problems?|required\s+changes|changes\s+required|corrections?|concerns?|"
     r"blocking|revisions?",
+    re.IGNORECASE,
+)
+#: A plain line that introduces an issue list: "Issues to fix:", "Required changes:".
+_ISSUE_INTRO = re.compile(
+    r"^\s{0,3}(?:[\W_]{0,4})(?:the\s+)?(?:issues?|problems?|required\s+changes|changes\s+required|"
+    r"corrections?|concerns?|blocking\s+issues?|revisions?)(?:\s+(?:to\s+(?:fix|address)|found|"
+    r"identified|requiring\s+changes?))?\s*:\s*[*_]*\s*$",
     re.IGNORECASE,
 )
 _NO_ISSUES = re.compile(r"^(?:none|no\s+issues?.*|n/?a|nothing.*|-)\.?$", re.IGNORECASE)
@@ -184,6 +213,9 @@ def _issue_bullets(lines: Iterable[str]) -> list[str]:
             title = heading.group(heading.lastindex or 1)
             in_issues = _ISSUE_HEADING.search(strip_bold(title)) is not None
             continue
+        if _ISSUE_INTRO.match(structural(line)):
+            in_issues = True
+            continue
         if in_issues:
             bullet = BULLET.match(line)
             if bullet and not bullet.group(1):
@@ -208,6 +240,9 @@ def _review_text(lines: list[str]) -> str:
         for line in lines
     )
     for line in lines:
+        if _ISSUE_INTRO.match(structural(line)):
+            mode = "skip"
+            continue
         heading = HEADING.match(structural(line))
         if heading:
             title = strip_bold(heading.group(2))
@@ -229,6 +264,7 @@ def parse_validation(text: str) -> ValidationResult:
     list at least one issue (the correction loop needs them).
     """
     check_reply_size(text, "design review", _VALIDATION_FORMAT)
+    text = strip_reasoning(text)
     data = extract_json_object(text)
     result = _validation_from_json(data) if data is not None else None
     if result is None:
@@ -252,10 +288,19 @@ def parse_validation(text: str) -> ValidationResult:
                     lines = lines[:index] + lines[index + 1:]
                 break
         if verdict is None:
-            raise llm_refusal(
-                "design review", "no verdict (approved or needs revision) was found.",
-                _VALIDATION_FORMAT,
+            titles = " ".join(
+                m.group(2) for m in (HEADING.match(structural(x)) for x in lines) if m
             )
+            looks_like_design = all(
+                re.search(rf"\b(?:{words})\b", titles, re.IGNORECASE) for _, words in DESIGN_SECTIONS
+            )
+            problem = (
+                "it is a project design, but a review of the design was asked for: a verdict "
+                "on the design, your assessment and the issues to fix."
+                if looks_like_design
+                else "no verdict (approved or needs revision) was found."
+            )
+            raise llm_refusal("design review", problem, _VALIDATION_FORMAT)
         result = ValidationResult(
             approved=not _is_negative(verdict),
             review=_review_text(lines),

@@ -18,8 +18,13 @@ def load_interview(name: str) -> Interview:
 
 
 def llm_fixtures(kind: str, prefix: str) -> list[Path]:
-    """The fixture replies of one kind whose names start with ``ok-`` or ``bad-``."""
-    return sorted((LLM / kind).glob(f"{prefix}-*"))
+    """The fixture replies of one kind whose names start with ``ok-`` or ``bad-``.
+
+    Replies named ``*truncated*`` are left out: what makes them unusable is the
+    provider's ``finish_reason``, which ``pipeline.ask`` checks before any parser
+    (tests/unit/pipeline/test_reply_corpus.py covers them).
+    """
+    return sorted(p for p in (LLM / kind).glob(f"{prefix}-*") if "truncated" not in p.name)
 
 
 def read_reply(path: Path) -> str:
