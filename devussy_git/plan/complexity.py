@@ -20,7 +20,7 @@ from typing import Any
 
 from devussy_git.errors import InvalidInputError, InvalidLLMOutputError
 from devussy_git.plan.interview import Interview
-from devussy_git.plan.textutil import MAX_REPLY_CHARS, extract_json_object, strip_reasoning
+from devussy_git.plan.textutil import MAX_REPLY_CHARS, json_objects, strip_reasoning
 
 __all__ = [
     "DEPTHS",
@@ -347,19 +347,48 @@ def _number(data: Mapping[str, Any], *names: str) -> float | None:
     return None
 
 
+_KNOWN_KEYS = frozenset({
+    "score", "complexity_score", "phase_count", "estimated_phase_count", "depth", "depth_level",
+    "risks", "hidden_risks",
+})
+
+
+def _refinement_object(text: str) -> dict[str, Any] | None:
+    """The outermost JSON object of the reply that holds refinement fields.
+
+    A single wrapper (``{"complexity": {...}}``) is looked through. Without any
+    object holding known fields, the first object (so the refusal can say what
+    is missing), or ``None`` when there is no object at all.
+    """
+    first: dict[str, Any] | None = None
+    for found in json_objects(text):
+        first = found if first is None else first
+        candidate = found
+        if not _KNOWN_KEYS & candidate.keys() and len(candidate) == 1:
+            inner = next(iter(candidate.values()))
+            if isinstance(inner, dict):
+                candidate = inner
+        if _KNOWN_KEYS & candidate.keys():
+            return candidate
+    return first
+
+
 def parse_complexity_refinement(text: str, base: ComplexityProfile) -> ComplexityProfile:
     """Apply an LLM's refinement reply to the static profile ``base``.
 
     The reply is a JSON object (bare, fenced, or inside prose) with any of
     ``score``, ``phase_count``, ``depth``, ``risks``, ``rationale`` (Devussy's
     names ``complexity_score``, ``estimated_phase_count``, ``depth_level`` and
-    ``hidden_risks`` are accepted too). Missing fields keep the base values;
+    ``hidden_risks`` are accepted too), possibly inside one wrapper object,
+    with numbers as strings (``"6"``) and depth in any case; JSON slips
+    (trailing commas, ``//`` comments) are mended. Of several objects the
+    outermost that holds these fields is used. Missing fields keep the base values;
     numbers are clamped to 0-20 and 3-15. Raises :class:`InvalidLLMOutputError`
     when there is no object or a field has the wrong type.
     """
     if len(text) > MAX_REPLY_CHARS:
         raise _refusal(f"the reply is {len(text):,} characters; the limit is {MAX_REPLY_CHARS:,}")
-    data = extract_json_object(strip_reasoning(text))
+    data = _refinement_object(strip_reasoning(text))
     if data is None:
         raise _refusal("no JSON object was found in the reply")
     score = _number(data, "score", "complexity_score")

@@ -50,6 +50,17 @@ _SUMMARY_LABEL = re.compile(
 )
 
 
+def _line_kind(line: str) -> str:
+    stripped = line.lstrip()
+    if stripped.startswith("#"):
+        return "heading"
+    if stripped.startswith(("**", "__")):
+        return "bold"
+    if re.match(r"(?:[-*+]|\d+[.)])\s", stripped):
+        return "list"
+    return "plain"
+
+
 @dataclass
 class _Block:
     number: int
@@ -107,9 +118,15 @@ def parse_devplan_outline(
     header = _PHASE_HEADER if use_phase_word else _NUMBERED
     blocks: list[_Block] = []
     current: _Block | None = None
+    # Phases are headed all alike (headings, bold lines or list items): a line of
+    # another kind that mentions "Phase 3" (a timeline, a summary) is not a new phase.
+    kind: str | None = None
     for line in lines:
         match = header.match(structural(line))
+        if match and kind is not None and _line_kind(line) != kind:
+            match = None
         if match:
+            kind = kind or _line_kind(line)
             title, extra = _split_title(match.group(2))
             current = _Block(int(match.group(1)), title, [extra] if extra else [])
             blocks.append(current)
@@ -155,7 +172,12 @@ _TASK = re.compile(
     r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_FALLBACK_TASK = re.compile(r"^(?:\d+[.)]|[-*+]\s+\[(?P<box>[ xX])\])\s+(?P<rest>.+)$")
+_FALLBACK_TASK = re.compile(
+    r"^(?:(?:\d+[.)]|[-*+]\s+\[(?P<box>[ xX])\])\s+"
+    r"|(?:[-*+]\s+)?(?:\*\*|__)?(?:step|task)\s+\d+\s*[:.)\-–—]?\s*(?:\*\*|__)?\s*[:.)\-–—]?\s*)"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
 
 
 def _phase_format(phase: int) -> str:
