@@ -26,7 +26,7 @@ from devussy_git.errors import InvalidEditError, InvalidLLMOutputError
 from devussy_git.markdown.batch import apply_plan_edits
 from devussy_git.markdown.edits import Edit, parse_edits
 from devussy_git.plan.anchors import check_plan_anchors
-from devussy_git.plan.textutil import extract_json_object
+from devussy_git.plan.textutil import json_objects
 
 __all__ = [
     "LOG_ANCHORS",
@@ -136,9 +136,70 @@ def _check_text(data: Mapping[str, Any]) -> None:
             )
 
 
+#: Keys an edit object may carry; others (a model's "reason", "notes") are ignored.
+_EDIT_KEYS = frozenset({"file", "anchor", "heading", "action", "content", "task", "task_id", "checked",
+                        "key", "value"})
+_MARKER = re.compile(r"^\s*(?:<!--)?\s*(?P<name>.*?)\s*(?:-->)?\s*$", re.DOTALL)
+
+
+def _normalise_edit(item: object) -> object:
+    """One edit as the patcher expects it, from the ways models write them.
+
+    ``./phase1.md`` is ``phase1.md``; an anchor given in another case, with its
+    ``_START``/``_END`` suffix or as the whole ``<!-- NAME_START -->`` marker is
+    ``NAME``; the action is lower-case; ``content`` given as a list of lines is
+    joined; keys the schema does not know are dropped.
+    """
+    if not isinstance(item, dict):
+        return item
+    edit = {k: v for k, v in item.items() if k in _EDIT_KEYS}
+    file = edit.get("file")
+    if isinstance(file, str):
+        file = file.strip()
+        while file.startswith("./"):
+            file = file[2:]
+        edit["file"] = file
+    anchor = edit.get("anchor")
+    if isinstance(anchor, str) and anchor.strip():
+        name = (_MARKER.match(anchor) or _MARKER.match("")).group("name")  # type: ignore[union-attr]
+        name = re.sub(r"_(?:START|END)$", "", name.strip(), flags=re.IGNORECASE)
+        edit["anchor"] = name.upper()
+    action = edit.get("action")
+    if isinstance(action, str):
+        edit["action"] = action.strip().lower()
+    content = edit.get("content")
+    if isinstance(content, list) and all(isinstance(line, str) for line in content):
+        edit["content"] = "\n".join(content)
+    return edit
+
+
+def _reply_object(text: str) -> dict[str, Any] | None:
+    """The outermost JSON object of the reply shaped like a reply (``summary`` or
+    ``edits``), else the first object of any shape, else ``None``."""
+    first: dict[str, Any] | None = None
+    for found in json_objects(text):
+        if "summary" in found or "edits" in found:
+            return found
+        first = found if first is None else first
+    return first
+
+
 def parse_reply(text: str) -> EditReply:
-    """The reply object; ``InvalidLLMOutputError`` saying what is wrong."""
-    data = extract_json_object(text)
+    """The reply object; ``InvalidLLMOutputError`` saying what is wrong.
+
+    Accepts the object bare, in a fenced block or among prose (several objects:
+    the outermost one with ``summary`` or ``edits``), JSON slips json-repair
+    mends (trailing commas, ``//`` comments, single quotes), ``status`` and
+    ``action`` in any case, extra keys (ignored) and the edit spellings
+    :func:`_normalise_edit` lists.
+    """
+    data = _reply_object(text)
+    if data is not None:
+        data = dict(data)
+        if isinstance(data.get("status"), str):
+            data["status"] = data["status"].strip().lower()
+        if isinstance(data.get("edits"), list):
+            data["edits"] = [_normalise_edit(item) for item in data["edits"]]
     if data is None:
         raise _refuse(
             "The model's reply held no JSON object.",

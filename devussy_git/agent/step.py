@@ -17,7 +17,7 @@ decides (see :mod:`devussy_git.agent.landing`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from devussy_git.agent.context import build_context
@@ -108,6 +108,28 @@ def _load(repo: PlanRepo) -> tuple[str, dict[str, str]]:
     return head, files
 
 
+def step_parser(
+    files: Mapping[str, str], editable: Mapping[str, str], task: Task
+) -> Callable[[str], tuple[AppliedReply, CheckedStep]]:
+    """What a step does with the model's reply: parse it, apply its edits to the
+    files it may touch, record the ritual, and check the result; every refusal is
+    an ``InvalidLLMOutputError`` for the model."""
+
+    def parse(text: str) -> tuple[AppliedReply, CheckedStep]:
+        applied = apply_reply(editable, parse_reply(text))
+        content = record(
+            {**files, **applied.files},
+            task,
+            summary=applied.reply.summary,
+            blocked=applied.reply.status == "blocked",
+            touched=applied.touched,
+            edits=applied.edits,
+        )
+        return applied, check_step(files, content, task.id, applied.reply.status != "blocked")
+
+    return parse
+
+
 async def run_step(
     repo: PlanRepo,
     client: LLMClient,
@@ -126,18 +148,7 @@ async def run_step(
     editable: Mapping[str, str] = {p: files[p] for p in context.allowed_files}
 
     task = selection.task
-
-    def parse(text: str) -> tuple[AppliedReply, CheckedStep]:
-        applied = apply_reply(editable, parse_reply(text))
-        content = record(
-            {**files, **applied.files},
-            task,
-            summary=applied.reply.summary,
-            blocked=applied.reply.status == "blocked",
-            touched=applied.touched,
-            edits=applied.edits,
-        )
-        return applied, check_step(files, content, task.id, applied.reply.status != "blocked")
+    parse = step_parser(files, editable, task)
 
     answer = await ask(
         client,

@@ -182,15 +182,14 @@ def json_objects(text: str) -> Iterator[dict[str, Any]]:
 
     In order: the whole reply, each fenced block, then each object found by
     decoding from every ``{`` left to right -- so an object comes before the
-    objects nested in it. When none decodes strictly, the same places are
-    handed to json-repair, which mends what models get wrong (trailing commas,
+    objects nested in it. Then (lazily: only for a caller still looking) the
+    reply is handed to json-repair, which mends what models get wrong (trailing commas,
     ``//`` comments, single quotes, unquoted keys) -- but never an object cut
     off part way, whose missing end no repair can know.
     Only objects are yielded; the caller takes the first whose shape it knows.
     """
     cleaned = normalise_newlines(text).strip()
     blocks = [block.body for block in fenced_blocks(cleaned)]
-    found_strict = False
     hostile = False
     for candidate in [cleaned, *blocks]:
         try:
@@ -199,7 +198,6 @@ def json_objects(text: str) -> Iterator[dict[str, Any]]:
             hostile = hostile or exc.msg in _HOSTILE
             continue
         if isinstance(value, dict):
-            found_strict = True
             yield value
     for attempt, match in enumerate(re.finditer(r"\{", cleaned)):
         if attempt >= _MAX_JSON_STARTS:
@@ -210,11 +208,11 @@ def json_objects(text: str) -> Iterator[dict[str, Any]]:
             hostile = hostile or exc.msg in _HOSTILE
             continue
         if isinstance(value, dict):
-            found_strict = True
             yield value
     # Repair mends slips; it must not turn what the decoder refused on purpose
     # (absurd nesting, integers of thousands of digits) into something usable.
-    if found_strict or hostile:
+    # It runs only when the caller found no object of the shape it wants above.
+    if hostile:
         return
     for candidate in [*blocks, cleaned]:
         start, stop = candidate.find("{"), candidate.rfind("}")
