@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from devussy_git.errors import InvalidInputError, InvalidLLMOutputError
 from devussy_git.plan.interview import Interview
 from devussy_git.plan.textutil import MAX_REPLY_CHARS, json_objects, strip_reasoning
@@ -330,21 +332,62 @@ def _refusal(problem: str) -> InvalidLLMOutputError:
     )
 
 
-def _number(data: Mapping[str, Any], *names: str) -> float | None:
-    for name in names:
-        if name in data:
-            value = data[name]
-            if isinstance(value, str):
-                try:
-                    value = float(value.strip())
-                except ValueError:
-                    raise _refusal(f"{name} is {value!r}, not a number") from None
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise _refusal(f"{name} is {json.dumps(value)}, not a number")
-            if not math.isfinite(value):
-                raise _refusal(f"{name} is not a finite number")
-            return float(value)
-    return None
+def _as_number(value: Any) -> Any:
+    """Numbers as models write them: ``6``, ``6.5``, ``"6"``; never ``true``."""
+    if isinstance(value, bool):
+        raise ValueError(f"is {json.dumps(value)}, not a number")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"is {value!r}, not a number") from None
+    if isinstance(value, int | float) and not math.isfinite(value):
+        raise ValueError("is not a finite number")
+    return value
+
+
+class _Refinement(BaseModel):
+    """The refinement reply after JSON repair; Devussy's field names are aliases."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    score: float | None = Field(default=None, validation_alias=AliasChoices("score", "complexity_score"))
+    phase_count: float | None = Field(
+        default=None, validation_alias=AliasChoices("phase_count", "estimated_phase_count")
+    )
+    depth: str | None = Field(default=None, validation_alias=AliasChoices("depth", "depth_level"))
+    risks: list[str] | None = Field(default=None, validation_alias=AliasChoices("risks", "hidden_risks"))
+    rationale: str | None = None
+
+    @field_validator("score", "phase_count", mode="before")
+    @classmethod
+    def _numbers(cls, value: Any) -> Any:
+        return None if value is None else _as_number(value)
+
+    @field_validator("depth", mode="before")
+    @classmethod
+    def _depth(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value.strip().lower() not in DEPTHS:
+            raise ValueError(f"is {json.dumps(value)}; use minimal, standard or detailed")
+        return value.strip().lower()
+
+
+def _validated(data: Mapping[str, Any]) -> _Refinement:
+    try:
+        return _Refinement.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = str(error["loc"][0]) if error["loc"] else "reply"
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] in ("list_type", "string_type") and where == "risks" or (
+                len(error["loc"]) > 1 and error["loc"][0] == "risks"
+            ):
+                message = "must be a list of strings"
+            problems.append(f"{where} {message[0].lower()}{message[1:]}" if message else where)
+        raise _refusal("; ".join(dict.fromkeys(problems))) from None
 
 
 _KNOWN_KEYS = frozenset({
@@ -391,20 +434,11 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
     data = _refinement_object(strip_reasoning(text))
     if data is None:
         raise _refusal("no JSON object was found in the reply")
-    score = _number(data, "score", "complexity_score")
-    phases = _number(data, "phase_count", "estimated_phase_count")
-    depth = data.get("depth", data.get("depth_level"))
-    if depth is not None:
-        if not isinstance(depth, str) or depth.strip().lower() not in DEPTHS:
-            raise _refusal(f"depth is {json.dumps(depth)}; use minimal, standard or detailed")
-        depth = depth.strip().lower()
-    risks_value = data.get("risks", data.get("hidden_risks"))
-    new_risks: list[str] = []
-    if risks_value is not None:
-        if not isinstance(risks_value, list) or not all(isinstance(r, str) for r in risks_value):
-            raise _refusal("risks must be a list of strings")
-        new_risks = [" ".join(r.split()) for r in risks_value if r.strip()]
-    rationale = data.get("rationale", base.rationale)
+    refinement = _validated(data)
+    score, phases, depth = refinement.score, refinement.phase_count, refinement.depth
+    risks_value = refinement.risks
+    new_risks = [" ".join(r.split()) for r in risks_value or [] if r.strip()]
+    rationale: Any = refinement.rationale if refinement.rationale is not None else base.rationale
     devussy_rationale = data.get("scoring_rationale")
     if "rationale" not in data and isinstance(devussy_rationale, Mapping):
         rationale = devussy_rationale.get("score_justification", base.rationale)
