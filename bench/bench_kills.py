@@ -4,8 +4,11 @@ Prints figures, asserts nothing. Run from the repository root:
 
     .venv/bin/python bench/bench_kills.py [--kills 20] [--seed 7]
 
-Each round starts one real ``devussy-git`` process (offline provider), kills it with
-SIGKILL after a random delay, then checks with the real ``git`` and CLI:
+Each round starts one real ``devussy-git`` process, kills it with SIGKILL after a random
+delay, then checks with the real ``git`` and CLI. ``new`` and ``handoff-next`` use the
+offline provider; ``run`` talks through litellm's HTTP path to a scripted model server that
+answers like the offline provider after ``--model-delay`` seconds per request, so kills
+land inside its stages (a run takes a few seconds):
 
 - ``git fsck`` of every repository;
 - unusable ids: a killed ``new`` whose id neither ``new`` nor ``status`` accepts;
@@ -34,6 +37,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 ANSWERS = ROOT / "devussy_git" / "fixtures" / "demo_interview.json"
 
 
@@ -84,10 +88,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--model-delay", type=float, default=0.3, help="seconds per model reply")
     args = parser.parse_args()
+    from tests.support.llm_server import Delay, ScriptedLLMServer
+    from tests.support.pipeline_script import PipelineScript
+
+    script = PipelineScript(json.loads(ANSWERS.read_text()))
+    server = ScriptedLLMServer().start()
+    server.route(lambda body: Delay(args.model_delay, script(body)))
+    try:
+        run_rounds(args, server)
+    finally:
+        server.close()
+
+
+def run_rounds(args: argparse.Namespace, server: object) -> None:
     rand = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="devussy-kills-"))
     env = make_env(work)
+    env.update(server.env())  # type: ignore[attr-defined]
     for step in (("new", "plan", "--answers", str(ANSWERS)), ("run", "plan")):
         done = cli(env, work, *step)
         assert done.returncode == 0, done.stderr
@@ -98,11 +117,11 @@ def main() -> None:
         argv = {
             "new": ["new", f"k{round_}", "--answers", str(ANSWERS)],
             "run": ["run", "plan", "--yes"],
-            "handoff-next": ["handoff-next", "plan"],
+            "handoff-next": ["handoff-next", "plan", "--provider", "offline"],
         }[verb]
         proc = subprocess.Popen([sys.executable, "-m", "devussy_git", *argv], cwd=work, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rand.uniform(0.2, 1.6))
+        time.sleep(rand.uniform(0.2, 4.0 if verb == "run" else 1.6))
         finished = proc.poll() is not None
         if not finished:
             proc.send_signal(signal.SIGKILL)
@@ -121,6 +140,9 @@ def main() -> None:
             counts["orphaned runs"] += 1
         if half_plan(repo):
             counts["half plans on main"] += 1
+        if verb == "run" and not finished:
+            stage = (run or {}).get("stage") or "before its first stage"
+            counts[f"run killed at {stage}"] += 1
         if run and run.get("state") == "failed":
             healed = cli(env, work, "run", "plan", "--resume")
             counts["resumed" if healed.returncode == 0 else "resume failed"] += 1

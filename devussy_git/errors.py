@@ -13,6 +13,8 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   ├── HeadMovedError       compare-and-swap on refs/heads/main lost
     │   ├── RevertConflictError  later commits touch what a revert would undo
     │   ├── RunAlreadyActiveError
+    │   ├── RunOutdatedError     a failed run cannot resume: the answers it was
+    │   │                        built from are no longer on main
     │   └── RestartNeedsConfirmationError  a new run would start a plan with
     │                            progress over: ask, then retry with restart
     ├── PermissionDeniedError    the caller may not do this
@@ -43,6 +45,7 @@ __all__ = [
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
+    "RunOutdatedError",
     "StoreError",
 ]
 
@@ -115,6 +118,10 @@ class RevertConflictError(ConflictError):
 
 class RunAlreadyActiveError(ConflictError):
     """A project already has a run in progress."""
+
+
+class RunOutdatedError(ConflictError):
+    """A run cannot be resumed: ``main``'s interview answers changed since it started."""
 
 
 class PermissionDeniedError(DevussyError):

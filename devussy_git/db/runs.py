@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from devussy_git.db._checks import check_count, check_snowflake, check_text, error_text
+from devussy_git.db._checks import check_choice, check_count, check_snowflake, check_text, error_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.orphans import ORPHAN_ERROR, mark_orphans
 from devussy_git.db.owners import claim, process_owner
@@ -302,6 +302,19 @@ class RunRepo:
                     tokens_in=tokens_in,
                     tokens_out=tokens_out,
                 )
+            )
+            return await load_one(conn, run_id)
+
+    async def stage_moved(self, run_id: str, name: str, commit: str) -> RunRecord:
+        """Record the new commit of completed stage ``name`` (its run was replayed onto a newer main)."""
+        check_text(commit, "commit", COMMIT_LEN)
+        check_choice(name, "stage", STAGES)
+        async with self._gw.write() as conn:
+            await lock_run(conn, run_id, ("running",), f"move stage {name}")
+            await conn.execute(
+                run_stages.update()
+                .where(stage_where(run_id, name), run_stages.c.state == "completed")
+                .values(commit=commit)
             )
             return await load_one(conn, run_id)
 

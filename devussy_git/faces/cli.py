@@ -135,12 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb(
         "serve",
         "Run the HTTP service: runner API and git clone endpoint. On a host other than "
-        "loopback it refuses to start without DEVUSSY_RUNNER_TOKEN unless --allow-open-api.",
+        "loopback it refuses to start without DEVUSSY_RUNNER_TOKEN unless --allow-unauthenticated.",
     )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8000)
     s.add_argument(
-        "--allow-open-api",
+        "--allow-unauthenticated",
         action="store_true",
         help="serve the runner API without DEVUSSY_RUNNER_TOKEN on a non-loopback host: anyone "
         "who can reach it can start runs and read every project's plan",
@@ -430,7 +430,7 @@ def _run_sync_verb(args: argparse.Namespace) -> int:
     if args.verb == "serve":
         from devussy_git.faces.http import serve
 
-        return serve(args.host, args.port, allow_open_api=args.allow_open_api)
+        return serve(args.host, args.port, allow_unauthenticated=args.allow_unauthenticated)
     if args.verb == "bot":
         from devussy_git.faces.discord import run_bot
 

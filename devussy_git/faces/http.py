@@ -210,7 +210,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     @api.get("/runs/{run_id}/artifacts", response_model=Artifacts)
     async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
         record = await services.get_run(app, run_id)
-        commit, files = await services.run_artifacts(app, run_id)
+        commit, rev, files = await services.run_artifacts(app, run_id)
         base = app.settings.public_url
         return Artifacts(
             commit=commit,
@@ -219,7 +219,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
                     path=f.path,
                     size=f.size,
                     blob_sha=f.blob_sha,
-                    url=f"{base}/projects/{record.project_id}/files/{quote(f.path)}?rev={commit}",
+                    url=f"{base}/projects/{record.project_id}/files/{quote(f.path)}?rev={quote(rev, safe='')}",
                 )
                 for f in files
             ],
@@ -266,13 +266,13 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_open_api: bool = False) -> int:
+def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: bool = False) -> int:
     """Run the HTTP service until interrupted.
 
     The settings, the repos root, the database and the port are checked before
     uvicorn starts, so a mistake is one ``error:`` line and exit code 1. On a
     host other than loopback the runner API needs ``DEVUSSY_RUNNER_TOKEN``
-    unless ``allow_open_api`` says to serve it open.
+    unless ``allow_unauthenticated`` says to serve it open.
     """
     import asyncio
     import socket
@@ -280,11 +280,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_open_api: bool = F
     import uvicorn
 
     settings = load_settings()
-    if settings.runner_token is None and not is_loopback(host) and not allow_open_api:
+    if settings.runner_token is None and not is_loopback(host) and not allow_unauthenticated:
         raise InvalidInputError(
             f"Refusing to serve the runner API on {host} without a token: anyone who can reach "
             "it could start runs and read every project. Set DEVUSSY_RUNNER_TOKEN, or pass "
-            "--allow-open-api to serve it open on purpose."
+            "--allow-unauthenticated to serve it open on purpose."
         )
 
     async def check() -> None:

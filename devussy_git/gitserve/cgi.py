@@ -30,9 +30,10 @@ __all__ = [
 ]
 
 #: Git configuration forced on the backend (passed as GIT_CONFIG_* variables):
-#: proposals are not advertised, nothing but smart upload-pack is served.
+#: proposals and runs in progress are not advertised, nothing but smart upload-pack is served.
 BACKEND_GIT_CONFIG: tuple[tuple[str, str], ...] = (
     ("uploadpack.hideRefs", "refs/proposals"),
+    ("uploadpack.hideRefs", "refs/runs"),
     ("http.receivepack", "false"),
     ("http.getanyfile", "false"),
     ("http.uploadpack", "true"),

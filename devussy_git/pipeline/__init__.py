@@ -12,7 +12,17 @@ from devussy_git.pipeline.run import (
     PipelineRunner,
     ProgressEvent,
     RunOutcome,
+    RUN_REF_PREFIX,
     completed_stages,
+    run_ref,
 )
 
-__all__ = ["STAGES", "PipelineRunner", "ProgressEvent", "RunOutcome", "completed_stages"]
+__all__ = [
+    "RUN_REF_PREFIX",
+    "STAGES",
+    "PipelineRunner",
+    "ProgressEvent",
+    "RunOutcome",
+    "completed_stages",
+    "run_ref",
+]

@@ -1,12 +1,20 @@
 """Run orchestration: the seven stages, one commit each, resumable.
 
-A run reads ``interview.json`` from the project's ``main`` and commits each
-stage's files with the trailers of DESIGN section 4. Which stages a run has
-finished is read back from git (commits on ``main`` whose ``Devussy-Run``
-trailer names the run), so a resumed run never redoes a committed stage even
-when the process died between the commit and any bookkeeping. Each stage
-builds all of its files before one compare-and-swap commit: a failed stage
-commits nothing and leaves ``main`` on the previous stage.
+A run works on its own ref, ``refs/runs/<run_id>``, started from ``main``:
+it reads ``interview.json`` there and commits each stage's files with the
+trailers of DESIGN section 4. ``main`` does not see the stages until the
+run completes; then it is fast-forwarded to the run's last commit (tagged
+``run/<run_id>``) and the run ref is deleted, so ``main`` only ever holds a
+consistent plan: the old one, or the whole new one.
+
+Which stages a run has finished is read back from git (commits on the run
+ref whose ``Devussy-Run`` trailer names the run), so a resumed run never
+redoes a committed stage even when the process died between the commit and
+any bookkeeping. When ``main`` moved while the run went on (a step or a
+revert landed), the fast-forward is refused with a resumable error; resuming
+replays the run's commits on top of the new ``main`` (each stage writes
+whole files, so a replay never conflicts), unless the interview answers on
+``main`` changed, in which case the stages are built again from them.
 """
 
 from __future__ import annotations
@@ -19,7 +27,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from devussy_git.errors import DevussyError, HeadMovedError, InvalidLLMOutputError, StoreError
+from devussy_git.errors import (
+    DevussyError,
+    HeadMovedError,
+    InvalidLLMOutputError,
+    RunOutdatedError,
+    StoreError,
+)
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
 from devussy_git.pipeline.planfiles import outline_from_devplan, read_plan
@@ -44,12 +58,28 @@ from devussy_git.plan import (
 )
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 
-__all__ = ["STAGES", "PipelineRunner", "ProgressEvent", "RunOutcome", "completed_stages"]
+__all__ = [
+    "RUN_REF_PREFIX",
+    "STAGES",
+    "PipelineRunner",
+    "ProgressEvent",
+    "RunOutcome",
+    "completed_stages",
+    "run_ref",
+]
 
 STAGES = ("interview", "complexity", "design", "validation", "devplan", "phases", "handoff")
 _PHASE_FILE = re.compile(r"phase[1-9][0-9]*\.md")
 #: How many design/validation rounds the correction loop may take.
 VALIDATION_ROUNDS = 3
+#: Where a run's stages wait until the run completes (hidden from clones).
+RUN_REF_PREFIX = "refs/runs/"
+_MAIN_REF = "refs/heads/main"
+
+
+def run_ref(run_id: str) -> str:
+    """The ref a run commits its stages on until it lands on ``main``."""
+    return RUN_REF_PREFIX + run_id
 
 
 @dataclass(frozen=True)
@@ -103,10 +133,16 @@ class _State:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def completed_stages(repo: PlanRepo, run_id: str, *, scan: int = 500) -> dict[str, str]:
-    """``{stage: commit}`` of the stages ``run_id`` has committed on ``main``."""
+def completed_stages(repo: PlanRepo, run_id: str, *, rev: str | None = None, scan: int = 500) -> dict[str, str]:
+    """``{stage: commit}`` of the stages ``run_id`` has committed.
+
+    Read from ``rev``; by default the run's own ref while it exists, else
+    ``main`` (a run that has landed).
+    """
+    if rev is None:
+        rev = run_ref(run_id) if repo.get_ref(run_ref(run_id)) is not None else "main"
     done: dict[str, str] = {}
-    for info in repo.log("main", limit=scan):
+    for info in repo.log(rev, limit=scan):
         if info.trailers.get("Devussy-Run") == run_id:
             stage = info.trailers.get("Devussy-Stage", "")
             if stage in STAGES and stage not in done:
@@ -114,10 +150,90 @@ def completed_stages(repo: PlanRepo, run_id: str, *, scan: int = 500) -> dict[st
     return done
 
 
-def _interview_commit(repo: PlanRepo) -> str:
-    for info in repo.log("main", paths=["interview.json"], limit=1):
+def _interview_commit(repo: PlanRepo, rev: str) -> str:
+    for info in repo.log(rev, paths=["interview.json"], limit=1):
         return info.sha
     raise StoreError(f"Project {repo.project_id} has no interview.json on main.")
+
+
+def _start_ref(repo: PlanRepo, run_id: str) -> str:
+    """The tip of the run's ref, made from ``main`` (or rebuilt on it) as needed.
+
+    A run that already landed (its tag is on ``main``) gets no new ref: its
+    tag is returned and everything after is a no-op.
+    """
+    ref = run_ref(run_id)
+    main = repo.head()
+    if main is None:
+        raise StoreError(f"Project {repo.project_id} has no interview.json on main.")
+    tip = repo.get_ref(ref)
+    # Only the newest run of a project can be resumed: older runs' refs go.
+    for other in repo.list_refs(RUN_REF_PREFIX):
+        if other != ref:
+            repo.delete_ref(other)
+    if tip is None:
+        landed = repo.list_tags(f"run/{run_id}").get(f"run/{run_id}")
+        if landed is not None and repo.is_ancestor(landed, main):
+            return landed
+        repo.set_ref(ref, main, expected=None)
+        return main
+    if repo.is_ancestor(main, tip):
+        return tip
+    return _rebase(repo, run_id, tip, main)
+
+
+def _rebase(repo: PlanRepo, run_id: str, tip: str, main: str) -> str:
+    """Move the run's own commits from where it started onto ``main``, which moved."""
+    own: list[str] = []
+    commit = repo.get_commit(tip)
+    while not repo.is_ancestor(commit.sha, main):
+        own.append(commit.sha)
+        if len(commit.parents) != 1:
+            break
+        commit = repo.get_commit(commit.parents[0])
+    start = commit.sha
+    answers_moved = repo.read_many(["interview.json"], start) != repo.read_many(["interview.json"], main)
+    wrote_answers = any(
+        repo.get_commit(sha).trailers.get("Devussy-Stage") == "interview" for sha in own
+    )
+    if answers_moved and not wrote_answers:
+        raise RunOutdatedError(
+            f"Run {run_id} of {repo.project_id} was built from interview answers that main no "
+            "longer holds (they were changed since), so it cannot be resumed; start a new run "
+            "to plan from the current answers."
+        )
+    new_tip = main
+    for sha in reversed(own):
+        new_tip = repo.replay(sha, onto=new_tip)
+    repo.set_ref(run_ref(run_id), new_tip, expected=tip)
+    return new_tip
+
+
+def _land(repo: PlanRepo, run_id: str, tip: str) -> None:
+    """Fast-forward ``main`` to the run's last commit, tag it, drop the run ref."""
+    tag = f"run/{run_id}"
+    main = repo.head()
+    if main is None or not repo.is_ancestor(tip, main):
+        if main is None or not repo.is_ancestor(main, tip):
+            raise _main_moved(repo.project_id, run_id)
+        try:
+            repo.set_ref(_MAIN_REF, tip, expected=main)
+        except HeadMovedError:
+            raise _main_moved(repo.project_id, run_id) from None
+    if repo.list_tags(tag).get(tag) is None:
+        repo.create_tag(tag, tip)
+    if repo.get_ref(run_ref(run_id)) is not None:
+        repo.delete_ref(run_ref(run_id))
+
+
+def _main_moved(project_id: str, run_id: str) -> HeadMovedError:
+    return HeadMovedError(
+        f"The plan of {project_id} changed on main while run {run_id} was going (a step or "
+        "revert landed), so the new plan was not put in its place; main still holds the "
+        "plan as it was. Resume the run to apply its stages on top of the new state.",
+        expected=None,
+        actual=None,
+    )
 
 
 class PipelineRunner:
@@ -147,9 +263,6 @@ class PipelineRunner:
     ) -> RunOutcome:
         """Run (or resume) ``run_id``; each stage not yet committed becomes one commit."""
         started = time.monotonic()
-        done = await asyncio.to_thread(completed_stages, repo, run_id)
-        interview = Interview.from_json(await asyncio.to_thread(repo.read, "interview.json"))
-        state = _State(interview=interview)
         total_in = total_out = 0
         commits: dict[str, str] = {}
 
@@ -162,11 +275,13 @@ class PipelineRunner:
         def event(stage: str, st: str, **kw: Any) -> ProgressEvent:
             return ProgressEvent(run_id, repo.project_id, stage, st, time.monotonic() - started, **kw)
 
-        # Every stage commit names the head the run last saw: a commit made by anyone
-        # else meanwhile (a handoff-next step, a revert) fails the stage, resumably,
-        # instead of being silently built over.
-        state.extra["head"] = await asyncio.to_thread(repo.head)
-        commits["interview"] = await asyncio.to_thread(_interview_commit, repo)
+        # The run's stages go on its own ref; main sees them only when the run lands.
+        tip = await asyncio.to_thread(_start_ref, repo, run_id)
+        done = await asyncio.to_thread(completed_stages, repo, run_id, rev=tip)
+        interview = Interview.from_json(await asyncio.to_thread(repo.read, "interview.json", tip))
+        state = _State(interview=interview)
+        state.extra["head"] = tip
+        commits["interview"] = await asyncio.to_thread(_interview_commit, repo, tip)
         await emit(event("interview", "completed", commit=commits["interview"]))
 
         for stage in STAGES[1:]:
@@ -201,7 +316,7 @@ class PipelineRunner:
 
         tag = f"run/{run_id}"
         head = commits["handoff"]
-        await asyncio.to_thread(self._tag, repo, tag, head)
+        await asyncio.to_thread(_land, repo, run_id, head)
         assert state.plan is not None
         return RunOutcome(run_id, repo.project_id, head, tag, state.plan, total_in, total_out, commits)
 
@@ -459,13 +574,13 @@ class PipelineRunner:
                 author=author,
                 trailers=trailers,
                 expected_head=expected_head,
+                ref=run_ref(run_id),
                 allow_empty=True,
             )
         except HeadMovedError as exc:
             raise HeadMovedError(
-                f"The plan of {repo.project_id} changed while the run was at the {stage} stage "
-                "(another step or revert landed); nothing was written for this stage. "
-                "Resume the run to continue from the new state.",
+                f"Run {run_id} of {repo.project_id} was moved by someone else while it was at the "
+                f"{stage} stage; nothing was written for this stage. Resume the run to continue.",
                 expected=exc.expected,
                 actual=exc.actual,
             ) from exc
@@ -485,7 +600,3 @@ class PipelineRunner:
             files = {p: repo.read(p, sha) for p in repo.list_files(sha) if p.endswith(".md")}
             state.plan = read_plan(files, repo.project_id, state.interview, state.complexity)
             state.outline = tuple(PhaseOutline(p.number, p.title, p.summary) for p in state.plan.phases)
-
-    def _tag(self, repo: PlanRepo, tag: str, head: str) -> None:
-        if repo.list_tags(tag).get(tag) != head:
-            repo.create_tag(tag, head)

@@ -16,6 +16,7 @@ from typing import Any
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError
+from devussy_git.pipeline import run_ref
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import CommitInfo, validate_project_id
 from devussy_git.services.actors import Actor
@@ -171,11 +172,14 @@ async def update_interview(
     return await commit_interview(app, project_id, interview, actor=actor)
 
 
-async def commit_interview(app: App, project_id: str, interview: Interview, *, actor: Actor) -> CommitInfo:
+async def commit_interview(
+    app: App, project_id: str, interview: Interview, *, actor: Actor, run_id: str | None = None
+) -> CommitInfo:
     """Commit ``interview`` to the project (no commit when unchanged); no checks.
 
     For callers that have made the checks themselves -- ``submit_run`` commits
-    the answers only after its run has won the project.
+    the answers only after its run has won the project, and on that run's own
+    ref (``run_id``): ``main`` sees them when the run lands, with its plan.
     """
     repo = await asyncio.to_thread(app.store.open, project_id)
     text = interview.to_json()
@@ -186,15 +190,28 @@ async def commit_interview(app: App, project_id: str, interview: Interview, *, a
             if head is not None and repo.exists_at("interview.json", head):
                 if repo.read("interview.json", head) == text:
                     return repo.log("main", paths=["interview.json"], limit=1)[0]
+            trailers = [("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)]
+            if run_id is None or head is None:
+                return repo.commit(
+                    {"interview.json": text},
+                    f"interview: answers for {project_id}",
+                    author=actor.identity,
+                    trailers=trailers,
+                    expected_head=head,
+                )
+            ref = run_ref(run_id)
             return repo.commit(
                 {"interview.json": text},
                 f"interview: answers for {project_id}",
                 author=actor.identity,
-                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
-                expected_head=head,
+                trailers=[*trailers, ("Devussy-Run", run_id)],
+                expected_head=None,
+                parent=head,
+                ref=ref,
             )
 
         info = await asyncio.to_thread(write)
-    if await app.db.projects.get(project_id) is not None:
+    # Answers on a run's ref name the project only when that run lands.
+    if run_id is None and await app.db.projects.get(project_id) is not None:
         await app.db.projects.set_name(project_id, interview.project_name)
     return info

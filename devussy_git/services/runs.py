@@ -23,9 +23,10 @@ from devussy_git.errors import (
     NotFoundError,
     RestartNeedsConfirmationError,
     RunAlreadyActiveError,
+    RunOutdatedError,
 )
 from devussy_git.llm import LLMClient
-from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome
+from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
 from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
@@ -170,11 +171,15 @@ async def execute_run(
         repo = await asyncio.to_thread(app.store.open, record.project_id)
         await app.db.runs.start(run_id, process_owner())
         app.metrics.count_run("running")
-        recorded = {s.name for s in record.stages if s.state == "completed"}
+        recorded = {s.name: s.commit for s in record.stages if s.state == "completed"}
 
         async def progress(event: ProgressEvent) -> None:
-            # Stages the earlier attempt of a resumed run recorded are not recorded again.
+            # Stages the earlier attempt of a resumed run recorded are not recorded again,
+            # only their new commit when the run was replayed onto a newer main.
             done = event.state in ("completed", "skipped") and event.stage not in recorded
+            moved = event.stage in recorded and event.commit and recorded[event.stage] != event.commit
+            if moved and event.commit:
+                await app.db.runs.stage_moved(run_id, event.stage, event.commit)
             if event.state == "started":
                 await app.db.runs.stage_started(run_id, event.stage)
             elif done and event.commit:
@@ -198,7 +203,7 @@ async def execute_run(
                 repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress
             )
     except DevussyError as exc:
-        await app.db.runs.fail(run_id, exc.user_message, resumable=True)
+        await app.db.runs.fail(run_id, exc.user_message, resumable=not isinstance(exc, RunOutdatedError))
         app.metrics.count_run("failed")
         raise
     except BaseException as exc:
@@ -210,6 +215,8 @@ async def execute_run(
         raise
     await app.db.runs.finish(run_id)
     app.metrics.count_run("completed")
+    if await app.db.projects.get(record.project_id) is not None:
+        await app.db.projects.set_name(record.project_id, outcome.plan.project_name)
     return outcome
 
 
@@ -263,21 +270,31 @@ class ArtifactFile:
     blob_sha: str
 
 
-async def run_artifacts(app: App, run_id: str) -> tuple[str, list[ArtifactFile]]:
-    """The files a run produced, at its newest committed stage."""
+async def run_artifacts(app: App, run_id: str) -> tuple[str, str, list[ArtifactFile]]:
+    """The files a run produced, at its newest committed stage.
+
+    Returns ``(commit, rev, files)``: ``rev`` is what a published read
+    (``?rev=``) accepts for that commit -- the commit itself once it is on
+    ``main`` or tagged, ``run/<id>`` (the tip of the run's stages) before.
+    """
     record = await get_run(app, run_id)
     commits = [s.commit for s in record.stages if s.commit]
     if not commits:
         raise NotFoundError(f"Run {run_id} has not committed anything yet.")
     repo = await asyncio.to_thread(app.store.open, record.project_id)
     tag = f"run/{run_id}"
-    tags = await asyncio.to_thread(repo.list_tags, tag)
-    commit = tags.get(tag) or commits[-1]
 
-    def collect() -> list[ArtifactFile]:
-        return [ArtifactFile(e.path, e.size, e.blob_sha) for e in repo.list_entries(commit)]
+    def collect() -> tuple[str, str, list[ArtifactFile]]:
+        commit = repo.list_tags(tag).get(tag)
+        rev = commit
+        if commit is None:
+            running = repo.get_ref(run_ref(run_id))
+            commit = running or commits[-1]
+            rev = tag if running is not None else commit
+        files = [ArtifactFile(e.path, e.size, e.blob_sha) for e in repo.list_entries(commit)]
+        return commit, rev, files
 
-    return commit, await asyncio.to_thread(collect)
+    return await asyncio.to_thread(collect)
 
 
 async def submit_run(
@@ -322,7 +339,7 @@ async def submit_run(
     )
     if answers is not None:
         try:
-            await commit_interview(app, project_id, answers, actor=actor)
+            await commit_interview(app, project_id, answers, actor=actor, run_id=record.run_id)
         except BaseException:
             await app.db.runs.fail(record.run_id, "its interview answers could not be saved", resumable=False)
             raise

@@ -56,10 +56,12 @@ class PlanRepo(RevertsMixin, RefsMixin):
         """The full sha of ``rev`` when a clone of the project could see it.
 
         ``rev`` is ``main`` (or ``HEAD``), a run tag (``run/<id>``), or a commit
-        sha (at least 7 hex digits) reachable from ``main`` or a run tag. No
-        revision expressions (``main~2``, ``:/text``, ``@{1}``) and nothing that
-        only a proposal or another private ref holds: ``NotFoundError``, worded
-        the same whether the commit exists or not.
+        sha (at least 7 hex digits) reachable from ``main`` or a run tag. While
+        a run is going, ``run/<id>`` names the tip of its stages (the tag it
+        will get), so its progress can be read before it lands. No revision
+        expressions (``main~2``, ``:/text``, ``@{1}``) and nothing that only a
+        proposal or another private ref holds: ``NotFoundError``, worded the
+        same whether the commit exists or not.
         """
         unknown = NotFoundError(f"Unknown revision {rev!r} in project {self.project_id}.")
         tips = {"main": self.head(), "HEAD": self.head()}
@@ -69,6 +71,11 @@ class PlanRepo(RevertsMixin, RefsMixin):
             if sha is None:
                 raise unknown
             return sha
+        if rev.startswith("run/"):
+            running = self.list_refs("refs/runs/").get("refs/runs/" + rev.removeprefix("run/"))
+            if running is None:
+                raise unknown
+            return running
         if not (7 <= len(rev) <= 40) or any(ch not in "0123456789abcdef" for ch in rev.lower()):
             raise unknown
         try:
@@ -256,6 +263,39 @@ class PlanRepo(RevertsMixin, RefsMixin):
                 last = exc
         assert last is not None
         raise last
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether ``ancestor`` is ``descendant`` or in its history (a fast-forward is possible)."""
+        a, d = self._commit(ancestor).id, self._commit(descendant).id
+        return a == d or bool(self._repo.descendant_of(d, a))
+
+    def replay(self, rev: str, *, onto: str) -> str:
+        """A new commit (on no ref) that gives the files ``rev`` changed their content at ``rev``.
+
+        Unlike :meth:`cherry_pick` this never conflicts: every file ``rev``
+        wrote is written whole on top of ``onto`` (and every file it deleted is
+        deleted), the way a run's stage writes whole files. Message, author and
+        trailers are kept.
+        """
+        commit = self._commit(rev)
+        base = self._commit(onto)
+        if len(commit.parents) != 1:
+            raise InvalidInputError(
+                f"Commit {str(commit.id)[:7]} has no single parent to replay against."
+            )
+        before = {path: obj.id for path, obj in iter_files(commit.parents[0].tree)}
+        after = {path: obj.id for path, obj in iter_files(commit.tree)}
+        files: dict[str, str | None] = {p: None for p in before if p not in after}
+        for path, oid in after.items():
+            if before.get(path) != oid:
+                files[path] = self._repo[oid].data.decode("utf-8")
+        present = {path for path, _ in iter_files(base.tree)}
+        files = {p: t for p, t in files.items() if t is not None or p in present}
+        changes = check_changes(files)
+        tree_id = write_changes(self._repo, base.tree, changes)
+        original = to_info(commit)
+        oid = self._write_commit(tree_id, original.message, original.author, [str(base.id)])
+        return str(oid)
 
     # -- maintenance ------------------------------------------------------------------
 

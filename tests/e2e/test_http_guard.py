@@ -113,9 +113,9 @@ def test_serve_on_a_network_address_without_a_token_refuses_to_start(tmp_path: P
     cli = Cli(tmp_path)
     refused = cli("serve", "--host", "0.0.0.0", "--port", "1", timeout=60)
     assert refused.code == 1
-    assert "DEVUSSY_RUNNER_TOKEN" in refused.err and "--allow-open-api" in refused.err
+    assert "DEVUSSY_RUNNER_TOKEN" in refused.err and "--allow-unauthenticated" in refused.err
     assert "Traceback" not in refused.err
-    assert "--allow-open-api" in cli("serve", "--help").out
+    assert "--allow-unauthenticated" in cli("serve", "--help").out
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.1", "::1", "localhost", "[::1]"])

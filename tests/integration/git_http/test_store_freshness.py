@@ -50,6 +50,10 @@ def test_a_store_commit_is_fetched_at_once_with_equal_trailers(
         {"draft.md": "draft\n"}, "proposal", author=AUTHOR, expected_head=None,
         ref="refs/proposals/p1", parent=repo.log(limit=1)[0].sha,
     )
+    running = repo.commit(
+        {"devplan.md": "half a plan\n"}, "devplan: a run that has not landed", author=AUTHOR,
+        expected_head=None, ref="refs/runs/r1", parent=repo.log(limit=1)[0].sha,
+    )
     second = _step(store, 2)
     git("pull", "--quiet", "--ff-only", env=genv, cwd=clone)
     assert git("rev-parse", "HEAD", env=genv, cwd=clone).stdout.strip() == second
@@ -58,3 +62,6 @@ def test_a_store_commit_is_fetched_at_once_with_equal_trailers(
     assert git(*fmt, env=genv, cwd=clone).stdout == git(*fmt, env=genv, cwd=bare).stdout
     refs = git("ls-remote", server.url(PROJECT, token), env=genv).stdout
     assert proposal.sha not in refs and "refs/proposals" not in refs
+    assert running.sha not in refs and "refs/runs" not in refs
+    fetch = git("fetch", "--quiet", "origin", running.sha, env=genv, cwd=clone, check=False)
+    assert fetch.returncode != 0

@@ -114,7 +114,7 @@ async def test_a_rerun_with_fewer_phases_drops_the_old_phase_files(app: App, ans
     assert status.project.name == small["project_name"]
 
 
-async def test_a_commit_landing_mid_run_fails_the_stage_instead_of_being_overwritten(
+async def test_a_commit_landing_mid_run_keeps_main_whole_and_the_resume_replays_the_stages(
     app: App, answers: dict[str, Any]
 ) -> None:
     from devussy_git.errors import HeadMovedError
@@ -123,6 +123,7 @@ async def test_a_commit_landing_mid_run_fails_the_stage_instead_of_being_overwri
 
     await services.create_project(app, "race", answers, actor=ACTOR)
     repo = app.store.open("race")
+    path = app.store.path_of("race")
 
     class SneakyClient:
         """Answers like the offline provider; someone commits while devplan is asked."""
@@ -132,13 +133,23 @@ async def test_a_commit_landing_mid_run_fails_the_stage_instead_of_being_overwri
             self.profile = self.inner.profile
 
         async def complete(self, request: LLMRequest) -> Reply:
-            if request.stage == "devplan":
+            if request.stage == "devplan" and not repo.exists_at("notes.md"):
                 repo.commit({"notes.md": "meanwhile\n"}, "apply: someone else", author=ACTOR.identity,
                             expected_head=repo.head())
             return await self.inner.complete(request)
 
-    with pytest.raises(HeadMovedError, match="changed while the run was at the devplan stage"):
+    with pytest.raises(HeadMovedError, match="changed on main while run r1 was going"):
         await PipelineRunner(SneakyClient()).run(repo, "r1", author=ACTOR.identity, actor=ACTOR.trailer)
-    subjects = git(app.store.path_of("race"), "log", "--format=%s", "main").splitlines()
-    assert subjects[0] == "apply: someone else"
-    assert not any(s.startswith("devplan:") for s in subjects)
+    subjects = git(path, "log", "--format=%s", "main").splitlines()
+    assert [s.split(":")[0] for s in subjects] == ["apply", "interview"]
+    # The stages wait on the run's ref, all seven, none of them on main.
+    pending = git(path, "log", "--format=%s", "refs/runs/r1").splitlines()
+    assert [s.split(":")[0] for s in pending][:6] == list(reversed(STAGES[1:]))
+
+    outcome = await PipelineRunner(OfflineClient()).run(repo, "r1", author=ACTOR.identity, actor=ACTOR.trailer)
+    subjects = git(path, "log", "--format=%s", "main").splitlines()
+    assert [s.split(":")[0] for s in subjects] == [*reversed(STAGES[1:]), "apply", "interview"]
+    assert git(path, "show", "main:notes.md") == "meanwhile\n"
+    assert git(path, "rev-parse", "run/r1").strip() == git(path, "rev-parse", "main").strip() == outcome.head
+    assert git(path, "for-each-ref", "refs/runs").strip() == ""
+    git(path, "fsck", "--strict")

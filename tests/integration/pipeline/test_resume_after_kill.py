@@ -79,8 +79,10 @@ async def test_sigkill_during_phases_then_resume(
             child.kill()
 
     repo = tmp_path / "repos" / "killed.git"
-    before = git(repo, "log", "--format=%s", "main").splitlines()
-    assert before[0].startswith("devplan:")
+    # main still holds only the interview; the stages done so far wait on the run's ref.
+    assert [s.split(":")[0] for s in git(repo, "log", "--format=%s", "main").splitlines()] == ["interview"]
+    (ref,) = git(repo, "for-each-ref", "--format=%(refname)", "refs/runs").split()
+    assert git(repo, "log", "-1", "--format=%s", ref).startswith("devplan:")
     git(repo, "fsck", "--strict")
 
     script.reset_overrides()
@@ -100,6 +102,7 @@ async def test_sigkill_during_phases_then_resume(
         {"interview": 1, "complexity": 1, "design": 1, "validation": 1, "devplan": 1, "phases": 1, "handoff": 1}
     )
     git(repo, "fsck", "--strict")
+    assert git(repo, "for-each-ref", "refs/runs").strip() == ""
     # The resumed phases stage read the outline back from devplan.md, summaries included.
     outline = outline_from_devplan(git(repo, "show", "main:devplan.md"))
     assert outline and all(o.summary for o in outline)

@@ -32,6 +32,12 @@ def _stages_on_main(repo: Path) -> list[str]:
     return [s.split(":", 1)[0] for s in reversed(git(repo, "log", "--format=%s", "main").splitlines())]
 
 
+def _stages_of_run(repo: Path) -> list[str]:
+    """The stages a run that has not landed committed on its ``refs/runs/<id>``."""
+    (ref,) = git(repo, "for-each-ref", "--format=%(refname)", "refs/runs").split()
+    return [s.split(":", 1)[0] for s in reversed(git(repo, "log", "--format=%s", ref).splitlines())]
+
+
 async def test_scripted_run_completes_and_sends_the_key_only_as_bearer(
     tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
 ) -> None:
@@ -83,7 +89,8 @@ async def test_server_errors_fail_the_stage_and_the_run_resumes(
             await services.run_project(app, "err", actor=ACTOR)
         assert "500" in caught.value.user_message
         assert KEY not in caught.value.user_message
-        assert _stages_on_main(repo) == ["interview", "complexity"]
+        assert _stages_on_main(repo) == ["interview"]
+        assert _stages_of_run(repo) == ["interview", "complexity"]
         run = await app.db.runs.latest("err")
         assert run is not None and run.state == "failed" and run.resumable
         assert {s.name: s.state for s in run.stages}["design"] == "failed"
@@ -150,7 +157,8 @@ async def test_unparseable_devplan_is_re_asked_then_fails(
     assert len(devplan_requests) == 3
     # The re-ask carries the parser's explanation back to the model.
     assert devplan_requests[1]["messages"][-1]["content"].startswith("Your reply could not be used")
-    assert _stages_on_main(tmp_path / "repos" / "junk.git") == ["interview", "complexity", "design", "validation"]
+    assert _stages_on_main(tmp_path / "repos" / "junk.git") == ["interview"]
+    assert _stages_of_run(tmp_path / "repos" / "junk.git") == ["interview", "complexity", "design", "validation"]
 
 
 async def test_unparseable_devplan_then_good_reply_succeeds(

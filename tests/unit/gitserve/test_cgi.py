@@ -44,13 +44,14 @@ def test_env_passes_protocol_headers_and_never_credentials() -> None:
     assert not {"HTTP_AUTHORIZATION", "REMOTE_USER", "HTTP_COOKIE", "HTTP_X_REMOTE_USER"} & env.keys()
 
 
-def test_env_forces_hidden_proposals_and_no_push() -> None:
+def test_env_forces_hidden_proposals_and_runs_and_no_push() -> None:
     env = _env({})
-    pairs = {
-        env[f"GIT_CONFIG_KEY_{i}"]: env[f"GIT_CONFIG_VALUE_{i}"]
+    items = [
+        (env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"])
         for i in range(int(env["GIT_CONFIG_COUNT"]))
-    }
-    assert pairs["uploadpack.hideRefs"] == "refs/proposals"
+    ]
+    pairs = dict(items)
+    assert {v for k, v in items if k == "uploadpack.hideRefs"} == {"refs/proposals", "refs/runs"}
     assert pairs["http.receivepack"] == "false"
     assert pairs["http.getanyfile"] == "false"
 
