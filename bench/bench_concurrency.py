@@ -78,7 +78,7 @@ def writers(count: int, steps: int) -> Counter[str]:
     counts["merges"] = len(git(path, "rev-list", "--merges", "main").split())
     counts["fsck failures"] = int(subprocess.run(["git", "-C", str(path), "fsck", "--strict"],
                                                  capture_output=True).returncode != 0)
-    print(f"{count} processes x {steps} commits on one project ({elapsed:.1f} s):")
+    counts["seconds"] = round(elapsed, 1)  # type: ignore[assignment]
     return counts
 
 
@@ -135,7 +135,6 @@ def posts(count: int) -> Counter[str]:
     counts["runs built from answers not their own"] = wrong
     counts["runs left queued/running"] = sum(s in ("queued", "running") for s in states.values())
     counts["half plans on main"] = int(half_plan(repo))
-    print(f"{count} concurrent POST /runs with interviews, two servers, one existing project:")
     return counts
 
 
@@ -145,9 +144,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--posts", type=int, default=5)
     args = parser.parse_args()
-    for counts in (writers(args.writers, args.steps), posts(args.posts)):
-        for key, value in counts.items():
-            print(f"  {key}: {value}")
+    counts = writers(args.writers, args.steps)
+    print(f"{args.writers} processes x {args.steps} commits on one project:")
+    for key, value in counts.items():
+        print(f"  {key}: {value}")
+    counts = posts(args.posts)
+    print(f"{args.posts} concurrent POST /runs with interviews, two servers, one existing project:")
+    for key, value in counts.items():
+        print(f"  {key}: {value}")
 
 
 if __name__ == "__main__":

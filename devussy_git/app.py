@@ -4,23 +4,43 @@ clients from :class:`~devussy_git.config.Settings`.
 Every face (CLI, HTTP, Discord) gets an :class:`App` from :func:`open_app` and
 passes it to the functions of :mod:`devussy_git.services`. Nothing here runs at
 import time; tests build their own ``App`` from their own settings.
+
+The heavy adapters are imported only when built: SQLAlchemy when the database
+is opened (a command that reads only git builds the app with
+``database=False``), litellm when a model is called, prometheus when metrics
+are counted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.config import Settings
-from devussy_git.db import Database
 from devussy_git.errors import StoreError
-from devussy_git.gitserve import CloneAccess, load_or_create_secret_key
-from devussy_git.llm import LLMClient, LLMProfile, aclose_litellm, make_client
-from devussy_git.metrics import Metrics
+from devussy_git.gitserve.access import CloneAccess
+from devussy_git.gitserve.secret import load_or_create_secret_key
 from devussy_git.store import Identity, PlanStore
+
+if TYPE_CHECKING:
+    from devussy_git.db import Database
+    from devussy_git.llm import LLMClient
+    from devussy_git.metrics import Metrics
+
+
+class _NoDatabase:
+    """Stands for the database in an app built without it: any use is a bug, said clearly."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise StoreError(f"This command runs without the state database (asked for db.{name}).")
+
+    async def close(self) -> None:
+        return None
 
 __all__ = ["App", "build_app", "open_app"]
 
@@ -33,11 +53,24 @@ class App:
     store: PlanStore
     db: Database
     access: CloneAccess
-    metrics: Metrics
+    _metrics: Metrics | None = None
     #: Per-project locks: two steps on one project never interleave in-process.
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     #: Background run tasks (HTTP/Discord), kept so they are not garbage collected.
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
+
+    @property
+    def has_database(self) -> bool:
+        """False for an app built with ``database=False`` (git-only commands)."""
+        return not isinstance(self.db, _NoDatabase)
+
+    @property
+    def metrics(self) -> Metrics:
+        if self._metrics is None:
+            from devussy_git.metrics import Metrics
+
+            self._metrics = Metrics()
+        return self._metrics
 
     def lock_for(self, project_id: str) -> asyncio.Lock:
         return self.locks.setdefault(project_id, asyncio.Lock())
@@ -50,6 +83,8 @@ class App:
         ``api_base`` points it at another OpenAI-compatible endpoint (validated;
         the configured key is sent there only when it is the configured host).
         """
+        from devussy_git.llm import LLMProfile, make_client
+
         return make_client(
             LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base)
         )
@@ -65,7 +100,10 @@ class App:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.db.close()
         # litellm's background logging is tied to this event loop: let it finish.
-        await aclose_litellm()
+        if "litellm" in sys.modules:
+            from devussy_git.llm import aclose_litellm
+
+            await aclose_litellm()
 
 
 def _prepare_root(root: Path) -> Path:
@@ -76,12 +114,20 @@ def _prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-async def build_app(settings: Settings) -> App:
-    """Open the database (creating tables), the store and the clone access."""
+async def build_app(settings: Settings, *, database: bool = True) -> App:
+    """Open the database (creating tables), the store and the clone access.
+
+    ``database=False`` builds an app for commands that read only git (``log``,
+    ``show``, ``diff``, ``clone-url``): SQLAlchemy is not even imported.
+    """
     root = _prepare_root(settings.repos_root)
     settings = settings.with_(repos_root=root)
-    # Opening the database also fails (resumably) the runs of processes that died.
-    db = await Database.open(settings.database_url)
+    db: Any = _NoDatabase()
+    if database:
+        from devussy_git.db import Database
+
+        # Opening the database also fails (resumably) the runs of processes that died.
+        db = await Database.open(settings.database_url)
     try:
         secret = load_or_create_secret_key(root, settings.secret_key)
         app = App(
@@ -89,7 +135,6 @@ async def build_app(settings: Settings) -> App:
             store=PlanStore(root, committer=Identity(settings.committer_name, settings.committer_email)),
             db=db,
             access=CloneAccess(root, secret),
-            metrics=Metrics(),
         )
     except BaseException:
         await db.close()
@@ -98,9 +143,9 @@ async def build_app(settings: Settings) -> App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings) -> AsyncIterator[App]:
+async def open_app(settings: Settings, *, database: bool = True) -> AsyncIterator[App]:
     """``async with open_app(settings) as app:`` — built, then closed."""
-    app = await build_app(settings)
+    app = await build_app(settings, database=database)
     try:
         yield app
     finally:

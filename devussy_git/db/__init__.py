@@ -10,12 +10,10 @@ It never touches git, the LLM or the environment.
 
 from __future__ import annotations
 
-from devussy_git.db.database import Database
-from devussy_git.db.guilds import GUILD_FIELDS, GuildConfigRepo
-from devussy_git.db.interviews import InterviewRepo
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from devussy_git.db.owners import is_owner_alive, process_owner
-from devussy_git.db.profiles import LLMProfileRepo
-from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
 from devussy_git.db.records import (
     ACTIVE_RUN_STATES,
     INTERVIEW_STATES,
@@ -29,8 +27,40 @@ from devussy_git.db.records import (
     RunRecord,
     StageRecord,
 )
-from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
-from devussy_git.db.schema import SCHEMA_VERSION
+
+# The records above are plain dataclasses; what needs SQLAlchemy is imported on
+# first use, so a command that never opens the database never pays for it.
+_HEAVY: dict[str, str] = {
+    "ALL_GUILDS": "devussy_git.db.projects",
+    "Database": "devussy_git.db.database",
+    "GUILD_FIELDS": "devussy_git.db.guilds",
+    "GuildConfigRepo": "devussy_git.db.guilds",
+    "InterviewRepo": "devussy_git.db.interviews",
+    "LLMProfileRepo": "devussy_git.db.profiles",
+    "ORPHAN_ERROR": "devussy_git.db.runs",
+    "ProjectRepo": "devussy_git.db.projects",
+    "RunRepo": "devussy_git.db.runs",
+    "SCHEMA_VERSION": "devussy_git.db.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HEAVY.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from devussy_git.db.database import Database
+    from devussy_git.db.guilds import GUILD_FIELDS, GuildConfigRepo
+    from devussy_git.db.interviews import InterviewRepo
+    from devussy_git.db.profiles import LLMProfileRepo
+    from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
+    from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
+    from devussy_git.db.schema import SCHEMA_VERSION
 
 __all__ = [
     "ACTIVE_RUN_STATES",

@@ -221,12 +221,30 @@ def _confirm(question: str) -> bool:
 Handler = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
+#: Verbs that read only git: their app is built without the database.
+GIT_ONLY_VERBS = frozenset({"log", "show", "diff", "clone-url"})
+
+
 async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
 
-    async with open_app(load_settings()) as app:
+    async with open_app(load_settings(), database=args.verb not in GIT_ONLY_VERBS) as app:
         return await handler(app, args)
+
+
+def _precheck(args: argparse.Namespace) -> None:
+    """What can be checked from the command line alone, before anything is built."""
+    project = getattr(args, "project", None)
+    if isinstance(project, str):
+        from devussy_git.store.validation import validate_project_id
+
+        validate_project_id(project)
+    if args.verb == "revert":
+        if args.rev is not None and args.step is not None:
+            raise UsageError("revert: give either REV or --step N, not both")
+        if args.range and args.step is None:
+            raise UsageError("revert: --range needs --step N")
 
 
 async def cmd_new(app: Any, args: argparse.Namespace) -> int:
@@ -341,10 +359,6 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
     from devussy_git.faces.cli_output import format_diff
 
-    if args.rev is not None and args.step is not None:
-        raise UsageError("revert: give either REV or --step N, not both")
-    if args.range and args.step is None:
-        raise UsageError("revert: --range needs --step N")
     target = await services.revert_target(app, args.project, rev=args.rev, step=args.step)
     what = f"{target.sha[:10]} {target.subject!r}" + (" and every later step" if args.range else "")
     if not args.yes and not _confirm(f"Revert {what}?"):
@@ -472,6 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler = _extra_verbs()[args.verb]
         if handler is None:
             return _run_sync_verb(args)
+        _precheck(args)
         if args.verb == "new" and not args.answers:
             return _new_interactively(args)
         return asyncio.run(_with_app(handler, args))

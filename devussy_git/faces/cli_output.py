@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devussy_git.pipeline import ProgressEvent, RunOutcome
-from devussy_git.store import CommitInfo, Diff
+if TYPE_CHECKING:
+    from devussy_git.pipeline import ProgressEvent, RunOutcome
+    from devussy_git.store import CommitInfo, Diff
 
 __all__ = [
     "colour_patch",

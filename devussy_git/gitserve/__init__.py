@@ -7,15 +7,28 @@ The app mounts :func:`make_git_router`; ``services.py`` uses
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.redaction import (
     RedactingFormatter,
     install_log_redaction,
     redact,
 )
-from devussy_git.gitserve.router import make_git_router
 from devussy_git.gitserve.secret import load_or_create_secret_key
 from devussy_git.gitserve.urls import CloneInfo, clone_info
+
+if TYPE_CHECKING:
+    from devussy_git.gitserve.router import make_git_router
+
+
+def __getattr__(name: str) -> Any:
+    # The router needs FastAPI: imported only by the face that serves it.
+    if name == "make_git_router":
+        from devussy_git.gitserve.router import make_git_router
+
+        return make_git_router
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CloneAccess",

@@ -56,7 +56,8 @@ from devussy_git.plan import (
     render_validation_report,
     score_complexity,
 )
-from devussy_git.store import CommitInfo, Identity, PlanRepo
+from devussy_git.store import MAIN_REF as _MAIN_REF
+from devussy_git.store import RUN_REF_PREFIX, CommitInfo, Identity, PlanRepo, run_ref
 
 __all__ = [
     "RUN_REF_PREFIX",
@@ -72,14 +73,6 @@ STAGES = ("interview", "complexity", "design", "validation", "devplan", "phases"
 _PHASE_FILE = re.compile(r"phase[1-9][0-9]*\.md")
 #: How many design/validation rounds the correction loop may take.
 VALIDATION_ROUNDS = 3
-#: Where a run's stages wait until the run completes (hidden from clones).
-RUN_REF_PREFIX = "refs/runs/"
-_MAIN_REF = "refs/heads/main"
-
-
-def run_ref(run_id: str) -> str:
-    """The ref a run commits its stages on until it lands on ``main``."""
-    return RUN_REF_PREFIX + run_id
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.errors import InvalidInputError, NotFoundError
-from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.store import (
     CommitInfo,
     Diff,
@@ -19,6 +18,9 @@ from devussy_git.store import (
 )
 from devussy_git.services.actors import Actor
 from devussy_git.services.projects import ensure_no_active_run, get_project
+
+if TYPE_CHECKING:
+    from devussy_git.pipeline.planfiles import PlanProgress
 
 __all__ = [
     "ProjectStatus",
@@ -48,6 +50,8 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
     repo = await asyncio.to_thread(app.store.open, project.project_id)
     head = await asyncio.to_thread(repo.head)
     run = await app.db.runs.latest(project.project_id)
+
+    from devussy_git.pipeline.planfiles import plan_progress
 
     def progress() -> PlanProgress | None:
         files = repo.list_files("main") if head else []

@@ -11,15 +11,16 @@ import shutil
 from functools import partial
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError
-from devussy_git.pipeline import run_ref
-from devussy_git.plan import Interview, validate_answers
-from devussy_git.store import CommitInfo, validate_project_id
+from devussy_git.store import CommitInfo, run_ref, validate_project_id
 from devussy_git.services.actors import Actor
+
+if TYPE_CHECKING:
+    from devussy_git.plan import Interview
 
 __all__ = [
     "ProjectCreated",
@@ -54,6 +55,8 @@ async def create_project(
 ) -> ProjectCreated:
     """Create the project's repo with one commit ``interview: answers for <id>``."""
     project_id = validate_project_id(project_id)
+    from devussy_git.plan import validate_answers
+
     interview = validate_answers(answers)
     stale = await app.db.projects.get(project_id)
     # An empty repo left by a crash of an older version, with no record, is taken over.
@@ -120,11 +123,12 @@ async def ensure_project_id_free(app: App, project_id: str) -> str:
 async def get_project(app: App, project_id: str, *, guild_id: int | None = None) -> ProjectRecord:
     """The project, checked to exist in git and (when given) to belong to ``guild_id``."""
     project_id = validate_project_id(project_id)
-    record = (
-        await app.db.projects.get(project_id)
-        if guild_id is None
-        else await app.db.projects.get_in_guild(project_id, guild_id)
-    )
+    if not app.has_database:
+        record = None  # a git-only command: the project is what git has
+    elif guild_id is None:
+        record = await app.db.projects.get(project_id)
+    else:
+        record = await app.db.projects.get_in_guild(project_id, guild_id)
     if not app.store.exists(project_id) or (guild_id is not None and record is None):
         raise NotFoundError(f"There is no project called {project_id!r}.")
     if record is None:
@@ -167,6 +171,8 @@ async def update_interview(
     them is returned.
     """
     await get_project(app, project_id, guild_id=guild_id)
+    from devussy_git.plan import validate_answers
+
     interview = validate_answers(answers)
     await ensure_no_active_run(app, project_id)
     return await commit_interview(app, project_id, interview, actor=actor)

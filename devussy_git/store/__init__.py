@@ -9,7 +9,7 @@ leaves ``main`` on a complete commit. History is never rewritten.
 
 from __future__ import annotations
 
-from .core import ANY
+from .core import ANY, MAIN_REF, RUN_REF_PREFIX, run_ref
 from .locking import DEFAULT_STALE_LOCK_SECONDS
 from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, FileEntry, Identity
 from .plan_store import PlanStore
@@ -25,6 +25,8 @@ from .validation import (
 
 __all__ = [
     "ANY",
+    "MAIN_REF",
+    "RUN_REF_PREFIX",
     "BOT_IDENTITY",
     "DEFAULT_STALE_LOCK_SECONDS",
     "PROJECT_ID_RE",
@@ -37,6 +39,7 @@ __all__ = [
     "PlanRepo",
     "PlanStore",
     "parse_trailers",
+    "run_ref",
     "validate_path",
     "validate_project_id",
     "validate_ref_name",

@@ -29,9 +29,16 @@ from .models import CommitInfo, Identity
 from .trailers import canonical_trailers, parse_trailers, split_message
 from .validation import validate_identity, validate_rev
 
-__all__ = ["ANY", "MAIN_REF", "RepoCore", "head_moved", "short", "to_info"]
+__all__ = ["ANY", "MAIN_REF", "RUN_REF_PREFIX", "run_ref", "RepoCore", "head_moved", "short", "to_info"]
 
 MAIN_REF = "refs/heads/main"
+#: Where a run's stages wait until the run completes (hidden from clones).
+RUN_REF_PREFIX = "refs/runs/"
+
+
+def run_ref(run_id: str) -> str:
+    """The ref a run commits its stages on until it lands on ``main``."""
+    return RUN_REF_PREFIX + run_id
 #: Names that mean "the tip of main", which may not exist yet in a new repo.
 _MAIN_NAMES = frozenset({"main", "HEAD", MAIN_REF})
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")

@@ -1,0 +1,85 @@
+"""A verb imports only what it needs: reading git never loads the web, chat, model or
+database libraries, and a usage error is refused before anything is built.
+
+Each command runs in a fresh interpreter through the CLI's real ``main`` and reports
+which of the heavy libraries ended up in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import DEMO_ANSWERS, Cli
+
+HEAVY = ("fastapi", "discord", "litellm", "sqlalchemy", "uvicorn", "pydantic", "prometheus_client")
+
+_PROBE = """
+import json, sys
+from devussy_git.faces.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as done:  # argparse's --help
+    code = done.code
+sys.stdout.flush()
+print("\\n" + json.dumps({"code": code, "loaded": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+
+def _loaded(cli: Cli, *argv: str) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv], cwd=cli.workdir, env=cli.env, capture_output=True, text=True,
+        timeout=120,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return report["code"], report["loaded"]
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    cli = Cli(tmp_path_factory.mktemp("imports"))
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "shop").code == 0
+    return cli
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("log", "shop"),
+        ("log", "shop", "--json"),
+        ("show", "shop", "devplan.md"),
+        ("diff", "shop", "main~1", "main"),
+        ("clone-url", "shop"),
+    ],
+)
+def test_git_reading_verbs_load_no_heavy_library(planned: Cli, argv: tuple[str, ...]) -> None:
+    code, loaded = _loaded(planned, *argv)
+    assert code == 0
+    assert loaded == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("revert", "shop", "main", "--step", "1"),
+        ("log", "Shop API"),
+        ("status", "-bad-"),
+        ("--help",),
+        ("log", "--help"),
+    ],
+)
+def test_usage_errors_and_help_are_answered_before_anything_is_built(planned: Cli, argv: tuple[str, ...]) -> None:
+    code, loaded = _loaded(planned, *argv)
+    assert (code == 0) == ("--help" in argv)
+    assert loaded == []
+
+
+def test_status_opens_the_database_but_loads_no_web_chat_or_model_library(planned: Cli) -> None:
+    code, loaded = _loaded(planned, "status", "shop")
+    assert code == 0
+    assert "sqlalchemy" in loaded
+    assert not {"fastapi", "discord", "litellm", "uvicorn"} & set(loaded)
