@@ -62,6 +62,8 @@ class Settings:
     runner_url: str | None = None
     runner_token: Secret | None = None
     public_url: str = "http://127.0.0.1:8000"
+    #: Whether DEVUSSY_PUBLIC_URL was set (else clone URLs follow the server actually running).
+    public_url_configured: bool = False
     secret_key: Secret | None = None
     llm_provider: str = "offline"
     llm_model: str = "offline"
@@ -160,6 +162,7 @@ def load_settings(
         public_url=(merged.get("DEVUSSY_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip(
             "/"
         ),
+        public_url_configured=bool(merged.get("DEVUSSY_PUBLIC_URL", "").strip()),
         secret_key=_secret(merged, "DEVUSSY_SECRET_KEY"),
         llm_provider=provider,
         llm_model=model,

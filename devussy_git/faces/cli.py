@@ -8,7 +8,6 @@ mistake never prints a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -390,11 +389,15 @@ async def cmd_clone_url(app: Any, args: argparse.Namespace) -> int:
     from devussy_git.faces.cli_output import to_json
 
     info = await services.clone_url(app, args.project)
+    base, source = services.public_url(app)
     if args.json:
         print(to_json({"project_id": info.project_id, "url": info.url, "plain_url": info.plain_url,
-                       "public": info.public, "commands": list(info.commands)}))
+                       "public": info.public, "commands": list(info.commands),
+                       "labels": list(info.labels), "base_url": base, "base_url_from": source}))
     else:
-        for command in info.commands:
+        print(f"# Server: {base} ({source})")
+        for label, command in zip(info.labels, info.commands, strict=True):
+            print(f"# {label}")
             print(command)
     return EXIT_OK
 
@@ -465,13 +468,20 @@ def _new_interactively(args: argparse.Namespace) -> int:
     The questions are asked outside the event loop, so one Ctrl-C (or end of
     input) ends the interview at once, and nothing has been written by then.
     """
-    asyncio.run(_with_app(_check_new, args))
+    _run(_with_app(_check_new, args))
     try:
         args.typed_answers = _ask_interview()
     except KeyboardInterrupt:
         print("\nInterview cancelled; nothing was written.", file=sys.stderr)
         return 130
-    return asyncio.run(_with_app(cmd_new, args))
+    return _run(_with_app(cmd_new, args))
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    # asyncio is imported only once a verb runs: a usage error or --help never pays for it.
+    import asyncio
+
+    return asyncio.run(coro)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -489,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _precheck(args)
         if args.verb == "new" and not args.answers:
             return _new_interactively(args)
-        return asyncio.run(_with_app(handler, args))
+        return _run(_with_app(handler, args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

@@ -10,6 +10,7 @@ is readable while they run.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -287,6 +288,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
             "--allow-unauthenticated to serve it open on purpose."
         )
 
+    if not settings.public_url_configured:
+        # Clone URLs follow the address actually served (DEVUSSY_PUBLIC_URL overrides it).
+        settings = settings.with_(public_url=_served_base(host, port))
+
     async def check() -> None:
         app = await build_app(settings)
         await app.close()
@@ -297,8 +302,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
             pass
     except OSError as exc:
         raise StoreError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+    from devussy_git.gitserve.served import clear_served, record_served
+
+    root = settings.repos_root.resolve()
+    how = "from DEVUSSY_PUBLIC_URL" if settings.public_url_configured else "set DEVUSSY_PUBLIC_URL to change it"
+    print(f"Clone URLs use {settings.public_url} ({how}); `devussy-git clone-url <project>` prints them.",
+          file=sys.stderr, flush=True)
     try:
+        record_served(root, settings.public_url)
         uvicorn.run(create_http_app(settings), host=host, port=port, log_level="info")
     except SystemExit as exc:
         return 0 if exc.code in (0, None) else 1
+    finally:
+        clear_served(root)
     return 0
+
+
+def _served_base(host: str, port: int) -> str:
+    """The base URL of ``host:port`` as a client would type it."""
+    import socket
+
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -36,6 +36,9 @@ class CloneInfo:
     #: Shell command lines: the one-liner first, then forms that keep the
     #: token out of the remote URL (``http.extraHeader``, a credential helper).
     commands: list[str] = field(repr=False)
+    #: One line per command: where it keeps the token, and whether ``git pull``
+    #: keeps working in a new shell.
+    labels: list[str] = field(default_factory=list)
 
 
 def clone_info(access: CloneAccess, public_url: str, project_id: str) -> CloneInfo:
@@ -60,6 +63,7 @@ def clone_info(access: CloneAccess, public_url: str, project_id: str) -> CloneIn
             public=True,
             plain_url=plain_url,
             commands=[f"git clone {shlex.quote(plain_url)}"],
+            labels=["public: no token needed"],
         )
     token = access.token_for(project_id)
     url = urlunsplit((parts.scheme, f"x:{token}@{netloc}", path, "", ""))
@@ -78,6 +82,17 @@ def clone_info(access: CloneAccess, public_url: str, project_id: str) -> CloneIn
         + shlex.quote(f"credential.helper={helper}")
         + f" {shlex.quote(plain_url)}",
     ]
+    labels = [
+        "token stored in the clone's .git/config as part of the remote URL; git pull keeps working",
+        "token stored in the clone's .git/config as an http.extraHeader (the remote URL stays "
+        "clean); git pull keeps working",
+        f"nothing stored: git pull works only in a shell where {TOKEN_ENV_VAR} is exported",
+    ]
     return CloneInfo(
-        project_id=project_id, url=url, public=False, plain_url=plain_url, commands=commands
+        project_id=project_id,
+        url=url,
+        public=False,
+        plain_url=plain_url,
+        commands=commands,
+        labels=labels,
     )

@@ -78,6 +78,7 @@ _HOMES: dict[str, str] = {
     "revert_target": "devussy_git.services.history",
     "show": "devussy_git.services.history",
     "clone_url": "devussy_git.services.access",
+    "public_url": "devussy_git.services.access",
     "health": "devussy_git.services.access",
     "rotate_clone_token": "devussy_git.services.access",
     "set_clone_public": "devussy_git.services.access",
@@ -172,6 +173,7 @@ if TYPE_CHECKING:
     from devussy_git.services.access import (
         clone_url,
         health,
+        public_url,
         rotate_clone_token,
         set_clone_public,
     )

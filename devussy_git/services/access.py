@@ -11,6 +11,7 @@ from devussy_git.services.projects import get_project
 
 __all__ = [
     "clone_url",
+    "public_url",
     "health",
     "rotate_clone_token",
     "set_clone_public",
@@ -19,15 +20,35 @@ __all__ = [
 # -- clone ----------------------------------------------------------------------
 
 
+def public_url(app: App) -> tuple[str, str]:
+    """The base URL clones use, and where it comes from (for the user to read).
+
+    ``DEVUSSY_PUBLIC_URL`` when set; else the URL of the ``serve`` running on
+    this repos root; else the default ``serve`` would use.
+    """
+    from devussy_git.gitserve.served import served_url
+
+    if app.settings.public_url_configured:
+        return app.settings.public_url, "DEVUSSY_PUBLIC_URL"
+    running = served_url(app.settings.repos_root)
+    if running is not None:
+        return running[0], f"the server running here, pid {running[1]}"
+    return app.settings.public_url, (
+        "no server is running on these repos: this is where `devussy-git serve` listens by "
+        "default; set DEVUSSY_PUBLIC_URL if clones reach it another way"
+    )
+
+
 async def clone_url(app: App, project_id: str, *, guild_id: int | None = None) -> CloneInfo:
     await get_project(app, project_id, guild_id=guild_id)
-    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+    base, _ = public_url(app)
+    return await asyncio.to_thread(clone_info, app.access, base, project_id)
 
 
 async def rotate_clone_token(app: App, project_id: str, *, guild_id: int | None = None) -> CloneInfo:
     await get_project(app, project_id, guild_id=guild_id)
     await asyncio.to_thread(app.access.rotate, project_id)
-    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+    return await asyncio.to_thread(clone_info, app.access, public_url(app)[0], project_id)
 
 
 async def set_clone_public(
@@ -35,7 +56,7 @@ async def set_clone_public(
 ) -> CloneInfo:
     await get_project(app, project_id, guild_id=guild_id)
     await asyncio.to_thread(app.access.set_public, project_id, public)
-    return await asyncio.to_thread(clone_info, app.access, app.settings.public_url, project_id)
+    return await asyncio.to_thread(clone_info, app.access, public_url(app)[0], project_id)
 
 
 async def health(app: App) -> dict[str, bool]:

@@ -84,13 +84,14 @@ class Served:
 
 
 @contextmanager
-def serving(cli: Cli, **env: str) -> Iterator[Served]:
+def serving(cli: Cli, *, set_public_url: bool = True, **env: str) -> Iterator[Served]:
     """Run ``devussy-git serve`` as a user starts it; stop it and keep its output."""
     import httpx
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    cli.env["DEVUSSY_PUBLIC_URL"] = base
+    if set_public_url:
+        cli.env["DEVUSSY_PUBLIC_URL"] = base
     proc = subprocess.Popen(
         [sys.executable, "-m", "devussy_git", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=cli.workdir, env={**cli.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
