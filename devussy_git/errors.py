@@ -64,11 +64,18 @@ class InvalidInputError(DevussyError):
     """What the user typed or sent is not acceptable."""
 
     def __init__(
-        self, user_message: str, *, problems: list[str] | None = None, detail: str | None = None
+        self,
+        user_message: str,
+        *,
+        problems: list[str] | None = None,
+        detail: str | None = None,
+        headline: str | None = None,
     ) -> None:
         super().__init__(user_message, detail=detail)
         #: Every problem found, when several were checked at once.
         self.problems: list[str] = list(problems or [])
+        #: ``user_message`` without the problems, for a face that lists them itself.
+        self.headline = headline
 
 
 class InvalidProjectIdError(InvalidInputError):

@@ -38,7 +38,10 @@ __all__ = [
 BUSY_TIMEOUT_MS = 15_000
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 _WRITE_OPTION = "devussy_write"
-_POSTGRES_HINT = "asyncpg not installed (pip install devussy-git[postgres])"
+_POSTGRES_HINT = (
+    "asyncpg, PostgreSQL's driver, is not installed: pip install 'devussy-git[postgres]' "
+    "(from a checkout: pip install -e '.[postgres]')"
+)
 
 Clock = Callable[[], datetime]
 
@@ -241,7 +244,30 @@ class Gateway:
         except SQLAlchemyError as exc:
             raise StoreError("the state database failed; try again", detail=_describe(exc)) from exc
         except OSError as exc:
-            raise StoreError("the state database is unreachable", detail=_describe(exc)) from exc
+            raise StoreError(
+                f"the state database{self._where()} is unreachable: {_cause(exc)}", detail=_describe(exc)
+            ) from exc
+
+    def _where(self) -> str:
+        """`` at host:port`` of a server database (never the password), else nothing."""
+        url = self._writer.url
+        if not url.host:
+            return ""
+        return f" at {url.host}:{url.port or 5432}"
+
+
+def _cause(exc: OSError) -> str:
+    """What went wrong, in words: ``connection refused``, ``timed out``, a DNS failure."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running, on that port?)"
+    if isinstance(exc, TimeoutError):
+        return "the connection timed out"
+    if exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    text = str(exc)
+    if "Multiple exceptions" in text and "Connect call failed" in text:
+        return "connection refused (is the server running, on that port?)"
+    return text[:200] or type(exc).__name__
 
 
 def _describe(exc: BaseException) -> str:

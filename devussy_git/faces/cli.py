@@ -60,72 +60,89 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"devussy-git {__version__}")
     sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
 
-    def verb(name: str, help_: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_, description=help_)
+    def verb(name: str, help_: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_, description=help_, epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
-    s = verb("new", "Create a project repo and commit its interview (asks on the terminal without --answers).")
-    s.add_argument("project", help="project id: lowercase letters, digits and dashes")
-    s.add_argument("--answers", type=Path, metavar="FILE.json", help="interview answers as one JSON object")
+    project_help = "project id: 1-63 lowercase letters, digits and single dashes (e.g. shop-api)"
+    json_help = "print JSON instead of text"
+    provider_help = "offline, openai, requesty or zai (default: LLM_DEFAULT_PROVIDER)"
+    model_help = "model name as the provider knows it (default: LLM_DEFAULT_MODEL)"
 
-    s = verb("run", "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff.")
-    s.add_argument("project")
-    s.add_argument("--provider", help="offline, openai, requesty or zai (default: configured)")
-    s.add_argument("--model", help="model name as the provider knows it")
+    s = verb("new", "Create a project repo and commit its interview (asks on the terminal without --answers).",
+             epilog=_answer_keys_help())
+    s.add_argument("project", help=project_help)
+    s.add_argument("--answers", type=Path, metavar="FILE.json",
+                   help="interview answers as one JSON object keyed by question id (below)")
+
+    s = verb("run", "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff. "
+             "On a plan with steps done it asks before starting over (--yes off a terminal).")
+    s.add_argument("project", help=project_help)
+    s.add_argument("--provider", help=provider_help)
+    s.add_argument("--model", help=model_help)
     s.add_argument("--resume", action="store_true", help="resume the last failed run from its last completed stage")
     s.add_argument("--yes", action="store_true",
                    help="restart a plan that has progress without asking (a new run starts it over at 0)")
 
     s = verb("status", "Show the last run's stages, plan progress and the next task.")
-    s.add_argument("project")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("project", help=project_help)
+    s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("handoff-next", "Let the agent take the next task, record the outcome and advance the plan.")
-    s.add_argument("project")
+    s.add_argument("project", help=project_help)
     s.add_argument("--note", help="what the team did, decided or is blocked on")
     s.add_argument("--task", help="task id to work on instead of the next one (e.g. 2.3)")
-    s.add_argument("--preview", action="store_true", help="commit to a proposal instead of main")
-    s.add_argument("--provider")
-    s.add_argument("--model")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--preview", action="store_true",
+                   help="commit to a proposal instead of main (apply it with `proposals`)")
+    s.add_argument("--provider", help=provider_help)
+    s.add_argument("--model", help=model_help)
+    s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("proposals", "List preview proposals, or apply / discard one.")
-    s.add_argument("project")
-    s.add_argument("action", nargs="?", choices=["apply", "discard"])
-    s.add_argument("proposal", nargs="?", metavar="ID")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("project", help=project_help)
+    s.add_argument("action", nargs="?", choices=["apply", "discard"],
+                   help="apply: land the proposal on main; discard: drop it (default: list them)")
+    s.add_argument("proposal", nargs="?", metavar="ID", help="the proposal's id, as listed")
+    s.add_argument("--json", action="store_true", help=json_help)
 
-    s = verb("revert", "Undo a step with a new commit (default: the newest handoff-next step).")
-    s.add_argument("project")
+    s = verb("revert", "Undo a step with a new commit (default: the newest handoff-next step). "
+             "Shows what it would undo and asks first; off a terminal it needs --yes.")
+    s.add_argument("project", help=project_help)
     s.add_argument("rev", nargs="?", metavar="REV", help="commit to revert (sha, tag, main~1, ...)")
     s.add_argument("--step", type=_positive_int, metavar="N", help="the handoff-next step number to revert")
     s.add_argument("--range", action="store_true", help="with --step: revert steps N..newest as one commit")
     s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     s = verb("log", "Show the project's history, newest first.")
-    s.add_argument("project")
-    s.add_argument("--limit", type=_positive_int, default=20, metavar="N")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("project", help=project_help)
+    s.add_argument("--limit", type=_positive_int, default=20, metavar="N",
+                   help="how many commits (default: 20)")
+    s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("diff", "Show a diff: newest commit, REV_A..main, or REV_A..REV_B.")
-    s.add_argument("project")
-    s.add_argument("rev_a", nargs="?", metavar="REV_A")
-    s.add_argument("rev_b", nargs="?", metavar="REV_B")
+    s.add_argument("project", help=project_help)
+    s.add_argument("rev_a", nargs="?", metavar="REV_A",
+                   help="older revision: sha, run/<id> tag, main~N (default: the newest commit's parent)")
+    s.add_argument("rev_b", nargs="?", metavar="REV_B", help="newer revision (default: main)")
     s.add_argument("--stat", action="store_true", help="per-file counts only")
 
     s = verb("show", "Print a plan file at a revision.")
-    s.add_argument("project")
-    s.add_argument("path", metavar="PATH")
-    s.add_argument("--rev", default="main")
+    s.add_argument("project", help=project_help)
+    s.add_argument("path", metavar="PATH", help="file in the plan, e.g. devplan.md or phase2.md")
+    s.add_argument("--rev", default="main", help="revision to read it at (default: main)")
 
     s = verb("projects", "List projects.")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=json_help)
 
-    s = verb("clone-url", "Print the git clone command for a project (with its token).")
-    s.add_argument("project")
-    s.add_argument("--json", action="store_true")
+    s = verb("clone-url", "Print labelled git clone commands for a project (with its token), for the "
+             "server running on these repos (or DEVUSSY_PUBLIC_URL).")
+    s.add_argument("project", help=project_help)
+    s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("clone-token", "Rotate a project's clone token or make it public/private.")
-    s.add_argument("project")
+    s.add_argument("project", help=project_help)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--rotate", action="store_true", help="issue a new token; the old one stops working")
     g.add_argument("--public", action="store_true", help="allow cloning without a token")
@@ -137,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "loopback it refuses to start without DEVUSSY_RUNNER_TOKEN unless --allow-unauthenticated.",
     )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=8000)
+    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     s.add_argument(
         "--allow-unauthenticated",
         action="store_true",
@@ -154,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- helpers --------------------------------------------------------------------
+
+
+def _answer_keys_help() -> str:
+    """The answer keys of ``--answers``, listed in ``new --help``."""
+    from devussy_git.plan.questions import QUESTIONS
+
+    lines = ["answer keys (* = required):"]
+    for q in QUESTIONS:
+        kind = {"yesno": "true/false", "number": "number or range", "list": "list of text"}.get(q.kind, "text")
+        choices = f"; one of: {', '.join(q.choices)}" if q.choices and q.kind == "choice" else ""
+        lines.append(f"  {q.id}{'*' if q.required else ''}  ({kind}{choices})")
+    return "\n".join(lines)
 
 
 def _tty(stream: Any = None) -> bool:
@@ -186,13 +215,14 @@ def _ask_interview() -> dict[str, Any]:
     while (question := next_question(answers)) is not None:
         if question.id in asked:
             break
-        prompt = question.prompt
+        prompt = question.prompt + ("" if question.required else " (or 'skip')")
         if question.choices:
             prompt += "\n" + "\n".join(f"  {i}. {c}" for i, c in enumerate(question.choices, 1))
-        suffix = "" if question.required else " (or 'skip')"
+        # The question is shown once; a re-ask shows only what was wrong.
+        print(prompt)
         while True:
             try:
-                raw = input(f"{prompt}{suffix}\n> ")
+                raw = input("> ")
             except EOFError:
                 raise InvalidInputError("The interview was interrupted (end of input).") from None
             try:
@@ -236,9 +266,9 @@ def _precheck(args: argparse.Namespace) -> None:
     """What can be checked from the command line alone, before anything is built."""
     project = getattr(args, "project", None)
     if isinstance(project, str):
-        from devussy_git.store.validation import validate_project_id
+        from devussy_git.store.validation import validate_new_project_id, validate_project_id
 
-        validate_project_id(project)
+        (validate_new_project_id if args.verb == "new" else validate_project_id)(project)
     if args.verb == "revert":
         if args.rev is not None and args.step is not None:
             raise UsageError("revert: give either REV or --step N, not both")
@@ -360,6 +390,14 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
 
     target = await services.revert_target(app, args.project, rev=args.rev, step=args.step)
     what = f"{target.sha[:10]} {target.subject!r}" + (" and every later step" if args.range else "")
+    if not args.yes and target.parents and sys.stdin.isatty():
+        from devussy_git.faces.cli_output import format_stat
+
+        # What would be undone: the commit's own change (with --range, everything since).
+        undone = await services.diff(
+            app, args.project, target.parents[0], "main" if args.range else target.sha
+        )
+        print(f"Reverting undoes:\n{format_stat(undone).rstrip()}")
     if not args.yes and not _confirm(f"Revert {what}?"):
         print("Nothing reverted.")
         return EXIT_OK
@@ -504,8 +542,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except DevussyError as exc:
-        print(f"error: {exc.user_message}", file=sys.stderr)
-        for problem in getattr(exc, "problems", []) or []:
+        problems = getattr(exc, "problems", []) or []
+        headline = getattr(exc, "headline", None)
+        # Listed problems are printed once, as bullets under a headline.
+        print(f"error: {headline}:" if problems and headline else f"error: {exc.user_message}", file=sys.stderr)
+        for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -83,10 +83,11 @@ def format_step(
         format_diff(result.diff, colour=colour).rstrip("\n"),
         "",
     ]
+    after = "Next task once applied" if parked else "Next task"
     if result.next_task is None:
-        lines.append("Next task: none — every task of the plan is done.")
+        lines.append(f"{after}: none — every task of the plan is done.")
     else:
-        lines.append(f"Next task: {result.next_task.id} - {result.next_task.title}")
+        lines.append(f"{after}: {result.next_task.id} - {result.next_task.title}")
     if parked:
         lines.append(
             f"Apply with `devussy-git proposals {project_id} apply {result.proposal_id}` "
@@ -117,10 +118,10 @@ def _age(seconds: float) -> str:
     return f"{whole}s"
 
 
-def format_proposals(proposals: list[Proposal]) -> str:
+def format_proposals(proposals: list[Proposal], project_id: str) -> str:
     """The ``proposals`` listing: id, task, author, age, base, summary."""
     if not proposals:
-        return "No proposals. Make one with `handoff-next --preview`."
+        return f"No proposals. Make one with `devussy-git handoff-next {project_id} --preview`."
     lines = ["ID        TASK   AUTHOR               AGE    BASE        SUMMARY"]
     for p in proposals:
         lines.append(
@@ -167,7 +168,7 @@ async def cmd_proposals(app: Any, args: argparse.Namespace) -> int:
         if args.proposal is not None:
             raise UsageError("proposals: say what to do with it: apply ID or discard ID")
         found = await list_proposals(app, args.project)
-        print(to_json([proposal_to_json(p) for p in found]) if as_json else format_proposals(found))
+        print(to_json([proposal_to_json(p) for p in found]) if as_json else format_proposals(found, args.project))
         return 0
     if args.proposal is None:
         raise UsageError(f"proposals {args.action}: which proposal? give its ID")

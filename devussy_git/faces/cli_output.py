@@ -131,6 +131,10 @@ def format_outcome(outcome: RunOutcome) -> str:
         lines.append("Top risks:")
         lines += [f"  - {r}" for r in list(c.risks)[:5]]
     lines.append(f"Tokens: in={outcome.tokens_in} out={outcome.tokens_out}")
+    lines.append(
+        f"Next: devussy-git handoff-next {outcome.project_id}  "
+        f"(progress: devussy-git status {outcome.project_id})"
+    )
     return "\n".join(lines)
 
 
@@ -139,7 +143,7 @@ def format_status(status: Any) -> str:
     lines.append(f"Head: {status.head[:10] if status.head else '(no commits)'}")
     run = status.run
     if run is None:
-        lines.append("Run: none yet (start one with `devussy-git run`)")
+        lines.append(f"Run: none yet (start one with `devussy-git run {status.project.project_id}`)")
     else:
         lines.append(f"Run {run.run_id}: {run.state}" + (f" — {run.error}" if run.error else ""))
         for stage in run.stages:

@@ -29,7 +29,7 @@ from tenacity import (
 
 from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm.profile import LLMProfile
-from devussy_git.llm.retry import backoff_s, cause_of, is_retryable, status_of
+from devussy_git.llm.retry import backoff_s, cause_of, connection_failure, is_retryable, status_of
 from devussy_git.llm.types import LLMRequest, Reply
 
 __all__ = ["LiteLLMClient", "aclose_litellm", "litellm_model_name", "load_litellm"]
@@ -139,7 +139,7 @@ class LiteLLMClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts),
             wait=self._wait,
-            retry=retry_if_exception(is_retryable),
+            retry=retry_if_exception(self._should_retry),
             before_sleep=lambda state: self._before_sleep(state, request),
             reraise=True,
         )
@@ -204,8 +204,26 @@ class LiteLLMClient:
         if self._on_retry is not None:
             self._on_retry(state.attempt_number, exc)
 
+    def _endpoint(self) -> str:
+        return self.profile.api_base or f"the {self.profile.provider} API"
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        """Transient failures are retried; a refused connection on this machine is not
+        (nothing listens there, and waiting will not change that)."""
+        if not is_retryable(exc):
+            return False
+        if connection_failure(exc) == "connection refused" and _is_local(self.profile.api_base):
+            return False
+        return True
+
     def _unavailable(self, exc: BaseException, attempt: int, attempts: int) -> LLMUnavailableError:
-        retryable = is_retryable(exc)
+        retryable = self._should_retry(exc)
+        failure = connection_failure(exc)
+        if failure is not None:
+            tried = f" (tried {attempt} times)" if attempt > 1 else ""
+            message = f"Could not connect to {self._endpoint()}: {failure}{tried}."
+            logger.error("LLM call to %s: could not connect: %s%s", self.profile.describe(), failure, tried)
+            return LLMUnavailableError(message, detail=self._redact(str(exc))[:500])
         if retryable:
             tried = f"after {attempt} attempt{'s' if attempt != 1 else ''}"
         else:
@@ -273,3 +291,20 @@ def _retry_after_s(exc: BaseException) -> float | None:
             # An HTTP date: not worth parsing for a wait we cap at seconds anyway.
             continue
     return None
+
+
+def _is_local(api_base: str | None) -> bool:
+    """Whether ``api_base`` names this machine (loopback)."""
+    if not api_base:
+        return False
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(api_base).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+

@@ -131,3 +131,24 @@ def backoff_s(
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)
     return min(delay, max_s)
+
+
+def connection_failure(exc: BaseException) -> str | None:
+    """In words, why no connection could be made (refused, unknown host), or ``None``.
+
+    Providers' client libraries wrap the socket error several times over (a
+    "500" from litellm can be a refused connection); this walks the chain.
+    """
+    import socket
+
+    seen: BaseException | None = exc
+    for _ in range(12):
+        if seen is None:
+            return None
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "the host name could not be resolved"
+        seen = seen.__cause__ or seen.__context__
+    return None
+

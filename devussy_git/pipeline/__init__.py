@@ -7,22 +7,45 @@ layer records progress events) and never prints.
 
 from __future__ import annotations
 
-from devussy_git.pipeline.run import (
-    STAGES,
-    PipelineRunner,
-    ProgressEvent,
-    RunOutcome,
-    RUN_REF_PREFIX,
-    completed_stages,
-    run_ref,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "RUN_REF_PREFIX",
-    "STAGES",
-    "PipelineRunner",
-    "ProgressEvent",
-    "RunOutcome",
-    "completed_stages",
-    "run_ref",
-]
+# Each name is imported from its module on first use: a command pays only for the
+# parts it touches (reading a plan's progress never builds the pydantic models of the
+# model-reply parsers).
+_HOMES: dict[str, str] = {
+    "PipelineRunner": "devussy_git.pipeline.run",
+    "ProgressEvent": "devussy_git.pipeline.run",
+    "RUN_REF_PREFIX": "devussy_git.pipeline.run",
+    "RunOutcome": "devussy_git.pipeline.run",
+    "STAGES": "devussy_git.pipeline.run",
+    "completed_stages": "devussy_git.pipeline.run",
+    "run_ref": "devussy_git.pipeline.run",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
+
+if TYPE_CHECKING:
+    from devussy_git.pipeline.run import (
+        PipelineRunner,
+        ProgressEvent,
+        RUN_REF_PREFIX,
+        RunOutcome,
+        STAGES,
+        completed_stages,
+        run_ref,
+    )

@@ -18,12 +18,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.anchors import extract_anchor
-from devussy_git.plan.complexity import ComplexityProfile
-from devussy_git.plan.interview import Interview
 from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
+
+if TYPE_CHECKING:
+    from devussy_git.plan.complexity import ComplexityProfile
+    from devussy_git.plan.interview import Interview
 
 __all__ = [
     "PlanProgress",

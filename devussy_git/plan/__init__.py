@@ -8,101 +8,133 @@ litellm; it is values in, values (or strings) out.
 
 from __future__ import annotations
 
-from devussy_git.plan.anchors import (
-    PLAN_ANCHORS,
-    REQUIRED_ANCHORS,
-    anchor_block,
-    anchor_markers,
-    check_plan_anchors,
-    extract_anchor,
-)
-from devussy_git.plan.complexity import (
-    ComplexityProfile,
-    parse_complexity_refinement,
-    score_complexity,
-)
-from devussy_git.plan.interview import (
-    PROJECT_TYPES,
-    QUESTIONS,
-    SKIP,
-    Interview,
-    Question,
-    applicable_questions,
-    next_question,
-    parse_answer,
-    question_by_id,
-    slugify,
-    validate_answers,
-)
-from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task, ValidationResult
-from devussy_git.plan.offline import OFFLINE_STAGES, offline_reply
-from devussy_git.plan.parse import (
-    parse_design,
-    parse_devplan_outline,
-    parse_phase_tasks,
-    parse_validation,
-)
-from devussy_git.plan.render import (
-    completion_summary_block,
-    next_task_group_block,
-    phase_progress_block,
-    phase_status_block,
-    phase_tasks_block,
-    plan_summary,
-    quick_status_block,
-    render_design,
-    render_devplan,
-    render_handoff,
-    render_phase,
-    render_plan_files,
-    render_validation_report,
-    task_line,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "OFFLINE_STAGES",
-    "PLAN_ANCHORS",
-    "PROJECT_TYPES",
-    "QUESTIONS",
-    "REQUIRED_ANCHORS",
-    "SKIP",
-    "ComplexityProfile",
-    "Interview",
-    "Phase",
-    "PhaseOutline",
-    "Plan",
-    "Question",
-    "Task",
-    "ValidationResult",
-    "anchor_block",
-    "anchor_markers",
-    "applicable_questions",
-    "check_plan_anchors",
-    "completion_summary_block",
-    "extract_anchor",
-    "next_question",
-    "next_task_group_block",
-    "offline_reply",
-    "parse_answer",
-    "parse_complexity_refinement",
-    "parse_design",
-    "parse_devplan_outline",
-    "parse_phase_tasks",
-    "parse_validation",
-    "phase_progress_block",
-    "phase_status_block",
-    "phase_tasks_block",
-    "plan_summary",
-    "question_by_id",
-    "quick_status_block",
-    "render_design",
-    "render_devplan",
-    "render_handoff",
-    "render_phase",
-    "render_plan_files",
-    "render_validation_report",
-    "score_complexity",
-    "slugify",
-    "task_line",
-    "validate_answers",
-]
+# Each name is imported from its module on first use: a command pays only for the
+# parts it touches (reading a plan's progress never builds the pydantic models of the
+# model-reply parsers).
+_HOMES: dict[str, str] = {
+    "ComplexityProfile": "devussy_git.plan.complexity",
+    "parse_complexity_refinement": "devussy_git.plan.complexity",
+    "score_complexity": "devussy_git.plan.complexity",
+    "Interview": "devussy_git.plan.interview",
+    "PROJECT_TYPES": "devussy_git.plan.interview",
+    "QUESTIONS": "devussy_git.plan.interview",
+    "Question": "devussy_git.plan.interview",
+    "SKIP": "devussy_git.plan.interview",
+    "applicable_questions": "devussy_git.plan.interview",
+    "next_question": "devussy_git.plan.interview",
+    "parse_answer": "devussy_git.plan.interview",
+    "question_by_id": "devussy_git.plan.interview",
+    "slugify": "devussy_git.plan.interview",
+    "validate_answers": "devussy_git.plan.interview",
+    "OFFLINE_STAGES": "devussy_git.plan.offline",
+    "offline_reply": "devussy_git.plan.offline",
+    "PLAN_ANCHORS": "devussy_git.plan.anchors",
+    "REQUIRED_ANCHORS": "devussy_git.plan.anchors",
+    "anchor_block": "devussy_git.plan.anchors",
+    "anchor_markers": "devussy_git.plan.anchors",
+    "check_plan_anchors": "devussy_git.plan.anchors",
+    "extract_anchor": "devussy_git.plan.anchors",
+    "Phase": "devussy_git.plan.model",
+    "PhaseOutline": "devussy_git.plan.model",
+    "Plan": "devussy_git.plan.model",
+    "Task": "devussy_git.plan.model",
+    "ValidationResult": "devussy_git.plan.model",
+    "completion_summary_block": "devussy_git.plan.render",
+    "next_task_group_block": "devussy_git.plan.render",
+    "phase_progress_block": "devussy_git.plan.render",
+    "phase_status_block": "devussy_git.plan.render",
+    "phase_tasks_block": "devussy_git.plan.render",
+    "plan_summary": "devussy_git.plan.render",
+    "quick_status_block": "devussy_git.plan.render",
+    "render_design": "devussy_git.plan.render",
+    "render_devplan": "devussy_git.plan.render",
+    "render_handoff": "devussy_git.plan.render",
+    "render_phase": "devussy_git.plan.render",
+    "render_plan_files": "devussy_git.plan.render",
+    "render_validation_report": "devussy_git.plan.render",
+    "task_line": "devussy_git.plan.render",
+    "parse_design": "devussy_git.plan.parse",
+    "parse_devplan_outline": "devussy_git.plan.parse",
+    "parse_phase_tasks": "devussy_git.plan.parse",
+    "parse_validation": "devussy_git.plan.parse",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
+
+if TYPE_CHECKING:
+    from devussy_git.plan.complexity import (
+        ComplexityProfile,
+        parse_complexity_refinement,
+        score_complexity,
+    )
+    from devussy_git.plan.interview import (
+        Interview,
+        PROJECT_TYPES,
+        QUESTIONS,
+        Question,
+        SKIP,
+        applicable_questions,
+        next_question,
+        parse_answer,
+        question_by_id,
+        slugify,
+        validate_answers,
+    )
+    from devussy_git.plan.offline import (
+        OFFLINE_STAGES,
+        offline_reply,
+    )
+    from devussy_git.plan.anchors import (
+        PLAN_ANCHORS,
+        REQUIRED_ANCHORS,
+        anchor_block,
+        anchor_markers,
+        check_plan_anchors,
+        extract_anchor,
+    )
+    from devussy_git.plan.model import (
+        Phase,
+        PhaseOutline,
+        Plan,
+        Task,
+        ValidationResult,
+    )
+    from devussy_git.plan.render import (
+        completion_summary_block,
+        next_task_group_block,
+        phase_progress_block,
+        phase_status_block,
+        phase_tasks_block,
+        plan_summary,
+        quick_status_block,
+        render_design,
+        render_devplan,
+        render_handoff,
+        render_phase,
+        render_plan_files,
+        render_validation_report,
+        task_line,
+    )
+    from devussy_git.plan.parse import (
+        parse_design,
+        parse_devplan_outline,
+        parse_phase_tasks,
+        parse_validation,
+    )

@@ -82,19 +82,61 @@ def _is_ascii_number(text: str) -> bool:
     return re.fullmatch(r"[0-9]{1,6}", text) is not None
 
 
-def _match_choice(question: Question, text: str) -> str | None:
+#: Well-known short or common names of choices, by normalised spelling.
+_ALIASES: dict[str, str] = {
+    "postgres": "PostgreSQL",
+    "pg": "PostgreSQL",
+    "psql": "PostgreSQL",
+    "mongo": "MongoDB",
+    "k8s": "Kubernetes",
+    "js": "JavaScript",
+    "ts": "TypeScript",
+    "py": "Python",
+    "golang": "Go",
+    "csharp": "C#",
+    "dotnet": "C#",
+    "reactjs": "React",
+    "vuejs": "Vue",
+    "nextjs": "Next.js",
+    "api": "REST API",
+    "webapp": "Web Application",
+    "cli": "CLI Tool",
+}
+
+
+def _norm(text: str) -> str:
+    """``text`` for matching: case, spaces and punctuation ignored (``C#`` keeps its ``#``)."""
+    return re.sub(r"[^0-9a-z#+]", "", text.casefold())
+
+
+def _choice_candidates(question: Question, text: str) -> list[str]:
+    """The choices ``text`` may mean: one when it is clear, several when ambiguous."""
     if _is_ascii_number(text):
         index = int(text)
-        if 1 <= index <= len(question.choices):
-            return question.choices[index - 1]
-        return None
-    folded = text.casefold()
-    for choice in question.choices:
-        if choice.casefold() == folded:
-            return choice
+        return [question.choices[index - 1]] if 1 <= index <= len(question.choices) else []
+    typed = _norm(text)
+    if not typed:
+        return []
+    by_norm = {_norm(c): c for c in question.choices}
+    if typed in by_norm:
+        return [by_norm[typed]]
     # "Comprehensive" picks "Comprehensive (unit + integration + e2e)".
-    prefixed = [c for c in question.choices if c.casefold().split(" (")[0] == folded]
-    return prefixed[0] if len(prefixed) == 1 else None
+    heads = [c for c in question.choices if _norm(c.split(" (")[0]) == typed]
+    if heads:
+        return heads
+    alias = _ALIASES.get(typed)
+    if alias is not None and alias in question.choices:
+        return [alias]
+    if len(typed) >= 2:
+        return [c for c in question.choices if _norm(c).startswith(typed)]
+    return []
+
+
+def _match_choice(question: Question, text: str) -> str | None:
+    found = _choice_candidates(question, text)
+    if len(found) > 1:
+        raise _reask(question, f"'{text}' could be {' or '.join(found)}: which one did you mean?")
+    return found[0] if found else None
 
 
 def _parse_team_size(question: Question, text: str) -> int:
@@ -248,7 +290,8 @@ def validate_answers(data: Mapping[str, Any]) -> Interview:
         try:
             answers[key] = _from_json_value(question, data[key])
         except InvalidInputError as exc:
-            problems.append(f"{key}: {exc.user_message}")
+            # A file has no prompt to type 'skip' at: the hint is for the terminal.
+            problems.append(f"{key}: {exc.user_message.removesuffix(f' Type {SKIP!r} to skip.')}")
     project_type = answers.get("project_type")
     for question in QUESTIONS:
         if question.required and question.id not in data:
@@ -269,9 +312,9 @@ def validate_answers(data: Mapping[str, Any]) -> Interview:
         problems.append(f"project_name: '{name}' has no letters or digits to make a project id from.")
     if problems:
         count = len(problems)
+        headline = f"The answers have {count} problem{'s' if count > 1 else ''}"
         raise InvalidInputError(
-            f"The answers have {count} problem{'s' if count > 1 else ''}: " + "; ".join(problems),
-            problems=problems,
+            f"{headline}: " + "; ".join(problems), problems=problems, headline=headline
         )
     ordered = {q.id: answers[q.id] for q in QUESTIONS if q.id in answers}
     return Interview(answers=MappingProxyType(ordered))

@@ -9,8 +9,10 @@ two can never disagree about "what comes next".
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from devussy_git.plan.complexity import ComplexityProfile
+if TYPE_CHECKING:
+    from devussy_git.plan.complexity import ComplexityProfile
 
 __all__ = ["Phase", "PhaseOutline", "Plan", "Task", "ValidationResult"]
 

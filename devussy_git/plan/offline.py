@@ -238,6 +238,13 @@ def _phase(context: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_BLOCKED_NOTE = re.compile(
+    r"\s*(?:blocked|blocker|stuck|on hold|cannot (?:proceed|continue)|can't (?:proceed|continue)"
+    r"|waiting (?:on|for))\b",
+    re.IGNORECASE,
+)
+
+
 def _handoff_next(context: Mapping[str, Any]) -> str:
     task = context.get("task")
     if not isinstance(task, Mapping) or not isinstance(task.get("id"), str):
@@ -251,9 +258,12 @@ def _handoff_next(context: Mapping[str, Any]) -> str:
     line = f"- {task_id}: {note_text or f'completed {task_id} ({title})'}"
     summary = (note_text or f"complete {decapitalise(title)}")[:72].rstrip()
     phase_file = f"phase{task_id.split('.')[0]}.md"
+    # The team's note is read the way a model reads it: one that says the work is
+    # blocked leaves the task open (the ritual records the blocker in BLOCKERS).
+    blocked = bool(note_text) and _BLOCKED_NOTE.match(note_text) is not None
     reply = {
         "summary": summary,
-        "status": "done",
+        "status": "blocked" if blocked else "done",
         "edits": [
             {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append", "content": line},
             {"file": phase_file, "anchor": "PHASE_OUTCOMES", "action": "append", "content": line},

@@ -187,7 +187,10 @@ def quick_status_block(
     if active_phase is None:
         phase_line = "- Active Phase: none - all phases complete"
     else:
-        phase_line = f"- Active Phase: {active_phase.number} - {_one_line(active_phase.title)}"
+        phase_line = (
+            f"- Active Phase: {active_phase.number} - {_one_line(active_phase.title)} "
+            f"({active_phase.filename})"
+        )
     if next_task is None:
         task_text = "- Next Immediate Task: none - all tasks complete"
     else:
@@ -298,7 +301,8 @@ def render_phase(plan: Plan, phase: Phase) -> str:
 
 _DEV_INSTRUCTIONS = """- Read `QUICK_STATUS` in this file: the active phase and the next task.
 - In devplan.md, read only the `NEXT_TASK_GROUP` section.
-- In the active phase file (phase{n}.md), read only the `PHASE_TASKS` section.
+- In the active phase's file (named under Active Phase in `QUICK_STATUS`), read only
+  the `PHASE_TASKS` section.
 - Do the next task group in order; do not skip ahead.
 - Record the work: one line in devplan.md `PROGRESS_LOG`, one line in the phase's
   `PHASE_OUTCOMES`, tick the task's checkbox, and refresh `QUICK_STATUS` here.
@@ -310,13 +314,15 @@ _TOKEN_RULES_INTRO = (
 )
 
 
-def _token_rules(number: int) -> str:
+def _token_rules() -> str:
+    # The active phase changes with every step; only QUICK_STATUS (refreshed by each
+    # step and revert) names its file, so nothing here goes stale.
     rows = [
         ("handoff.md", "QUICK_STATUS", "always"),
         ("devplan.md", "NEXT_TASK_GROUP", "always"),
         ("devplan.md", "PROGRESS_LOG", "when needed"),
-        (f"phase{number}.md", "PHASE_TASKS", "always"),
-        (f"phase{number}.md", "PHASE_OUTCOMES", "when needed"),
+        ("the active phase's file", "PHASE_TASKS", "always"),
+        ("the active phase's file", "PHASE_OUTCOMES", "when needed"),
         ("everything else", "whole files", "never"),
     ]
     return _TOKEN_RULES_INTRO + "\n\n" + _table(("File", "Section", "Read?"), rows)
@@ -325,7 +331,6 @@ def _token_rules(number: int) -> str:
 def render_handoff(plan: Plan) -> str:
     """``handoff.md``: what the next agent reads first."""
     active = plan.active_phase()
-    number = active.number if active is not None else len(plan.phases)
     parts = [
         f"# Handoff Prompt: {plan.project_name}",
         "> **QuickStart:** read QUICK_STATUS, then the phase's PHASE_TASKS; do the next "
@@ -333,9 +338,9 @@ def render_handoff(plan: Plan) -> str:
         "## Quick Status",
         anchor_block("QUICK_STATUS", quick_status_block(active, plan.next_task(), None)),
         "## How to Continue Development",
-        anchor_block("DEV_INSTRUCTIONS", _DEV_INSTRUCTIONS.format(n=number)),
+        anchor_block("DEV_INSTRUCTIONS", _DEV_INSTRUCTIONS),
         "## Token Budget",
-        anchor_block("TOKEN_RULES", _token_rules(number)),
+        anchor_block("TOKEN_RULES", _token_rules()),
         "## Handoff Notes",
         anchor_block("HANDOFF_NOTES", ""),
         "## Decisions",

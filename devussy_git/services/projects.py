@@ -17,6 +17,7 @@ from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError
 from devussy_git.store import CommitInfo, run_ref, validate_project_id
+from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def create_project(
     thread_id: int | None = None,
 ) -> ProjectCreated:
     """Create the project's repo with one commit ``interview: answers for <id>``."""
-    project_id = validate_project_id(project_id)
+    project_id = validate_new_project_id(project_id)
     from devussy_git.plan import validate_answers
 
     interview = validate_answers(answers)
@@ -112,7 +113,7 @@ async def ensure_project_id_free(app: App, project_id: str) -> str:
     A repository with no commit and no record (left by a crash of an older
     version) counts as free: ``create_project`` takes it over.
     """
-    project_id = validate_project_id(project_id)
+    project_id = validate_new_project_id(project_id)
     if app.store.exists(project_id):
         repo = await asyncio.to_thread(app.store.open, project_id)
         if repo.head() is not None or await app.db.projects.get(project_id) is not None:

@@ -30,6 +30,7 @@ from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_
 from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
+from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
 from devussy_git.services.projects import (
     commit_interview,
@@ -328,6 +329,7 @@ async def submit_run(
         if not resume and not restart:
             await _refuse_silent_restart(app, project_id)
     elif answers is not None:
+        validate_new_project_id(project_id)
         return await _create_and_claim(
             app, project_id, answers, actor=actor, provider=provider, model=model, guild_id=guild_id
         )

@@ -82,4 +82,4 @@ def test_status_opens_the_database_but_loads_no_web_chat_or_model_library(planne
     code, loaded = _loaded(planned, "status", "shop")
     assert code == 0
     assert "sqlalchemy" in loaded
-    assert not {"fastapi", "discord", "litellm", "uvicorn"} & set(loaded)
+    assert not {"fastapi", "discord", "litellm", "uvicorn", "pydantic"} & set(loaded)

@@ -8,6 +8,7 @@ targeted regions and the ritual's.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -39,6 +40,18 @@ def assert_valid(repo: PlanRepo, rev: str = "main") -> None:
     files = plan_files_at(repo, rev)
     assert check_plan_anchors(files, strict=True) == []
     assert check_consistency(files) == []
+    assert_handoff_names_the_active_phase(files)
+
+
+def assert_handoff_names_the_active_phase(files: dict[str, str]) -> None:
+    """Every phase file ``handoff.md`` names is the active one: nothing in it goes stale."""
+    progress = plan_progress(files)
+    handoff = "\n".join(
+        line for line in files["handoff.md"].splitlines() if not line.startswith("- phase1.md …")
+    )
+    named = set(re.findall(r"phase(\d+)\.md", handoff))
+    expected = set() if progress.active_phase is None else {str(progress.active_phase)}
+    assert named == expected, (named, expected)
 
 
 def assert_only_own_regions(repo: PlanRepo, sha: str, task_id: str) -> None:

@@ -205,13 +205,15 @@ async def test_the_finish_reason_is_read(
     assert reply.truncated is truncated
 
 
-async def test_an_unreachable_server_is_unavailable() -> None:
+async def test_an_unreachable_server_is_named_and_a_refused_loopback_is_not_retried() -> None:
     with ScriptedLLMServer() as server:
-        profile = server.profile(timeout_s=2, max_retries=2)
-    llm_client = LiteLLMClient(profile, wait_initial_s=0.01)
+        profile = server.profile(timeout_s=2, max_retries=3)
+    retries: list[int] = []
+    llm_client = LiteLLMClient(profile, wait_initial_s=0.01, on_retry=lambda n, exc: retries.append(n))
     with pytest.raises(LLMUnavailableError) as caught:
         await llm_client.complete(REQUEST)
-    assert "after 2 attempts" in caught.value.user_message
+    assert caught.value.user_message == f"Could not connect to {profile.api_base}: connection refused."
+    assert retries == []  # nothing listens on this machine's port: waiting will not help
 
 
 async def test_the_key_appears_in_no_error_and_no_log_line(

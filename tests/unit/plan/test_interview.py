@@ -325,3 +325,39 @@ def test_typed_answers_with_control_characters_are_re_asked(raw: str, shown: str
 
 def test_tabs_and_line_breaks_are_fine_in_answers() -> None:
     assert parse_answer(question_by_id("requirements"), "Cart\tand\r\ncheckout\n") == "Cart and checkout"
+
+
+@pytest.mark.parametrize(
+    ("question_id", "typed", "stored"),
+    [
+        ("project_type", "rest", "REST API"),
+        ("project_type", "Rest-API", "REST API"),
+        ("project_type", "cli", "CLI Tool"),
+        ("project_type", "web", "Web Application"),
+        ("database", "postgres", "PostgreSQL"),
+        ("database", "POSTGRESQL", "PostgreSQL"),
+        ("database", "mongo", "MongoDB"),
+        ("primary_language", "js", "JavaScript"),
+        ("primary_language", "c#", "C#"),
+        ("frontend_framework", "nextjs", "Next.js"),
+        ("documentation_level", "comp", "Comprehensive"),
+        ("primary_language", "Elixir", "Elixir"),  # a text answer of one's own stays as typed
+        ("primary_language", "R", "R"),  # one letter is no prefix of anything
+    ],
+)
+def test_choices_match_whatever_the_case_prefix_or_common_name(question_id: str, typed: str, stored: str) -> None:
+    assert parse_answer(question_by_id(question_id), typed) == stored
+
+
+@pytest.mark.parametrize(("question_id", "typed"), [("primary_language", "ja"), ("primary_language", "ru")])
+def test_an_ambiguous_choice_is_asked_again_naming_the_candidates(question_id: str, typed: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_answer(question_by_id(question_id), typed)
+    message = caught.value.user_message
+    assert "which one did you mean?" in message and " or " in message
+
+
+def test_an_answers_file_stores_the_canonical_spelling() -> None:
+    interview = validate_answers({**MINIMAL, "project_type": "rest", "database": "postgres"})
+    assert interview.answers["project_type"] == "REST API"
+    assert interview.answers["database"] == "PostgreSQL"

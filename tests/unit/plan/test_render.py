@@ -99,7 +99,7 @@ def test_fresh_handoff_names_phase_one_and_task_one_one() -> None:
     text = render_handoff(make_plan())
     assert text.startswith("# Handoff Prompt: Shop API\n")
     assert extract_anchor(text, "QUICK_STATUS") == (
-        "- Active Phase: 1 - Project Setup\n"
+        "- Active Phase: 1 - Project Setup (phase1.md)\n"
         "- Next Immediate Task: 1.1 - Initialise the repository\n"
         "- Blockers: None known"
     )
