@@ -8,6 +8,7 @@ mistake never prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -165,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
     s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
 
-    verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, with diffs.")
+    s = verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, each change as "
+             "its diff stat.")
+    s.add_argument("--full-diffs", action="store_true", help="print every change's diff whole")
     verb("version", "Print the version.")
     return p
 
@@ -304,16 +307,23 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
     restart = args.yes
     while True:
         try:
-            outcome = await services.run_project(
-                app,
-                args.project,
-                actor=services.Actor.cli(),
-                provider=args.provider,
-                model=args.model,
-                resume=args.resume,
-                restart=restart,
-                on_progress=progress,
-            )
+            # On a terminal, one live line per stage (time, tokens); plain lines otherwise.
+            live = None
+            if _tty():
+                from devussy_git.faces.cli_live import LiveRunProgress
+
+                live = LiveRunProgress(args.project)
+            with live if live is not None else contextlib.nullcontext():
+                outcome = await services.run_project(
+                    app,
+                    args.project,
+                    actor=services.Actor.cli(),
+                    provider=args.provider,
+                    model=args.model,
+                    resume=args.resume,
+                    restart=restart,
+                    on_progress=live.update if live is not None else progress,
+                )
             break
         except RestartNeedsConfirmationError as exc:
             if restart:
@@ -481,7 +491,7 @@ def _run_sync_verb(args: argparse.Namespace) -> int:
     if args.verb == "demo":
         from devussy_git.faces.demo import run_demo
 
-        return run_demo()
+        return run_demo(full_diffs=args.full_diffs)
     if args.verb == "serve":
         from devussy_git.faces.http import serve
 

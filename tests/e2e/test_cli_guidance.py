@@ -167,3 +167,36 @@ def test_an_offline_note_that_says_blocked_leaves_the_task_open_and_shows_the_bl
     done = cli("handoff-next", "shop", "--note", "Keys arrived; repository initialised")
     assert "(done)" in done.out.splitlines()[0]
     assert cli("status", "shop", "--json").json()["progress"]["done"] == 1
+
+
+def test_run_on_a_terminal_shows_live_stage_lines_and_plain_lines_elsewhere(cli: Cli) -> None:
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", "run", "shop"], cwd=cli.workdir,
+                            env={**cli.env, "COLUMNS": "120", "TERM": "xterm"},
+                            stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True)
+    os.close(child_fd)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([main_fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(60)
+    os.close(main_fd)
+    text = seen.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert "tokens in/out" in text  # the live table's header
+    for stage in ("complexity", "design", "validation", "devplan", "phases", "handoff"):
+        assert stage in text
+    assert "\x1b[" in text  # redrawn in place, with colour
+    assert "Next: devussy-git handoff-next shop" in text
+    plain = cli("run", "shop", "--yes")
+    assert plain.code == 0
+    assert "\x1b[" not in plain.out and "✓ phases     completed" in plain.out
