@@ -36,6 +36,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="devussy-cli-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "DEVUSSY_", "DISCORD_"))}
     env.pop("DATABASE_URL", None)
+    # Warm bytecode means written bytecode: a shell that sets PYTHONDONTWRITEBYTECODE would
+    # have every process compile every changed module again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({
         "DEVUSSY_REPOS_ROOT": str(work / "repos"),
         "DATABASE_URL": f"sqlite+aiosqlite:///{work}/state.db",

@@ -77,6 +77,14 @@ class Settings:
     committer_name: str = "Devussy Bot"
     committer_email: str = "bot@devussy.invalid"
     proposal_max_age_s: int = 7 * 24 * 3600
+    #: A repository with this many loose objects is packed after a write (0: never).
+    pack_loose_objects: int = 1000
+    #: Finished run rows older than this are deleted by maintenance (run tags stay).
+    run_retention_days: float = 90.0
+    #: Open interview sessions idle longer than this are ended by maintenance.
+    interview_ttl_days: float = 7.0
+    #: How often ``serve`` and ``bot`` run maintenance (0: never).
+    maintenance_interval_s: float = 3600.0
     #: Let server admins point their guild at loopback/private/link-local hosts.
     allow_private_llm_hosts: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -180,4 +188,8 @@ def load_settings(
         ),
         allow_private_llm_hosts=merged.get("DEVUSSY_ALLOW_PRIVATE_LLM_HOSTS", "").strip().lower()
         in ("1", "true", "yes"),
+        pack_loose_objects=int(_number(merged, "DEVUSSY_PACK_LOOSE_OBJECTS", 1000, int)),
+        run_retention_days=float(_number(merged, "DEVUSSY_RUN_RETENTION_DAYS", 90.0, float)),
+        interview_ttl_days=float(_number(merged, "DEVUSSY_INTERVIEW_TTL_DAYS", 7.0, float)),
+        maintenance_interval_s=float(_number(merged, "DEVUSSY_MAINTENANCE_INTERVAL_S", 3600.0, float)),
     )

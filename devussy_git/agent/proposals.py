@@ -45,6 +45,7 @@ __all__ = [
     "list_proposals",
     "new_proposal_ref",
     "prune_proposals",
+    "stale_proposals",
 ]
 
 PROPOSAL_PREFIX = "refs/proposals/"
@@ -128,18 +129,30 @@ def discard_proposal(repo: PlanRepo, proposal_id: str) -> Proposal:
     return proposal
 
 
-def prune_proposals(repo: PlanRepo, max_age_s: float, *, now: datetime | None = None) -> list[str]:
-    """Delete proposals older than ``max_age_s`` and refs a crashed preview left; their ids."""
-    pruned = []
+def stale_proposals(repo: PlanRepo, max_age_s: float, *, now: datetime | None = None) -> list[str]:
+    """Ids of the proposals :func:`prune_proposals` would delete (nothing is changed)."""
+    return [name.removeprefix(PROPOSAL_PREFIX) for name in _stale_refs(repo, max_age_s, now)]
+
+
+def _stale_refs(repo: PlanRepo, max_age_s: float, now: datetime | None) -> list[str]:
+    found = []
     for name, sha in repo.list_refs(PROPOSAL_PREFIX).items():
         info = repo.get_commit(sha)
         stale = info.trailers.get("Devussy-Stage") != STEP_STAGE
         if stale or _describe(name, info).age_s(now) > max_age_s:
-            try:
-                repo.delete_ref(name)
-            except NotFoundError:
-                continue
-            pruned.append(name.removeprefix(PROPOSAL_PREFIX))
+            found.append(name)
+    return found
+
+
+def prune_proposals(repo: PlanRepo, max_age_s: float, *, now: datetime | None = None) -> list[str]:
+    """Delete proposals older than ``max_age_s`` and refs a crashed preview left; their ids."""
+    pruned = []
+    for name in _stale_refs(repo, max_age_s, now):
+        try:
+            repo.delete_ref(name)
+        except NotFoundError:
+            continue
+        pruned.append(name.removeprefix(PROPOSAL_PREFIX))
     return pruned
 
 

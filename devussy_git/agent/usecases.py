@@ -110,6 +110,7 @@ async def handoff_next(
     model_name = result.commit.trailers.get("Devussy-Model", client.profile.model)
     tin, tout = _tokens(tokens)
     app.metrics.count_llm_tokens(model_name, tin, tout)
+    await services.pack_if_needed(app, project_id)
     return result
 
 

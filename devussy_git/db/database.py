@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -99,6 +100,10 @@ class Database:
                 ", ".join(db.orphans),
             )
         return db
+
+    def now(self) -> Any:
+        """The database clock's current time (aware UTC)."""
+        return self._gw.now()
 
     @property
     def dialect(self) -> str:

@@ -116,6 +116,21 @@ class InterviewRepo:
         """``open -> cancelled``."""
         return await self._change(session_id, "cancel it", state="cancelled")
 
+    async def end_idle(self, *, before: Any, dry_run: bool = False) -> list[str]:
+        """Cancel open sessions not touched since ``before``; their ids."""
+        idle = sa.select(interviews.c.session_id).where(
+            interviews.c.state == "open", interviews.c.updated_at < before
+        )
+        async with self._gw.write() as conn:
+            ids = list((await conn.scalars(idle.order_by(interviews.c.seq))).all())
+            if ids and not dry_run:
+                await conn.execute(
+                    interviews.update()
+                    .where(interviews.c.session_id.in_(ids), interviews.c.state == "open")
+                    .values(state="cancelled", updated_at=self._gw.now())
+                )
+        return ids
+
     async def _change(self, session_id: str, action: str, **values: Any) -> InterviewSession:
         async with self._gw.write() as conn:
             state = await conn.scalar(

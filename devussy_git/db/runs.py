@@ -440,6 +440,34 @@ class RunRepo:
                 raise
             raise already_active(run.project_id, active) from None
 
+    async def delete_finished(self, *, before: Any, dry_run: bool = False) -> builtins.list[str]:
+        """Delete completed and failed runs finished before ``before``; their ids.
+
+        Each project's newest run is kept (status shows it; a failed one may be
+        resumed), and so are queued and running runs.
+        """
+        newest = (
+            sa.select(runs.c.project_id, sa.func.max(runs.c.seq).label("seq"))
+            .group_by(runs.c.project_id)
+            .subquery()
+        )
+        old = (
+            sa.select(runs.c.run_id)
+            .where(
+                runs.c.state.in_(("completed", "failed")),
+                runs.c.finished_at.is_not(None),
+                runs.c.finished_at < before,
+                runs.c.seq.not_in(sa.select(newest.c.seq)),
+            )
+            .order_by(runs.c.seq)
+        )
+        async with self._gw.write() as conn:
+            ids = list((await conn.scalars(old)).all())
+            if ids and not dry_run:
+                await conn.execute(run_stages.delete().where(run_stages.c.run_id.in_(ids)))
+                await conn.execute(runs.delete().where(runs.c.run_id.in_(ids)))
+        return ids
+
     async def mark_orphans(self, is_alive: Callable[[str], bool]) -> builtins.list[str]:
         """Fail (resumable) every active run whose owner process is dead.
 

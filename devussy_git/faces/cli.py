@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--public", action="store_true", help="allow cloning without a token")
     g.add_argument("--private", action="store_true", help="require the token again")
 
+    s = verb("maintenance", "Housekeeping: pack repositories, prune old proposals, delete run rows older than "
+             "DEVUSSY_RUN_RETENTION_DAYS (run tags stay) and end interviews idle longer than "
+             "DEVUSSY_INTERVIEW_TTL_DAYS. serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.")
+    s.add_argument("--dry-run", action="store_true", help="list what would be done; change nothing")
+    s.add_argument("--json", action="store_true", help=json_help)
+
     s = verb(
         "serve",
         "Run the HTTP service: runner API and git clone endpoint. On a host other than "
@@ -269,7 +275,7 @@ def _precheck(args: argparse.Namespace) -> None:
     """What can be checked from the command line alone, before anything is built."""
     project = getattr(args, "project", None)
     if isinstance(project, str):
-        from devussy_git.store.validation import validate_new_project_id, validate_project_id
+        from devussy_git.ids import validate_new_project_id, validate_project_id
 
         (validate_new_project_id if args.verb == "new" else validate_project_id)(project)
     if args.verb == "revert":
@@ -463,6 +469,15 @@ async def cmd_clone_token(app: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def cmd_maintenance(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+    from devussy_git.faces.cli_output import format_maintenance, maintenance_to_json, to_json
+
+    report = await services.run_maintenance(app, dry_run=args.dry_run)
+    print(to_json(maintenance_to_json(report)) if args.json else format_maintenance(report))
+    return EXIT_OK
+
+
 ASYNC_VERBS: dict[str, Handler] = {
     "new": cmd_new,
     "run": cmd_run,
@@ -474,6 +489,7 @@ ASYNC_VERBS: dict[str, Handler] = {
     "revert": cmd_revert,
     "clone-url": cmd_clone_url,
     "clone-token": cmd_clone_token,
+    "maintenance": cmd_maintenance,
 }
 
 

@@ -197,3 +197,32 @@ def status_to_json(status: Any) -> dict[str, Any]:
             "active_phase": progress.active_phase,
         },
     }
+
+
+def maintenance_to_json(report: Any) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "packed": [{"project_id": p, "loose_objects": n} for p, n in report.packed],
+        "proposals": [{"project_id": p, "proposal": i} for p, i in report.proposals],
+        "runs": list(report.runs),
+        "interviews": list(report.interviews),
+        "busy": list(report.busy),
+    }
+
+
+def format_maintenance(report: Any) -> str:
+    """What a maintenance pass did (or would do, with ``--dry-run``)."""
+    verb = "Would" if report.dry_run else "Did"
+    packed = ", ".join(f"{p} ({n} loose objects)" for p, n in report.packed) or "none needed"
+    proposals = ", ".join(f"{p}:{i}" for p, i in report.proposals) or "none"
+    lines = [
+        f"{'Dry run: nothing changed. ' if report.dry_run else ''}{verb}:",
+        f"  pack repositories: {packed}",
+        f"  prune proposals: {proposals}",
+        f"  delete run rows: {len(report.runs)}",
+        f"  end idle interviews: {len(report.interviews)}",
+    ]
+    if report.busy:
+        lines.append(f"  skipped (a writer held them; next time): {', '.join(report.busy)}")
+    return "\n".join(lines)
+

@@ -140,9 +140,12 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
         api.include_router(make_git_router(state.settings.repos_root, state.access, metrics=state.metrics))
+        periodic = services.start_periodic_maintenance(state) if owned else None
         try:
             yield
         finally:
+            if periodic is not None:
+                periodic.cancel()
             if owned:
                 await state.close()
 

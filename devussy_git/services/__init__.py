@@ -77,6 +77,10 @@ _HOMES: dict[str, str] = {
     "revert": "devussy_git.services.history",
     "revert_target": "devussy_git.services.history",
     "show": "devussy_git.services.history",
+    "MaintenanceReport": "devussy_git.services.maintenance",
+    "run_maintenance": "devussy_git.services.maintenance",
+    "pack_if_needed": "devussy_git.services.maintenance",
+    "start_periodic_maintenance": "devussy_git.services.maintenance",
     "clone_url": "devussy_git.services.access",
     "public_url": "devussy_git.services.access",
     "health": "devussy_git.services.access",
@@ -101,6 +105,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from devussy_git.services.maintenance import (
+        MaintenanceReport,
+        run_maintenance,
+        pack_if_needed,
+        start_periodic_maintenance,
+    )
     from devussy_git.services.actors import (
         Actor,
     )

@@ -253,4 +253,8 @@ async def revert(
             )
             return RevertResult(info, tuple(s.sha for s in steps), repo.diff_commit(info.sha))
 
-        return await asyncio.to_thread(go)
+        result = await asyncio.to_thread(go)
+    from devussy_git.services.maintenance import pack_if_needed
+
+    await pack_if_needed(app, project_id)
+    return result

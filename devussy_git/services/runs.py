@@ -216,6 +216,9 @@ async def execute_run(
         raise
     await app.db.runs.finish(run_id)
     app.metrics.count_run("completed")
+    from devussy_git.services.maintenance import pack_if_needed
+
+    await pack_if_needed(app, record.project_id)
     if await app.db.projects.get(record.project_id) is not None:
         await app.db.projects.set_name(record.project_id, outcome.plan.project_name)
     return outcome

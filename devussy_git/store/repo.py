@@ -22,7 +22,7 @@ from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError,
 
 from .core import ANY, MAIN_REF, _Any, head_moved, to_info
 from .diffs import tree_diff
-from .locking import writer_lock
+from .locking import LockPolicy, writer_lock
 from .models import CommitInfo, Diff, FileEntry, Identity
 from .objects import loose_object_count, packed_object_count
 from .refs import RefsMixin
@@ -41,6 +41,8 @@ from .validation import validate_identity, validate_path, validate_ref_name
 __all__ = ["PlanRepo"]
 
 Build = Callable[[str | None], tuple[Mapping[str, str | None], str]]
+#: Take the writer lock only if it is free at once (housekeeping never queues behind a writer).
+_NO_WAIT = LockPolicy(timeout=0.001)
 
 
 class PlanRepo(RevertsMixin, RefsMixin):
@@ -304,20 +306,43 @@ class PlanRepo(RevertsMixin, RefsMixin):
         objects = self.path / "objects"
         return loose_object_count(objects) + packed_object_count(objects)
 
+    def loose_object_count(self) -> int:
+        """Objects written but not yet packed (each is a file of its own)."""
+        return loose_object_count(self.path / "objects")
+
+    def pack(self, *, wait: bool = True) -> bool:
+        """Pack the repository (``git gc``) under the writer lock; ``False`` when busy.
+
+        With ``wait=False`` a repository whose writer lock is held is left alone
+        (packing never runs beside a writer). Every object a ref reaches is kept:
+        ``main``, tags, proposals and runs in progress are all refs.
+        """
+        try:
+            with writer_lock(self.path, self._policy if wait else _NO_WAIT):
+                self._git_gc()
+        except StoreError as exc:
+            if not wait and "busy" in exc.user_message:
+                return False
+            raise
+        return True
+
     def gc(self) -> None:
         """Pack the repository: runs ``git gc --quiet`` in the bare repo (needs git)."""
+        with writer_lock(self.path, self._policy):
+            self._git_gc()
+
+    def _git_gc(self) -> None:
         git = shutil.which("git")
         if git is None:
             raise StoreError("git gc needs the git command, which is not installed.")
-        with writer_lock(self.path, self._policy):
-            try:
-                subprocess.run(
-                    [git, "gc", "--quiet"],
-                    cwd=self.path,
-                    check=True,
-                    capture_output=True,
-                    env={**os.environ, "GIT_DIR": str(self.path)},
-                    timeout=600,
-                )
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-                raise StoreError("git gc failed on the plan repository.", detail=str(exc)) from exc
+        try:
+            subprocess.run(
+                [git, "gc", "--quiet"],
+                cwd=self.path,
+                check=True,
+                capture_output=True,
+                env={**os.environ, "GIT_DIR": str(self.path)},
+                timeout=600,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            raise StoreError("git gc failed on the plan repository.", detail=str(exc)) from exc

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import re
 
-from devussy_git.errors import InvalidInputError, InvalidProjectIdError
+from devussy_git.errors import InvalidInputError
+from devussy_git.ids import (
+    PROJECT_ID_RE,
+    suggest_project_id,
+    validate_new_project_id,
+    validate_project_id,
+)
 
 from .models import Identity
 
 __all__ = [
     "MAX_PATH_LENGTH",
     "PROJECT_ID_RE",
+    "suggest_project_id",
     "validate_identity",
+    "validate_new_project_id",
     "validate_path",
     "validate_project_id",
     "validate_ref_name",
@@ -25,60 +33,10 @@ __all__ = [
     "validate_tag_name",
 ]
 
-PROJECT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_PATH_LENGTH = 1024
 _MAX_REV_LENGTH = 256
 # Characters git check-ref-format refuses anywhere in a ref name.
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
-
-
-def suggest_project_id(text: str) -> str | None:
-    """A valid id made from ``text`` (``'Shop API'`` -> ``'shop-api'``), or ``None``."""
-    if not isinstance(text, str):
-        return None
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    slug = ""
-    for word in words:
-        if not slug and len(word) > 63:
-            return word[:63]
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > 63:
-            break
-        slug = candidate
-    return slug or None
-
-
-def _shown(value: object) -> str:
-    """``value`` quoted for a message, shortened whole (never cut mid-quote)."""
-    if isinstance(value, str) and len(value) > 40:
-        return f"{value[:40]!r}… ({len(value)} characters)"
-    return repr(value)
-
-
-def _refuse_id(project_id: object, problem: str) -> InvalidProjectIdError:
-    suggestion = suggest_project_id(project_id) if isinstance(project_id, str) else None
-    hint = f" Try {suggestion!r}." if suggestion and suggestion != project_id else ""
-    return InvalidProjectIdError(f"Invalid project id {_shown(project_id)}: {problem}.{hint}")
-
-
-def validate_project_id(project_id: str) -> str:
-    """Return ``project_id`` when it is a slug ``^[a-z0-9][a-z0-9-]{0,62}$``."""
-    if not isinstance(project_id, str) or not PROJECT_ID_RE.fullmatch(project_id):
-        raise _refuse_id(
-            project_id, "use 1-63 lower-case letters, digits or '-', starting with a letter or digit"
-        )
-    return project_id
-
-
-def validate_new_project_id(project_id: str) -> str:
-    """The id of a project being created: a slug that also does not end in '-' or hold '--'.
-
-    Existing projects keep any id :func:`validate_project_id` accepts.
-    """
-    validate_project_id(project_id)
-    if project_id.endswith("-") or "--" in project_id:
-        raise _refuse_id(project_id, "a project id may not end with '-' or hold '--'")
-    return project_id
 
 
 def validate_path(path: str) -> str:

@@ -200,3 +200,18 @@ def test_run_on_a_terminal_shows_live_stage_lines_and_plain_lines_elsewhere(cli:
     plain = cli("run", "shop", "--yes")
     assert plain.code == 0
     assert "\x1b[" not in plain.out and "✓ phases     completed" in plain.out
+
+
+def test_maintenance_dry_run_then_run_from_the_cli(cli: Cli) -> None:
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "shop").code == 0
+    assert cli("handoff-next", "shop", "--preview").code == 0
+    cli.env["DEVUSSY_PROPOSAL_MAX_AGE_S"] = "0"
+    dry = cli("maintenance", "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    report = dry.json()
+    assert report["dry_run"] is True and len(report["proposals"]) == 1
+    assert "refs/proposals/" in git(cli.workdir / "repos" / "shop.git", "for-each-ref", "--format=%(refname)")
+    done = cli("maintenance")
+    assert done.code == 0 and done.out.startswith("Did:") and "prune proposals: shop:" in done.out
+    assert "refs/proposals/" not in git(cli.workdir / "repos" / "shop.git", "for-each-ref", "--format=%(refname)")

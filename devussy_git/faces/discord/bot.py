@@ -83,6 +83,9 @@ class DevussyBot(discord.Client):
     async def setup_hook(self) -> None:
         if self.app is None:
             self.app = await build_app(self.settings)
+            from devussy_git import services
+
+            services.start_periodic_maintenance(self.app)
         if not self.sync_commands:
             return
         guild_id = self.settings.discord_dev_guild
