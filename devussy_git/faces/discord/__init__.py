@@ -41,13 +41,38 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
     from devussy_git.faces.discord.logs import ContextFormatter
     from devussy_git.gitserve import RedactingFormatter
 
+    import discord
+
     handler = logging.StreamHandler()
     bot = DevussyBot(settings)
-    bot.run(
-        settings.discord_token.get(),
-        log_handler=handler,
-        log_formatter=RedactingFormatter(ContextFormatter()),
-        log_level=logging.INFO,
-        root_logger=True,
-    )
+    try:
+        bot.run(
+            settings.discord_token.get(),
+            log_handler=handler,
+            log_formatter=RedactingFormatter(ContextFormatter()),
+            log_level=logging.INFO,
+            root_logger=True,
+        )
+    except discord.LoginFailure:
+        print(STARTUP_ERRORS["login"], file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print(STARTUP_ERRORS["intents"], file=sys.stderr)
+        return 1
     return 0
+
+
+#: What to change in the developer portal when Discord refuses the bot at start-up.
+STARTUP_ERRORS = {
+    "login": (
+        "error: Discord refused the bot token in DISCORD_TOKEN: it is wrong, or it was reset. "
+        "In the Discord developer portal open Applications → your application → Bot, press "
+        "Reset Token, and put the new token in DISCORD_TOKEN (environment or .env)."
+    ),
+    "intents": (
+        "error: the bot needs the Message Content intent (it reads typed interview answers in "
+        "threads), and it is off for this application. In the Discord developer portal open "
+        "Applications → your application → Bot → Privileged Gateway Intents, turn on Message "
+        "Content Intent, save, and start the bot again."
+    ),
+}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ import discord
 
 from devussy_git.faces.discord.payload import ButtonSpec, MessagePayload
 
-__all__ = ["ActionView", "defer", "edit_message", "payload_kwargs", "reply", "send_to"]
+__all__ = ["ActionView", "defer", "edit_message", "payload_kwargs", "reply", "send_to", "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,10 @@ def payload_kwargs(payload: MessagePayload, *, editing: bool = False) -> dict[st
     return kwargs
 
 
+#: Views still waiting to disable their buttons, by message id.
+_TIMED: weakref.WeakValueDictionary[int, ActionView] = weakref.WeakValueDictionary()
+
+
 def _remember(kwargs: dict[str, Any], message: Any) -> Any:
     view = kwargs.get("view")
     if isinstance(view, ActionView):
@@ -100,7 +105,16 @@ def _remember(kwargs: dict[str, Any], message: Any) -> Any:
             # Nothing to wait for: the dynamic item serves the presses, so the
             # view need not stay in the client's store (it would grow forever).
             view.stop()
+        elif isinstance(getattr(message, "id", None), int):
+            _TIMED[message.id] = view
     return message
+
+
+def settle(message: Any) -> None:
+    """``message`` was answered and its buttons replaced: its timer must not bring them back."""
+    view = _TIMED.pop(getattr(message, "id", None) or 0, None)
+    if view is not None:
+        view.stop()
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
@@ -144,7 +158,8 @@ async def reply(interaction: discord.Interaction, payload: MessagePayload) -> An
 async def send_to(channel: Any, payload: MessagePayload) -> Any:
     """Post in a channel or thread (interview questions, thread notices)."""
     kwargs = payload_kwargs(payload)
-    message = await channel.send(**kwargs)
+    # A channel send turns MISSING into the text "...": leave unset fields out instead.
+    message = await channel.send(**{k: v for k, v in kwargs.items() if v is not discord.utils.MISSING})
     return _remember(kwargs, message)
 
 

@@ -22,7 +22,7 @@ from devussy_git.faces.discord import flows, render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.errors import report_interaction_error
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
-from devussy_git.faces.discord.send import defer, payload_kwargs, reply
+from devussy_git.faces.discord.send import defer, payload_kwargs, reply, settle
 from devussy_git.plan.interview import question_by_id
 
 __all__ = ["OWNER_ACTIONS", "ActionButton", "asker_of"]
@@ -116,6 +116,7 @@ async def _discard_yes(ctx: Ctx, interaction: discord.Interaction, project: str,
 
 async def _cancel(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
     kwargs = payload_kwargs(render.render_cancelled(), editing=True)
+    settle(interaction.message)
     await interaction.response.edit_message(**kwargs)
 
 

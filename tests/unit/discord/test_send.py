@@ -55,3 +55,46 @@ def test_log_lines_carry_the_context_ids() -> None:
     record.project_id = "shop-api"
     record.run_id = "r1"
     assert ContextFormatter().format(record).endswith("run r1 failed [guild_id=42 project_id=shop-api run_id=r1]")
+
+
+class RecordingChannel:
+    def __init__(self) -> None:
+        self.sends: list[dict[str, Any]] = []
+
+    async def send(self, **kwargs: Any) -> Any:
+        self.sends.append(kwargs)
+        message = RecordingMessage()
+        message.id = 4242  # type: ignore[attr-defined]
+        return message
+
+
+async def test_an_embed_only_message_sent_to_a_channel_has_no_content_field() -> None:
+    import discord
+
+    from devussy_git.faces.discord.send import send_to
+
+    channel = RecordingChannel()
+    await send_to(channel, MessagePayload(embeds=(EmbedSpec("Run finished", "7 stages"),)))
+    (sent,) = channel.sends
+    # discord.py turns a MISSING content into the text "...": the field must be absent.
+    assert "content" not in sent and "view" not in sent
+    assert all(value is not discord.utils.MISSING for value in sent.values())
+    assert sent["embeds"][0].title == "Run finished"
+
+
+async def test_a_settled_confirmation_does_not_get_its_buttons_back_when_its_timer_ends() -> None:
+    from devussy_git.faces.discord.send import send_to, settle
+
+    channel = RecordingChannel()
+    payload = MessagePayload(
+        content="Revert abc1234?",
+        buttons=(ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"), ButtonSpec("cancel", "p", "0", "Keep it")),
+        timeout_s=120,
+    )
+    message = await send_to(channel, payload)
+    view = channel.sends[0]["view"]
+    assert not view.is_finished()  # its timer runs: unanswered, the buttons go grey at 2 minutes
+    settle(message)  # "Keep it" was pressed: the message now says "Cancelled; nothing changed."
+    # A stopped view leaves discord.py's store and its timeout never fires.
+    assert view.is_finished()
+    settle(message)  # settling twice (two presses) is harmless
