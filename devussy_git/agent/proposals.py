@@ -118,7 +118,11 @@ def get_proposal(repo: PlanRepo, proposal_id: str) -> Proposal:
     pid = _check_id(proposal_id)
     sha = repo.get_ref(PROPOSAL_PREFIX + pid)
     if sha is None:
-        raise NotFoundError(f"There is no proposal {pid}; `proposals` lists them.")
+        raise NotFoundError(
+            f"There is no proposal {pid} (it was applied, discarded or pruned). The project's "
+            "proposals list shows what is left: `devussy-git proposals <project>` in the CLI, "
+            "`/devussy proposals` in Discord."
+        )
     return _describe(pid, repo.get_commit(sha))
 
 

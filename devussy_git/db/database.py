@@ -33,6 +33,7 @@ from devussy_git.db.owners import is_owner_alive
 from devussy_git.db.profiles import LLMProfileRepo
 from devussy_git.db.projects import ProjectRepo
 from devussy_git.db.runs import RunRepo
+from devussy_git.db.state import StateRepo
 from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_version
 from devussy_git.errors import StoreError
 
@@ -53,6 +54,7 @@ class Database:
     guilds: GuildConfigRepo
     interviews: InterviewRepo
     profiles: LLMProfileRepo
+    state: StateRepo
 
     def __init__(self, engine: AsyncEngine, gateway: Gateway, url: str) -> None:
         self._engine = engine
@@ -64,6 +66,7 @@ class Database:
         self.guilds = GuildConfigRepo(gateway)
         self.interviews = InterviewRepo(gateway)
         self.profiles = LLMProfileRepo(gateway)
+        self.state = StateRepo(gateway)
         #: Runs failed at :meth:`open` because their process had died.
         self.orphans: tuple[str, ...] = ()
 

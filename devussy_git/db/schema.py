@@ -223,3 +223,14 @@ llm_profiles = sa.Table(
     sa.Column("api_base", sa.String(API_BASE_LEN), nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+#: Small facts a face keeps between restarts (e.g. the hash of the synced commands).
+#: Added without a version bump: ``create_all`` adds a missing table to an older database.
+app_state = sa.Table(
+    "app_state",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+

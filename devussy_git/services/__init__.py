@@ -77,6 +77,9 @@ _HOMES: dict[str, str] = {
     "revert": "devussy_git.services.history",
     "revert_target": "devussy_git.services.history",
     "show": "devussy_git.services.history",
+    "commands_digest": "devussy_git.services.commands",
+    "commands_need_sync": "devussy_git.services.commands",
+    "remember_commands_synced": "devussy_git.services.commands",
     "MaintenanceReport": "devussy_git.services.maintenance",
     "run_maintenance": "devussy_git.services.maintenance",
     "pack_if_needed": "devussy_git.services.maintenance",
@@ -105,6 +108,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from devussy_git.services.commands import commands_digest, commands_need_sync, remember_commands_synced
     from devussy_git.services.maintenance import (
         MaintenanceReport,
         run_maintenance,

@@ -88,7 +88,14 @@ class DevussyBot(discord.Client):
             services.start_periodic_maintenance(self.app)
         if not self.sync_commands:
             return
+        from devussy_git import services
+
         guild_id = self.settings.discord_dev_guild
+        scope = "global" if guild_id is None else f"guild:{guild_id}"
+        digest = services.commands_digest([c.to_dict(self.tree) for c in self.tree.get_commands()])
+        if not await services.commands_need_sync(self.app, scope, digest):
+            log.info("commands unchanged since the last sync (%s); not synced again", scope)
+            return
         if guild_id is not None:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -97,6 +104,7 @@ class DevussyBot(discord.Client):
         else:
             synced = await self.tree.sync()
             log.info("synced %d commands globally (may take up to an hour to show)", len(synced))
+        await services.remember_commands_synced(self.app, scope, digest)
 
     async def close(self) -> None:
         try:

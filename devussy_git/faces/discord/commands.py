@@ -9,6 +9,7 @@ needs no connection, so ``--dump-commands`` and the tests use them as is.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Optional
 
 import discord
@@ -201,6 +202,15 @@ class DevussyGroup(
             from_ = f"{to}~1"
         result = await services.diff(ctx.app, name, from_, to, guild_id=ctx.guild_id)
         await reply(interaction, render.render_diff(name, result))
+
+    @app_commands.command(name="proposals", description="List the project's proposals, each with Apply and Discard.")
+    @app_commands.describe(project=_PROJECT_HELP)
+    async def proposals(self, interaction: discord.Interaction, project: Project = None) -> None:
+        await defer(interaction)
+        ctx = Ctx.of(interaction)
+        name = await ctx.project(project)
+        found = await services.list_proposals(ctx.app, name, guild_id=ctx.guild_id)
+        await reply(interaction, render.render_proposals(name, found, now=datetime.now(UTC)))
 
     @app_commands.command(name="log", description="List the plan's history, newest first.")
     @app_commands.describe(project=_PROJECT_HELP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.faces.discord.diffblock import (
     EMBED_DESCRIPTION_LIMIT,
@@ -44,6 +44,7 @@ __all__ = [
     "render_discarded",
     "render_full_diff",
     "render_log",
+    "render_proposals",
     "render_revert_confirm",
     "render_reverted",
     "render_show",
@@ -54,6 +55,8 @@ __all__ = [
 LOG_PAGE_SIZE = 10
 #: Length of the sha prefix in custom ids (unique in any plan repo of sane size).
 REF_LEN = 12
+#: How long a confirmation's buttons answer; after that (restarts included) they refuse.
+CONFIRM_TIMEOUT_S = 120
 #: Characters Discord allows over all the embeds of one message.
 EMBED_TOTAL_LIMIT = 6000
 #: Attachments larger than this are cut (Discord's default upload limit is ~10 MB).
@@ -188,7 +191,7 @@ def render_revert_confirm(project: str, target: CommitInfo, diff: Diff) -> Messa
             ButtonSpec("cancel", project, "0", "Cancel", "secondary"),
         ),
         ephemeral=True,
-        timeout_s=120,
+        timeout_s=CONFIRM_TIMEOUT_S,
     )
 
 
@@ -224,7 +227,7 @@ def render_discard_confirm(project: str, proposal_id: str) -> MessagePayload:
             ButtonSpec("cancel", project, "0", "Keep it", "secondary"),
         ),
         ephemeral=True,
-        timeout_s=120,
+        timeout_s=CONFIRM_TIMEOUT_S,
     )
 
 
@@ -237,7 +240,7 @@ def render_restart_confirm(project: str, why: str) -> MessagePayload:
             ButtonSpec("cancel", project, "0", "Keep the plan", "secondary"),
         ),
         ephemeral=True,
-        timeout_s=120,
+        timeout_s=CONFIRM_TIMEOUT_S,
     )
 
 
@@ -247,6 +250,40 @@ def render_cancelled() -> MessagePayload:
 
 def render_discarded(project: str, proposal_id: str) -> MessagePayload:
     return MessagePayload(content=f"Discarded proposal `{proposal_id}` of **{project}**; main is unchanged.")
+
+
+#: Proposals listed with their buttons (two each; Discord allows 25 buttons).
+PROPOSALS_SHOWN = 10
+
+
+def render_proposals(project: str, proposals: Sequence[Any], *, now: datetime) -> MessagePayload:
+    """``/devussy proposals``: the parked steps, newest first, each with Apply and Discard."""
+    if not proposals:
+        return MessagePayload(
+            content=f"No proposals in **{project}**. Make one with `/devussy handoff-next preview:True`."
+        )
+    newest = sorted(proposals, key=lambda p: p.created_at, reverse=True)
+    shown = newest[:PROPOSALS_SHOWN]
+    lines = []
+    for p in shown:
+        summary = fit_text(neutralise(p.summary).replace("`", "'"), 90)
+        author = fit_text(neutralise(p.author.name).replace("`", "'"), 40)
+        lines.append(
+            f"`{p.id}` task {p.task}: {summary} — {author}, {_age(p.created_at, now)} ago, on `{p.base[:7]}`"
+        )
+    more = len(newest) - len(shown)
+    footer = f"{more} older not shown" if more else "Apply lands a proposal on main; Discard drops it"
+    embed = EmbedSpec(
+        title=f"{project}: {len(newest)} proposal{'s' if len(newest) != 1 else ''}",
+        description=fit_text("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=Colour.WARNING,
+        footer=footer,
+    )
+    buttons: list[ButtonSpec] = []
+    for p in shown:
+        buttons.append(ButtonSpec("apply", project, p.id, f"Apply {p.id[:8]}", "success"))
+        buttons.append(ButtonSpec("discard", project, p.id, f"Discard {p.id[:8]}", "danger"))
+    return MessagePayload(embeds=(embed,), buttons=tuple(buttons))
 
 
 def _age(then: datetime, now: datetime) -> str:

@@ -22,6 +22,7 @@ from devussy_git.faces.discord import flows, render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.errors import report_interaction_error
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
+from devussy_git.faces.discord.render_git import CONFIRM_TIMEOUT_S
 from devussy_git.faces.discord.send import defer, payload_kwargs, reply, settle
 from devussy_git.plan.interview import question_by_id
 
@@ -31,6 +32,21 @@ log = logging.getLogger(__name__)
 
 #: Actions only the person who asked for the message may take.
 OWNER_ACTIONS = frozenset({"apply", "discard", "discard-yes", "revert-yes", "restart-yes", "cancel"})
+#: The "yes" of a confirmation: refused once the confirmation is older than its timeout.
+CONFIRM_ACTIONS = frozenset({"discard-yes", "revert-yes", "restart-yes"})
+
+
+def confirmation_expired(interaction: discord.Interaction) -> bool:
+    """Whether the pressed confirmation is older than its timeout.
+
+    Read from the message's own id (a snowflake carries its creation time), so
+    it holds after a restart, when no timer of the old process is left.
+    """
+    message = interaction.message
+    if message is None:
+        return False
+    age = (interaction.created_at - message.created_at).total_seconds()
+    return age > CONFIRM_TIMEOUT_S
 
 
 def asker_of(message: discord.Message | None) -> int | None:
@@ -182,6 +198,11 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         try:
             if self.action not in HANDLERS:
                 await reply(interaction, render.render_refusal("That button is from an older version of the bot."))
+                return False
+            if self.action in CONFIRM_ACTIONS and confirmation_expired(interaction):
+                await reply(interaction, render.render_refusal(
+                    "This confirmation expired (they last 2 minutes); nothing changed. Ask again."
+                ))
                 return False
             asker = asker_of(interaction.message)
             if self.action in OWNER_ACTIONS and asker is None:

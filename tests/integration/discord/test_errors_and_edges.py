@@ -259,3 +259,49 @@ async def test_a_run_that_would_start_progress_over_asks_first(harness: DiscordH
     await harness.press(message, yes, ALICE)
     assert harness.outbox.last()["embeds"][0]["title"] == "Plan ready: shop-api"
     assert repo.head() != head
+
+
+async def test_a_confirmation_expires_by_its_own_age_even_after_a_restart(harness: DiscordHarness) -> None:
+    from tests.support.discord_fakes import snowflake
+
+    thread = await planned(harness, ALICE)
+    await harness.command("devussy handoff-next", ALICE, channel=thread)
+    repo = harness.app.store.open("shop-api")
+    head = repo.head()
+    step_message, revert_id = harness.message_with("devussy:revert:shop-api:")
+    await harness.press(step_message, revert_id, ALICE)
+    confirm, yes = harness.message_with("devussy:revert-yes:shop-api:")
+    # Posted 3 minutes ago by a bot process that has since restarted: no timer of its own is left.
+    confirm.view = None
+    confirm.id = snowflake(age_s=180)
+    await harness.press(confirm, yes, ALICE)
+    assert "expired" in harness.outbox.last()["content"]
+    assert repo.head() == head
+    # A fresh confirmation still works.
+    await harness.press(step_message, revert_id, ALICE)
+    fresh, yes = harness.message_with("devussy:revert-yes:shop-api:")
+    await harness.press(fresh, yes, ALICE)
+    assert repo.head() != head
+
+
+async def test_proposals_are_listed_with_apply_and_discard_buttons(harness: DiscordHarness) -> None:
+    thread = await planned(harness, ALICE)
+    repo = harness.app.store.open("shop-api")
+    await harness.command("devussy proposals", ALICE, channel=thread)
+    assert "No proposals in **shop-api**" in harness.outbox.last()["content"]
+    await harness.command("devussy handoff-next", ALICE, channel=thread, preview=True)
+    await harness.command("devussy handoff-next", ALICE, channel=thread, preview=True)
+    ids = sorted(name.removeprefix("refs/proposals/") for name in repo.list_refs("refs/proposals/"))
+    assert len(ids) == 2
+    await harness.command("devussy proposals", ALICE, channel=thread)
+    listing = harness.outbox.last()
+    assert listing["embeds"][0]["title"] == "shop-api: 2 proposals"
+    labels = [b["label"] for b in harness.outbox.buttons(listing)]
+    assert sorted(labels) == sorted([f"Apply {i[:8]}" for i in ids] + [f"Discard {i[:8]}" for i in ids])
+    head = repo.head()
+    message, apply_id = harness.message_with(f"devussy:apply:shop-api:{ids[0]}")
+    await harness.press(message, apply_id, ALICE)
+    assert repo.head() != head and len(repo.list_refs("refs/proposals/")) == 1
+    # Pressing Apply again on the same listing: the proposal is gone, and the answer names the command.
+    await harness.press(message, apply_id, ALICE)
+    assert "/devussy proposals" in harness.outbox.last()["content"]

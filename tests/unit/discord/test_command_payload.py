@@ -11,7 +11,7 @@ from syrupy.assertion import SnapshotAssertion
 from devussy_git.faces.discord.bot import command_payload
 
 EXPECTED = {
-    "devussy": {"new", "run", "status", "handoff-next", "revert", "diff", "log", "show", "clone", "projects",
+    "devussy": {"new", "run", "status", "handoff-next", "revert", "diff", "log", "show", "clone", "projects", "proposals",
                 "version", "admin"},
     "devussy admin": {"set-provider", "set-model", "set-max-runs", "set-role"},
 }
