@@ -16,11 +16,19 @@ _SHORTEST_ABBREV = 7
 
 
 def loose_object_count(objects_dir: Path) -> int:
-    """Loose object files under ``objects/xx/``."""
+    """Loose object files under ``objects/xx/``.
+
+    A ``git gc`` running meanwhile (another process packing) removes the
+    directories it empties: a directory gone between listing and reading
+    counts as empty, as it now is.
+    """
     count = 0
     for entry in os.scandir(objects_dir):
         if len(entry.name) == 2 and entry.is_dir():
-            count += sum(1 for f in os.scandir(entry.path) if len(f.name) == 38)
+            try:
+                count += sum(1 for f in os.scandir(entry.path) if len(f.name) == 38)
+            except FileNotFoundError:
+                continue
     return count
 
 

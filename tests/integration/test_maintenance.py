@@ -158,3 +158,30 @@ async def test_serve_and_bot_run_maintenance_on_their_own(tmp_path: Path) -> Non
         assert services.start_periodic_maintenance(off) is None
     finally:
         await off.close()
+
+
+def test_counting_loose_objects_while_git_gc_empties_their_directories(tmp_path: Path) -> None:
+    from devussy_git.store.objects import loose_object_count
+
+    objects = tmp_path / "objects"
+    (objects / "0f").mkdir(parents=True)
+    (objects / "0f" / ("a" * 38)).write_text("x")
+    (objects / "1a").mkdir()
+    (objects / "1a" / ("b" * 38)).write_text("x")
+    real_scandir = os.scandir
+
+    def racing_scandir(path: Any) -> Any:
+        # gc removes 1a/ after the top-level listing saw it, before it is read.
+        if str(path).endswith("1a"):
+            for f in (objects / "1a").iterdir():
+                f.unlink()
+            (objects / "1a").rmdir()
+        return real_scandir(path)
+
+    import devussy_git.store.objects as module
+
+    module.os.scandir = racing_scandir  # type: ignore[assignment]
+    try:
+        assert loose_object_count(objects) == 1
+    finally:
+        module.os.scandir = real_scandir  # type: ignore[assignment]
