@@ -39,8 +39,11 @@ def packed_object_count(objects_dir: Path) -> int:
     if not pack_dir.is_dir():
         return 0
     for idx in pack_dir.glob("*.idx"):
-        with idx.open("rb") as fh:
-            header = fh.read(8 + 256 * 4)
+        try:
+            with idx.open("rb") as fh:
+                header = fh.read(8 + 256 * 4)
+        except FileNotFoundError:
+            continue  # a git gc running meanwhile replaced it: the count is an estimate then
         # The last fan-out entry is the object count; version 2+ indexes
         # start with an 8-byte magic and version before the table.
         end = 8 + 256 * 4 if header[:4] == b"\xfftOc" else 256 * 4
