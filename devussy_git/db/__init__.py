@@ -10,8 +10,9 @@ It never touches git, the LLM or the environment.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from devussy_git._lazy import lazy_exports
 
 from devussy_git.db.owners import is_owner_alive, process_owner
 from devussy_git.db.records import (
@@ -44,13 +45,7 @@ _HEAVY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HEAVY.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _HEAVY, globals())
 
 
 if TYPE_CHECKING:

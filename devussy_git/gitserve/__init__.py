@@ -7,7 +7,9 @@ The app mounts :func:`make_git_router`; ``services.py`` uses
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from devussy_git._lazy import lazy_exports
 
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.redaction import (
@@ -22,13 +24,8 @@ if TYPE_CHECKING:
     from devussy_git.gitserve.router import make_git_router
 
 
-def __getattr__(name: str) -> Any:
-    # The router needs FastAPI: imported only by the face that serves it.
-    if name == "make_git_router":
-        from devussy_git.gitserve.router import make_git_router
-
-        return make_git_router
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The router needs FastAPI: imported only by the face that serves it.
+__getattr__, __dir__ = lazy_exports(__name__, {"make_git_router": "devussy_git.gitserve.router"}, globals())
 
 __all__ = [
     "CloneAccess",

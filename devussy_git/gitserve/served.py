@@ -31,7 +31,7 @@ def clear_served(root: Path) -> None:
         if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
             path.unlink()
     except (OSError, ValueError, AttributeError):
-        pass
+        return  # no record, or not a readable one: nothing of ours to forget
 
 
 def served_url(root: Path) -> tuple[str, int] | None:

@@ -13,8 +13,9 @@ log, diff, show, revert) and ``access`` (clone tokens, health).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from devussy_git._lazy import lazy_exports
 
 # Each name is imported from its module on first use, so a face pays only for the
 # use cases it calls (``devussy-git log`` never imports the database, the agent or
@@ -94,17 +95,7 @@ _HOMES: dict[str, str] = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:

@@ -82,7 +82,7 @@ def test_revert_on_a_terminal_shows_what_it_would_undo_before_asking(cli: Cli) -
         while select.select([main_fd], [], [], 0.5)[0]:
             seen += os.read(main_fd, 4096)
     except OSError:
-        pass
+        pass  # the child closed its end of the terminal: everything it wrote is read
     os.close(main_fd)
     text = seen.decode(errors="replace")
     assert "Reverting undoes:" in text
