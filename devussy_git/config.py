@@ -83,6 +83,8 @@ class Settings:
     run_retention_days: float = 90.0
     #: Open interview sessions idle longer than this are ended by maintenance.
     interview_ttl_days: float = 7.0
+    #: Bundles of deleted projects older than this are removed by maintenance.
+    trash_days: float = 30.0
     #: How often ``serve`` and ``bot`` run maintenance (0: never).
     maintenance_interval_s: float = 3600.0
     #: Let server admins point their guild at loopback/private/link-local hosts.
@@ -191,5 +193,6 @@ def load_settings(
         pack_loose_objects=int(_number(merged, "DEVUSSY_PACK_LOOSE_OBJECTS", 1000, int)),
         run_retention_days=float(_number(merged, "DEVUSSY_RUN_RETENTION_DAYS", 90.0, float)),
         interview_ttl_days=float(_number(merged, "DEVUSSY_INTERVIEW_TTL_DAYS", 7.0, float)),
+        trash_days=float(_number(merged, "DEVUSSY_TRASH_DAYS", 30.0, float)),
         maintenance_interval_s=float(_number(merged, "DEVUSSY_MAINTENANCE_INTERVAL_S", 3600.0, float)),
     )

@@ -15,8 +15,9 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   ├── RunAlreadyActiveError
     │   ├── RunOutdatedError     a failed run cannot resume: the answers it was
     │   │                        built from are no longer on main
-    │   └── RestartNeedsConfirmationError  a new run would start a plan with
-    │                            progress over: ask, then retry with restart
+    │   ├── RestartNeedsConfirmationError  a new run would start a plan with
+    │   │                        progress over: ask, then retry with restart
+    │   └── ProjectArchivedError the project is read-only until restored
     ├── PermissionDeniedError    the caller may not do this
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
     │   └── InvalidEditError     a section edit failed validation; the message
@@ -42,6 +43,7 @@ __all__ = [
     "LLMUnavailableError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProjectArchivedError",
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
@@ -129,6 +131,17 @@ class RunAlreadyActiveError(ConflictError):
 
 class RunOutdatedError(ConflictError):
     """A run cannot be resumed: ``main``'s interview answers changed since it started."""
+
+
+class ProjectArchivedError(ConflictError):
+    """The project is archived (read-only); it must be restored before any change."""
+
+    @classmethod
+    def of(cls, project_id: str) -> ProjectArchivedError:
+        return cls(
+            f"Project {project_id} is archived, so it is read-only. Restore it first: "
+            f"`devussy-git restore {project_id}` (Discord: `/devussy admin restore`)."
+        )
 
 
 class PermissionDeniedError(DevussyError):

@@ -90,6 +90,8 @@ async def handoff_next(
     if not preview:
         # A run rewrites the plan stage by stage: refuse at once rather than wait for it.
         await services.ensure_no_active_run(app, project_id)
+    else:
+        await services.ensure_writable(app, project_id)
     client = await services.llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
@@ -164,7 +166,10 @@ async def discard_proposal(
     app: App, project_id: str, proposal_id: str, *, guild_id: int | None = None
 ) -> None:
     """Delete a proposal."""
+    from devussy_git import services
+
     project_id = await _checked(app, project_id, guild_id)
+    await services.ensure_writable(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
         await asyncio.to_thread(_proposals.discard_proposal, repo, proposal_id)

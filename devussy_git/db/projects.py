@@ -14,7 +14,15 @@ import sqlalchemy as sa
 from devussy_git.db._checks import check_snowflake, check_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.records import ProjectRecord
-from devussy_git.db.schema import ACTOR_LEN, NAME_LEN, PROJECT_ID_LEN, projects
+from devussy_git.db.schema import (
+    ACTOR_LEN,
+    NAME_LEN,
+    PROJECT_ID_LEN,
+    interviews,
+    projects,
+    run_stages,
+    runs,
+)
 from devussy_git.errors import InvalidInputError, NotFoundError
 
 __all__ = ["ALL_GUILDS", "ProjectRepo"]
@@ -158,6 +166,20 @@ class ProjectRepo:
                 await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))
             ).one()
         return _record(row)
+
+    async def delete(self, project_id: str) -> bool:
+        """Forget the project with its runs, their stages and its interviews, in one transaction.
+
+        ``False`` when the project was not known. The caller checks first that no
+        run is active (a deleted project's repository is gone too).
+        """
+        async with self._gw.write() as conn:
+            run_ids = sa.select(runs.c.run_id).where(runs.c.project_id == project_id)
+            await conn.execute(run_stages.delete().where(run_stages.c.run_id.in_(run_ids)))
+            await conn.execute(runs.delete().where(runs.c.project_id == project_id))
+            await conn.execute(interviews.delete().where(interviews.c.project_id == project_id))
+            result = await conn.execute(projects.delete().where(projects.c.project_id == project_id))
+        return bool(result.rowcount)
 
     async def by_thread(self, thread_id: int) -> ProjectRecord | None:
         """The project bound to ``thread_id``, or ``None``."""

@@ -134,8 +134,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path", metavar="PATH", help="file in the plan, e.g. devplan.md or phase2.md")
     s.add_argument("--rev", default="main", help="revision to read it at (default: main)")
 
-    s = verb("projects", "List projects.")
+    s = verb("projects", "List projects (archived ones only with --archived; deleted ones with --trash).")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--archived", action="store_true", help="list the archived projects instead")
+    g.add_argument("--trash", action="store_true",
+                   help="list deleted projects whose bundles are still kept (restore brings them back)")
     s.add_argument("--json", action="store_true", help=json_help)
+
+    s = verb("archive", "Make a project read-only and hide it from `projects`; its history still "
+             "reads and clones. `restore` undoes it.")
+    s.add_argument("project", help=project_help)
+
+    s = verb("restore", "Bring back an archived project, or a deleted one from its bundle in the trash.")
+    s.add_argument("project", help=project_help)
+
+    s = verb("delete", "Delete a project for good (its repository and runs). A git bundle stays in "
+             "<repos root>/.trash/ for DEVUSSY_TRASH_DAYS; asks you to type the id (--yes off a terminal).")
+    s.add_argument("project", help=project_help)
+    s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     s = verb("clone-url", "Print labelled git clone commands for a project (with its token), for the "
              "server running on these repos (or DEVUSSY_PUBLIC_URL).")
@@ -151,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = verb("maintenance", "Housekeeping: pack repositories, prune old proposals, delete run rows older than "
              "DEVUSSY_RUN_RETENTION_DAYS (run tags stay) and end interviews idle longer than "
-             "DEVUSSY_INTERVIEW_TTL_DAYS. serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.")
+             "DEVUSSY_INTERVIEW_TTL_DAYS, remove deleted projects' bundles older than DEVUSSY_TRASH_DAYS. serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.")
     s.add_argument("--dry-run", action="store_true", help="list what would be done; change nothing")
     s.add_argument("--json", action="store_true", help=json_help)
 
@@ -389,11 +405,26 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
     from devussy_git.faces.cli_output import to_json
 
-    projects = await services.list_projects(app)
+    if args.trash:
+        entries = await services.trash(app)
+        if args.json:
+            print(to_json([{"project_id": e.project_id, "deleted_at": e.deleted_at.isoformat(),
+                            "bundle": str(e.bundle), "size": e.size} for e in entries]))
+        elif not entries:
+            print("The trash is empty.")
+        else:
+            for e in entries:
+                print(f"{e.project_id}\tdeleted {e.deleted_at:%Y-%m-%d %H:%M} UTC\t{e.bundle.name}")
+        return EXIT_OK
+    projects = await services.list_projects(app, archived=args.archived)
     if args.json:
         print(to_json([{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id} for p in projects]))
+    elif not projects and args.archived:
+        print("No archived projects.")
     elif not projects:
-        print("No projects yet. Create one with `devussy-git new <project> --answers FILE.json`.")
+        archived = len(await services.list_projects(app, archived=True))
+        print(f"No active projects ({archived} archived: `devussy-git projects --archived`)." if archived
+              else "No projects yet. Create one with `devussy-git new <project> --answers FILE.json`.")
     else:
         for p in projects:
             print(f"{p.project_id}\t{p.name}")
@@ -495,9 +526,15 @@ ASYNC_VERBS: dict[str, Handler] = {
 
 def _extra_verbs() -> dict[str, Handler]:
     """Verbs whose handlers live with their capability."""
-    from devussy_git.faces import cli_agent
+    from devussy_git.faces import cli_agent, cli_lifecycle
 
-    return {"handoff-next": cli_agent.cmd_handoff_next, "proposals": cli_agent.cmd_proposals}
+    return {
+        "handoff-next": cli_agent.cmd_handoff_next,
+        "proposals": cli_agent.cmd_proposals,
+        "archive": cli_lifecycle.cmd_archive,
+        "restore": cli_lifecycle.cmd_restore,
+        "delete": cli_lifecycle.cmd_delete,
+    }
 
 
 def _run_sync_verb(args: argparse.Namespace) -> int:
@@ -556,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         handler = ASYNC_VERBS.get(args.verb)
-        if handler is None and args.verb in ("handoff-next", "proposals"):
+        if handler is None and args.verb in ("handoff-next", "proposals", "archive", "restore", "delete"):
             handler = _extra_verbs()[args.verb]
         if handler is None:
             return _run_sync_verb(args)

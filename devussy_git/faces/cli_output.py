@@ -141,6 +141,12 @@ def format_outcome(outcome: RunOutcome) -> str:
 def format_status(status: Any) -> str:
     lines = [f"Project {status.project.project_id} ({status.project.name})"]
     lines.append(f"Head: {status.head[:10] if status.head else '(no commits)'}")
+    archived = getattr(status, "archived", None)
+    if archived is not None:
+        lines.append(
+            f"Archived {archived.archived_at:%Y-%m-%d %H:%M} UTC by {archived.by}: read-only "
+            f"(`devussy-git restore {status.project.project_id}` to change it again)"
+        )
     run = status.run
     if run is None:
         lines.append(f"Run: none yet (start one with `devussy-git run {status.project.project_id}`)")
@@ -167,6 +173,9 @@ def status_to_json(status: Any) -> dict[str, Any]:
         "project_id": status.project.project_id,
         "name": status.project.name,
         "head": status.head,
+        "archived": None
+        if getattr(status, "archived", None) is None
+        else {"archived_at": status.archived.archived_at.isoformat(), "by": status.archived.by},
         "run": None
         if run is None
         else {
@@ -206,6 +215,7 @@ def maintenance_to_json(report: Any) -> dict[str, Any]:
         "proposals": [{"project_id": p, "proposal": i} for p, i in report.proposals],
         "runs": list(report.runs),
         "interviews": list(report.interviews),
+        "trash": list(report.trash),
         "busy": list(report.busy),
     }
 
@@ -221,6 +231,7 @@ def format_maintenance(report: Any) -> str:
         f"  prune proposals: {proposals}",
         f"  delete run rows: {len(report.runs)}",
         f"  end idle interviews: {len(report.interviews)}",
+        f"  remove deleted projects' bundles from the trash: {', '.join(report.trash) or 'none'}",
     ]
     if report.busy:
         lines.append(f"  skipped (a writer held them; next time): {', '.join(report.busy)}")

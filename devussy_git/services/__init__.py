@@ -85,6 +85,15 @@ _HOMES: dict[str, str] = {
     "run_maintenance": "devussy_git.services.maintenance",
     "pack_if_needed": "devussy_git.services.maintenance",
     "start_periodic_maintenance": "devussy_git.services.maintenance",
+    "ArchiveMark": "devussy_git.services.archive",
+    "Restored": "devussy_git.services.archive",
+    "TrashEntry": "devussy_git.services.archive",
+    "archive_project": "devussy_git.services.archive",
+    "delete_project": "devussy_git.services.archive",
+    "project_archived": "devussy_git.services.archive",
+    "restore_project": "devussy_git.services.archive",
+    "trash": "devussy_git.services.archive",
+    "ensure_writable": "devussy_git.services.projects",
     "clone_url": "devussy_git.services.access",
     "public_url": "devussy_git.services.access",
     "health": "devussy_git.services.access",
@@ -99,6 +108,16 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
+    from devussy_git.services.archive import (
+        ArchiveMark,
+        Restored,
+        TrashEntry,
+        archive_project,
+        delete_project,
+        project_archived,
+        restore_project,
+        trash,
+    )
     from devussy_git.services.commands import commands_digest, commands_need_sync, remember_commands_synced
     from devussy_git.services.maintenance import (
         MaintenanceReport,
@@ -161,6 +180,7 @@ if TYPE_CHECKING:
         create_repo,
         ensure_no_active_run,
         ensure_project_id_free,
+        ensure_writable,
         get_project,
         list_projects,
         update_interview,

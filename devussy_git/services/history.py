@@ -12,12 +12,13 @@ from devussy_git.app import App
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.store import (
+    ArchiveMark,
     CommitInfo,
     Diff,
     validate_path,
 )
 from devussy_git.services.actors import Actor
-from devussy_git.services.projects import ensure_no_active_run, get_project
+from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
 
 if TYPE_CHECKING:
     from devussy_git.pipeline.planfiles import PlanProgress
@@ -42,6 +43,8 @@ class ProjectStatus:
     head: str | None
     run: RunRecord | None
     progress: PlanProgress | None
+    #: When and by whom the project was archived (read-only); ``None`` when it is not.
+    archived: ArchiveMark | None = None
 
 
 async def project_status(app: App, project_id: str, *, guild_id: int | None = None) -> ProjectStatus:
@@ -59,7 +62,8 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
             return None
         return plan_progress(repo.read_many([f for f in files if f.endswith(".md")]))
 
-    return ProjectStatus(project, head, run, await asyncio.to_thread(progress))
+    archived = await asyncio.to_thread(repo.archived)
+    return ProjectStatus(project, head, run, await asyncio.to_thread(progress), archived)
 
 
 # -- history --------------------------------------------------------------------
@@ -172,11 +176,13 @@ async def revert_target(
     """The commit :func:`revert` would undo (for a confirmation prompt).
 
     What can never be reverted is refused here, before anyone is asked to
-    confirm: the first commit, and a commit an earlier revert already undid.
+    confirm: the first commit, a commit an earlier revert already undid, and
+    anything in an archived project.
     """
     if rev is not None and step is not None:
         raise InvalidInputError("Give either a commit or a step number, not both.")
     await get_project(app, project_id, guild_id=guild_id)
+    await ensure_writable(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
 
     def find() -> CommitInfo:

@@ -1,4 +1,4 @@
-"""Housekeeping: pack repositories, prune old proposals, run rows and idle interviews.
+"""Housekeeping: pack repositories, prune old proposals, run rows, idle interviews and trash.
 
 ``maintenance`` does it all (``devussy-git maintenance``, and periodically inside
 ``serve`` and ``bot``); ``pack_if_needed`` is the cheap check a write makes after it
@@ -34,12 +34,14 @@ class MaintenanceReport:
     runs: list[str] = field(default_factory=list)
     #: Ids of the interview sessions ended.
     interviews: list[str] = field(default_factory=list)
+    #: Bundles of deleted projects removed from the trash (file names).
+    trash: list[str] = field(default_factory=list)
     #: Projects skipped because a writer held them (packed next time).
     busy: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.packed or self.proposals or self.runs or self.interviews)
+        return bool(self.packed or self.proposals or self.runs or self.interviews or self.trash)
 
 
 async def pack_if_needed(app: App, project_id: str) -> bool:
@@ -96,6 +98,10 @@ async def run_maintenance(app: App, *, dry_run: bool = False) -> MaintenanceRepo
     report.interviews = await app.db.interviews.end_idle(
         before=now - timedelta(days=settings.interview_ttl_days), dry_run=dry_run
     )
+    purged = await asyncio.to_thread(
+        app.store.purge_trash, now - timedelta(days=settings.trash_days), dry_run=dry_run
+    )
+    report.trash = [entry.bundle.name for entry in purged]
     return report
 
 
@@ -122,8 +128,9 @@ def start_periodic_maintenance(app: App) -> asyncio.Task[None] | None:
             if report.changed:
                 log.info(
                     "maintenance: packed %d repositories, pruned %d proposals, deleted %d run rows, "
-                    "ended %d idle interviews",
+                    "ended %d idle interviews, removed %d deleted projects from the trash",
                     len(report.packed), len(report.proposals), len(report.runs), len(report.interviews),
+                    len(report.trash),
                 )
 
     task = asyncio.get_running_loop().create_task(loop(), name="maintenance")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
-from devussy_git.errors import ConflictError, NotFoundError, RunAlreadyActiveError
+from devussy_git.errors import ConflictError, NotFoundError, ProjectArchivedError, RunAlreadyActiveError
 from devussy_git.store import CommitInfo, run_ref, validate_project_id
 from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
@@ -30,6 +30,7 @@ __all__ = [
     "create_repo",
     "ensure_no_active_run",
     "ensure_project_id_free",
+    "ensure_writable",
     "get_project",
     "list_projects",
     "update_interview",
@@ -144,17 +145,47 @@ def _epoch() -> Any:
     return datetime.fromtimestamp(0, UTC)
 
 
-async def list_projects(app: App, *, guild_id: int | None = None) -> list[ProjectRecord]:
-    """Projects of a guild, or every project under the repos root."""
+async def list_projects(
+    app: App, *, guild_id: int | None = None, archived: bool | None = False
+) -> list[ProjectRecord]:
+    """Projects of a guild, or every project under the repos root.
+
+    Archived projects are left out by default; ``archived=True`` lists only
+    them, ``archived=None`` lists both.
+    """
     if guild_id is not None:
-        return await app.db.projects.list(guild_id=guild_id)
-    known = {p.project_id: p for p in await app.db.projects.list()}
-    ids = await asyncio.to_thread(app.store.list_projects)
-    return [known.get(pid) or ProjectRecord(pid, pid, None, None, "unknown", _epoch()) for pid in ids]
+        found = await app.db.projects.list(guild_id=guild_id)
+    else:
+        known = {p.project_id: p for p in await app.db.projects.list()}
+        ids = await asyncio.to_thread(app.store.list_projects)
+        found = [known.get(pid) or ProjectRecord(pid, pid, None, None, "unknown", _epoch()) for pid in ids]
+    if archived is None:
+        return found
+
+    def is_archived(project_id: str) -> bool:
+        return app.store.exists(project_id) and app.store.open(project_id).archived() is not None
+
+    def keep() -> list[ProjectRecord]:
+        return [p for p in found if is_archived(p.project_id) == archived]
+
+    return await asyncio.to_thread(keep)
+
+
+async def ensure_writable(app: App, project_id: str) -> None:
+    """Refuse at once a change to an archived project.
+
+    The store refuses it too (no ref moves in an archived repository); asking
+    first saves a model call whose result could not be kept.
+    """
+    repo = await asyncio.to_thread(app.store.open, project_id)
+    if await asyncio.to_thread(repo.archived) is not None:
+        raise ProjectArchivedError.of(project_id)
 
 
 async def ensure_no_active_run(app: App, project_id: str) -> None:
-    """Refuse at once (rather than wait for it) while a run of the project is going."""
+    """Refuse at once (rather than wait for it) a change to an archived project, or
+    one made while a run of the project is going."""
+    await ensure_writable(app, project_id)
     run = await app.db.runs.latest(project_id)
     if run is not None and run.state in ("queued", "running"):
         raise RunAlreadyActiveError(

@@ -36,6 +36,7 @@ from devussy_git.services.projects import (
     commit_interview,
     create_repo,
     ensure_no_active_run,
+    ensure_writable,
     get_project,
 )
 
@@ -111,6 +112,7 @@ async def start_run(
     checked and written in one step, so concurrent requests cannot overshoot it.
     """
     await get_project(app, project_id, guild_id=guild_id)
+    await ensure_writable(app, project_id)
     if not resume and not restart:
         await _refuse_silent_restart(app, project_id)
     if resume:

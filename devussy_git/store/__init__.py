@@ -9,12 +9,14 @@ leaves ``main`` on a complete commit. History is never rewritten.
 
 from __future__ import annotations
 
+from .archive import ArchiveMark
 from .core import ANY, MAIN_REF, RUN_REF_PREFIX, run_ref
 from .locking import DEFAULT_STALE_LOCK_SECONDS
 from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, FileEntry, Identity
 from .plan_store import PlanStore
 from .repo import PlanRepo
 from .trailers import TRAILER_NAMES, parse_trailers
+from .trash import TrashEntry
 from .validation import (
     PROJECT_ID_RE,
     validate_path,
@@ -31,6 +33,7 @@ __all__ = [
     "DEFAULT_STALE_LOCK_SECONDS",
     "PROJECT_ID_RE",
     "TRAILER_NAMES",
+    "ArchiveMark",
     "CommitInfo",
     "Diff",
     "FileChange",
@@ -38,6 +41,7 @@ __all__ = [
     "Identity",
     "PlanRepo",
     "PlanStore",
+    "TrashEntry",
     "parse_trailers",
     "run_ref",
     "validate_path",

@@ -21,6 +21,7 @@ from devussy_git.errors import (
     HeadMovedError,
     InvalidInputError,
     NotFoundError,
+    ProjectArchivedError,
     StoreError,
 )
 
@@ -29,11 +30,13 @@ from .models import CommitInfo, Identity
 from .trailers import canonical_trailers, parse_trailers, split_message
 from .validation import validate_identity, validate_rev
 
-__all__ = ["ANY", "MAIN_REF", "RUN_REF_PREFIX", "run_ref", "RepoCore", "head_moved", "short", "to_info"]
+__all__ = ["ANY", "ARCHIVE_MARKER", "MAIN_REF", "RUN_REF_PREFIX", "run_ref", "RepoCore", "head_moved", "short", "to_info"]
 
 MAIN_REF = "refs/heads/main"
 #: Where a run's stages wait until the run completes (hidden from clones).
 RUN_REF_PREFIX = "refs/runs/"
+#: The file whose presence makes a repository read-only (see ``archive.py``).
+ARCHIVE_MARKER = "devussy-archived.json"
 
 
 def run_ref(run_id: str) -> str:
@@ -188,6 +191,8 @@ class RepoCore:
             return head_moved(name, None if isinstance(expected, _Any) else expected, actual)
 
         def update() -> None:
+            if (self.path / ARCHIVE_MARKER).exists():
+                raise ProjectArchivedError.of(self.project_id)
             current = self._ref_target(name)
             if not isinstance(expected, _Any) and current != expected:
                 raise moved(current)

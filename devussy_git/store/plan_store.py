@@ -11,8 +11,10 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
@@ -21,6 +23,7 @@ from devussy_git.errors import ConflictError, NotFoundError, StoreError
 from .locking import DEFAULT_STALE_LOCK_SECONDS, LockPolicy
 from .models import BOT_IDENTITY, Identity
 from .repo import PlanRepo
+from .trash import TrashEntry, bundle_into_trash, list_trash, purge_trash, unbundle
 from .validation import PROJECT_ID_RE, validate_identity, validate_project_id
 
 __all__ = ["PlanStore"]
@@ -144,3 +147,30 @@ class PlanStore:
                 if self._is_repo_here(entry):
                     out.append(project_id)
         return sorted(out)
+
+    # -- deleting and the trash ----------------------------------------------------------
+
+    def delete(self, project_id: str, *, meta: Mapping[str, Any] | None = None) -> TrashEntry:
+        """Remove a project, leaving a ``git bundle`` of all its refs in ``<root>/.trash/``."""
+        path = self.path_of(project_id)
+        if not self._is_repo_here(path):
+            raise NotFoundError(f"No project named {project_id}.")
+        return bundle_into_trash(self.root, project_id, path, self._policy, meta or {})
+
+    def trash(self, project_id: str | None = None) -> list[TrashEntry]:
+        """Deleted projects still in the trash (of one project when given), newest first."""
+        if project_id is not None:
+            validate_project_id(project_id)
+        return list_trash(self.root, project_id)
+
+    def purge_trash(self, before: datetime, *, dry_run: bool = False) -> list[TrashEntry]:
+        """Drop the bundles of projects deleted before ``before``."""
+        return purge_trash(self.root, before, dry_run=dry_run)
+
+    def undelete(self, project_id: str) -> tuple[PlanRepo, TrashEntry]:
+        """Bring a deleted project back from its newest bundle."""
+        path = self.path_of(project_id)
+        if self._is_repo_here(path):
+            raise ConflictError(f"Project {project_id} already exists.")
+        entry = unbundle(self.root, project_id, path)
+        return self._open(project_id, path), entry

@@ -18,7 +18,7 @@ from discord import app_commands
 from devussy_git import __version__, bot_services, services
 from devussy_git.config import PROVIDERS
 from devussy_git.errors import InvalidInputError
-from devussy_git.faces.discord import flows, render
+from devussy_git.faces.discord import flows, render, render_admin
 from devussy_git.faces.discord.context import Ctx, is_thread
 from devussy_git.faces.discord.options import ProjectTransformer, complete_file
 from devussy_git.faces.discord.send import defer, reply, send_to
@@ -85,6 +85,36 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
             ctx.app, ctx.guild_id, role.id if role else None, caller=ctx.caller
         )
         await reply(interaction, render.render_admin(config, "role"))
+
+    @app_commands.command(name="archive", description="Make a project read-only and hide it from the list (asks first).")
+    @app_commands.describe(project=_PROJECT_HELP)
+    async def archive(self, interaction: discord.Interaction, project: Project = None) -> None:
+        await defer(interaction, ephemeral=True)
+        ctx = Ctx.of(interaction)
+        await ctx.require_admin()
+        name = await ctx.project(project)
+        await services.get_project(ctx.app, name, guild_id=ctx.guild_id)
+        await reply(interaction, render_admin.render_archive_confirm(name))
+
+    @app_commands.command(name="restore", description="Bring back an archived project, or a deleted one from the trash.")
+    @app_commands.describe(project=_PROJECT_HELP)
+    async def restore(self, interaction: discord.Interaction, project: Project = None) -> None:
+        await defer(interaction)
+        ctx = Ctx.of(interaction)
+        await ctx.require_admin()
+        name = await ctx.project(project)
+        restored = await services.restore_project(ctx.app, name, actor=ctx.actor, guild_id=ctx.guild_id)
+        await reply(interaction, render_admin.render_restored(restored))
+
+    @app_commands.command(name="delete", description="Delete a project for good; its history is kept a while (asks first).")
+    @app_commands.describe(project=_PROJECT_HELP)
+    async def delete(self, interaction: discord.Interaction, project: Project = None) -> None:
+        await defer(interaction, ephemeral=True)
+        ctx = Ctx.of(interaction)
+        await ctx.require_admin()
+        name = await ctx.project(project)
+        await services.get_project(ctx.app, name, guild_id=ctx.guild_id)
+        await reply(interaction, render_admin.render_delete_confirm(name, ctx.app.settings.trash_days))
 
 
 class DevussyGroup(

@@ -84,3 +84,6 @@ class Ctx:
 
     async def require_operator(self) -> None:
         bot_services.require_operator(self.caller, await self.app.db.guilds.get(self.guild_id))
+
+    async def require_admin(self) -> None:
+        bot_services.require_admin(self.caller, await self.app.db.guilds.get(self.guild_id))

@@ -37,6 +37,8 @@ ACTIONS: tuple[str, ...] = (
     "apply",  # apply a proposal: ref = proposal id
     "discard",  # ask to discard a proposal: ref = proposal id
     "discard-yes",  # confirmed discard: ref = proposal id
+    "archive-yes",  # confirmed archive of the project (ref unused: 0)
+    "delete-yes",  # confirmed delete of the project (ref unused: 0)
     "cancel",  # dismiss a confirmation (ref unused: 0)
     "log",  # log page: ref = page number
 )

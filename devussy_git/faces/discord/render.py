@@ -283,6 +283,8 @@ def render_run_failed(project_id: str, run_id: str, error: str) -> MessagePayloa
 def render_status(status: ProjectStatus) -> MessagePayload:
     project = status.project
     fields = [_field("Head", status.head[:REF_LEN] if status.head else "no commits", inline=True)]
+    if status.archived is not None:
+        fields.append(_field("Archived", "read-only; `/devussy admin restore` brings it back", inline=True))
     run = status.run
     if run is not None:
         done = sum(1 for s in run.stages if s.state == "completed")

@@ -16,9 +16,9 @@ from typing import Any
 
 import discord
 
-from devussy_git import bot_services
+from devussy_git import bot_services, services
 from devussy_git.errors import InvalidInputError
-from devussy_git.faces.discord import flows, render
+from devussy_git.faces.discord import flows, render, render_admin
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.errors import report_interaction_error
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
@@ -31,9 +31,11 @@ __all__ = ["OWNER_ACTIONS", "ActionButton", "asker_of"]
 log = logging.getLogger(__name__)
 
 #: Actions only the person who asked for the message may take.
-OWNER_ACTIONS = frozenset({"apply", "discard", "discard-yes", "revert-yes", "restart-yes", "cancel"})
+OWNER_ACTIONS = frozenset(
+    {"apply", "discard", "discard-yes", "revert-yes", "restart-yes", "archive-yes", "delete-yes", "cancel"}
+)
 #: The "yes" of a confirmation: refused once the confirmation is older than its timeout.
-CONFIRM_ACTIONS = frozenset({"discard-yes", "revert-yes", "restart-yes"})
+CONFIRM_ACTIONS = frozenset({"discard-yes", "revert-yes", "restart-yes", "archive-yes", "delete-yes"})
 
 
 def confirmation_expired(interaction: discord.Interaction) -> bool:
@@ -130,6 +132,20 @@ async def _discard_yes(ctx: Ctx, interaction: discord.Interaction, project: str,
     await flows.discard_proposal(ctx, interaction, project, ref)
 
 
+async def _archive_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
+    await defer(interaction)
+    await ctx.require_admin()  # the role may have changed since the confirmation was shown
+    mark = await services.archive_project(ctx.app, project, actor=ctx.actor, guild_id=ctx.guild_id)
+    await reply(interaction, render_admin.render_archived(project, mark.by))
+
+
+async def _delete_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
+    await defer(interaction)
+    await ctx.require_admin()
+    await services.delete_project(ctx.app, project, actor=ctx.actor, guild_id=ctx.guild_id)
+    await reply(interaction, render_admin.render_deleted(project, ctx.app.settings.trash_days))
+
+
 async def _cancel(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
     kwargs = payload_kwargs(render.render_cancelled(), editing=True)
     settle(interaction.message)
@@ -154,6 +170,8 @@ HANDLERS: dict[str, Handler] = {
     "apply": _apply,
     "discard": _discard,
     "discard-yes": _discard_yes,
+    "archive-yes": _archive_yes,
+    "delete-yes": _delete_yes,
     "cancel": _cancel,
     "log": _log,
 }

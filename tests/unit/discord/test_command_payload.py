@@ -13,7 +13,7 @@ from devussy_git.faces.discord.bot import command_payload
 EXPECTED = {
     "devussy": {"new", "run", "status", "handoff-next", "revert", "diff", "log", "show", "clone", "projects", "proposals",
                 "version", "admin"},
-    "devussy admin": {"set-provider", "set-model", "set-max-runs", "set-role"},
+    "devussy admin": {"set-provider", "set-model", "set-max-runs", "set-role", "archive", "restore", "delete"},
 }
 
 
