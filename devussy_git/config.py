@@ -83,6 +83,8 @@ class Settings:
     run_retention_days: float = 90.0
     #: Open interview sessions idle longer than this are ended by maintenance.
     interview_ttl_days: float = 7.0
+    #: How often the bot looks for projects changed elsewhere (CLI, HTTP) to update their HUD (0: never).
+    hud_refresh_s: float = 60.0
     #: Bundles of deleted projects older than this are removed by maintenance.
     trash_days: float = 30.0
     #: How often ``serve`` and ``bot`` run maintenance (0: never).
@@ -193,6 +195,7 @@ def load_settings(
         pack_loose_objects=int(_number(merged, "DEVUSSY_PACK_LOOSE_OBJECTS", 1000, int)),
         run_retention_days=float(_number(merged, "DEVUSSY_RUN_RETENTION_DAYS", 90.0, float)),
         interview_ttl_days=float(_number(merged, "DEVUSSY_INTERVIEW_TTL_DAYS", 7.0, float)),
+        hud_refresh_s=float(_number(merged, "DEVUSSY_HUD_REFRESH_S", 60.0, float)),
         trash_days=float(_number(merged, "DEVUSSY_TRASH_DAYS", 30.0, float)),
         maintenance_interval_s=float(_number(merged, "DEVUSSY_MAINTENANCE_INTERVAL_S", 3600.0, float)),
     )

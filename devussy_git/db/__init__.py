@@ -22,6 +22,7 @@ from devussy_git.db.records import (
     STAGE_STATES,
     STAGES,
     GuildConfig,
+    HudRecord,
     InterviewSession,
     LLMProfile,
     ProjectRecord,
@@ -36,6 +37,7 @@ _HEAVY: dict[str, str] = {
     "Database": "devussy_git.db.database",
     "GUILD_FIELDS": "devussy_git.db.guilds",
     "GuildConfigRepo": "devussy_git.db.guilds",
+    "HudRepo": "devussy_git.db.huds",
     "InterviewRepo": "devussy_git.db.interviews",
     "LLMProfileRepo": "devussy_git.db.profiles",
     "ORPHAN_ERROR": "devussy_git.db.runs",
@@ -51,6 +53,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _HEAVY, globals())
 if TYPE_CHECKING:
     from devussy_git.db.database import Database
     from devussy_git.db.guilds import GUILD_FIELDS, GuildConfigRepo
+    from devussy_git.db.huds import HudRepo
     from devussy_git.db.interviews import InterviewRepo
     from devussy_git.db.profiles import LLMProfileRepo
     from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
@@ -70,6 +73,8 @@ __all__ = [
     "Database",
     "GuildConfig",
     "GuildConfigRepo",
+    "HudRecord",
+    "HudRepo",
     "InterviewRepo",
     "InterviewSession",
     "LLMProfile",

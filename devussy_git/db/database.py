@@ -28,6 +28,7 @@ from devussy_git.db.engine import (
     utc_now,
 )
 from devussy_git.db.guilds import GuildConfigRepo
+from devussy_git.db.huds import HudRepo
 from devussy_git.db.interviews import InterviewRepo
 from devussy_git.db.owners import is_owner_alive
 from devussy_git.db.profiles import LLMProfileRepo
@@ -55,6 +56,7 @@ class Database:
     interviews: InterviewRepo
     profiles: LLMProfileRepo
     state: StateRepo
+    huds: HudRepo
 
     def __init__(self, engine: AsyncEngine, gateway: Gateway, url: str) -> None:
         self._engine = engine
@@ -67,6 +69,7 @@ class Database:
         self.interviews = InterviewRepo(gateway)
         self.profiles = LLMProfileRepo(gateway)
         self.state = StateRepo(gateway)
+        self.huds = HudRepo(gateway)
         #: Runs failed at :meth:`open` because their process had died.
         self.orphans: tuple[str, ...] = ()
 

@@ -18,6 +18,7 @@ from devussy_git.db.schema import (
     ACTOR_LEN,
     NAME_LEN,
     PROJECT_ID_LEN,
+    huds,
     interviews,
     projects,
     run_stages,
@@ -168,7 +169,7 @@ class ProjectRepo:
         return _record(row)
 
     async def delete(self, project_id: str) -> bool:
-        """Forget the project with its runs, their stages and its interviews, in one transaction.
+        """Forget the project with its runs, their stages, interviews and HUD, in one transaction.
 
         ``False`` when the project was not known. The caller checks first that no
         run is active (a deleted project's repository is gone too).
@@ -178,6 +179,7 @@ class ProjectRepo:
             await conn.execute(run_stages.delete().where(run_stages.c.run_id.in_(run_ids)))
             await conn.execute(runs.delete().where(runs.c.project_id == project_id))
             await conn.execute(interviews.delete().where(interviews.c.project_id == project_id))
+            await conn.execute(huds.delete().where(huds.c.project_id == project_id))
             result = await conn.execute(projects.delete().where(projects.c.project_id == project_id))
         return bool(result.rowcount)
 

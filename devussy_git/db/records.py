@@ -18,6 +18,7 @@ __all__ = [
     "STAGES",
     "STAGE_STATES",
     "GuildConfig",
+    "HudRecord",
     "InterviewSession",
     "LLMProfile",
     "ProjectRecord",
@@ -170,3 +171,14 @@ class LLMProfile:
     model: str
     api_base: str | None
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class HudRecord:
+    """Where a project's pinned heads-up message is (channel and message ids)."""
+
+    project_id: str
+    channel_id: int
+    message_id: int
+    #: Digest of the content last sent (an unchanged HUD is not edited again).
+    shown: str

@@ -29,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "UTCDateTime",
     "guild_configs",
+    "huds",
     "interviews",
     "llm_profiles",
     "metadata",
@@ -234,3 +235,15 @@ app_state = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+
+#: The pinned heads-up message of each project's thread, and a digest of what it shows.
+#: Added without a version bump: ``create_all`` adds a missing table to an older database.
+huds = sa.Table(
+    "huds",
+    metadata,
+    sa.Column("project_id", sa.String(PROJECT_ID_LEN), primary_key=True),
+    sa.Column("channel_id", sa.BigInteger, nullable=False),
+    sa.Column("message_id", sa.BigInteger, nullable=False),
+    sa.Column("shown", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

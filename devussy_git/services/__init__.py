@@ -94,6 +94,13 @@ _HOMES: dict[str, str] = {
     "restore_project": "devussy_git.services.archive",
     "trash": "devussy_git.services.archive",
     "ensure_writable": "devussy_git.services.projects",
+    "Hud": "devussy_git.services.hud",
+    "HudPhase": "devussy_git.services.hud",
+    "forget_hud": "devussy_git.services.hud",
+    "hud_record": "devussy_git.services.hud",
+    "huds_behind": "devussy_git.services.hud",
+    "project_hud": "devussy_git.services.hud",
+    "save_hud": "devussy_git.services.hud",
     "clone_url": "devussy_git.services.access",
     "public_url": "devussy_git.services.access",
     "health": "devussy_git.services.access",
@@ -108,6 +115,15 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
+    from devussy_git.services.hud import (
+        Hud,
+        HudPhase,
+        forget_hud,
+        hud_record,
+        huds_behind,
+        project_hud,
+        save_hud,
+    )
     from devussy_git.services.archive import (
         ArchiveMark,
         Restored,

@@ -103,7 +103,12 @@ class Outbox:
         self.events.clear()
 
     def sent(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["op"] in ("send", "edit")]
+        """Messages sent or edited, the pinned HUD's aside (see :meth:`pinned`)."""
+        return [e for e in self.events if e["op"] in ("send", "edit") and not e.get("pinned")]
+
+    def pinned(self) -> list[dict[str, Any]]:
+        """Sends and edits of pinned messages (a thread's HUD), in order."""
+        return [e for e in self.events if e["op"] in ("send", "edit") and e.get("pinned")]
 
     def last(self) -> dict[str, Any]:
         return self.sent()[-1]
@@ -135,6 +140,12 @@ class FakeMessage:
         self.ephemeral = ephemeral
         self.asker = asker
         self.content = kwargs.get("content")
+        self.pinned = False
+        self.deleted = False
+        #: The outbox events of this message (its send and edits), marked when it is pinned.
+        self.events: list[dict[str, Any]] = []
+        self.embeds = list(kwargs.get("embeds") or [])
+        self.attachments = [f.filename for f in kwargs.get("files") or ()]
         self.components = _components(kwargs.get("view"))
         self.view = kwargs.get("view")
         view = self.view
@@ -143,12 +154,29 @@ class FakeMessage:
             harness.bot._connection.store_view(view, self.id)
 
     async def edit(self, **kwargs: Any) -> FakeMessage:
-        self.harness.outbox.events.append(record("edit", self.channel.name, kwargs, self.ephemeral))
+        event = record("edit", self.channel.name, kwargs, self.ephemeral)
+        self.events.append(event)
+        if self.pinned:
+            event["pinned"] = True
+        self.harness.outbox.events.append(event)
         if "view" in kwargs:
             self.components = _components(kwargs.get("view"))
         if "content" in kwargs:
             self.content = kwargs["content"]
+        if "embeds" in kwargs:
+            self.embeds = list(kwargs["embeds"] or [])
+        if "attachments" in kwargs:
+            self.attachments = [getattr(f, "filename", None) for f in kwargs["attachments"] or ()]
         return self
+
+    async def pin(self, *, reason: str | None = None) -> None:
+        """Discord posts a "pinned a message" system message; the outbox records the pin."""
+        if self.channel.forbid_pins:
+            raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50013, "message": "Missing Permissions"})
+        self.pinned = True
+        for event in self.events:
+            event["pinned"] = True
+        self.harness.outbox.events.append({"op": "pin", "where": self.channel.name})
 
     def raw(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -183,6 +211,13 @@ class _FakeHTTPResponse:
         self.reason = "Forbidden"
 
 
+class _GoneMessage:
+    """A partial message whose message was deleted: editing it is a 404, as on Discord."""
+
+    async def edit(self, **kwargs: Any) -> None:
+        raise discord.NotFound(_FakeHTTPResponse(404), {"code": 10008, "message": "Unknown Message"})
+
+
 class FakeChannel:
     """A text channel or thread: records sends, makes threads."""
 
@@ -197,14 +232,19 @@ class FakeChannel:
         self.deleted = False
         #: Set to make ``create_thread`` fail as Discord does without the permission.
         self.forbid_threads = False
+        #: Set to make pins fail as Discord does without the Pin Messages permission.
+        self.forbid_pins = False
+        harness.channels[self.id] = self
 
     @property
     def mention(self) -> str:
         return f"<#{self.id}>"
 
     async def send(self, **kwargs: Any) -> FakeMessage:
-        self.harness.outbox.events.append(record("send", self.name, kwargs))
+        event = record("send", self.name, kwargs)
+        self.harness.outbox.events.append(event)
         message = FakeMessage(self.harness, self, kwargs)
+        message.events.append(event)
         self.harness.messages[message.id] = message
         return message
 
@@ -220,7 +260,10 @@ class FakeChannel:
         self.deleted = True
 
     def get_partial_message(self, message_id: int) -> FakeMessage:
-        return self.harness.messages[message_id]
+        message = self.harness.messages.get(message_id)
+        if message is None or message.deleted:
+            return _GoneMessage()  # type: ignore[return-value]
+        return message
 
 
 class _Response:
@@ -346,6 +389,9 @@ class DiscordHarness:
         state._add_guild(self.guild)  # cached, so members' roles resolve
         self.outbox = Outbox()
         self.messages: dict[int, FakeMessage] = {}
+        #: Every channel and thread by id: what ``bot.get_channel`` finds.
+        self.channels: dict[int, FakeChannel] = {}
+        self.bot.get_channel = self.channels.get  # type: ignore[method-assign,assignment]
         self.threads: list[FakeChannel] = []
         self.acked_at: list[float] = []
         self.channel = FakeChannel(self, "general")
@@ -353,7 +399,9 @@ class DiscordHarness:
     def adopt(self, channel: FakeChannel) -> FakeChannel:
         """The same channel (same id) seen by this harness: a restarted bot's view of a thread."""
         twin = FakeChannel(self, channel.name, thread=channel.type != discord.ChannelType.text)
+        del self.channels[twin.id]
         twin.id = channel.id
+        self.channels[twin.id] = twin
         self.threads.append(twin)
         return twin
 
@@ -505,6 +553,8 @@ _SHORT = re.compile(r"(?<![0-9a-f])[0-9a-f]{7,12}(?![0-9a-f])")
 _TIMES = re.compile(r"\d+\.\d s\b")
 _AGE = re.compile(r"\b\d+[smhd] ago\b")
 _IDS = re.compile(r"\b1\d{18}\b")
+#: Discord timestamps (``<t:1700000000:R>``): the time, not an id or a sha.
+_DISCORD_TIME = re.compile(r"<t:\d+(:[tTdDfFR])?>")
 
 
 def normalise(value: Any, names: dict[str, str] | None = None) -> Any:
@@ -518,6 +568,7 @@ def normalise(value: Any, names: dict[str, str] | None = None) -> Any:
         return names[key]
 
     if isinstance(value, str):
+        value = _DISCORD_TIME.sub(lambda m: f"<t:<when>{m.group(1) or ''}>", value)
         value = _SHA40.sub(lambda m: name_of("sha", m.group()), value)
         value = _SHORT.sub(lambda m: name_of("sha", m.group()), value)
         value = _IDS.sub(lambda m: name_of("id", m.group()), value)

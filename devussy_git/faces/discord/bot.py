@@ -86,6 +86,9 @@ class DevussyBot(discord.Client):
             from devussy_git import services
 
             services.start_periodic_maintenance(self.app)
+        from devussy_git.faces.discord.hud import start_hud_refresher
+
+        start_hud_refresher(self, self.settings.hud_refresh_s)
         if not self.sync_commands:
             return
         from devussy_git import services

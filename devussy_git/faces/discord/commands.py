@@ -20,6 +20,7 @@ from devussy_git.config import PROVIDERS
 from devussy_git.errors import InvalidInputError
 from devussy_git.faces.discord import flows, render, render_admin
 from devussy_git.faces.discord.context import Ctx, is_thread
+from devussy_git.faces.discord.hud import refresh_hud
 from devussy_git.faces.discord.options import ProjectTransformer, complete_file
 from devussy_git.faces.discord.send import defer, reply, send_to
 
@@ -105,6 +106,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
         name = await ctx.project(project)
         restored = await services.restore_project(ctx.app, name, actor=ctx.actor, guild_id=ctx.guild_id)
         await reply(interaction, render_admin.render_restored(restored))
+        await refresh_hud(ctx.bot, name)
 
     @app_commands.command(name="delete", description="Delete a project for good; its history is kept a while (asks first).")
     @app_commands.describe(project=_PROJECT_HELP)

@@ -20,6 +20,7 @@ from devussy_git.db import RunRecord
 from devussy_git.errors import DevussyError, InvalidInputError, RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
+from devussy_git.faces.discord.hud import refresh_hud
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.faces.discord.send import edit_message, reply
 from devussy_git.pipeline import ProgressEvent
@@ -112,6 +113,7 @@ async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, record: 
     clone = await services.clone_url(ctx.app, record.project_id, guild_id=ctx.guild_id)
     await reply(interaction, render.render_run_summary(summary, clone))
     log.info("run %s of %s completed", record.run_id, record.project_id, extra=extra)
+    await refresh_hud(ctx.bot, record.project_id, channel=interaction.channel)
 
 
 async def follow_runner(
@@ -144,6 +146,7 @@ async def follow_runner(
     summary = bot_services.summarise_run(final.project_id, final.run_id, files)
     clone = await services.clone_url(ctx.app, final.project_id, guild_id=ctx.guild_id)
     await reply(interaction, render.render_run_summary(summary, clone))
+    await refresh_hud(ctx.bot, final.project_id, channel=interaction.channel)
 
 
 async def step(
@@ -171,6 +174,8 @@ async def step(
     )
     log.info("handoff-next step %s of %s", result.step, project, extra=ctx.log_extra(project))
     await reply(interaction, render.render_step(project, result))
+    if not preview:
+        await refresh_hud(ctx.bot, project, channel=interaction.channel)
 
 
 async def confirm_revert(
@@ -193,6 +198,7 @@ async def revert(ctx: Ctx, interaction: discord.Interaction, project: str, sha: 
     result = await services.revert(ctx.app, project, actor=ctx.actor, rev=sha, guild_id=ctx.guild_id)
     log.info("reverted %s in %s", sha, project, extra=ctx.log_extra(project))
     await reply(interaction, render.render_reverted(project, result))
+    await refresh_hud(ctx.bot, project, channel=interaction.channel)
 
 
 async def full_diff(ctx: Ctx, interaction: discord.Interaction, project: str, sha: str) -> None:
@@ -207,6 +213,7 @@ async def apply_proposal(ctx: Ctx, interaction: discord.Interaction, project: st
     result = await _agent().apply_proposal(ctx.app, project, proposal_id, actor=ctx.actor, guild_id=ctx.guild_id)
     log.info("applied proposal %s of %s", proposal_id, project, extra=ctx.log_extra(project))
     await reply(interaction, render.render_step(project, result, applied=True))
+    await refresh_hud(ctx.bot, project, channel=interaction.channel)
 
 
 async def discard_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:

@@ -21,6 +21,7 @@ from devussy_git.errors import InvalidInputError
 from devussy_git.faces.discord import flows, render, render_admin
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.errors import report_interaction_error
+from devussy_git.faces.discord.hud import refresh_hud, retire_hud
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
 from devussy_git.faces.discord.render_git import CONFIRM_TIMEOUT_S
 from devussy_git.faces.discord.send import defer, payload_kwargs, reply, settle
@@ -137,13 +138,17 @@ async def _archive_yes(ctx: Ctx, interaction: discord.Interaction, project: str,
     await ctx.require_admin()  # the role may have changed since the confirmation was shown
     mark = await services.archive_project(ctx.app, project, actor=ctx.actor, guild_id=ctx.guild_id)
     await reply(interaction, render_admin.render_archived(project, mark.by))
+    await refresh_hud(ctx.bot, project)
 
 
 async def _delete_yes(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
     await defer(interaction)
     await ctx.require_admin()
+    hud = await services.hud_record(ctx.app, project)
     await services.delete_project(ctx.app, project, actor=ctx.actor, guild_id=ctx.guild_id)
-    await reply(interaction, render_admin.render_deleted(project, ctx.app.settings.trash_days))
+    payload = render_admin.render_deleted(project, ctx.app.settings.trash_days)
+    await reply(interaction, payload)
+    await retire_hud(ctx.bot, hud, payload)
 
 
 async def _cancel(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:

@@ -58,6 +58,8 @@ async def test_delete_names_the_project_and_restore_brings_it_back(harness: Disc
     await harness.press(message, yes, ADMIN)
     assert not harness.app.store.exists("shop-api")
     assert "Deleted **shop-api**" in harness.outbox.text()
+    retired = harness.outbox.pinned()[-1]  # the thread's HUD says so too
+    assert retired["op"] == "edit" and "Deleted **shop-api**" in retired["content"] and retired["embeds"] == []
     await harness.command("devussy status", ALICE, project="shop-api")
     assert "no project" in harness.outbox.text().lower()
 

@@ -54,7 +54,7 @@ async def test_run_through_the_runner_shows_progress_and_summary(served: tuple[A
     assert events[0]["op"] == "defer"
     progress = [e for e in events if (e.get("content") or "").startswith("**Run `")]
     assert progress and "✅ handoff" in progress[-1]["content"]
-    summary = events[-1]
+    summary = harness.outbox.last()
     assert summary["embeds"][0]["title"] == "Plan ready: shop-api"
     assert {f["name"] for f in summary["files"]} == {"devplan.md", "handoff.md"}
     phases = [f for f in summary["embeds"][0]["fields"] if f["name"] == "Phases"]
