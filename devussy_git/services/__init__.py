@@ -1,6 +1,6 @@
 """The use cases every face calls: new, run, status, log, diff, show, revert,
-clone, projects, and (re-exported) handoff-next, proposals and the bot's guild
-and interview use cases.
+clone, projects, archive, guild settings, interviews, and (re-exported)
+handoff-next and proposals.
 
 Functions take an :class:`~devussy_git.app.App` and primitives and return
 plain values; they never print, send or format for a face. A face parses its
@@ -8,7 +8,10 @@ input, calls one of these, renders the result, and maps
 :class:`~devussy_git.errors.DevussyError` to a reply in one place.
 
 Modules: ``actors`` (who asked), ``projects``, ``runs``, ``history`` (status,
-log, diff, show, revert) and ``access`` (clone tokens, health).
+log, diff, show, revert), ``access`` (clone tokens, health), ``archive``
+(archive, restore, delete), ``guilds`` (settings, permissions, run limits),
+``interviews`` (thread interviews), ``summaries`` (run summaries), ``hud``,
+``maintenance`` and ``commands`` (the synced command hash).
 """
 
 from __future__ import annotations
@@ -34,27 +37,33 @@ _HOMES: dict[str, str] = {
     "spawn_run": "devussy_git.services.runs",
     "start_run": "devussy_git.services.runs",
     "submit_run": "devussy_git.services.runs",
-    "Caller": "devussy_git.bot_services",
-    "EffectiveConfig": "devussy_git.bot_services",
-    "InterviewStep": "devussy_git.bot_services",
-    "RunSummary": "devussy_git.bot_services",
-    "answer_interview": "devussy_git.bot_services",
-    "check_run_allowed": "devussy_git.bot_services",
-    "current_interview": "devussy_git.bot_services",
-    "effective_config": "devussy_git.bot_services",
-    "local_run_summary": "devussy_git.bot_services",
-    "may_administer": "devussy_git.bot_services",
-    "may_operate": "devussy_git.bot_services",
-    "project_for_thread": "devussy_git.bot_services",
-    "require_admin": "devussy_git.bot_services",
-    "require_operator": "devussy_git.bot_services",
-    "set_guild_max_runs": "devussy_git.bot_services",
-    "set_guild_model": "devussy_git.bot_services",
-    "set_guild_provider": "devussy_git.bot_services",
-    "set_guild_role": "devussy_git.bot_services",
-    "start_guild_run": "devussy_git.bot_services",
-    "start_interview": "devussy_git.bot_services",
-    "summarise_run": "devussy_git.bot_services",
+    "Caller": "devussy_git.services.guilds",
+    "EffectiveConfig": "devussy_git.services.guilds",
+    "check_run_allowed": "devussy_git.services.guilds",
+    "effective_config": "devussy_git.services.guilds",
+    "may_administer": "devussy_git.services.guilds",
+    "may_operate": "devussy_git.services.guilds",
+    "require_admin": "devussy_git.services.guilds",
+    "require_operator": "devussy_git.services.guilds",
+    "set_guild_max_runs": "devussy_git.services.guilds",
+    "set_guild_model": "devussy_git.services.guilds",
+    "set_guild_provider": "devussy_git.services.guilds",
+    "set_guild_role": "devussy_git.services.guilds",
+    "start_guild_run": "devussy_git.services.guilds",
+    "MAX_RUNS_LIMIT": "devussy_git.services.guilds",
+    "DEFAULT": "devussy_git.services.guilds",
+    "refuse_private_endpoint": "devussy_git.services.guilds",
+    "RunSummary": "devussy_git.services.summaries",
+    "local_run_summary": "devussy_git.services.summaries",
+    "summarise_run": "devussy_git.services.summaries",
+    "InterviewStep": "devussy_git.services.interviews",
+    "answer_interview": "devussy_git.services.interviews",
+    "current_interview": "devussy_git.services.interviews",
+    "project_for_thread": "devussy_git.services.interviews",
+    "start_interview": "devussy_git.services.interviews",
+    "cancel_interview_of_thread": "devussy_git.services.interviews",
+    "CANCEL": "devussy_git.services.interviews",
+    "DISCORD_ID_MAX": "devussy_git.services.interviews",
     "PlanCompleteError": "devussy_git.agent",
     "Proposal": "devussy_git.agent",
     "StepResult": "devussy_git.agent",
@@ -63,6 +72,7 @@ _HOMES: dict[str, str] = {
     "handoff_next": "devussy_git.agent",
     "list_proposals": "devussy_git.agent",
     "ProjectCreated": "devussy_git.services.projects",
+    "commit_interview": "devussy_git.services.projects",
     "create_project": "devussy_git.services.projects",
     "create_repo": "devussy_git.services.projects",
     "ensure_no_active_run": "devussy_git.services.projects",
@@ -158,19 +168,16 @@ if TYPE_CHECKING:
         start_run,
         submit_run,
     )
-    from devussy_git.bot_services import (
+    from devussy_git.services.guilds import (
+        DEFAULT,
+        MAX_RUNS_LIMIT,
         Caller,
         EffectiveConfig,
-        InterviewStep,
-        RunSummary,
-        answer_interview,
         check_run_allowed,
-        current_interview,
         effective_config,
-        local_run_summary,
         may_administer,
         may_operate,
-        project_for_thread,
+        refuse_private_endpoint,
         require_admin,
         require_operator,
         set_guild_max_runs,
@@ -178,9 +185,18 @@ if TYPE_CHECKING:
         set_guild_provider,
         set_guild_role,
         start_guild_run,
-        start_interview,
-        summarise_run,
     )
+    from devussy_git.services.interviews import (
+        CANCEL,
+        DISCORD_ID_MAX,
+        InterviewStep,
+        answer_interview,
+        cancel_interview_of_thread,
+        current_interview,
+        project_for_thread,
+        start_interview,
+    )
+    from devussy_git.services.summaries import RunSummary, local_run_summary, summarise_run
     from devussy_git.agent import (
         PlanCompleteError,
         Proposal,
@@ -192,6 +208,7 @@ if TYPE_CHECKING:
     )
     from devussy_git.services.projects import (
         ProjectCreated,
+        commit_interview,
         create_project,
         create_repo,
         ensure_no_active_run,

@@ -13,8 +13,8 @@ def test_every_exported_use_case_resolves() -> None:
     assert missing == []
 
 
-def test_services_and_bot_services_import_in_either_order() -> None:
-    for first in ("devussy_git.services", "devussy_git.bot_services", "devussy_git.agent"):
+def test_services_and_the_agent_import_in_either_order() -> None:
+    for first in ("devussy_git.services", "devussy_git.services.guilds", "devussy_git.agent"):
         code = f"import {first}; from devussy_git import services; services.handoff_next; services.start_guild_run"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -25,8 +25,12 @@ def test_each_name_comes_from_the_module_that_defines_it() -> None:
 
     for name, home in services._HOMES.items():
         assert hasattr(importlib.import_module(home), name), (name, home)
-    from devussy_git import bot_services
 
-    # Every bot_services use case reaches services; only its constants stay behind.
-    lazy = {n for n, home in services._HOMES.items() if home == "devussy_git.bot_services"}
-    assert all(name.isupper() for name in set(bot_services.__all__) - lazy)
+
+def test_every_public_name_of_a_service_module_is_exported() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(services.__path__):
+        public = set(getattr(importlib.import_module(f"devussy_git.services.{module.name}"), "__all__", ()))
+        assert public <= set(services.__all__), (module.name, sorted(public - set(services.__all__)))

@@ -2,8 +2,8 @@
 live run progress, diff previews with persistent buttons, per-guild admin.
 
 Importing this package is light: discord.py and the rest of the face load in
-:func:`run_bot`. The face parses input, calls :mod:`devussy_git.services` /
-:mod:`devussy_git.bot_services`, renders with :mod:`.render` and sends with
+:func:`run_bot`. The face parses input, calls :mod:`devussy_git.services`,
+renders with :mod:`.render` and sends with
 :mod:`.send`; it holds no use-case logic of its own.
 """
 

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from devussy_git import bot_services
+from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.config import Settings
 from devussy_git.errors import DevussyError, StoreError
@@ -123,7 +123,7 @@ class DevussyBot(discord.Client):
         if self.app is None:
             return
         try:
-            await bot_services.cancel_interview_of_thread(self.app, payload.thread_id)
+            await services.cancel_interview_of_thread(self.app, payload.thread_id)
         except DevussyError as exc:
             log.info("could not end the interview of deleted thread %s: %s", payload.thread_id, exc.user_message)
         self._thread_locks.pop(payload.thread_id, None)
@@ -141,11 +141,11 @@ class DevussyBot(discord.Client):
         if self.app is None:
             return
         # Most thread messages belong to no interview: look before taking a lock.
-        if await bot_services.current_interview(self.app, message.channel.id) is None:
+        if await services.current_interview(self.app, message.channel.id) is None:
             return
         async with self.thread_lock(message.channel.id):
             try:
-                step = await bot_services.answer_interview(
+                step = await services.answer_interview(
                     self.app,
                     message.channel.id,
                     message.author.id,

@@ -15,7 +15,7 @@ from typing import Optional
 import discord
 from discord import app_commands
 
-from devussy_git import __version__, bot_services, services
+from devussy_git import __version__, services
 from devussy_git.config import PROVIDERS
 from devussy_git.errors import InvalidInputError
 from devussy_git.faces.discord import flows, render, render_admin
@@ -54,7 +54,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.set_guild_provider(
+        config = await services.set_guild_provider(
             ctx.app, ctx.guild_id, provider, caller=ctx.caller, base_url=base_url
         )
         await reply(interaction, render.render_admin(config, "provider"))
@@ -64,17 +64,17 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     async def set_model(self, interaction: discord.Interaction, model: app_commands.Range[str, 1, 200]) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.set_guild_model(ctx.app, ctx.guild_id, model, caller=ctx.caller)
+        config = await services.set_guild_model(ctx.app, ctx.guild_id, model, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "model"))
 
     @app_commands.command(name="set-max-runs", description="Limit how many runs this server may have going at once.")
     @app_commands.describe(count="Most runs queued or running at once; 0 for no limit")
     async def set_max_runs(
-        self, interaction: discord.Interaction, count: app_commands.Range[int, 0, bot_services.MAX_RUNS_LIMIT]
+        self, interaction: discord.Interaction, count: app_commands.Range[int, 0, services.MAX_RUNS_LIMIT]
     ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.set_guild_max_runs(ctx.app, ctx.guild_id, count, caller=ctx.caller)
+        config = await services.set_guild_max_runs(ctx.app, ctx.guild_id, count, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "max runs"))
 
     @app_commands.command(name="set-role", description="Choose the role allowed to run, step, revert and administer.")
@@ -82,7 +82,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
     async def set_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:  # noqa: UP007
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.set_guild_role(
+        config = await services.set_guild_role(
             ctx.app, ctx.guild_id, role.id if role else None, caller=ctx.caller
         )
         await reply(interaction, render.render_admin(config, "role"))
@@ -149,7 +149,7 @@ class DevussyGroup(
         except discord.HTTPException as exc:
             raise InvalidInputError(f"Discord refused to create the thread here ({exc.status}).") from exc
         try:
-            step = await bot_services.start_interview(
+            step = await services.start_interview(
                 ctx.app, name, guild_id=ctx.guild_id, thread_id=thread.id, user_id=ctx.caller.user_id, actor=ctx.actor
             )
         except Exception:
@@ -286,7 +286,7 @@ class DevussyGroup(
     async def version(self, interaction: discord.Interaction) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await bot_services.effective_config(ctx.app, ctx.guild_id)
+        config = await services.effective_config(ctx.app, ctx.guild_id)
         await reply(interaction, render.render_version(__version__, config.provider, config.model, config.api_base))
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from devussy_git import bot_services
+from devussy_git import services
 from devussy_git.app import App
-from devussy_git.bot_services import Caller
+from devussy_git.services import Caller
 from devussy_git.errors import InvalidInputError
 from devussy_git.services import Actor
 
@@ -74,7 +74,7 @@ class Ctx:
         """The named project, else the one bound to the current thread."""
         if given:
             return given
-        bound = await bot_services.project_for_thread(self.app, self.channel_id, self.guild_id)
+        bound = await services.project_for_thread(self.app, self.channel_id, self.guild_id)
         if bound is None:
             raise InvalidInputError("Name a project, or use this command in a project's thread.")
         return bound
@@ -83,7 +83,7 @@ class Ctx:
         return {"guild_id": self.guild_id, "user_id": self.caller.user_id, "project_id": project, "run_id": run}
 
     async def require_operator(self) -> None:
-        bot_services.require_operator(self.caller, await self.app.db.guilds.get(self.guild_id))
+        services.require_operator(self.caller, await self.app.db.guilds.get(self.guild_id))
 
     async def require_admin(self) -> None:
-        bot_services.require_admin(self.caller, await self.app.db.guilds.get(self.guild_id))
+        services.require_admin(self.caller, await self.app.db.guilds.get(self.guild_id))

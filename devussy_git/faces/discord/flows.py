@@ -3,7 +3,7 @@
 Shared by slash commands and persistent buttons, so ``/devussy revert`` and
 the Revert button behave the same. Every flow is called after the
 interaction was acknowledged (deferred) and answers with follow-ups. Flows
-hold no wording (render) and no rules (services, bot_services).
+hold no wording (render) and no rules (services).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from devussy_git import bot_services, services
+from devussy_git import services
 from devussy_git.db import RunRecord
 from devussy_git.errors import DevussyError, InvalidInputError, RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
@@ -67,13 +67,13 @@ async def _start_run(
 ) -> None:
     runner = ctx.bot.runner
     if runner is None:
-        record = await bot_services.start_guild_run(
+        record = await services.start_guild_run(
             ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume,
             restart=restart,
         )
         await run_with_progress(ctx, interaction, record)
         return
-    config = await bot_services.check_run_allowed(ctx.app, ctx.guild_id, ctx.caller)
+    config = await services.check_run_allowed(ctx.app, ctx.guild_id, ctx.caller)
     if config.api_base is not None:
         # The runner's API takes a provider and model only: rather than send
         # this guild's plan to an endpoint it did not choose, refuse.
@@ -109,7 +109,7 @@ async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, record: 
         await reply(interaction, render.render_run_failed(record.project_id, record.run_id, exc.user_message))
         return
     await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
-    summary = await bot_services.local_run_summary(ctx.app, record.project_id, record.run_id, outcome.tag)
+    summary = await services.local_run_summary(ctx.app, record.project_id, record.run_id, outcome.tag)
     clone = await services.clone_url(ctx.app, record.project_id, guild_id=ctx.guild_id)
     await reply(interaction, render.render_run_summary(summary, clone))
     log.info("run %s of %s completed", record.run_id, record.project_id, extra=extra)
@@ -143,7 +143,7 @@ async def follow_runner(
             )
         except DevussyError:
             break
-    summary = bot_services.summarise_run(final.project_id, final.run_id, files)
+    summary = services.summarise_run(final.project_id, final.run_id, files)
     clone = await services.clone_url(ctx.app, final.project_id, guild_id=ctx.guild_id)
     await reply(interaction, render.render_run_summary(summary, clone))
     await refresh_hud(ctx.bot, final.project_id, channel=interaction.channel)
@@ -160,7 +160,7 @@ async def step(
 ) -> None:
     """handoff-next: one step (or a preview) with its diff."""
     await ctx.require_operator()
-    config = await bot_services.effective_config(ctx.app, ctx.guild_id)
+    config = await services.effective_config(ctx.app, ctx.guild_id)
     result = await _agent().handoff_next(
         ctx.app,
         project,

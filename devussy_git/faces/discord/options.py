@@ -15,7 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from devussy_git import bot_services, services
+from devussy_git import services
 from devussy_git.errors import DevussyError, InvalidInputError
 from devussy_git.store import PROJECT_ID_RE
 
@@ -66,7 +66,7 @@ async def complete_file(interaction: discord.Interaction, current: str) -> list[
         return []
     named = getattr(interaction.namespace, "project", None)
     try:
-        project = named or await bot_services.project_for_thread(app, interaction.channel_id, interaction.guild_id)
+        project = named or await services.project_for_thread(app, interaction.channel_id, interaction.guild_id)
         if not project:
             return []
         await services.get_project(app, project, guild_id=interaction.guild_id)

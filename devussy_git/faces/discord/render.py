@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from devussy_git.bot_services import EffectiveConfig, InterviewStep, RunSummary
+from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.faces.discord.diffblock import fence, fit_text, neutralise
 from devussy_git.faces.discord.payload import (

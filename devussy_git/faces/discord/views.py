@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from devussy_git import bot_services, services
+from devussy_git import services
 from devussy_git.errors import InvalidInputError
 from devussy_git.faces.discord import flows, render, render_admin
 from devussy_git.faces.discord.context import Ctx
@@ -76,11 +76,11 @@ async def _answer(ctx: Ctx, interaction: discord.Interaction, project: str, ref:
         text = str(index)
     await interaction.response.defer()
     async with ctx.bot.thread_lock(interaction.channel_id or 0):
-        step = await bot_services.answer_interview(
+        step = await services.answer_interview(
             ctx.app, interaction.channel_id or 0, ctx.caller.user_id, text, actor=ctx.actor, question_id=qid
         )
     if step is None:
-        session = await bot_services.current_interview(ctx.app, interaction.channel_id or 0)
+        session = await services.current_interview(ctx.app, interaction.channel_id or 0)
         who = f"<@{session.session.user_id}>" if session else "the person who started it"
         await reply(interaction, render.render_refusal(f"Only {who} answers this interview."))
         return

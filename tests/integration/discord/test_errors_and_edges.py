@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from devussy_git import bot_services, services
+from devussy_git import services
 from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm import OfflineClient
 from devussy_git.plan.offline import offline_reply
@@ -190,10 +190,10 @@ async def test_two_runs_at_once_cannot_both_take_the_last_slot(harness: DiscordH
     await interview(harness, ALICE, "One")
     await interview(harness, ALICE, "Two")
     await harness.command("devussy admin set-max-runs", ADMIN, count=1)
-    caller = bot_services.Caller(ALICE.user_id)
+    caller = services.Caller(ALICE.user_id)
     actor = services.Actor.discord(ALICE.user_id, "alice")
     results = await asyncio.gather(
-        *(bot_services.start_guild_run(harness.app, pid, actor=actor, caller=caller, guild_id=harness.guild_id)
+        *(services.start_guild_run(harness.app, pid, actor=actor, caller=caller, guild_id=harness.guild_id)
           for pid in ("one", "two")),
         return_exceptions=True,
     )

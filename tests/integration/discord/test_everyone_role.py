@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from devussy_git import bot_services
+from devussy_git import services
 from devussy_git.app import App
 from devussy_git.errors import PermissionDeniedError
 from devussy_git.faces.discord.context import caller_of
@@ -26,9 +26,9 @@ def test_the_default_role_is_not_counted_as_a_role() -> None:
 
 
 async def test_choosing_everyone_as_the_role_means_no_role(app: App) -> None:
-    admin = bot_services.Caller(1, frozenset(), True)
-    config = await bot_services.set_guild_role(app, GUILD, GUILD, caller=admin)
+    admin = services.Caller(1, frozenset(), True)
+    config = await services.set_guild_role(app, GUILD, GUILD, caller=admin)
     assert config.role_id is None
-    member = bot_services.Caller(2, frozenset(), False)
+    member = services.Caller(2, frozenset(), False)
     with pytest.raises(PermissionDeniedError):
-        await bot_services.set_guild_max_runs(app, GUILD, 1, caller=member)
+        await services.set_guild_max_runs(app, GUILD, 1, caller=member)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devussy_git.bot_services import Caller, may_administer, may_operate, require_admin, require_operator
+from devussy_git.services import Caller, may_administer, may_operate, require_admin, require_operator
 from devussy_git.db import GuildConfig
 from devussy_git.errors import PermissionDeniedError
 from devussy_git.faces.discord.payload import ButtonSpec, EmbedField, EmbedSpec, MessagePayload, parse_custom_id

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from syrupy.assertion import SnapshotAssertion
 
-from devussy_git.bot_services import EffectiveConfig, InterviewStep, RunSummary
+from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.db import InterviewSession
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.payload import MessagePayload

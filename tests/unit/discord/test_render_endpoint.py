@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devussy_git.bot_services import EffectiveConfig
+from devussy_git.services import EffectiveConfig
 from devussy_git.faces.discord import render
 
 

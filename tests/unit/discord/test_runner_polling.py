@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devussy_git.bot_services import summarise_run
+from devussy_git.services import summarise_run
 from devussy_git.config import Secret
 from devussy_git.errors import StoreError
 from devussy_git.runner_client import RunnerClient, RunnerStatus
