@@ -72,7 +72,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def face_cost(app: App) -> None:
     """CPU the face itself spends on the loop per step: render + discord objects."""
-    from devussy_git.agent import handoff_next
+    from devussy_git.services import handoff_next
     from devussy_git.faces.discord.render import render_step
     from devussy_git.faces.discord.send import payload_kwargs
 

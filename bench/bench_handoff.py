@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from devussy_git import services  # noqa: E402
-from devussy_git.agent import handoff_next  # noqa: E402
+from devussy_git.services import handoff_next  # noqa: E402
 from devussy_git.agent.context import build_context  # noqa: E402
 from devussy_git.agent.landing import land, plan_files_at, step_subject  # noqa: E402
 from devussy_git.agent.reply import apply_reply, parse_reply  # noqa: E402

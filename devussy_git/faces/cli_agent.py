@@ -1,7 +1,7 @@
 """CLI verbs ``handoff-next`` and ``proposals``: parse, call the agent's use cases, print.
 
 Nothing here decides anything a Discord or HTTP face would also need: the
-use cases in :mod:`devussy_git.agent.usecases` do the work; this module only
+use cases in :mod:`devussy_git.services.steps` do the work; this module only
 renders their results (diffs coloured on a terminal, ``--json`` for scripts).
 """
 
@@ -132,9 +132,8 @@ def format_proposals(proposals: list[Proposal], project_id: str) -> str:
 
 
 async def cmd_handoff_next(app: Any, args: argparse.Namespace) -> int:
-    from devussy_git.agent.usecases import handoff_next
     from devussy_git.faces.cli_output import to_json
-    from devussy_git.services import Actor
+    from devussy_git.services import Actor, handoff_next
 
     result = await handoff_next(
         app,
@@ -154,14 +153,9 @@ async def cmd_handoff_next(app: Any, args: argparse.Namespace) -> int:
 
 
 async def cmd_proposals(app: Any, args: argparse.Namespace) -> int:
-    from devussy_git.agent.usecases import (
-        apply_proposal,
-        discard_proposal,
-        list_proposals,
-    )
     from devussy_git.faces.cli import UsageError
     from devussy_git.faces.cli_output import to_json
-    from devussy_git.services import Actor
+    from devussy_git.services import Actor, apply_proposal, discard_proposal, list_proposals
 
     as_json = bool(getattr(args, "json", False))
     if args.action is None:

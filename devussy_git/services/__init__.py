@@ -1,6 +1,6 @@
 """The use cases every face calls: new, run, status, log, diff, show, revert,
-clone, projects, archive, guild settings, interviews, and (re-exported)
-handoff-next and proposals.
+clone, projects, archive, handoff-next, proposals, guild settings and
+interviews.
 
 Functions take an :class:`~devussy_git.app.App` and primitives and return
 plain values; they never print, send or format for a face. A face parses its
@@ -10,7 +10,8 @@ input, calls one of these, renders the result, and maps
 Modules: ``actors`` (who asked), ``projects``, ``runs``, ``history`` (status,
 log, diff, show, revert), ``access`` (clone tokens, health), ``archive``
 (archive, restore, delete), ``guilds`` (settings, permissions, run limits),
-``interviews`` (thread interviews), ``summaries`` (run summaries), ``hud``,
+``interviews`` (thread interviews), ``steps`` (handoff-next, proposals),
+``summaries`` (run summaries), ``hud``,
 ``maintenance`` and ``commands`` (the synced command hash).
 """
 
@@ -64,13 +65,15 @@ _HOMES: dict[str, str] = {
     "cancel_interview_of_thread": "devussy_git.services.interviews",
     "CANCEL": "devussy_git.services.interviews",
     "DISCORD_ID_MAX": "devussy_git.services.interviews",
-    "PlanCompleteError": "devussy_git.agent",
-    "Proposal": "devussy_git.agent",
-    "StepResult": "devussy_git.agent",
-    "apply_proposal": "devussy_git.agent",
-    "discard_proposal": "devussy_git.agent",
-    "handoff_next": "devussy_git.agent",
-    "list_proposals": "devussy_git.agent",
+    "PlanCompleteError": "devussy_git.services.steps",
+    "Proposal": "devussy_git.services.steps",
+    "StepResult": "devussy_git.services.steps",
+    "apply_proposal": "devussy_git.services.steps",
+    "discard_proposal": "devussy_git.services.steps",
+    "handoff_next": "devussy_git.services.steps",
+    "list_proposals": "devussy_git.services.steps",
+    "NOTE_MAX_CHARS": "devussy_git.services.steps",
+    "check_note": "devussy_git.services.steps",
     "ProjectCreated": "devussy_git.services.projects",
     "commit_interview": "devussy_git.services.projects",
     "create_project": "devussy_git.services.projects",
@@ -197,11 +200,13 @@ if TYPE_CHECKING:
         start_interview,
     )
     from devussy_git.services.summaries import RunSummary, local_run_summary, summarise_run
-    from devussy_git.agent import (
+    from devussy_git.services.steps import (
+        NOTE_MAX_CHARS,
         PlanCompleteError,
         Proposal,
         StepResult,
         apply_proposal,
+        check_note,
         discard_proposal,
         handoff_next,
         list_proposals,

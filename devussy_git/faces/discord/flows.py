@@ -41,14 +41,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _agent() -> Any:
-    # Imported on use: the agent pulls in the patcher and prompts, which
-    # /ping and the command dump do not need.
-    from devussy_git.agent import usecases
-
-    return usecases
-
-
 async def start_run(
     ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool = False, restart: bool = False
 ) -> None:
@@ -161,7 +153,7 @@ async def step(
     """handoff-next: one step (or a preview) with its diff."""
     await ctx.require_operator()
     config = await services.effective_config(ctx.app, ctx.guild_id)
-    result = await _agent().handoff_next(
+    result = await services.handoff_next(
         ctx.app,
         project,
         actor=ctx.actor,
@@ -210,7 +202,7 @@ async def full_diff(ctx: Ctx, interaction: discord.Interaction, project: str, sh
 
 async def apply_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:
     await ctx.require_operator()
-    result = await _agent().apply_proposal(ctx.app, project, proposal_id, actor=ctx.actor, guild_id=ctx.guild_id)
+    result = await services.apply_proposal(ctx.app, project, proposal_id, actor=ctx.actor, guild_id=ctx.guild_id)
     log.info("applied proposal %s of %s", proposal_id, project, extra=ctx.log_extra(project))
     await reply(interaction, render.render_step(project, result, applied=True))
     await refresh_hud(ctx.bot, project, channel=interaction.channel)
@@ -218,7 +210,7 @@ async def apply_proposal(ctx: Ctx, interaction: discord.Interaction, project: st
 
 async def discard_proposal(ctx: Ctx, interaction: discord.Interaction, project: str, proposal_id: str) -> None:
     await ctx.require_operator()
-    await _agent().discard_proposal(ctx.app, project, proposal_id, guild_id=ctx.guild_id)
+    await services.discard_proposal(ctx.app, project, proposal_id, guild_id=ctx.guild_id)
     await reply(interaction, render.render_discarded(project, proposal_id))
 
 

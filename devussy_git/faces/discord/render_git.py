@@ -31,8 +31,7 @@ from devussy_git.faces.discord.payload import (
 from devussy_git.store import CommitInfo, Diff
 
 if TYPE_CHECKING:
-    from devussy_git.agent.usecases import StepResult
-    from devussy_git.services import RevertResult
+    from devussy_git.services import RevertResult, StepResult
 
 __all__ = [
     "LOG_PAGE_SIZE",

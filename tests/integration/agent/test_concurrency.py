@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from devussy_git.agent import handoff_next
+from devussy_git.services import handoff_next
 from devussy_git.agent.landing import plan_files_at
 from devussy_git.app import App
 from devussy_git.config import Secret

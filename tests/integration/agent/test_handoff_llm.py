@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from devussy_git.agent import handoff_next
+from devussy_git.services import handoff_next
 from devussy_git.app import App
 from devussy_git.errors import InvalidLLMOutputError
 from tests.integration.agent.conftest import ACTOR, PROJECT

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devussy_git.agent import apply_proposal, discard_proposal, handoff_next, list_proposals
+from devussy_git.services import apply_proposal, discard_proposal, handoff_next, list_proposals
 from devussy_git.agent.proposals import prune_proposals
 from devussy_git.app import App
 from devussy_git.errors import ConflictError, NotFoundError

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from devussy_git import services
-from devussy_git.agent import handoff_next
+from devussy_git.services import handoff_next
 from devussy_git.agent.landing import plan_files_at
 from devussy_git.agent.regions import split_regions
 from devussy_git.agent.ritual import check_consistency

@@ -98,9 +98,9 @@ async def test_interview_ignores_other_users_and_refuses_their_buttons(harness: 
 
 
 def _agent():  # noqa: ANN202
-    from devussy_git.agent import usecases
+    from devussy_git import services
 
-    return usecases
+    return services
 
 
 async def _head(h: DiscordHarness) -> str | None:

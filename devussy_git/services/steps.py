@@ -1,4 +1,4 @@
-"""The handoff-next and proposal use cases every face calls (re-exported by services).
+"""The handoff-next and proposal use cases every face calls.
 
 Each function checks the project (and its guild) first, then holds the
 project's in-process lock for the whole step so two steps on one project in
@@ -11,23 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
 
 from devussy_git.agent import proposals as _proposals
 from devussy_git.agent.proposals import Proposal
+from devussy_git.agent.selection import PlanCompleteError
 from devussy_git.agent.step import StepResult, run_step, step_result
+from devussy_git.app import App
 from devussy_git.errors import InvalidInputError
-
-if TYPE_CHECKING:
-    from devussy_git.app import App
-    from devussy_git.services import Actor
+from devussy_git.services.actors import Actor
+from devussy_git.services.maintenance import pack_if_needed
+from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
+from devussy_git.services.runs import llm_client_for
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "NOTE_MAX_CHARS",
+    "PlanCompleteError",
     "Proposal",
     "StepResult",
     "apply_proposal",
+    "check_note",
     "discard_proposal",
     "handoff_next",
     "list_proposals",
@@ -58,10 +62,7 @@ def check_note(note: str | None) -> str | None:
 
 
 async def _checked(app: App, project_id: str, guild_id: int | None) -> str:
-    # Imported here: services re-exports this module's functions.
-    from devussy_git import services
-
-    record = await services.get_project(app, project_id, guild_id=guild_id)
+    record = await get_project(app, project_id, guild_id=guild_id)
     return record.project_id
 
 
@@ -83,16 +84,14 @@ async def handoff_next(
     ``provider``/``model`` override the configured profile for this step, and
     with ``guild_id`` the guild's endpoint (its LLM profile) is used.
     """
-    from devussy_git import services
-
     project_id = await _checked(app, project_id, guild_id)
     note = check_note(note)
     if not preview:
         # A run rewrites the plan stage by stage: refuse at once rather than wait for it.
-        await services.ensure_no_active_run(app, project_id)
+        await ensure_no_active_run(app, project_id)
     else:
-        await services.ensure_writable(app, project_id)
-    client = await services.llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
+        await ensure_writable(app, project_id)
+    client = await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
         if preview:
@@ -112,7 +111,7 @@ async def handoff_next(
     model_name = result.commit.trailers.get("Devussy-Model", client.profile.model)
     tin, tout = _tokens(tokens)
     app.metrics.count_llm_tokens(model_name, tin, tout)
-    await services.pack_if_needed(app, project_id)
+    await pack_if_needed(app, project_id)
     return result
 
 
@@ -143,10 +142,8 @@ async def apply_proposal(
     The step keeps the author who asked for it (as ``git rebase`` does);
     ``actor``, who applied it, is logged.
     """
-    from devussy_git import services
-
     project_id = await _checked(app, project_id, guild_id)
-    await services.ensure_no_active_run(app, project_id)
+    await ensure_no_active_run(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
 
@@ -166,10 +163,8 @@ async def discard_proposal(
     app: App, project_id: str, proposal_id: str, *, guild_id: int | None = None
 ) -> None:
     """Delete a proposal."""
-    from devussy_git import services
-
     project_id = await _checked(app, project_id, guild_id)
-    await services.ensure_writable(app, project_id)
+    await ensure_writable(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
         await asyncio.to_thread(_proposals.discard_proposal, repo, proposal_id)
