@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _answer_keys_help() -> str:
     """The answer keys of ``--answers``, listed in ``new --help``."""
-    from devussy_git.plan.questions import QUESTIONS
+    from devussy_git.services import QUESTIONS
 
     lines = ["answer keys (* = required):"]
     for q in QUESTIONS:
@@ -233,7 +233,7 @@ def _load_answers(path: Path) -> dict[str, Any]:
 
 def _ask_interview() -> dict[str, Any]:
     """Ask the interview questions on the terminal (DESIGN section 5)."""
-    from devussy_git.plan import next_question, parse_answer
+    from devussy_git.services import next_question, parse_answer
 
     answers: dict[str, Any] = {}
     asked: set[str] = set()

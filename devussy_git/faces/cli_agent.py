@@ -11,10 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from devussy_git.agent.proposals import Proposal
-from devussy_git.agent.step import StepResult
-from devussy_git.plan.model import Task
-from devussy_git.store import Diff
+from devussy_git.services import Diff, Proposal, StepResult, Task
 
 __all__ = [
     "cmd_handoff_next",

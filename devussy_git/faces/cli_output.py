@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devussy_git.pipeline import ProgressEvent, RunOutcome
-    from devussy_git.store import CommitInfo, Diff
+    from devussy_git.services import CommitInfo, Diff, ProgressEvent, RunOutcome
 
 __all__ = [
     "colour_patch",

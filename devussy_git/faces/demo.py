@@ -31,15 +31,6 @@ def demo_answers() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def _free_id(app: Any, base: str) -> str:
-    if not app.store.exists(base):
-        return base
-    n = 2
-    while app.store.exists(f"{base}-{n}"):
-        n += 1
-    return f"{base}-{n}"
-
-
 def _rule(title: str) -> None:
     print(f"\n=== {title} " + "=" * max(3, 70 - len(title)))
 
@@ -64,7 +55,7 @@ async def _demo(out_colour: bool, full_diffs: bool) -> int:
 
     async with open_app(settings) as app:
         actor = services.Actor.cli()
-        project_id = _free_id(app, "demo-shop-api")
+        project_id = await services.free_project_id(app, "demo-shop-api")
 
         _rule(f"new {project_id}")
         created = await services.create_project(app, project_id, demo_answers(), actor=actor)
@@ -98,9 +89,9 @@ async def _demo(out_colour: bool, full_diffs: bool) -> int:
         print(f"… the whole history: devussy-git log {project_id}")
 
         _rule("where it went")
-        path = app.store.path_of(project_id)
+        path = await services.repo_path(app, project_id)
         print(f"Plan repositories: {app.settings.repos_root}  (DEVUSSY_REPOS_ROOT)")
-        print(f"State database:    {app.db.url}  (DATABASE_URL)")
+        print(f"State database:    {services.database_url(app)}  (DATABASE_URL)")
         if not full_diffs:
             print("Each change above is folded to its diff stat: `devussy-git demo --full-diffs` shows them whole.")
         print(f"Clone it:          git clone {path} {project_id}")

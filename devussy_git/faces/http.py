@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from devussy_git import __version__, services
 from devussy_git.app import App, build_app
 from devussy_git.config import Secret, Settings, load_settings
-from devussy_git.db import RunRecord
 from devussy_git.errors import (
     ConflictError,
     DevussyError,
@@ -38,6 +37,7 @@ from devussy_git.errors import (
     StoreError,
 )
 from devussy_git.faces.http_guard import RunnerGuard
+from devussy_git.services import RunRecord
 from devussy_git.gitserve import install_log_redaction, make_git_router
 
 __all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]

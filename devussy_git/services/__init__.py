@@ -41,6 +41,8 @@ _HOMES: dict[str, str] = {
     "Caller": "devussy_git.services.guilds",
     "EffectiveConfig": "devussy_git.services.guilds",
     "check_run_allowed": "devussy_git.services.guilds",
+    "check_admin": "devussy_git.services.guilds",
+    "check_operator": "devussy_git.services.guilds",
     "effective_config": "devussy_git.services.guilds",
     "may_administer": "devussy_git.services.guilds",
     "may_operate": "devussy_git.services.guilds",
@@ -82,6 +84,10 @@ _HOMES: dict[str, str] = {
     "ensure_project_id_free": "devussy_git.services.projects",
     "get_project": "devussy_git.services.projects",
     "list_projects": "devussy_git.services.projects",
+    "list_files": "devussy_git.services.projects",
+    "free_project_id": "devussy_git.services.projects",
+    "repo_path": "devussy_git.services.projects",
+    "project_choices": "devussy_git.services.projects",
     "update_interview": "devussy_git.services.projects",
     "ProjectStatus": "devussy_git.services.history",
     "RevertResult": "devussy_git.services.history",
@@ -116,9 +122,31 @@ _HOMES: dict[str, str] = {
     "save_hud": "devussy_git.services.hud",
     "clone_url": "devussy_git.services.access",
     "public_url": "devussy_git.services.access",
+    "database_url": "devussy_git.services.access",
     "health": "devussy_git.services.access",
     "rotate_clone_token": "devussy_git.services.access",
     "set_clone_public": "devussy_git.services.access",
+    # The vocabulary of the results above (records, commits, diffs, questions, progress
+    # events), so a face needs nothing but this package to name what it renders.
+    "ProjectRecord": "devussy_git.db",
+    "RunRecord": "devussy_git.db",
+    "HudRecord": "devussy_git.db",
+    "StageRecord": "devussy_git.db",
+    "STAGES": "devussy_git.db",
+    "CommitInfo": "devussy_git.store",
+    "Diff": "devussy_git.store",
+    "FileChange": "devussy_git.store",
+    "PROJECT_ID_RE": "devussy_git.store",
+    "Question": "devussy_git.plan",
+    "QUESTIONS": "devussy_git.plan",
+    "Task": "devussy_git.plan",
+    "next_question": "devussy_git.plan",
+    "parse_answer": "devussy_git.plan",
+    "question_by_id": "devussy_git.plan",
+    "ProgressEvent": "devussy_git.pipeline",
+    "RunOutcome": "devussy_git.pipeline",
+    "CloneInfo": "devussy_git.gitserve",
+    "endpoint_host": "devussy_git.llm.profile",
 }
 
 __all__ = sorted(_HOMES)
@@ -128,6 +156,12 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
+    from devussy_git.db import STAGES, HudRecord, ProjectRecord, RunRecord, StageRecord
+    from devussy_git.gitserve import CloneInfo
+    from devussy_git.llm.profile import endpoint_host
+    from devussy_git.pipeline import ProgressEvent, RunOutcome
+    from devussy_git.plan import QUESTIONS, Question, Task, next_question, parse_answer, question_by_id
+    from devussy_git.store import PROJECT_ID_RE, CommitInfo, Diff, FileChange
     from devussy_git.services.hud import (
         Hud,
         HudPhase,
@@ -176,6 +210,8 @@ if TYPE_CHECKING:
         MAX_RUNS_LIMIT,
         Caller,
         EffectiveConfig,
+        check_admin,
+        check_operator,
         check_run_allowed,
         effective_config,
         may_administer,
@@ -219,8 +255,12 @@ if TYPE_CHECKING:
         ensure_no_active_run,
         ensure_project_id_free,
         ensure_writable,
+        free_project_id,
         get_project,
+        list_files,
         list_projects,
+        project_choices,
+        repo_path,
         update_interview,
     )
     from devussy_git.services.history import (
@@ -235,6 +275,7 @@ if TYPE_CHECKING:
     )
     from devussy_git.services.access import (
         clone_url,
+        database_url,
         health,
         public_url,
         rotate_clone_token,

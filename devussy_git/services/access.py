@@ -11,6 +11,7 @@ from devussy_git.services.projects import get_project
 
 __all__ = [
     "clone_url",
+    "database_url",
     "public_url",
     "health",
     "rotate_clone_token",
@@ -57,6 +58,11 @@ async def set_clone_public(
     await get_project(app, project_id, guild_id=guild_id)
     await asyncio.to_thread(app.access.set_public, project_id, public)
     return await asyncio.to_thread(clone_info, app.access, public_url(app)[0], project_id)
+
+
+def database_url(app: App) -> str:
+    """The state database's URL, password hidden (safe to print)."""
+    return str(app.db.url)
 
 
 async def health(app: App) -> dict[str, bool]:

@@ -26,6 +26,8 @@ __all__ = [
     "MAX_RUNS_LIMIT",
     "Caller",
     "EffectiveConfig",
+    "check_admin",
+    "check_operator",
     "check_run_allowed",
     "effective_config",
     "may_administer",
@@ -77,6 +79,16 @@ def require_operator(caller: Caller, config: GuildConfig) -> None:
         raise PermissionDeniedError(
             f"Only members with the <@&{config.role_id}> role can run, step or revert plans here."
         )
+
+
+async def check_admin(app: App, guild_id: int, caller: Caller) -> None:
+    """:func:`require_admin` against the guild's stored settings."""
+    require_admin(caller, await app.db.guilds.get(guild_id))
+
+
+async def check_operator(app: App, guild_id: int, caller: Caller) -> None:
+    """:func:`require_operator` against the guild's stored settings."""
+    require_operator(caller, await app.db.guilds.get(guild_id))
 
 
 # -- guild settings ----------------------------------------------------------------

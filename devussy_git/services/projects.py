@@ -31,8 +31,12 @@ __all__ = [
     "ensure_no_active_run",
     "ensure_project_id_free",
     "ensure_writable",
+    "free_project_id",
+    "repo_path",
     "get_project",
+    "list_files",
     "list_projects",
+    "project_choices",
     "update_interview",
 ]
 
@@ -154,7 +158,9 @@ async def list_projects(
     them, ``archived=None`` lists both.
     """
     if guild_id is not None:
-        found = await app.db.projects.list(guild_id=guild_id)
+        listed = await app.db.projects.list(guild_id=guild_id)
+        # A row whose repository is gone (deleted by hand) is not a project.
+        found = [p for p in listed if await asyncio.to_thread(app.store.exists, p.project_id)]
     else:
         known = {p.project_id: p for p in await app.db.projects.list()}
         ids = await asyncio.to_thread(app.store.list_projects)
@@ -169,6 +175,32 @@ async def list_projects(
         return [p for p in found if is_archived(p.project_id) == archived]
 
     return await asyncio.to_thread(keep)
+
+
+async def free_project_id(app: App, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… : the first id no project uses."""
+    candidate, n = validate_project_id(base), 2
+    while await asyncio.to_thread(app.store.exists, candidate):
+        candidate, n = validate_project_id(f"{base}-{n}"), n + 1
+    return candidate
+
+
+async def repo_path(app: App, project_id: str) -> Any:
+    """Where the project's bare repository is on disk (for ``git clone <path>``)."""
+    record = await get_project(app, project_id)
+    return app.store.path_of(record.project_id)
+
+
+async def project_choices(app: App, guild_id: int, prefix: str | None, *, limit: int) -> list[ProjectRecord]:
+    """A guild's projects whose id starts with ``prefix`` (autocomplete), at most ``limit``."""
+    return await app.db.projects.list(guild_id=guild_id, prefix=prefix or None, limit=limit)
+
+
+async def list_files(app: App, project_id: str, *, guild_id: int | None = None, rev: str = "main") -> list[str]:
+    """Paths of the plan's files at ``rev`` (none before the first commit)."""
+    record = await get_project(app, project_id, guild_id=guild_id)
+    repo = await asyncio.to_thread(app.store.open, record.project_id)
+    return await asyncio.to_thread(lambda: repo.list_files(rev) if repo.head() else [])
 
 
 async def ensure_writable(app: App, project_id: str) -> None:

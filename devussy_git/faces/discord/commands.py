@@ -280,7 +280,7 @@ class DevussyGroup(
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
         records = await services.list_projects(ctx.app, guild_id=ctx.guild_id)
-        await reply(interaction, render.render_projects([r for r in records if ctx.app.store.exists(r.project_id)]))
+        await reply(interaction, render.render_projects(records))
 
     @app_commands.command(name="version", description="Show the bot's version and this server's LLM.")
     async def version(self, interaction: discord.Interaction) -> None:

@@ -83,7 +83,7 @@ class Ctx:
         return {"guild_id": self.guild_id, "user_id": self.caller.user_id, "project_id": project, "run_id": run}
 
     async def require_operator(self) -> None:
-        services.require_operator(self.caller, await self.app.db.guilds.get(self.guild_id))
+        await services.check_operator(self.app, self.guild_id, self.caller)
 
     async def require_admin(self) -> None:
-        services.require_admin(self.caller, await self.app.db.guilds.get(self.guild_id))
+        await services.check_admin(self.app, self.guild_id, self.caller)

@@ -16,14 +16,13 @@ from typing import Any
 import discord
 
 from devussy_git import services
-from devussy_git.db import RunRecord
+from devussy_git.services import ProgressEvent, RunRecord
 from devussy_git.errors import DevussyError, InvalidInputError, RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.hud import refresh_hud
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.faces.discord.send import edit_message, reply
-from devussy_git.pipeline import ProgressEvent
 from devussy_git.runner_client import RunnerClient, RunnerStatus
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import Any
 import discord
 
 from devussy_git import services
-from devussy_git.db import HudRecord
+from devussy_git.services import HudRecord
 from devussy_git.errors import DevussyError, NotFoundError
 from devussy_git.faces.discord.render_hud import hud_digest, render_hud
 from devussy_git.faces.discord.send import payload_kwargs, send_to

@@ -8,7 +8,6 @@ never suggests another guild's projects or files.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -17,7 +16,7 @@ from discord import app_commands
 
 from devussy_git import services
 from devussy_git.errors import DevussyError, InvalidInputError
-from devussy_git.store import PROJECT_ID_RE
+from devussy_git.services import PROJECT_ID_RE
 
 __all__ = ["ProjectTransformer", "complete_file", "project_choices"]
 
@@ -33,8 +32,7 @@ async def project_choices(interaction: discord.Interaction, current: str) -> lis
         return []
     prefix = current.strip().lower()
     try:
-        records = await app.db.projects.list(guild_id=interaction.guild_id, prefix=prefix or None,
-                                             limit=_MAX_CHOICES)
+        records = await services.project_choices(app, interaction.guild_id, prefix, limit=_MAX_CHOICES)
     except DevussyError as exc:
         log.warning("project autocomplete failed: %s", exc.user_message)
         return []
@@ -69,9 +67,7 @@ async def complete_file(interaction: discord.Interaction, current: str) -> list[
         project = named or await services.project_for_thread(app, interaction.channel_id, interaction.guild_id)
         if not project:
             return []
-        await services.get_project(app, project, guild_id=interaction.guild_id)
-        repo = await asyncio.to_thread(app.store.open, project)
-        files = await asyncio.to_thread(lambda: repo.list_files("main") if repo.head() else [])
+        files = await services.list_files(app, project, guild_id=interaction.guild_id)
     except DevussyError:
         return []
     wanted = current.strip().lower()

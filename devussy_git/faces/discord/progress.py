@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from devussy_git.db import STAGES
+from devussy_git.services import STAGES
 
 __all__ = ["ProgressTracker", "RunProgress", "StageLine"]
 

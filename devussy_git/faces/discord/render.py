@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
-from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.faces.discord.diffblock import fence, fit_text, neutralise
 from devussy_git.faces.discord.payload import (
     ButtonSpec,
@@ -43,10 +42,14 @@ from devussy_git.faces.discord.render_git import (
     render_show,
     render_step,
 )
-from devussy_git.gitserve import CloneInfo
-from devussy_git.llm.profile import endpoint_host
-from devussy_git.plan import Question
-from devussy_git.services import ProjectStatus
+from devussy_git.services import (
+    CloneInfo,
+    ProjectRecord,
+    ProjectStatus,
+    Question,
+    RunRecord,
+    endpoint_host,
+)
 
 __all__ = [
     "LOG_PAGE_SIZE",

@@ -28,7 +28,7 @@ from devussy_git.faces.discord.payload import (
     FileSpec,
     MessagePayload,
 )
-from devussy_git.store import CommitInfo, Diff
+from devussy_git.services import CommitInfo, Diff
 
 if TYPE_CHECKING:
     from devussy_git.services import RevertResult, StepResult

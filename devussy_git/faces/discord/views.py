@@ -25,7 +25,6 @@ from devussy_git.faces.discord.hud import refresh_hud, retire_hud
 from devussy_git.faces.discord.payload import CUSTOM_ID_PATTERN, parse_custom_id
 from devussy_git.faces.discord.render_git import CONFIRM_TIMEOUT_S
 from devussy_git.faces.discord.send import defer, payload_kwargs, reply, settle
-from devussy_git.plan.interview import question_by_id
 
 __all__ = ["OWNER_ACTIONS", "ActionButton", "asker_of"]
 
@@ -64,7 +63,7 @@ Handler = Callable[[Ctx, discord.Interaction, str, str], Awaitable[None]]
 async def _answer(ctx: Ctx, interaction: discord.Interaction, project: str, ref: str) -> None:
     qid, _, number = ref.rpartition(".")
     try:
-        question = question_by_id(qid)
+        question = services.question_by_id(qid)
     except KeyError:
         raise InvalidInputError("That button belongs to an old interview.") from None
     index = int(number) if number.isdigit() else -1
