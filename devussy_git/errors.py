@@ -22,7 +22,11 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
     │   └── InvalidEditError     a section edit failed validation; the message
     │                            is written for the model to read
-    ├── LLMUnavailableError      provider unreachable, auth refused, retries spent
+    ├── UnavailableError         something devussy-git depends on is down or busy:
+    │   │                        nothing changed, try again later (HTTP 503)
+    │   ├── LLMUnavailableError  provider unreachable, auth refused, retries spent
+    │   ├── DatabaseUnavailableError  the state database cannot be reached or failed
+    │   └── RunnerUnavailableError    the runner service cannot be reached or timed out
     └── StoreError               the git store failed (disk, locks, corruption)
 
 Third-party errors are translated where the library is called
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
+    "DatabaseUnavailableError",
     "DevussyError",
     "HeadMovedError",
     "InvalidEditError",
@@ -47,8 +52,10 @@ __all__ = [
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
+    "RunnerUnavailableError",
     "RunOutdatedError",
     "StoreError",
+    "UnavailableError",
 ]
 
 
@@ -165,7 +172,19 @@ class InvalidEditError(InvalidLLMOutputError):
     """A batch of section edits failed validation; nothing was applied."""
 
 
-class LLMUnavailableError(DevussyError):
+class UnavailableError(DevussyError):
+    """A service devussy-git depends on is down, busy or not ready: nothing changed, retry later."""
+
+
+class DatabaseUnavailableError(UnavailableError):
+    """The state database cannot be reached, or a statement failed in a way a retry may fix."""
+
+
+class RunnerUnavailableError(UnavailableError):
+    """The runner service cannot be reached or did not answer in time."""
+
+
+class LLMUnavailableError(UnavailableError):
     """The LLM could not be reached or refused us (never names the key)."""
 
 

@@ -27,6 +27,7 @@ from devussy_git.errors import (
     NotFoundError,
     PermissionDeniedError,
     RunAlreadyActiveError,
+    RunnerUnavailableError,
     StoreError,
 )
 
@@ -124,9 +125,9 @@ class RunnerClient:
         try:
             response = await self._http.request(method, path, **kw)
         except httpx.TimeoutException as exc:
-            raise StoreError("The runner did not answer in time.") from exc
+            raise RunnerUnavailableError("The runner did not answer in time.") from exc
         except httpx.HTTPError as exc:
-            raise StoreError(
+            raise RunnerUnavailableError(
                 f"The runner cannot be reached ({type(exc).__name__})."
             ) from exc
         if response.status_code < 400:
@@ -203,7 +204,7 @@ class RunnerClient:
             try:
                 status = await self.get_run(run_id)
                 failures = 0
-            except StoreError:
+            except (RunnerUnavailableError, StoreError):
                 failures += 1
                 if failures >= 5:
                     raise

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from devussy_git.errors import ConflictError, InvalidInputError, StoreError
+from devussy_git.errors import ConflictError, DatabaseUnavailableError, InvalidInputError, StoreError
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -44,6 +44,9 @@ _POSTGRES_HINT = (
 )
 
 Clock = Callable[[], datetime]
+
+#: SQLite's words for a file that is not (or no longer) a database.
+_DAMAGED = ("file is not a database", "database disk image is malformed")
 
 
 def utc_now() -> datetime:
@@ -215,8 +218,8 @@ class Gateway:
         """A transaction that writes; committed when the block exits normally.
 
         A unique or foreign-key violation becomes :class:`ConflictError` with
-        ``conflict`` as its message (after the rollback), any other database
-        failure :class:`StoreError`.
+        ``conflict`` as its message (after the rollback), a database that cannot
+        be reached or failed :class:`DatabaseUnavailableError`.
         """
         async with self._serialized(), self._translated(conflict=conflict):
             async with self._writer.begin() as conn:
@@ -242,9 +245,13 @@ class Gateway:
                 detail=_describe(exc),
             ) from exc
         except SQLAlchemyError as exc:
-            raise StoreError("the state database failed; try again", detail=_describe(exc)) from exc
+            detail = _describe(exc)
+            if any(sign in detail for sign in _DAMAGED):
+                # Not a blip: retrying cannot help.
+                raise StoreError("the state database file is damaged or is not a database", detail=detail) from exc
+            raise DatabaseUnavailableError("the state database failed; try again", detail=detail) from exc
         except OSError as exc:
-            raise StoreError(
+            raise DatabaseUnavailableError(
                 f"the state database{self._where()} is unreachable: {_cause(exc)}", detail=_describe(exc)
             ) from exc
 

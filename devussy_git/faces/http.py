@@ -30,11 +30,11 @@ from devussy_git.errors import (
     ConflictError,
     DevussyError,
     InvalidInputError,
-    LLMUnavailableError,
+    InvalidLLMOutputError,
     NotFoundError,
     PermissionDeniedError,
     RestartNeedsConfirmationError,
-    StoreError,
+    UnavailableError,
 )
 from devussy_git.faces.http_guard import RunnerGuard
 from devussy_git.services import RunRecord
@@ -118,7 +118,10 @@ _STATUS = {
     ConflictError: 409,
     InvalidInputError: 422,
     PermissionDeniedError: 403,
-    LLMUnavailableError: 503,
+    # Something we depend on is down or busy: nothing changed, the client may retry.
+    UnavailableError: 503,
+    # The model answered, but with nothing usable (after its retries): a bad gateway.
+    InvalidLLMOutputError: 502,
 }
 
 
@@ -170,6 +173,8 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, PermissionDeniedError) else None
         if code == 403 and headers:
             code = 401
+        if isinstance(exc, UnavailableError):
+            headers = {"Retry-After": "30"}
         return JSONResponse(body, status_code=code, headers=headers)
 
     @api.exception_handler(RequestValidationError)
@@ -304,7 +309,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
         with socket.create_server((host, port), reuse_port=False):
             pass
     except OSError as exc:
-        raise StoreError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+        raise UnavailableError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
     from devussy_git.gitserve.served import clear_served, record_served
 
     root = settings.repos_root.resolve()

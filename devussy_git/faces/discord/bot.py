@@ -19,7 +19,7 @@ from discord import app_commands
 from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.config import Settings
-from devussy_git.errors import DevussyError, StoreError
+from devussy_git.errors import DevussyError, UnavailableError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.commands import register
 from devussy_git.faces.discord.context import is_thread
@@ -77,7 +77,7 @@ class DevussyBot(discord.Client):
 
     def require_app(self) -> App:
         if self.app is None:
-            raise StoreError("The bot is still starting; try again in a moment.")
+            raise UnavailableError("The bot is still starting; try again in a moment.")
         return self.app
 
     async def setup_hook(self) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devussy_git.db import SCHEMA_VERSION, Database, GuildConfig
-from devussy_git.errors import InvalidInputError, StoreError
+from devussy_git.errors import DatabaseUnavailableError, InvalidInputError, StoreError
 from tests.integration.db.conftest import OpenDb
 from tests.integration.db.factories import project
 
@@ -65,9 +65,10 @@ async def test_ping_and_close(db: Database) -> None:
 async def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not a SQLite database, just some text" * 100)
-    with pytest.raises(StoreError, match="the state database failed") as caught:
+    with pytest.raises(StoreError, match="damaged or is not a database") as caught:
         await Database.open(f"sqlite+aiosqlite:///{path}")
     assert "not a database" in (caught.value.detail or "")
+    assert not isinstance(caught.value, DatabaseUnavailableError)  # a retry cannot fix it
 
 
 async def test_async_context_manager_closes(db_url: str) -> None:
@@ -183,11 +184,11 @@ async def test_missing_asyncpg_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     assert "pip install 'devussy-git[postgres]'" in message and "pip install -e '.[postgres]'" in message
 
 
-async def test_unreachable_postgres_is_a_store_error_without_the_password() -> None:
+async def test_unreachable_postgres_is_unavailable_without_the_password() -> None:
     pytest.importorskip(
         "asyncpg", reason="asyncpg not installed (pip install devussy-git[postgres])"
     )
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(DatabaseUnavailableError) as caught:
         await Database.open("postgresql://devussy:hunter2@127.0.0.1:1/devussy")
     assert "hunter2" not in caught.value.user_message
     assert "hunter2" not in (caught.value.detail or "")

@@ -12,7 +12,7 @@ import uvicorn
 
 from devussy_git.app import App, build_app
 from devussy_git.config import Secret
-from devussy_git.errors import NotFoundError, PermissionDeniedError, StoreError
+from devussy_git.errors import NotFoundError, PermissionDeniedError, RunnerUnavailableError, StoreError
 from devussy_git.faces.http import create_http_app
 from devussy_git.runner_client import RunnerClient, RunnerStatus
 from tests.support.discord_fakes import DiscordHarness
@@ -75,7 +75,7 @@ async def test_runner_client_maps_http_errors(served: tuple[App, str]) -> None:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     async with RunnerClient(f"http://127.0.0.1:{closed}", TOKEN, timeout_s=2) as gone:
-        with pytest.raises(StoreError, match="cannot be reached") as caught:
+        with pytest.raises(RunnerUnavailableError, match="cannot be reached") as caught:
             await gone.get_run("abc")
         # The runner's address is the operator's business, not the server members'.
         assert str(closed) not in caught.value.user_message

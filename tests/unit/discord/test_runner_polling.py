@@ -10,7 +10,7 @@ import pytest
 
 from devussy_git.services import summarise_run
 from devussy_git.config import Secret
-from devussy_git.errors import StoreError
+from devussy_git.errors import RunnerUnavailableError, StoreError, UnavailableError
 from devussy_git.runner_client import RunnerClient, RunnerStatus
 
 
@@ -60,8 +60,9 @@ async def test_wait_retries_blips_then_gives_up() -> None:
         assert (await runner.wait("r1")).state == "completed"
     transport, _ = scripted([blip] * 5)
     async with RunnerClient("http://runner", transport=transport, sleep=sleep) as runner:
-        with pytest.raises(StoreError, match="cannot be reached"):
+        with pytest.raises(RunnerUnavailableError, match="cannot be reached") as caught:
             await runner.wait("r1")
+    assert isinstance(caught.value, UnavailableError)  # a face answers 503 / "try again later"
 
 
 async def test_wait_has_a_deadline() -> None:
