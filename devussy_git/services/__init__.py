@@ -8,7 +8,8 @@ input, calls one of these, renders the result, and maps
 :class:`~devussy_git.errors.DevussyError` to a reply in one place.
 
 Modules: ``actors`` (who asked), ``projects``, ``runs``, ``history`` (status,
-log, diff, show, revert) and ``access`` (clone tokens, health).
+log, diff, show, revert), ``progress`` (tasks done over the history, and its
+chart) and ``access`` (clone tokens, health).
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ _HOMES: dict[str, str] = {
     "revert": "devussy_git.services.history",
     "revert_target": "devussy_git.services.history",
     "show": "devussy_git.services.history",
+    "PhaseProgress": "devussy_git.services.progress",
+    "ProgressPoint": "devussy_git.services.progress",
+    "progress_chart": "devussy_git.services.progress",
+    "progress_history": "devussy_git.services.progress",
     "commands_digest": "devussy_git.services.commands",
     "commands_need_sync": "devussy_git.services.commands",
     "remember_commands_synced": "devussy_git.services.commands",
@@ -174,6 +179,12 @@ if TYPE_CHECKING:
         revert,
         revert_target,
         show,
+    )
+    from devussy_git.services.progress import (
+        PhaseProgress,
+        ProgressPoint,
+        progress_chart,
+        progress_history,
     )
     from devussy_git.services.access import (
         clone_url,
