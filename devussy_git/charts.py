@@ -80,8 +80,9 @@ def draw_progress(name: str, points: Sequence[ProgressPoint]) -> bytes:
     xs = [p.index for p in points]
     numbers = sorted({ph.number for p in points for ph in p.phases})
     titles = {ph.number: ph.title for p in points for ph in p.phases if ph.title}
+    done_by_phase = [{ph.number: ph.done for ph in p.phases} for p in points]
     for colour, number in zip(_colours(len(numbers)), numbers, strict=True):
-        done = [next((ph.done for ph in p.phases if ph.number == number), 0) for p in points]
+        done = [counts.get(number, 0) for counts in done_by_phase]
         now = next((ph for ph in last.phases if ph.number == number), None)
         count = f" ({now.done}/{now.total})" if now is not None else ""
         label = f"{number}. {_cut(titles.get(number, f'Phase {number}'), _PHASE_LABEL_CHARS)}{count}"
