@@ -53,7 +53,8 @@ def _colours(count: int) -> list[Any]:
 
     # tab20's strong colours first, then their light twins; without its reds,
     # which mark the reverts: 18 colours, more than the rubric's 15 phases.
-    table = list(colormaps["tab20"].colors)
+    tab20 = colormaps["tab20"]
+    table = [tab20(i) for i in range(tab20.N)]
     del table[6:8]
     ordered = table[0::2] + table[1::2]
     return [ordered[i % len(ordered)] for i in range(count)]

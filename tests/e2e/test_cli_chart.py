@@ -19,7 +19,7 @@ SCRIPT = Path(sys.executable).parent / "devussy-git"
 def devussy_git(cli: Cli, *args: str) -> Result:
     assert SCRIPT.is_file(), f"{SCRIPT} is missing: install the package (pip install -e .)"
     done = subprocess.run([str(SCRIPT), *args], cwd=cli.workdir, env=cli.env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     return Result(done.returncode, done.stdout, done.stderr)
 
 

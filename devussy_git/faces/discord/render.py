@@ -18,10 +18,10 @@ from devussy_git.bot_services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.faces.discord.diffblock import fence, fit_text, neutralise
 from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
     ButtonSpec,
     Colour,
     EmbedField,
-    MAX_FILE_BYTES,
     EmbedSpec,
     FileSpec,
     MessagePayload,

@@ -21,11 +21,11 @@ from devussy_git.faces.discord.diffblock import (
     render_diff_block,
 )
 from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
     ButtonSpec,
     Colour,
     EmbedField,
     EmbedSpec,
-    MAX_FILE_BYTES,
     FileSpec,
     MessagePayload,
 )
