@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb("status", "Show the last run's stages, plan progress and the next task.")
     s.add_argument("project", help=project_help)
     s.add_argument("--json", action="store_true", help=json_help)
+    s.add_argument("--chart", type=Path, metavar="FILE.png",
+                   help="also write a progress chart there: tasks done over the plan's history, one line "
+                        "per phase, reverts marked (a 1000x500 PNG; the project needs a plan)")
 
     s = verb("handoff-next", "Let the agent take the next task, record the outcome and advance the plan.")
     s.add_argument("project", help=project_help)
@@ -294,6 +297,9 @@ def _precheck(args: argparse.Namespace) -> None:
         from devussy_git.ids import validate_new_project_id, validate_project_id
 
         (validate_new_project_id if args.verb == "new" else validate_project_id)(project)
+    chart = getattr(args, "chart", None)
+    if chart is not None:
+        _check_chart_path(chart)
     if args.verb == "revert":
         if args.rev is not None and args.step is not None:
             raise UsageError("revert: give either REV or --step N, not both")
@@ -364,12 +370,39 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_chart_path(path: Path) -> None:
+    """Refuse, before anything is read, a chart path that cannot be written."""
+    if path.is_dir():
+        raise InvalidInputError(f"--chart {path}: that is a directory; name a file, e.g. {path / 'progress.png'}.")
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"--chart {path}: the directory {path.parent} does not exist.")
+
+
+def _write_chart(path: Path, png: bytes) -> None:
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot write the chart to {path}: {exc.strerror}.") from exc
+
+
 async def cmd_status(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
     from devussy_git.faces.cli_output import format_status, status_to_json, to_json
 
     status = await services.project_status(app, args.project)
-    print(to_json(status_to_json(status)) if args.json else format_status(status))
+    # The chart is drawn before anything is printed: no plan means an error, not half an answer.
+    png = await services.progress_chart(app, args.project) if args.chart is not None else None
+    if png is not None:
+        _write_chart(args.chart, png)
+    if args.json:
+        shown = status_to_json(status)
+        if png is not None:
+            shown["chart"] = str(args.chart)
+        print(to_json(shown))
+    else:
+        print(format_status(status))
+        if png is not None:
+            print(f"Chart written to {args.chart} (PNG, {len(png) // 1024 or 1} KB)")
     return EXIT_OK
 
 

@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 __all__ = [
     "PlanProgress",
     "blockers_from_quick_status",
+    "count_tasks",
     "outline_from_devplan",
     "overview_rows",
     "phase_files",
+    "phase_titles",
     "plan_progress",
     "read_phase",
     "read_phases",
@@ -44,9 +46,13 @@ _PHASE_FILE = re.compile(r"^phase([1-9]\d*)\.md$")
 _PHASE_HEADING = re.compile(r"^# Phase (\d+): (.*)$", re.MULTILINE)
 #: ``- [ ] 1.3: title``; the escaped ``- \[ \]`` form mdformat's gfm writes is read too.
 _TASK_LINE = re.compile(r"^- \\?\[([ xX])\\?\] (\d+\.\d+):[ \t]?(.*)$")
+#: The same items, found in a whole block at once (for counting without building tasks).
+_TASK_LINES = re.compile(_TASK_LINE.pattern, re.MULTILINE)
 _DETAIL_LINE = re.compile(r"^ {2,}- (.*)$")
 _TABLE_ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)\|\s*$")
 _OVERVIEW_HEADING = re.compile(r"^##[ \t]+Phase Overview[ \t]*#*[ \t]*\r?$")
+_OVERVIEW_HEADING_IN_TEXT = re.compile(_OVERVIEW_HEADING.pattern, re.MULTILINE)
+_ANY_HEADING = re.compile(r"^#", re.MULTILINE)
 _OVERVIEW_HEADER = re.compile(r"^\|\s*Phase\s*\|\s*Title\s*\|")
 _TABLE_DELIMITER = re.compile(r"^\|[\s:|-]*-[\s:|-]*\r?$")
 _SUMMARY = re.compile(r"^## Summary\n\n(.*?)(?:\n\n\*\*Complexity:\*\*|\n\n## |\Z)", re.MULTILINE | re.DOTALL)
@@ -112,7 +118,14 @@ def overview_rows(lines: Sequence[str]) -> range:
 def _overview(devplan: str) -> dict[int, str]:
     """``{number: title}`` from the devplan's phase overview table."""
     titles: dict[int, str] = {}
-    lines = devplan.split("\n")
+    # Only the lines from the first overview heading to the next heading can hold
+    # the table (a row never starts with '#'): the rest of a long devplan (its
+    # progress log grows with every step) is not split into lines for nothing.
+    heading = _OVERVIEW_HEADING_IN_TEXT.search(devplan)
+    if heading is None:
+        return titles
+    after = _ANY_HEADING.search(devplan, heading.end())
+    lines = devplan[heading.start() : after.start() if after else len(devplan)].split("\n")
     for index in overview_rows(lines):
         match = _TABLE_ROW.match(lines[index])
         if match:
@@ -120,6 +133,11 @@ def _overview(devplan: str) -> dict[int, str]:
             if cells:
                 titles.setdefault(int(match.group(1)), cells[0])
     return titles
+
+
+def phase_titles(devplan: str) -> dict[int, str]:
+    """``{number: title}`` of the phases the devplan's overview table lists (``{}`` when none)."""
+    return _overview(devplan)
 
 
 def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
@@ -216,6 +234,25 @@ def _read_phase(name: str, text: str, project_name: str | None) -> Phase:
         raise InvalidInputError(f"{name} has no PHASE_TASKS section to read its tasks from.")
     context = extract_anchor(text, "PHASE_CONTEXT") or ""
     return Phase(number, title, _phase_summary(context, number, project_name), _tasks(block))
+
+
+def count_tasks(name: str, text: str) -> tuple[str, int, int]:
+    """``(title, done, total)`` of one ``phaseN.md``, as :func:`read_phase` reads them.
+
+    The same rules, without building the tasks: fast enough to run on every
+    version of a plan (the progress history). The title is ``""`` when the
+    file has no ``# Phase N:`` heading of its own number.
+    """
+    match = _PHASE_FILE.match(name)
+    if match is None:
+        raise InvalidInputError(f"{name!r} is not a phase file name (phaseN.md).")
+    heading = _PHASE_HEADING.search(text)
+    title = heading.group(2).strip() if heading and int(heading.group(1)) == int(match.group(1)) else ""
+    block = extract_anchor(text, "PHASE_TASKS")
+    if block is None:
+        raise InvalidInputError(f"{name} has no PHASE_TASKS section to read its tasks from.")
+    marks = [found[0] for found in _TASK_LINES.findall(block)]
+    return title, sum(1 for mark in marks if mark != " "), len(marks)
 
 
 def read_phases(files: Mapping[str, str], *, project_name: str | None = None) -> tuple[Phase, ...]:

@@ -11,7 +11,8 @@ Modules: ``actors`` (who asked), ``projects``, ``runs``, ``history`` (status,
 log, diff, show, revert), ``access`` (clone tokens, health), ``archive``
 (archive, restore, delete), ``guilds`` (settings, permissions, run limits),
 ``interviews`` (thread interviews), ``steps`` (handoff-next, proposals),
-``summaries`` (run summaries), ``hud``,
+``summaries`` (run summaries), ``progress`` (tasks done over the history,
+and its chart), ``hud``,
 ``maintenance`` and ``commands`` (the synced command hash).
 """
 
@@ -97,6 +98,12 @@ _HOMES: dict[str, str] = {
     "revert": "devussy_git.services.history",
     "revert_target": "devussy_git.services.history",
     "show": "devussy_git.services.history",
+    "DEFAULT_HISTORY_LIMIT": "devussy_git.services.progress",
+    "KINDS": "devussy_git.services.progress",
+    "PhaseProgress": "devussy_git.services.progress",
+    "ProgressPoint": "devussy_git.services.progress",
+    "progress_chart": "devussy_git.services.progress",
+    "progress_history": "devussy_git.services.progress",
     "commands_digest": "devussy_git.services.commands",
     "commands_need_sync": "devussy_git.services.commands",
     "remember_commands_synced": "devussy_git.services.commands",
@@ -272,6 +279,14 @@ if TYPE_CHECKING:
         revert,
         revert_target,
         show,
+    )
+    from devussy_git.services.progress import (
+        DEFAULT_HISTORY_LIMIT,
+        KINDS,
+        PhaseProgress,
+        ProgressPoint,
+        progress_chart,
+        progress_history,
     )
     from devussy_git.services.access import (
         clone_url,

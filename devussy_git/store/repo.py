@@ -1,6 +1,6 @@
 """``PlanRepo``: one project's bare plan repository, read and written in memory.
 
-Public vocabulary: read files, list files, log, diff, commit (with
+Public vocabulary: read files (also by blob id), list files, log, diff, commit (with
 compare-and-swap on ``refs/heads/main``), revert, cherry-pick, tags and
 refs, object counting and ``git gc``. A commit writes its blobs, trees and
 commit object first and moves the ref last, inside the writer lock, so a
@@ -11,6 +11,7 @@ cheap: open one per thread rather than sharing it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +42,7 @@ from .validation import validate_identity, validate_path, validate_ref_name
 
 __all__ = ["PlanRepo"]
 
+_BLOB_SHA = re.compile(r"^[0-9a-f]{40}$")
 Build = Callable[[str | None], tuple[Mapping[str, str | None], str]]
 #: Take the writer lock only if it is free at once (housekeeping never queues behind a writer).
 _NO_WAIT = LockPolicy(timeout=0.001)
@@ -133,6 +135,29 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         ]
         return sorted(entries, key=lambda e: e.path)
 
+    def blob_ids(self, rev: str = "main") -> dict[str, str]:
+        """``{path: blob sha}`` of every file at ``rev``, reading no content (``{}`` before
+        the first commit).
+
+        A file that did not change between two commits keeps its blob sha, so a
+        caller that walks many commits reads (:meth:`read_blob`) and parses each
+        version of a file once.
+        """
+        tree = self._tree(rev)
+        return {} if tree is None else {path: str(obj.id) for path, obj in iter_files(tree)}
+
+    def read_blob(self, blob_sha: str) -> str:
+        """The text of the file version ``blob_sha`` (as :meth:`blob_ids` names it)."""
+        if not isinstance(blob_sha, str) or not _BLOB_SHA.fullmatch(blob_sha):
+            raise InvalidInputError(f"Invalid blob id {repr(blob_sha)[:80]}: 40 hex digits expected.")
+        blob = self._repo.get(blob_sha)
+        if not isinstance(blob, pygit2.Blob):
+            raise NotFoundError(f"No file version {blob_sha[:10]} in project {self.project_id}.")
+        try:
+            return blob.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"File version {blob_sha[:10]} is not UTF-8 text.") from exc
+
     def exists_at(self, path: str, rev: str = "main") -> bool:
         validate_path(path)
         tree = self._tree(rev)
@@ -142,13 +167,20 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         return to_info(self._commit(rev))
 
     def log(
-        self, rev: str = "main", *, limit: int | None = None, paths: Sequence[str] | None = None
+        self,
+        rev: str = "main",
+        *,
+        limit: int | None = None,
+        paths: Sequence[str] | None = None,
+        first_parent: bool = False,
     ) -> list[CommitInfo]:
         """Commits reachable from ``rev``, newest first (``[]`` before the first commit).
 
         The order is git's default (``git log`` without options). With
         ``paths``, only the commits that changed one of them (files or
         directories); a merge only when it differs there from every parent.
+        With ``first_parent``, only the commits ``rev``'s own line went
+        through (``git log --first-parent``).
         """
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise InvalidInputError("A log limit must be a non-negative integer.")
@@ -157,7 +189,10 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         if start is None or limit == 0:
             return []
         out: list[CommitInfo] = []
-        for commit in self._repo.walk(start.id, SortMode.NONE):
+        walker = self._repo.walk(start.id, SortMode.NONE)
+        if first_parent:
+            walker.simplify_first_parent()
+        for commit in walker:
             if wanted is not None and not self._touches(commit, wanted):
                 continue
             out.append(to_info(commit))

@@ -80,7 +80,15 @@ def test_usage_errors_and_help_are_answered_before_anything_is_built(planned: Cl
 
 
 def test_status_opens_the_database_but_loads_no_web_chat_or_model_library(planned: Cli) -> None:
-    code, loaded = _loaded(planned, "status", "shop")
+    code, loaded = _loaded(planned, "status", "shop", extra=("matplotlib",))
     assert code == 0
     assert "sqlalchemy" in loaded
-    assert not {"fastapi", "discord", "litellm", "uvicorn", "pydantic"} & set(loaded)
+    assert not {"fastapi", "discord", "litellm", "uvicorn", "pydantic", "matplotlib"} & set(loaded)
+
+
+def test_only_status_with_a_chart_loads_the_plotting_library(planned: Cli) -> None:
+    code, loaded = _loaded(planned, "status", "shop", "--json", extra=("matplotlib",))
+    assert code == 0 and "matplotlib" not in loaded
+    code, loaded = _loaded(planned, "status", "shop", "--chart", "progress.png", extra=("matplotlib",))
+    assert code == 0 and "matplotlib" in loaded
+    assert (planned.workdir / "progress.png").read_bytes().startswith(b"\x89PNG")

@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import itertools
 import re
+import struct
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ __all__ = [
     "FakeChannel",
     "FakeMessage",
     "Outbox",
+    "PNG_MAGIC",
     "normalise",
     "record_syncs",
 ]
@@ -64,12 +66,20 @@ def _user(user_id: int, name: str) -> dict[str, Any]:
     return {"id": str(user_id), "username": name, "global_name": name, "discriminator": "0", "avatar": None}
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
 def _files(files: Any) -> list[dict[str, Any]]:
+    """Text files with their text; a PNG as its pixel size (its bytes vary with the shas it shows)."""
     out = []
     for f in files or ():
         f.fp.seek(0)
         data = f.fp.read()
         f.fp.seek(0)
+        if data.startswith(PNG_MAGIC):
+            width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk comes first
+            out.append({"name": f.filename, "png": f"{width}x{height}"})
+            continue
         out.append({"name": f.filename, "size": len(data), "text": data.decode("utf-8", "replace")})
     return out
 

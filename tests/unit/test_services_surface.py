@@ -34,3 +34,35 @@ def test_every_public_name_of_a_service_module_is_exported() -> None:
     for module in pkgutil.iter_modules(services.__path__):
         public = set(getattr(importlib.import_module(f"devussy_git.services.{module.name}"), "__all__", ()))
         assert public <= set(services.__all__), (module.name, sorted(public - set(services.__all__)))
+
+
+def test_matplotlib_is_imported_only_when_a_chart_is_drawn() -> None:
+    code = (
+        "import sys; from devussy_git import services, charts; services.progress_history; "
+        "services.progress_chart; assert 'matplotlib' not in sys.modules, 'imported early'; "
+        "from devussy_git.services.progress import PhaseProgress, ProgressPoint; "
+        "point = ProgressPoint(0, 'a' * 40, 'stage', 'handoff', None, None, 0, 1, "
+        "(PhaseProgress(1, 'Setup', 0, 1),)); png = charts.draw_progress('shop', [point]); "
+        "assert png.startswith(bytes([0x89]) + b'PNG') and 'matplotlib' in sys.modules; "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot used'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_only_the_charts_module_imports_matplotlib() -> None:
+    import ast
+    from pathlib import Path
+
+    import devussy_git
+
+    package = Path(devussy_git.__file__).parent
+    importers = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(name.split(".")[0] == "matplotlib" for name in names):
+                importers.append(str(path.relative_to(package)))
+    assert sorted(set(importers)) == ["charts.py"]

@@ -175,7 +175,10 @@ class DevussyGroup(
         await defer(interaction)
         ctx = Ctx.of(interaction)
         result = await services.project_status(ctx.app, await ctx.project(project), guild_id=ctx.guild_id)
-        await reply(interaction, render.render_status(result))
+        chart = None
+        if result.progress is not None:  # without a plan there is nothing to draw
+            chart = await services.progress_chart(ctx.app, result.project.project_id, guild_id=ctx.guild_id)
+        await reply(interaction, render.render_status(result, chart=chart))
 
     @app_commands.command(name="handoff-next", description="Let the agent do the next task and show the diff.")
     @app_commands.describe(

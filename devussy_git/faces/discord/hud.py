@@ -56,6 +56,14 @@ async def refresh_hud(bot: Any, project_id: str, *, channel: Any = None) -> bool
             return False
 
 
+async def _chart(app: Any, project_id: str) -> bytes | None:
+    try:
+        return await services.progress_chart(app, project_id)
+    except DevussyError as exc:
+        log.info("no progress picture for the HUD of %s: %s", project_id, exc.user_message)
+        return None
+
+
 async def _refresh(bot: Any, app: Any, project_id: str, channel: Any) -> bool:
     try:
         hud = await services.project_hud(app, project_id)
@@ -64,8 +72,9 @@ async def _refresh(bot: Any, app: Any, project_id: str, channel: Any) -> bool:
     thread_id = hud.project.thread_id
     if thread_id is None:
         return False
-    payload = render_hud(hud)
-    shown = hud_digest(hud.head, payload)
+    # The picture follows from the history, so the text and the commit say whether
+    # anything changed: an unchanged HUD is neither drawn nor edited again.
+    shown = hud_digest(hud.head, render_hud(hud))
     known = await services.hud_record(app, project_id)
     if known is not None and known.channel_id == thread_id and known.shown == shown:
         return False
@@ -74,6 +83,7 @@ async def _refresh(bot: Any, app: Any, project_id: str, channel: Any) -> bool:
         if channel is None:
             log.info("the thread of %s is gone; its HUD is not kept", project_id)
             return False
+    payload = render_hud(hud, await _chart(app, project_id) if hud.planned else None)
     if known is not None and known.channel_id == thread_id:
         try:
             await channel.get_partial_message(known.message_id).edit(**payload_kwargs(payload, editing=True))

@@ -22,8 +22,17 @@ __all__ = [
     "FileSpec",
     "MessagePayload",
     "Colour",
+    "MAX_FILE_BYTES",
+    "MAX_REQUEST_BYTES",
     "parse_custom_id",
 ]
+
+#: Largest attachment sent: the smallest per-file upload limit Discord has documented
+#: for a server without boosts (8 MiB; it is 10 MiB at the time of writing).
+MAX_FILE_BYTES = 8 * 2**20
+#: Largest sum of the attachments of one message (Discord's request size limit, 25 MiB).
+MAX_REQUEST_BYTES = 25 * 2**20
+_ATTACHMENT_URL = "attachment://"
 
 #: Every button action the bot understands (the ``<action>`` of a custom id).
 ACTIONS: tuple[str, ...] = (
@@ -107,6 +116,8 @@ class EmbedSpec:
     fields: tuple[EmbedField, ...] = ()
     footer: str = ""
     url: str = ""
+    #: The embed's picture: ``attachment://<filename>`` shows a file of the same message.
+    image: str = ""
 
     def size(self) -> int:
         """Characters Discord counts toward the 6,000 per message."""
@@ -152,3 +163,11 @@ class MessagePayload:
             raise ValueError("embeds over 6,000 characters in all")
         if any(discord_len(b.label) > 80 for b in self.buttons):
             raise ValueError("button label over 80 characters")
+        if any(len(f.data) > MAX_FILE_BYTES for f in self.files):
+            raise ValueError("attachment over 8 MiB")
+        if sum(len(f.data) for f in self.files) > MAX_REQUEST_BYTES:
+            raise ValueError("attachments over 25 MiB in all")
+        names = {f.filename for f in self.files}
+        for embed in self.embeds:
+            if embed.image.startswith(_ATTACHMENT_URL) and embed.image[len(_ATTACHMENT_URL):] not in names:
+                raise ValueError(f"embed image {embed.image} is not attached")

@@ -17,6 +17,7 @@ from typing import Any
 from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.faces.discord.diffblock import fence, fit_text, neutralise
 from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
     ButtonSpec,
     Colour,
     EmbedField,
@@ -52,6 +53,7 @@ from devussy_git.services import (
 )
 
 __all__ = [
+    "CHART_FILENAME",
     "LOG_PAGE_SIZE",
     "REF_LEN",
     "diff_file",
@@ -283,7 +285,13 @@ def render_run_failed(project_id: str, run_id: str, error: str) -> MessagePayloa
 # -- status, projects, clone, admin --------------------------------------------------
 
 
-def render_status(status: ProjectStatus) -> MessagePayload:
+#: The file name of the progress chart, shown as the status embed's picture.
+CHART_FILENAME = "progress.png"
+
+
+def render_status(status: ProjectStatus, chart: bytes | None = None) -> MessagePayload:
+    """Last run, progress and next task; with ``chart`` (PNG bytes) the progress
+    picture attached and shown as the embed's image."""
     project = status.project
     fields = [_field("Head", status.head[:REF_LEN] if status.head else "no commits", inline=True)]
     if status.archived is not None:
@@ -306,9 +314,14 @@ def render_status(status: ProjectStatus) -> MessagePayload:
     buttons: tuple[ButtonSpec, ...] = ()
     if run is not None and run.state == "failed" and run.resumable:
         buttons = (ButtonSpec("resume", project.project_id, run.run_id, "Resume", "primary"),)
+    files: tuple[FileSpec, ...] = ()
+    image = ""
+    if chart is not None and len(chart) <= MAX_FILE_BYTES:
+        files, image = (FileSpec(CHART_FILENAME, chart),), f"attachment://{CHART_FILENAME}"
     return MessagePayload(
         embeds=(EmbedSpec(title=f"{_clean(project.name, 200)} ({project.project_id})", colour=Colour.INFO,
-                          fields=tuple(fields)),),
+                          fields=tuple(fields), image=image),),
+        files=files,
         buttons=buttons,
     )
 

@@ -21,6 +21,7 @@ from devussy_git.faces.discord.diffblock import (
     render_diff_block,
 )
 from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
     ButtonSpec,
     Colour,
     EmbedField,
@@ -59,7 +60,8 @@ CONFIRM_TIMEOUT_S = 120
 #: Characters Discord allows over all the embeds of one message.
 EMBED_TOTAL_LIMIT = 6000
 #: Attachments larger than this are cut (Discord's default upload limit is ~10 MB).
-MAX_ATTACHMENT = 8 * 2**20
+MAX_ATTACHMENT = MAX_FILE_BYTES
+_CUT_NOTE = b"\n[cut: patch too large]\n"
 
 
 def diff_file(project: str, diff: Diff, label: str | None = None) -> FileSpec:
@@ -67,7 +69,7 @@ def diff_file(project: str, diff: Diff, label: str | None = None) -> FileSpec:
     name = f"{project}-{label or diff.head[:REF_LEN]}.diff"
     data = diff.patch.encode("utf-8")
     if len(data) > MAX_ATTACHMENT:
-        data = data[:MAX_ATTACHMENT].decode("utf-8", "ignore").encode() + b"\n[cut: patch too large]\n"
+        data = data[: MAX_ATTACHMENT - len(_CUT_NOTE)].decode("utf-8", "ignore").encode() + _CUT_NOTE
     return FileSpec(name, data)
 
 

@@ -11,12 +11,21 @@ from __future__ import annotations
 import hashlib
 
 from devussy_git.faces.discord.diffblock import fit_text, neutralise
-from devussy_git.faces.discord.payload import Colour, EmbedField, EmbedSpec, MessagePayload
+from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
+    Colour,
+    EmbedField,
+    EmbedSpec,
+    FileSpec,
+    MessagePayload,
+)
 from devussy_git.services.hud import Hud
 
-__all__ = ["BAR_CELLS", "hud_digest", "progress_bar", "render_hud"]
+__all__ = ["BAR_CELLS", "HUD_CHART", "hud_digest", "progress_bar", "render_hud"]
 
 BAR_CELLS = 20
+#: The progress picture's file name on the HUD message.
+HUD_CHART = "progress.png"
 
 
 def progress_bar(done: int, total: int, cells: int = BAR_CELLS) -> str:
@@ -35,7 +44,8 @@ def _field(name: str, value: str, inline: bool = False) -> EmbedField:
     return EmbedField(name, fit_text(value or "—", 1024), inline)
 
 
-def render_hud(hud: Hud) -> MessagePayload:
+def render_hud(hud: Hud, chart: bytes | None = None) -> MessagePayload:
+    """The HUD; with ``chart`` (PNG bytes) the progress picture is the embed's image."""
     project = hud.project
     fields: list[EmbedField] = []
     if not hud.planned:
@@ -61,20 +71,25 @@ def render_hud(hud: Hud) -> MessagePayload:
     if hud.archived is not None:
         fields.append(_field("Archived", "read-only; `/devussy admin restore` brings it back"))
     fields.append(_field("Clone", f"`git clone {hud.clone_url}` (`/devussy clone` gives you the token)"))
+    files: tuple[FileSpec, ...] = ()
+    if chart is not None and len(chart) <= MAX_FILE_BYTES:
+        files = (FileSpec(HUD_CHART, chart),)
     embed = EmbedSpec(
         title=fit_text(f"{neutralise(project.name)} ({project.project_id})", 256),
         colour=Colour.NEUTRAL if hud.archived is not None else Colour.INFO,
         fields=tuple(fields),
         footer="Kept current after every run, step, apply and revert.",
+        image=f"attachment://{HUD_CHART}" if files else "",
     )
-    return MessagePayload(embeds=(embed,))
+    return MessagePayload(embeds=(embed,), files=files)
 
 
 def hud_digest(head: str | None, payload: MessagePayload) -> str:
-    """``<head>:<digest of the payload>`` in 64 characters: what the HUD shows, and at which commit."""
+    """``<head>:<digest of the payload>`` in 64 characters: what the HUD shows, and at which commit.
+
+    Digest the payload without its picture: the picture follows from the history at ``head``.
+    """
     h = hashlib.sha256()
     for embed in payload.embeds:
         h.update(repr((embed.title, embed.description, embed.fields, embed.footer, embed.colour)).encode())
-    for file in payload.files:
-        h.update(file.filename.encode() + hashlib.sha256(file.data).digest())
     return f"{head or '0' * 40}:{h.hexdigest()[:23]}"

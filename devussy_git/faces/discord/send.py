@@ -71,6 +71,8 @@ def _embed(spec: Any) -> discord.Embed:
         embed.add_field(name=f.name, value=f.value, inline=f.inline)
     if spec.footer:
         embed.set_footer(text=spec.footer)
+    if spec.image:
+        embed.set_image(url=spec.image)
     return embed
 
 

@@ -32,12 +32,16 @@ async def test_a_run_pins_one_hud_that_every_change_edits_in_place(harness: Disc
     assert fields["Next task"].startswith("1.1: ")
     assert "/git/shop-api.git" in fields["Clone"] and "token=" not in fields["Clone"]
     assert "<t:" in fields["Last change"] and "by alice" in fields["Last change"]
+    # The progress picture is the embed's image, attached to the same message.
+    assert hud["embeds"][0]["image"]["url"] == "attachment://progress.png"
+    assert [(f["name"], f.get("png")) for f in hud["files"]] == [("progress.png", "1000x500")]
 
     harness.outbox.clear()
     await harness.command("devussy handoff-next", ALICE, channel=thread)
     [edit] = harness.outbox.pinned()
     assert edit["op"] == "edit" and not [e for e in harness.outbox.events if e["op"] == "pin"]
     assert _fields(edit)["Tasks"].endswith(" 1/24") and _fields(edit)["Next task"].startswith("1.2: ")
+    assert [f["name"] for f in edit["files"]] == ["progress.png"]  # the picture is replaced too
     # The reply to the command is still the step, not the HUD.
     assert harness.outbox.last()["embeds"][0]["title"].startswith("Step 1")
 

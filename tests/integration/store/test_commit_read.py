@@ -201,3 +201,48 @@ def test_list_entries_gives_git_s_blob_ids_and_sizes(repo: PlanRepo, author: Ide
         _mode, _kind, sha, size = meta.split()
         expected.append((path, int(size), sha))
     assert [(e.path, e.size, e.blob_sha) for e in repo.list_entries()] == sorted(expected)
+
+
+def test_blob_ids_and_read_blob_agree_with_git(repo: PlanRepo, author: Identity, git) -> None:
+    assert repo.blob_ids() == {}
+    first = repo.commit({"a.md": "héllo\n", "d/b.md": "x\n"}, "one", author=author, expected_head=None)
+    second = repo.commit({"a.md": "changed\n"}, "two", author=author, expected_head=first.sha)
+    for rev in (first.sha, second.sha):
+        listed = git("ls-tree", "-r", rev, cwd=repo.path).splitlines()
+        expected = {line.split("\t")[1]: line.split("\t")[0].split()[2] for line in listed}
+        assert repo.blob_ids(rev) == expected
+    before, after = repo.blob_ids(first.sha), repo.blob_ids(second.sha)
+    assert before["d/b.md"] == after["d/b.md"] and before["a.md"] != after["a.md"]
+    assert repo.read_blob(before["a.md"]) == "héllo\n" == git("cat-file", "blob", before["a.md"], cwd=repo.path)
+    assert repo.read_blob(after["a.md"]) == "changed\n"
+
+
+def test_read_blob_refuses_what_is_not_a_file_version(
+    repo: PlanRepo, author: Identity, git, tmp_path: Path
+) -> None:
+    info = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
+    tree = git("rev-parse", "main^{tree}", cwd=repo.path).strip()
+    for missing in ("0" * 40, info.sha, tree):
+        with pytest.raises(NotFoundError):
+            repo.read_blob(missing)
+    for bad in ("main", "a.md", info.sha[:10], "../" + "0" * 37, info.sha.upper()):
+        with pytest.raises(InvalidInputError):
+            repo.read_blob(bad)
+    (tmp_path / "latin1.md").write_bytes("café\n".encode("latin-1"))
+    binary = git("hash-object", "-w", str(tmp_path / "latin1.md"), cwd=repo.path).strip()
+    with pytest.raises(InvalidInputError, match="not UTF-8"):
+        repo.read_blob(binary)
+
+
+def test_first_parent_log_follows_main_s_own_line(repo: PlanRepo, author: Identity, git) -> None:
+    base = repo.commit({"a.md": "1\n"}, "base", author=author, expected_head=None)
+    side = repo.commit({"b.md": "side\n"}, "side", author=author, expected_head=None,
+                       ref="refs/proposals/side", parent=base.sha)
+    ours = repo.commit({"a.md": "2\n"}, "ours", author=author, expected_head=base.sha)
+    tree = git("rev-parse", f"{ours.sha}^{{tree}}", cwd=repo.path).strip()
+    merge = git("commit-tree", tree, "-p", ours.sha, "-p", side.sha, "-m", "merge side", cwd=repo.path).strip()
+    git("update-ref", "refs/heads/main", merge, ours.sha, cwd=repo.path)
+    expected = git("log", "--first-parent", "--format=%H", "main", cwd=repo.path).split()
+    assert [c.sha for c in repo.log(first_parent=True)] == expected == [merge, ours.sha, base.sha]
+    assert side.sha in [c.sha for c in repo.log()]
+    assert [c.sha for c in repo.log(first_parent=True, limit=2)] == expected[:2]

@@ -152,3 +152,89 @@ def test_a_phase_file_gives_its_own_title() -> None:
     text = render_phase(SAMPLE, phase)
     assert read_phase("phase1.md", text).title == phase.title
     assert read_phase("phase1.md", text.replace(f"# Phase 1: {phase.title}", "# Phase 1: Renamed")).title == "Renamed"
+
+
+# -- counting without building tasks (the progress history reads every version) -------
+
+_NOISE = st.sampled_from([
+    "- [ ] 9.9: a task line outside its phase",
+    "- [x] 1.7: done elsewhere",
+    "- \\[ \\] 2.2: escaped box",
+    "- [X] 1.8: capital X",
+    "  - a detail",
+    "## Phase Overview",
+    "| 7 | Intruder | Done | 1/1 | x |",
+    "| Phase | Title | Status | Steps | File |",
+    "|---|---|---|---|---|",
+    "# Phase 4: Another heading",
+    "### Phase 1: Sub heading",
+    "",
+    "text\r",
+    "<!-- PHASE_TASKS_END -->",
+])
+
+
+@st.composite
+def edited(draw: st.DrawFn, text: str) -> str:
+    """``text`` with a few random lines inserted anywhere (hand edits, formatter output)."""
+    lines = text.split("\n")
+    for _ in range(draw(st.integers(0, 4))):
+        lines.insert(draw(st.integers(0, len(lines))), draw(_NOISE))
+    return "\n".join(lines)
+
+
+def _tally(name: str, text: str) -> tuple[str, int, int]:
+    from devussy_git.pipeline.planfiles import read_phase
+
+    phase = read_phase(name, text)
+    return phase.title, sum(1 for t in phase.tasks if t.done), len(phase.tasks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.data())
+def test_counted_tasks_equal_the_tasks_read(plan: Plan, data: st.DataObject) -> None:
+    from devussy_git.pipeline.planfiles import count_tasks, phase_titles
+
+    files = files_of(plan)
+    assert phase_titles(files["devplan.md"]) == {p.number: p.title for p in plan.phases}
+    for phase in plan.phases:
+        name = phase.filename
+        assert count_tasks(name, files[name]) == (
+            phase.title, sum(1 for t in phase.tasks if t.done), len(phase.tasks)
+        )
+        text = data.draw(edited(files[name]))
+        try:
+            expected = _tally(name, text)
+        except InvalidInputError:
+            with pytest.raises(InvalidInputError):
+                count_tasks(name, text)
+        else:
+            assert count_tasks(name, text) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.data())
+def test_phase_titles_read_only_the_overview_table(plan: Plan, data: st.DataObject) -> None:
+    """The overview is found without splitting the whole devplan; the result is what a
+    line-by-line read of the whole file gives."""
+    import re
+
+    from devussy_git.pipeline.planfiles import overview_rows, phase_titles
+
+    devplan = data.draw(edited(files_of(plan)["devplan.md"]))
+    lines = devplan.split("\n")
+    expected: dict[int, str] = {}
+    for index in overview_rows(lines):
+        row = re.match(r"^\|\s*(\d+)\s*\|(.*)\|\s*$", lines[index])
+        if row:
+            expected.setdefault(int(row.group(1)), re.split(r"(?<!\\)\|", row.group(2))[0].strip().replace("\\|", "|"))
+    assert phase_titles(devplan) == expected
+
+
+def test_counting_refuses_what_reading_refuses() -> None:
+    from devussy_git.pipeline.planfiles import count_tasks
+
+    with pytest.raises(InvalidInputError, match="not a phase file"):
+        count_tasks("notes.md", "- [ ] 1.1: x")
+    with pytest.raises(InvalidInputError, match="PHASE_TASKS"):
+        count_tasks("phase1.md", "# Phase 1: Setup\n\n- [x] 1.1: no anchors\n")

@@ -7,7 +7,15 @@ import pytest
 from devussy_git.services import Caller, may_administer, may_operate, require_admin, require_operator
 from devussy_git.db import GuildConfig
 from devussy_git.errors import PermissionDeniedError
-from devussy_git.faces.discord.payload import ButtonSpec, EmbedField, EmbedSpec, MessagePayload, parse_custom_id
+from devussy_git.faces.discord.payload import (
+    MAX_FILE_BYTES,
+    ButtonSpec,
+    EmbedField,
+    EmbedSpec,
+    FileSpec,
+    MessagePayload,
+    parse_custom_id,
+)
 from devussy_git.faces.discord.progress import ProgressTracker
 
 
@@ -44,6 +52,19 @@ def test_limits_are_checked() -> None:
     big = EmbedSpec("t", "d" * 4000, fields=(EmbedField("n", "v" * 1024),) * 2)
     with pytest.raises(ValueError):
         MessagePayload(embeds=(big,)).check_limits()
+
+
+def test_attachment_sizes_and_embed_pictures_are_checked() -> None:
+    pictured = EmbedSpec("t", image="attachment://progress.png")
+    MessagePayload(embeds=(pictured,), files=(FileSpec("progress.png", b"png"),)).check_limits()
+    with pytest.raises(ValueError, match="not attached"):
+        MessagePayload(embeds=(pictured,), files=(FileSpec("other.png", b"png"),)).check_limits()
+    MessagePayload(files=(FileSpec("a.diff", b"x" * MAX_FILE_BYTES),)).check_limits()
+    with pytest.raises(ValueError, match="8 MiB"):
+        MessagePayload(files=(FileSpec("a.diff", b"x" * (MAX_FILE_BYTES + 1)),)).check_limits()
+    four = tuple(FileSpec(f"{n}.diff", b"x" * MAX_FILE_BYTES) for n in range(4))
+    with pytest.raises(ValueError, match="25 MiB"):
+        MessagePayload(files=four).check_limits()
 
 
 ROLE = 777

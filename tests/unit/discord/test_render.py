@@ -142,6 +142,22 @@ def test_status_projects_clone_admin(project: Any, failed_run: Any, snapshot: Sn
     assert [as_data(p) for p in payloads] == snapshot
 
 
+def test_status_with_a_chart_shows_it_as_the_embed_picture(project: Any, failed_run: Any) -> None:
+    from devussy_git.faces.discord.payload import MAX_FILE_BYTES
+
+    progress = PlanProgress(1, 20, 1, Task("1.2", "Configure tooling"), ())
+    status = ProjectStatus(project, "01" + "ab" * 19, failed_run, progress)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    charted = render.render_status(status, chart=png)
+    charted.check_limits()
+    assert [(f.filename, f.data) for f in charted.files] == [("progress.png", png)]
+    assert charted.embeds[0].image == "attachment://progress.png"
+    assert dataclasses.replace(charted, files=(), embeds=(dataclasses.replace(charted.embeds[0], image=""),)) == \
+        render.render_status(status)  # the rest of the reply is the same as without a chart
+    too_big = render.render_status(status, chart=b"x" * (MAX_FILE_BYTES + 1))
+    assert too_big.files == () and too_big.embeds[0].image == ""
+
+
 def test_errors_are_short_and_ephemeral(snapshot: SnapshotAssertion) -> None:
     payloads = [render.render_error("There is no project called 'x'."), render.render_unexpected("deadbeef"),
                 render.render_refusal("Only <@1> can use these buttons.")]

@@ -31,6 +31,11 @@ def test_payload_becomes_embeds_files_and_persistent_buttons() -> None:
     assert view.timeout is None  # persistent
     assert view.to_components()[0]["components"][0]["custom_id"] == "devussy:revert:shop-api:abc123def456"
     assert kwargs["allowed_mentions"].everyone is False
+    pictured = payload_kwargs(MessagePayload(embeds=(EmbedSpec("Status", image="attachment://progress.png"),),
+                                             files=(FileSpec("progress.png", b"png"),)))
+    assert pictured["embeds"][0].to_dict()["image"] == {"url": "attachment://progress.png"}
+    assert [f.filename for f in pictured["files"]] == ["progress.png"]
+    assert "image" not in kwargs["embeds"][0].to_dict()
     editing = payload_kwargs(MessagePayload(content="x"), editing=True)
     assert editing["view"] is None and editing["attachments"] == []
 
