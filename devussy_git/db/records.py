@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from devussy_git.stages import ACTIVE_RUN_STATES, RUN_STATES, STAGE_STATES, STAGES
+
 __all__ = [
     "ACTIVE_RUN_STATES",
     "INTERVIEW_STATES",
@@ -26,22 +28,6 @@ __all__ = [
     "StageRecord",
 ]
 
-#: Every state a run can be in, in lifecycle order.
-RUN_STATES: tuple[str, ...] = ("queued", "running", "completed", "failed")
-#: States that count as "a run is going" (one per project, max-runs limits).
-ACTIVE_RUN_STATES: tuple[str, ...] = ("queued", "running")
-#: Devussy's pipeline stages, in the order they run (DESIGN section 6).
-STAGES: tuple[str, ...] = (
-    "interview",
-    "complexity",
-    "design",
-    "validation",
-    "devplan",
-    "phases",
-    "handoff",
-)
-#: Every state a single stage of a run can be in.
-STAGE_STATES: tuple[str, ...] = ("pending", "running", "completed", "failed")
 #: Every state an interview session can be in.
 INTERVIEW_STATES: tuple[str, ...] = ("open", "complete", "cancelled")
 

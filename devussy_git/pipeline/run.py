@@ -59,6 +59,8 @@ from devussy_git.plan import (
 from devussy_git.store import MAIN_REF as _MAIN_REF
 from devussy_git.store import RUN_REF_PREFIX, CommitInfo, Identity, PlanRepo, run_ref
 
+from devussy_git.stages import STAGES
+
 __all__ = [
     "RUN_REF_PREFIX",
     "STAGES",
@@ -69,7 +71,6 @@ __all__ = [
     "run_ref",
 ]
 
-STAGES = ("interview", "complexity", "design", "validation", "devplan", "phases", "handoff")
 _PHASE_FILE = re.compile(r"phase[1-9][0-9]*\.md")
 #: How many design/validation rounds the correction loop may take.
 VALIDATION_ROUNDS = 3

@@ -139,7 +139,8 @@ _HOMES: dict[str, str] = {
     "RunRecord": "devussy_git.db",
     "HudRecord": "devussy_git.db",
     "StageRecord": "devussy_git.db",
-    "STAGES": "devussy_git.db",
+    "STAGES": "devussy_git.stages",
+    "ACTIVE_RUN_STATES": "devussy_git.stages",
     "CommitInfo": "devussy_git.store",
     "Diff": "devussy_git.store",
     "FileChange": "devussy_git.store",
@@ -163,7 +164,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
-    from devussy_git.db import STAGES, HudRecord, ProjectRecord, RunRecord, StageRecord
+    from devussy_git.db import HudRecord, ProjectRecord, RunRecord, StageRecord
+    from devussy_git.stages import ACTIVE_RUN_STATES, STAGES
     from devussy_git.gitserve import CloneInfo
     from devussy_git.llm.profile import endpoint_host
     from devussy_git.pipeline import ProgressEvent, RunOutcome

@@ -20,6 +20,7 @@ from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, InvalidInputError, NotFoundError
 from devussy_git.services.actors import Actor
+from devussy_git.stages import ACTIVE_RUN_STATES
 from devussy_git.services.projects import ensure_no_active_run, get_project
 from devussy_git.store import ArchiveMark, TrashEntry, validate_project_id
 
@@ -86,7 +87,7 @@ async def delete_project(
     record = await get_project(app, project_id, guild_id=guild_id)
     pid = record.project_id
     run = await app.db.runs.latest(pid)
-    if run is not None and run.state in ("queued", "running"):
+    if run is not None and run.state in ACTIVE_RUN_STATES:
         raise ConflictError(
             f"Project {pid} has a run in progress ({run.run_id}); wait for it to finish, then delete it."
         )

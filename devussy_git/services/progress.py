@@ -23,6 +23,7 @@ from devussy_git.app import App
 from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.pipeline.planfiles import count_tasks, phase_files, phase_titles
 from devussy_git.services.projects import get_project
+from devussy_git.stages import STAGES
 
 if TYPE_CHECKING:
     from devussy_git.store import CommitInfo, PlanRepo
@@ -40,9 +41,7 @@ __all__ = [
 #: handoff-next step (applied proposals included), a revert, or anything else.
 KINDS: tuple[str, ...] = ("stage", "step", "revert", "other")
 #: The pipeline's stages (DESIGN section 4); ``handoff-next`` and ``revert`` are steps of their own.
-_PIPELINE_STAGES = frozenset(
-    {"interview", "complexity", "design", "validation", "devplan", "phases", "handoff"}
-)
+_PIPELINE_STAGES = frozenset(STAGES)
 #: Newest points kept by default: a chart of more is a smear, and the cost grows with it.
 DEFAULT_HISTORY_LIMIT = 1000
 #: A commit holds a plan once it has this file (the pipeline's last stage writes it).

@@ -19,6 +19,7 @@ from devussy_git.errors import ConflictError, NotFoundError, ProjectArchivedErro
 from devussy_git.store import CommitInfo, run_ref, validate_project_id
 from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
+from devussy_git.stages import ACTIVE_RUN_STATES
 
 if TYPE_CHECKING:
     from devussy_git.plan import Interview
@@ -219,7 +220,7 @@ async def ensure_no_active_run(app: App, project_id: str) -> None:
     one made while a run of the project is going."""
     await ensure_writable(app, project_id)
     run = await app.db.runs.latest(project_id)
-    if run is not None and run.state in ("queued", "running"):
+    if run is not None and run.state in ACTIVE_RUN_STATES:
         raise RunAlreadyActiveError(
             f"Project {project_id} has a run in progress ({run.run_id}, "
             f"{run.stage or run.state}); wait for it to finish, then try again."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from devussy_git.errors import (
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
+from devussy_git.pipeline.run import ProgressCallback
 from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
@@ -56,8 +57,6 @@ __all__ = [
 ]
 
 log_ = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[ProgressEvent], Awaitable[None] | None]
 
 
 # -- runs -----------------------------------------------------------------------
