@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP
 from devussy_git.agent.regions import RegionConflict, merge_files
 from devussy_git.agent.ritual import check_consistency, refresh, restore_ritual, task_of
 from devussy_git.errors import (
@@ -67,7 +68,7 @@ def _newest_step(repo: PlanRepo, head: str) -> CommitInfo | None:
     """The newest handoff-next commit on ``head``; usually among the last few."""
     for limit in (16, None):
         log = repo.log(head, limit=limit)
-        found = next((i for i in log if i.trailers.get("Devussy-Stage") == STEP_STAGE), None)
+        found = next((i for i in log if i.trailers.get(TRAILER_STAGE) == STEP_STAGE), None)
         if found is not None or limit is None or len(log) < limit:
             return found
     return None
@@ -82,11 +83,11 @@ def next_step_number(repo: PlanRepo, head: str | None) -> int:
     newest = None if head is None else _newest_step(repo, head)
     if newest is None:
         return 1
-    number = newest.trailers.get("Devussy-Step", "")
+    number = newest.trailers.get(TRAILER_STEP, "")
     if number.isdigit():
         return int(number) + 1
     assert head is not None
-    return 1 + sum(1 for i in repo.log(head) if i.trailers.get("Devussy-Stage") == STEP_STAGE)
+    return 1 + sum(1 for i in repo.log(head) if i.trailers.get(TRAILER_STAGE) == STEP_STAGE)
 
 
 def step_subject(task_id: str, summary: str) -> str:
@@ -233,9 +234,9 @@ def land(
                 subject,
                 author=author,
                 trailers=[
-                    *(("Devussy-Stage", stage) for stage in noted_stages),
-                    ("Devussy-Stage", STEP_STAGE),
-                    ("Devussy-Step", str(step)),
+                    *((TRAILER_STAGE, stage) for stage in noted_stages),
+                    (TRAILER_STAGE, STEP_STAGE),
+                    (TRAILER_STEP, str(step)),
                     *trailers,
                 ],
                 expected_head=None if new_ref else head,

@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK, TRAILER_TOKENS
 from devussy_git.agent.landing import (
     MAIN,
     STEP_STAGE,
@@ -51,7 +52,7 @@ __all__ = [
 PROPOSAL_PREFIX = "refs/proposals/"
 _ID = re.compile(r"^[0-9a-f]{8,40}$")
 #: Trailers a rebased proposal keeps from the original commit (Stage/Step are redone).
-_KEPT = ("Devussy-Task", "Devussy-Model", "Devussy-Tokens", "Devussy-Actor")
+_KEPT = (TRAILER_TASK, TRAILER_MODEL, TRAILER_TOKENS, TRAILER_ACTOR)
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def _check_id(proposal_id: str) -> str:
 
 
 def _describe(pid: str, info: CommitInfo) -> Proposal:
-    task = info.trailers.get("Devussy-Task", "?")
+    task = info.trailers.get(TRAILER_TASK, "?")
     prefix = f"{STEP_STAGE} {task}: "
     summary = info.subject.removeprefix(prefix)
-    step = info.trailers.get("Devussy-Step", "")
+    step = info.trailers.get(TRAILER_STEP, "")
     return Proposal(
         id=pid,
         task=task,
@@ -107,7 +108,7 @@ def list_proposals(repo: PlanRepo) -> list[Proposal]:
     out = []
     for name, sha in repo.list_refs(PROPOSAL_PREFIX).items():
         info = repo.get_commit(sha)
-        if info.trailers.get("Devussy-Stage") != STEP_STAGE:
+        if info.trailers.get(TRAILER_STAGE) != STEP_STAGE:
             # A ref left behind by a preview that stopped before its commit.
             continue
         out.append(_describe(name.removeprefix(PROPOSAL_PREFIX), info))
@@ -142,7 +143,7 @@ def _stale_refs(repo: PlanRepo, max_age_s: float, now: datetime | None) -> list[
     found = []
     for name, sha in repo.list_refs(PROPOSAL_PREFIX).items():
         info = repo.get_commit(sha)
-        stale = info.trailers.get("Devussy-Stage") != STEP_STAGE
+        stale = info.trailers.get(TRAILER_STAGE) != STEP_STAGE
         if stale or _describe(name, info).age_s(now) > max_age_s:
             found.append(name)
     return found

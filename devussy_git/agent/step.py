@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_TASK, TRAILER_TOKENS
 from devussy_git.agent.context import build_context
 from devussy_git.agent.landing import (
     CheckedStep,
@@ -162,10 +163,10 @@ async def run_step(
     summary = applied.reply.summary
     blocked = applied.reply.status == "blocked"
     trailers = [
-        ("Devussy-Task", task.id),
-        ("Devussy-Model", trailer_value(answer.model or client.profile.model)),
-        ("Devussy-Tokens", f"in={answer.tokens_in}, out={answer.tokens_out}"),
-        ("Devussy-Actor", actor),
+        (TRAILER_TASK, task.id),
+        (TRAILER_MODEL, trailer_value(answer.model or client.profile.model)),
+        (TRAILER_TOKENS, f"in={answer.tokens_in}, out={answer.tokens_out}"),
+        (TRAILER_ACTOR, actor),
     ]
 
     def commit() -> StepResult:

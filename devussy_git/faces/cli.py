@@ -488,7 +488,7 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
             app, args.project, actor=services.Actor.cli(), rev=rev, step=step, range_=args.range
         )
     except RevertConflictError as exc:
-        step_no = target.trailers.get("Devussy-Step")
+        step_no = target.trailers.get(services.TRAILER_STEP)
         if step_no and not args.range:
             raise RevertConflictError(
                 f"{exc.user_message} To undo step {step_no} and every later step in one commit: "

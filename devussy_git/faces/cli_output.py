@@ -55,12 +55,14 @@ def _age(when: datetime, now: datetime | None = None) -> str:
 
 
 def format_log(commits: Sequence[CommitInfo], *, colour: bool = False) -> str:
+    from devussy_git.services import TRAILER_TASK
+
     lines = []
     for info in commits:
         sha = info.sha[:10]
         if colour:
             sha = f"{_CYAN}{sha}{_RESET}"
-        task = info.trailers.get("Devussy-Task")
+        task = info.trailers.get(TRAILER_TASK)
         extra = f" [task {task}]" if task else ""
         lines.append(f"{sha} {info.subject}{extra} — {info.author.name}, {_age(info.author_time)}")
     return "\n".join(lines) if lines else "(no commits)"

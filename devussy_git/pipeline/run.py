@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_RUN, TRAILER_STAGE, TRAILER_TOKENS
 from devussy_git.errors import (
     DevussyError,
     HeadMovedError,
@@ -137,8 +138,8 @@ def completed_stages(repo: PlanRepo, run_id: str, *, rev: str | None = None, sca
         rev = run_ref(run_id) if repo.get_ref(run_ref(run_id)) is not None else "main"
     done: dict[str, str] = {}
     for info in repo.log(rev, limit=scan):
-        if info.trailers.get("Devussy-Run") == run_id:
-            stage = info.trailers.get("Devussy-Stage", "")
+        if info.trailers.get(TRAILER_RUN) == run_id:
+            stage = info.trailers.get(TRAILER_STAGE, "")
             if stage in STAGES and stage not in done:
                 done[stage] = info.sha
     return done
@@ -188,7 +189,7 @@ def _rebase(repo: PlanRepo, run_id: str, tip: str, main: str) -> str:
     start = commit.sha
     answers_moved = repo.read_many(["interview.json"], start) != repo.read_many(["interview.json"], main)
     wrote_answers = any(
-        repo.get_commit(sha).trailers.get("Devussy-Stage") == "interview" for sha in own
+        repo.get_commit(sha).trailers.get(TRAILER_STAGE) == "interview" for sha in own
     )
     if answers_moved and not wrote_answers:
         raise RunOutdatedError(
@@ -549,11 +550,11 @@ class PipelineRunner:
         expected_head: str | None,
     ) -> CommitInfo:
         trailers = [
-            ("Devussy-Stage", stage),
-            ("Devussy-Run", run_id),
-            ("Devussy-Model", result.model or self._client.profile.model),
-            ("Devussy-Tokens", f"in={result.tokens_in}, out={result.tokens_out}"),
-            ("Devussy-Actor", actor),
+            (TRAILER_STAGE, stage),
+            (TRAILER_RUN, run_id),
+            (TRAILER_MODEL, result.model or self._client.profile.model),
+            (TRAILER_TOKENS, f"in={result.tokens_in}, out={result.tokens_out}"),
+            (TRAILER_ACTOR, actor),
         ]
         files = dict(result.files)
         if stage == "phases":

@@ -145,6 +145,13 @@ _HOMES: dict[str, str] = {
     "Diff": "devussy_git.store",
     "FileChange": "devussy_git.store",
     "PROJECT_ID_RE": "devussy_git.store",
+    "TRAILER_ACTOR": "devussy_git.store.trailers",
+    "TRAILER_MODEL": "devussy_git.store.trailers",
+    "TRAILER_RUN": "devussy_git.store.trailers",
+    "TRAILER_STAGE": "devussy_git.store.trailers",
+    "TRAILER_STEP": "devussy_git.store.trailers",
+    "TRAILER_TASK": "devussy_git.store.trailers",
+    "TRAILER_TOKENS": "devussy_git.store.trailers",
     "Question": "devussy_git.plan",
     "QUESTIONS": "devussy_git.plan",
     "Task": "devussy_git.plan",
@@ -171,6 +178,15 @@ if TYPE_CHECKING:
     from devussy_git.pipeline import ProgressEvent, RunOutcome
     from devussy_git.plan import QUESTIONS, Question, Task, next_question, parse_answer, question_by_id
     from devussy_git.store import PROJECT_ID_RE, CommitInfo, Diff, FileChange
+    from devussy_git.store.trailers import (
+        TRAILER_ACTOR,
+        TRAILER_MODEL,
+        TRAILER_RUN,
+        TRAILER_STAGE,
+        TRAILER_STEP,
+        TRAILER_TASK,
+        TRAILER_TOKENS,
+    )
     from devussy_git.services.hud import (
         Hud,
         HudPhase,

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.errors import InvalidInputError, NotFoundError
@@ -141,7 +142,7 @@ def _undone_by(repo: Any) -> dict[str, str]:
     """
     undone: dict[str, str] = {}
     for info in repo.log("main"):
-        if info.trailers.get("Devussy-Stage") == "revert" and info.sha not in undone:
+        if info.trailers.get(TRAILER_STAGE) == "revert" and info.sha not in undone:
             for sha in _REVERTS.findall(info.body):
                 undone.setdefault(sha, info.sha)
     return undone
@@ -152,11 +153,11 @@ def _find_step(repo: Any, step: int | None) -> CommitInfo:
     so a second plain ``revert`` moves on to the step before."""
     undone = _undone_by(repo)
     for info in repo.log("main"):
-        if info.trailers.get("Devussy-Stage") != "handoff-next":
+        if info.trailers.get(TRAILER_STAGE) != "handoff-next":
             continue
         if step is None and info.sha not in undone:
             return info
-        if step is not None and info.trailers.get("Devussy-Step") == str(step):
+        if step is not None and info.trailers.get(TRAILER_STEP) == str(step):
             return info
     if step is None:
         raise NotFoundError(
@@ -207,7 +208,7 @@ def _later_steps(repo: Any, target: CommitInfo) -> list[CommitInfo]:
     """handoff-next steps from ``target`` to the newest, newest first."""
     steps = []
     for info in repo.log("main"):
-        if info.trailers.get("Devussy-Stage") == "handoff-next":
+        if info.trailers.get(TRAILER_STAGE) == "handoff-next":
             steps.append(info)
         if info.sha == target.sha:
             return steps
@@ -233,9 +234,9 @@ async def revert(
     target = await revert_target(app, project_id, rev=rev, step=step, guild_id=guild_id)
     await ensure_no_active_run(app, project_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
-    trailers = [("Devussy-Stage", "revert"), ("Devussy-Actor", actor.trailer)]
-    if "Devussy-Task" in target.trailers:
-        trailers.insert(1, ("Devussy-Task", target.trailers["Devussy-Task"]))
+    trailers = [(TRAILER_STAGE, "revert"), (TRAILER_ACTOR, actor.trailer)]
+    if TRAILER_TASK in target.trailers:
+        trailers.insert(1, (TRAILER_TASK, target.trailers[TRAILER_TASK]))
     async with app.lock_for(project_id):
 
         def go() -> RevertResult:
@@ -245,7 +246,7 @@ async def revert(
                 )
                 return RevertResult(info, (target.sha,), repo.diff_commit(info.sha))
             steps = _later_steps(repo, target)
-            numbers = [s.trailers.get("Devussy-Step", "?") for s in steps]
+            numbers = [s.trailers.get(TRAILER_STEP, "?") for s in steps]
             message = (
                 f"Revert handoff-next steps {numbers[-1]}..{numbers[0]}\n\n"
                 + "\n".join(f"This reverts commit {s.sha}." for s in steps)

@@ -19,6 +19,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 from devussy_git.app import App
 from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.pipeline.planfiles import count_tasks, phase_files, phase_titles
@@ -84,7 +85,7 @@ class ProgressPoint:
 
 
 def _kind(info: CommitInfo) -> str:
-    stage = info.trailers.get("Devussy-Stage", "")
+    stage = info.trailers.get(TRAILER_STAGE, "")
     if stage == "handoff-next":
         return "step"
     if stage == "revert":
@@ -93,7 +94,7 @@ def _kind(info: CommitInfo) -> str:
 
 
 def _step(info: CommitInfo) -> int | None:
-    value = info.trailers.get("Devussy-Step", "")
+    value = info.trailers.get(TRAILER_STEP, "")
     return int(value) if value.isdigit() else None
 
 
@@ -160,7 +161,7 @@ def _read_history(repo: PlanRepo, limit: int | None = DEFAULT_HISTORY_LIMIT) -> 
                 kind=_kind(info),
                 subject=info.subject,
                 step=_step(info),
-                task=info.trailers.get("Devussy-Task"),
+                task=info.trailers.get(TRAILER_TASK),
                 done=sum(p.done for p in phases),
                 total=sum(p.total for p in phases),
                 phases=phases,

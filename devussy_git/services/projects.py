@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_RUN, TRAILER_STAGE
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError, ProjectArchivedError, RunAlreadyActiveError
@@ -102,7 +103,7 @@ async def create_repo(
                 {"interview.json": interview.to_json()},
                 f"interview: answers for {project_id}",
                 author=actor.identity,
-                trailers=[("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)],
+                trailers=[(TRAILER_STAGE, "interview"), (TRAILER_ACTOR, actor.trailer)],
                 expected_head=None,
             )
         )
@@ -261,7 +262,7 @@ async def commit_interview(
             if head is not None and repo.exists_at("interview.json", head):
                 if repo.read("interview.json", head) == text:
                     return repo.log("main", paths=["interview.json"], limit=1)[0]
-            trailers = [("Devussy-Stage", "interview"), ("Devussy-Actor", actor.trailer)]
+            trailers = [(TRAILER_STAGE, "interview"), (TRAILER_ACTOR, actor.trailer)]
             if run_id is None or head is None:
                 return repo.commit(
                     {"interview.json": text},
@@ -275,7 +276,7 @@ async def commit_interview(
                 {"interview.json": text},
                 f"interview: answers for {project_id}",
                 author=actor.identity,
-                trailers=[*trailers, ("Devussy-Run", run_id)],
+                trailers=[*trailers, (TRAILER_RUN, run_id)],
                 expected_head=None,
                 parent=head,
                 ref=ref,

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 
+from devussy_git.store.trailers import TRAILER_MODEL, TRAILER_TOKENS
 from devussy_git.agent import proposals as _proposals
 from devussy_git.agent.proposals import Proposal
 from devussy_git.agent.selection import PlanCompleteError
@@ -107,8 +108,8 @@ async def handoff_next(
             task_id=task,
             preview=preview,
         )
-    tokens = result.commit.trailers.get("Devussy-Tokens", "")
-    model_name = result.commit.trailers.get("Devussy-Model", client.profile.model)
+    tokens = result.commit.trailers.get(TRAILER_TOKENS, "")
+    model_name = result.commit.trailers.get(TRAILER_MODEL, client.profile.model)
     tin, tout = _tokens(tokens)
     app.metrics.count_llm_tokens(model_name, tin, tout)
     await pack_if_needed(app, project_id)

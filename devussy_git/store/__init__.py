@@ -15,7 +15,17 @@ from .locking import DEFAULT_STALE_LOCK_SECONDS
 from .models import BOT_IDENTITY, CommitInfo, Diff, FileChange, FileEntry, Identity
 from .plan_store import PlanStore
 from .repo import PlanRepo
-from .trailers import TRAILER_NAMES, parse_trailers
+from .trailers import (
+    TRAILER_ACTOR,
+    TRAILER_MODEL,
+    TRAILER_NAMES,
+    TRAILER_RUN,
+    TRAILER_STAGE,
+    TRAILER_STEP,
+    TRAILER_TASK,
+    TRAILER_TOKENS,
+    parse_trailers,
+)
 from .trash import TrashEntry
 from .validation import (
     PROJECT_ID_RE,
@@ -32,7 +42,14 @@ __all__ = [
     "BOT_IDENTITY",
     "DEFAULT_STALE_LOCK_SECONDS",
     "PROJECT_ID_RE",
+    "TRAILER_ACTOR",
+    "TRAILER_MODEL",
     "TRAILER_NAMES",
+    "TRAILER_RUN",
+    "TRAILER_STAGE",
+    "TRAILER_STEP",
+    "TRAILER_TASK",
+    "TRAILER_TOKENS",
     "ArchiveMark",
     "CommitInfo",
     "Diff",

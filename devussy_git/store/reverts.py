@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pygit2
 
+from .trailers import TRAILER_STAGE
 from devussy_git.errors import (
     ConflictError,
     InvalidInputError,
@@ -32,8 +33,8 @@ __all__ = ["RevertsMixin"]
 
 def _with_revert_stage(trailers: TrailerInput) -> list[tuple[str, str]]:
     pairs = normalize_trailers(trailers)
-    if not any(token == "Devussy-Stage" for token, _ in pairs):
-        pairs.insert(0, ("Devussy-Stage", "revert"))
+    if not any(token == TRAILER_STAGE for token, _ in pairs):
+        pairs.insert(0, (TRAILER_STAGE, "revert"))
     return pairs
 
 

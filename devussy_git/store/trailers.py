@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from devussy_git.errors import InvalidInputError
 
 __all__ = [
+    "TRAILER_ACTOR",
+    "TRAILER_MODEL",
     "TRAILER_NAMES",
+    "TRAILER_RUN",
+    "TRAILER_STAGE",
+    "TRAILER_STEP",
+    "TRAILER_TASK",
+    "TRAILER_TOKENS",
     "build_message",
     "canonical_trailers",
     "normalize_trailers",
@@ -26,14 +34,22 @@ __all__ = [
 ]
 
 #: The trailer names of DESIGN section 4, canonically spelled.
+#: The trailer names, one constant each: no module spells them again.
+TRAILER_STAGE: Final = "Devussy-Stage"
+TRAILER_RUN: Final = "Devussy-Run"
+TRAILER_TASK: Final = "Devussy-Task"
+TRAILER_STEP: Final = "Devussy-Step"
+TRAILER_MODEL: Final = "Devussy-Model"
+TRAILER_TOKENS: Final = "Devussy-Tokens"
+TRAILER_ACTOR: Final = "Devussy-Actor"
 TRAILER_NAMES: tuple[str, ...] = (
-    "Devussy-Stage",
-    "Devussy-Run",
-    "Devussy-Task",
-    "Devussy-Step",
-    "Devussy-Model",
-    "Devussy-Tokens",
-    "Devussy-Actor",
+    TRAILER_STAGE,
+    TRAILER_RUN,
+    TRAILER_TASK,
+    TRAILER_STEP,
+    TRAILER_MODEL,
+    TRAILER_TOKENS,
+    TRAILER_ACTOR,
 )
 _CANONICAL = {name.lower(): name for name in TRAILER_NAMES}
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")

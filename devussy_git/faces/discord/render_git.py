@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from devussy_git.services import TRAILER_TASK
 from devussy_git.faces.discord.diffblock import (
     EMBED_DESCRIPTION_LIMIT,
     discord_len,
@@ -301,7 +302,7 @@ def render_log(
     """One page of history: short sha, subject, author, age, task."""
     lines = []
     for info in commits:
-        task = info.trailers.get("Devussy-Task")
+        task = info.trailers.get(TRAILER_TASK)
         suffix = f" · task {task}" if task else ""
         subject = fit_text(neutralise(info.subject).replace("`", "'"), 90)
         author = fit_text(neutralise(info.author.name).replace("`", "'"), 40)
