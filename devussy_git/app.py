@@ -17,7 +17,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,21 @@ class App:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     #: Background run tasks (HTTP/Discord), kept so they are not garbage collected.
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
+    #: How runs execute (``services.executors``); built from the settings on first use.
+    _executor: Any = None
+
+    @property
+    def executor(self) -> Any:
+        """The run executor: in this process, or the runner at ``DEVUSSY_RUNNER_URL``."""
+        if self._executor is None:
+            from devussy_git.services.executors import build_executor
+
+            self._executor = build_executor(self.settings)
+        return self._executor
+
+    def with_executor(self, executor: Any) -> App:
+        """The same app (store, database, locks) running its runs with ``executor``."""
+        return replace(self, _executor=executor)
 
     @property
     def has_database(self) -> bool:
@@ -98,6 +113,8 @@ class App:
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self._executor is not None:
+            await self._executor.aclose()
         await self.db.close()
         # litellm's background logging is tied to this event loop: let it finish.
         if "litellm" in sys.modules:

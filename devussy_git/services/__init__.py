@@ -54,6 +54,13 @@ _HOMES: dict[str, str] = {
     "set_guild_provider": "devussy_git.services.guilds",
     "set_guild_role": "devussy_git.services.guilds",
     "start_guild_run": "devussy_git.services.guilds",
+    "LocalExecutor": "devussy_git.services.executors",
+    "RunExecutor": "devussy_git.services.executors",
+    "RunFinished": "devussy_git.services.executors",
+    "RunStarted": "devussy_git.services.executors",
+    "RunnerExecutor": "devussy_git.services.executors",
+    "build_executor": "devussy_git.services.executors",
+    "follow_run": "devussy_git.services.executors",
     "MAX_RUNS_LIMIT": "devussy_git.services.guilds",
     "DEFAULT": "devussy_git.services.guilds",
     "refuse_private_endpoint": "devussy_git.services.guilds",
@@ -249,6 +256,15 @@ if TYPE_CHECKING:
         set_guild_provider,
         set_guild_role,
         start_guild_run,
+    )
+    from devussy_git.services.executors import (
+        LocalExecutor,
+        RunExecutor,
+        RunFinished,
+        RunnerExecutor,
+        RunStarted,
+        build_executor,
+        follow_run,
     )
     from devussy_git.services.interviews import (
         CANCEL,

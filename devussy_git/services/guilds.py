@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 
 from devussy_git.app import App
 from devussy_git.config import PROVIDERS
-from devussy_git.db import GuildConfig, RunRecord
+from devussy_git.db import GuildConfig
 from devussy_git.errors import InvalidInputError, PermissionDeniedError, RunAlreadyActiveError
 from devussy_git.services.actors import Actor
-from devussy_git.services.runs import guild_api_base, guild_profile_name, start_run
+from devussy_git.services.executors import RunStarted
+from devussy_git.services.projects import get_project
+from devussy_git.services.runs import guild_api_base, guild_profile_name
 
 __all__ = [
     "DEFAULT",
@@ -269,23 +271,35 @@ async def start_guild_run(
     guild_id: int,
     resume: bool = False,
     restart: bool = False,
-) -> RunRecord:
-    """Queue a run with the guild's provider/model, after the role and max-runs checks.
+) -> RunStarted:
+    """Start a run with the guild's provider/model, after the role and max-runs checks.
 
-    The check and the queueing hold a per-guild lock, so two requests at once
-    cannot both take the last free slot in this process; the database checks the
-    limit again as it inserts, which holds across processes.
+    The app's executor runs it (in this process, or on the runner); follow it with
+    :func:`~devussy_git.services.executors.follow_run`. The check and the start hold
+    a per-guild lock, so two requests at once cannot both take the last free slot in
+    this process; the database checks the limit again as it inserts, which holds
+    across processes.
     """
+    executor = app.executor
     async with app.lock_for(f"guild:{guild_id}"):  # never a project id (no colon in those)
         config = await check_run_allowed(app, guild_id, caller)
-        return await start_run(
+        if config.api_base is not None and not executor.takes_api_base:
+            # The runner's API takes a provider and model only: rather than send this
+            # guild's plan to an endpoint it did not choose, refuse.
+            raise InvalidInputError(
+                "This bot runs plans on a separate runner, which cannot use this server's base URL. "
+                "Ask an admin to run /devussy admin set-provider without base_url, or to run the bot "
+                "in-process."
+            )
+        await get_project(app, project_id, guild_id=guild_id)
+        return await executor.start(
             app,
             project_id,
             actor=actor,
             provider=config.provider,
             model=config.model,
             resume=resume,
+            restart=restart,
             guild_id=guild_id,
             guild_limit=config.max_runs,
-            restart=restart,
         )

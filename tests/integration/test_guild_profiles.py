@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from devussy_git import services
+from devussy_git.services import build_executor
 from devussy_git.app import App, build_app
 from devussy_git.config import Secret
 from tests.integration.discord.helpers import ADMIN, ALICE, interview, planned, settings_for
@@ -206,15 +207,15 @@ async def test_offline_takes_no_base_url_and_only_admins_set_one(app: App, lab: 
 
 async def test_a_runner_bot_refuses_to_run_a_guild_with_its_own_endpoint(app: App) -> None:
     # The runner's API has no endpoint field: the run must not silently go elsewhere.
-    harness = DiscordHarness(app, guild_id=LAB, settings=app.settings.with_(runner_url="http://127.0.0.1:9"))
-    assert harness.bot.runner is not None
+    executor = build_executor(app.settings.with_(runner_url="http://127.0.0.1:9"))
+    harness = DiscordHarness(app.with_executor(executor), guild_id=LAB)
     try:
         await harness.command("devussy admin set-provider", ADMIN, provider="openai", base_url="http://10.0.0.1/v1")
         thread = await interview(harness, ALICE, "Lab Tool")
         harness.outbox.clear()
         await harness.command("devussy run", ALICE, channel=thread)
     finally:
-        await harness.bot.runner.aclose()
+        await executor.aclose()
     assert "cannot use this server's base URL" in harness.outbox.last()["content"]
     assert await app.db.runs.latest("lab-tool") is None
 

@@ -19,10 +19,6 @@ CORE = {"store", "db", "llm", "plan", "markdown", "pipeline", "agent", "gitserve
 FACE_MAY_IMPORT = {"services", "errors", "config", "ids", "app", "_lazy", "__version__"}
 #: Arrows not yet where they belong, each with the reason it is still here.
 FACE_EXCEPTIONS = {
-    # The runner client is the second way to execute a run; it becomes an executor behind
-    # one port built in app.py (the job-queue executor is the third).
-    ("faces.discord.bot", "runner_client"),
-    ("faces.discord.flows", "runner_client"),
     # The git smart-HTTP endpoint is served by the HTTP face: its router, its log
     # redaction and the file that tells `clone-url` where the server listens.
     ("faces.http", "gitserve"),

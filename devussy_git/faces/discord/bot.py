@@ -29,7 +29,6 @@ from devussy_git.faces.discord.errors import (
 )
 from devussy_git.faces.discord.send import send_to
 from devussy_git.faces.discord.views import ActionButton
-from devussy_git.runner_client import RunnerClient
 from devussy_git.services import Actor
 
 __all__ = ["DevussyBot", "command_payload", "intents"]
@@ -62,9 +61,6 @@ class DevussyBot(discord.Client):
         self.app: App | None = app
         self.sync_commands = sync_commands
         self.progress_interval_s = progress_interval_s
-        self.runner: RunnerClient | None = (
-            RunnerClient(settings.runner_url, settings.runner_token) if settings.runner_url else None
-        )
         self.tree: app_commands.CommandTree[DevussyBot] = app_commands.CommandTree(self)
         self.tree.error(report_interaction_error)
         register(self.tree)  # type: ignore[arg-type]
@@ -111,8 +107,6 @@ class DevussyBot(discord.Client):
 
     async def close(self) -> None:
         try:
-            if self.runner is not None:
-                await self.runner.aclose()
             if self.app is not None:
                 await self.app.close()
         finally:

@@ -16,14 +16,13 @@ from typing import Any
 import discord
 
 from devussy_git import services
-from devussy_git.services import ProgressEvent, RunRecord
-from devussy_git.errors import DevussyError, InvalidInputError, RestartNeedsConfirmationError
+from devussy_git.services import ProgressEvent, RunStarted
+from devussy_git.errors import RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.hud import refresh_hud
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.faces.discord.send import edit_message, reply
-from devussy_git.runner_client import RunnerClient, RunnerStatus
 
 __all__ = [
     "apply_proposal",
@@ -56,88 +55,38 @@ async def start_run(
 async def _start_run(
     ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool, restart: bool
 ) -> None:
-    runner = ctx.bot.runner
-    if runner is None:
-        record = await services.start_guild_run(
-            ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume,
-            restart=restart,
-        )
-        await run_with_progress(ctx, interaction, record)
-        return
-    config = await services.check_run_allowed(ctx.app, ctx.guild_id, ctx.caller)
-    if config.api_base is not None:
-        # The runner's API takes a provider and model only: rather than send
-        # this guild's plan to an endpoint it did not choose, refuse.
-        raise InvalidInputError(
-            "This bot runs plans on a separate runner, which cannot use this server's base URL. "
-            "Ask an admin to run /devussy admin set-provider without base_url, or to run the bot in-process."
-        )
-    await services.get_project(ctx.app, project, guild_id=ctx.guild_id)
-    status = await runner.start_run(
-        project, provider=config.provider, model=config.model, resume=resume, restart=restart
+    started = await services.start_guild_run(
+        ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume,
+        restart=restart,
     )
-    await follow_runner(ctx, interaction, runner, status)
+    await run_with_progress(ctx, interaction, started)
 
 
-async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, record: RunRecord) -> None:
-    """Execute a queued run here, editing one progress message as stages pass."""
-    tracker = ProgressTracker(record.run_id, record.project_id, ctx.bot.progress_interval_s)
+async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, started: RunStarted) -> None:
+    """Follow a started run (whichever executor runs it), editing one progress message."""
+    tracker = ProgressTracker(started.run_id, started.project_id, ctx.bot.progress_interval_s)
     message = await reply(interaction, render.render_progress(tracker.snapshot()))
-    extra = ctx.log_extra(record.project_id, record.run_id)
-    log.info("run %s of %s started", record.run_id, record.project_id, extra=extra)
+    extra = ctx.log_extra(started.project_id, started.run_id)
+    log.info("run %s of %s started", started.run_id, started.project_id, extra=extra)
 
     async def on_progress(event: ProgressEvent) -> None:
         tracker.event(event.stage, event.state, event.elapsed_s, event.tokens_in, event.tokens_out, event.detail)
         if tracker.should_edit(time.monotonic()):
             await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
 
-    try:
-        outcome = await services.execute_run(ctx.app, record.run_id, actor=ctx.actor, on_progress=on_progress)
-    except DevussyError as exc:
-        log.info("run %s failed: %s", record.run_id, exc.user_message, extra=extra)
-        tracker.status([], tracker.snapshot().elapsed_s, error=exc.user_message)
+    finished = await services.follow_run(ctx.app, started, actor=ctx.actor, on_progress=on_progress)
+    if not finished.ok or finished.summary is None:
+        error = finished.error or "failed"
+        log.info("run %s failed: %s", started.run_id, error, extra=extra)
+        tracker.status([], tracker.snapshot().elapsed_s, error=error)
         await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
-        await reply(interaction, render.render_run_failed(record.project_id, record.run_id, exc.user_message))
+        await reply(interaction, render.render_run_failed(started.project_id, started.run_id, error))
         return
     await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
-    summary = await services.local_run_summary(ctx.app, record.project_id, record.run_id, outcome.tag)
-    clone = await services.clone_url(ctx.app, record.project_id, guild_id=ctx.guild_id)
-    await reply(interaction, render.render_run_summary(summary, clone))
-    log.info("run %s of %s completed", record.run_id, record.project_id, extra=extra)
-    await refresh_hud(ctx.bot, record.project_id, channel=interaction.channel)
-
-
-async def follow_runner(
-    ctx: Ctx, interaction: discord.Interaction, runner: RunnerClient, status: RunnerStatus
-) -> None:
-    """Poll a run on the runner, editing the progress message, then summarise it."""
-    tracker = ProgressTracker(status.run_id, status.project_id, ctx.bot.progress_interval_s)
-    started = time.monotonic()
-    message = await reply(interaction, render.render_progress(tracker.snapshot()))
-
-    async def on_status(current: RunnerStatus) -> None:
-        tracker.status([(s.name, s.state) for s in current.stages], time.monotonic() - started, current.error)
-        if tracker.should_edit(time.monotonic(), final=current.done):
-            await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
-
-    final = await runner.wait(status.run_id, on_status=on_status)
-    if final.state != "completed":
-        await reply(interaction, render.render_run_failed(final.project_id, final.run_id, final.error or "failed"))
-        return
-    files: dict[str, str] = {}
-    for path in ("complexity_profile.json", "devplan.md", "handoff.md"):
-        files[path] = await runner.read_file(final.project_id, path, f"run/{final.run_id}")
-    for number in range(1, 16):
-        try:
-            files[f"phase{number}.md"] = await runner.read_file(
-                final.project_id, f"phase{number}.md", f"run/{final.run_id}"
-            )
-        except DevussyError:
-            break
-    summary = services.summarise_run(final.project_id, final.run_id, files)
-    clone = await services.clone_url(ctx.app, final.project_id, guild_id=ctx.guild_id)
-    await reply(interaction, render.render_run_summary(summary, clone))
-    await refresh_hud(ctx.bot, final.project_id, channel=interaction.channel)
+    clone = await services.clone_url(ctx.app, started.project_id, guild_id=ctx.guild_id)
+    await reply(interaction, render.render_run_summary(finished.summary, clone))
+    log.info("run %s of %s completed", started.run_id, started.project_id, extra=extra)
+    await refresh_hud(ctx.bot, started.project_id, channel=interaction.channel)
 
 
 async def step(

@@ -197,7 +197,7 @@ async def test_two_runs_at_once_cannot_both_take_the_last_slot(harness: DiscordH
           for pid in ("one", "two")),
         return_exceptions=True,
     )
-    assert sorted(type(r).__name__ for r in results) == ["RunAlreadyActiveError", "RunRecord"]
+    assert sorted(type(r).__name__ for r in results) == ["RunAlreadyActiveError", "RunStarted"]
     assert await harness.app.db.runs.active_count(harness.guild_id) == 1
 
 

@@ -15,6 +15,7 @@ from devussy_git.config import Secret
 from devussy_git.errors import NotFoundError, PermissionDeniedError, RunnerUnavailableError, StoreError
 from devussy_git.faces.http import create_http_app
 from devussy_git.runner_client import RunnerClient, RunnerStatus
+from devussy_git.services import RunnerExecutor, build_executor
 from tests.support.discord_fakes import DiscordHarness
 
 from .helpers import ALICE, interview, settings_for
@@ -41,15 +42,16 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[App, str]]:
 
 async def test_run_through_the_runner_shows_progress_and_summary(served: tuple[App, str]) -> None:
     app, url = served
-    harness = DiscordHarness(app, settings=app.settings.with_(runner_url=url))
-    assert harness.bot.runner is not None
-    harness.bot.runner.poll_initial_s = 0.05
+    executor = build_executor(app.settings.with_(runner_url=url, runner_token=TOKEN))
+    assert isinstance(executor, RunnerExecutor)  # the bot's runs go to the runner over HTTP
+    executor.client.poll_initial_s = 0.05
+    harness = DiscordHarness(app.with_executor(executor))
     thread = await interview(harness, ALICE)
     harness.outbox.clear()
     try:
         await harness.command("devussy run", ALICE, channel=thread)
     finally:
-        await harness.bot.runner.aclose()
+        await executor.aclose()
     events = harness.outbox.events
     assert events[0]["op"] == "defer"
     progress = [e for e in events if (e.get("content") or "").startswith("**Run `")]
