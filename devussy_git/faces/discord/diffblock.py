@@ -171,6 +171,10 @@ def _changes_first(lines: list[_Line], budget: int) -> list[_Line]:
     picked = _take(headers + changes, budget)
     if not any(line.kind == "change" for line in picked):
         picked = _take(changes, budget)
+    if not any(line.kind == "change" for line in picked):
+        # Even the first change line is longer than the room left: show it cut to fit.
+        first_change = next(line for line in changes if line.kind == "change")
+        picked = [_Line(fit_text(first_change.text, budget), "change")] if budget >= 2 else []
     return picked
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from devussy_git.faces.discord.diffblock import (
@@ -124,6 +124,7 @@ line = st.text(
 ).map(lambda s: s.replace("\n", " "))
 
 
+@example(body=[("+", "0" * 146)], limit=200)  # one change line longer than the room in a small block
 @settings(max_examples=150, deadline=None)
 @given(
     body=st.lists(st.tuples(st.sampled_from("+- "), line), min_size=1, max_size=120),
