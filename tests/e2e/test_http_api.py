@@ -4,8 +4,10 @@ real ``git clone`` through the same service."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -220,3 +222,23 @@ def test_a_new_run_of_a_plan_with_progress_needs_restart_true(client: TestClient
     again = client.post("/runs", json={"project_id": "prog", "restart": True})
     assert again.status_code == 202, again.text
     assert _wait_done(client.get, again.json()["run_id"])["state"] == "completed"
+
+
+def test_an_archived_project_refuses_runs_with_409_and_still_serves_its_files(
+    client: TestClient, tmp_path: Path
+) -> None:
+    run = client.post("/runs", json={"project_id": "shop-api", "interview": _answers()}).json()
+    assert _wait_done(client.get, run["run_id"])["state"] == "completed"
+    repos = tmp_path / "repos"
+    subprocess.run(
+        [sys.executable, "-m", "devussy_git", "archive", "shop-api"],
+        env={**os.environ, "DEVUSSY_REPOS_ROOT": str(repos),
+             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/state.db"},
+        check=True,
+        capture_output=True,
+    )
+    head = git(repos / "shop-api.git", "rev-parse", "main")
+    r = client.post("/runs", json={"project_id": "shop-api", "restart": True})
+    assert r.status_code == 409 and "archived" in r.json()["detail"] and "restore" in r.json()["detail"]
+    assert git(repos / "shop-api.git", "rev-parse", "main") == head
+    assert client.get("/projects/shop-api/files/handoff.md").status_code == 200
