@@ -104,6 +104,12 @@ class App:
             LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base)
         )
 
+    def git_router(self) -> Any:
+        """The smart-HTTP clone endpoint for these repos, as a FastAPI router (imports FastAPI)."""
+        from devussy_git.gitserve.router import make_git_router
+
+        return make_git_router(self.settings.repos_root, self.access, metrics=self.metrics)
+
     @property
     def committer(self) -> Identity:
         return Identity(self.settings.committer_name, self.settings.committer_email)

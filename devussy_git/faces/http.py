@@ -38,7 +38,7 @@ from devussy_git.errors import (
 )
 from devussy_git.faces.http_guard import RunnerGuard
 from devussy_git.services import RunRecord
-from devussy_git.gitserve import install_log_redaction, make_git_router
+from devussy_git.redaction import install_log_redaction
 
 __all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]
 
@@ -142,7 +142,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         install_log_redaction()
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
-        api.include_router(make_git_router(state.settings.repos_root, state.access, metrics=state.metrics))
+        api.include_router(state.git_router())
         periodic = services.start_periodic_maintenance(state) if owned else None
         try:
             yield
@@ -310,19 +310,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
             pass
     except OSError as exc:
         raise UnavailableError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
-    from devussy_git.gitserve.served import clear_served, record_served
-
-    root = settings.repos_root.resolve()
     how = "from DEVUSSY_PUBLIC_URL" if settings.public_url_configured else "set DEVUSSY_PUBLIC_URL to change it"
     print(f"Clone URLs use {settings.public_url} ({how}); `devussy-git clone-url <project>` prints them.",
           file=sys.stderr, flush=True)
     try:
-        record_served(root, settings.public_url)
-        uvicorn.run(create_http_app(settings), host=host, port=port, log_level="info")
+        with services.advertise_served(settings.repos_root, settings.public_url):
+            uvicorn.run(create_http_app(settings), host=host, port=port, log_level="info")
     except SystemExit as exc:
         return 0 if exc.code in (0, None) else 1
-    finally:
-        clear_served(root)
     return 0
 
 

@@ -12,11 +12,6 @@ from typing import TYPE_CHECKING
 from devussy_git._lazy import lazy_exports
 
 from devussy_git.gitserve.access import CloneAccess
-from devussy_git.gitserve.redaction import (
-    RedactingFormatter,
-    install_log_redaction,
-    redact,
-)
 from devussy_git.gitserve.secret import load_or_create_secret_key
 from devussy_git.gitserve.urls import CloneInfo, clone_info
 
@@ -30,10 +25,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {"make_git_router": "devussy_git.g
 __all__ = [
     "CloneAccess",
     "CloneInfo",
-    "RedactingFormatter",
     "clone_info",
-    "install_log_redaction",
     "load_or_create_secret_key",
     "make_git_router",
-    "redact",
 ]

@@ -30,7 +30,7 @@ from devussy_git.gitserve.cgi import (
     backend_command,
     parse_cgi_head,
 )
-from devussy_git.gitserve.redaction import redact
+from devussy_git.redaction import redact
 
 __all__ = ["BackendLimits", "BackendResponse"]
 

@@ -134,6 +134,7 @@ _HOMES: dict[str, str] = {
     "huds_behind": "devussy_git.services.hud",
     "project_hud": "devussy_git.services.hud",
     "save_hud": "devussy_git.services.hud",
+    "advertise_served": "devussy_git.services.access",
     "clone_url": "devussy_git.services.access",
     "public_url": "devussy_git.services.access",
     "database_url": "devussy_git.services.access",
@@ -323,6 +324,7 @@ if TYPE_CHECKING:
         progress_history,
     )
     from devussy_git.services.access import (
+        advertise_served,
         clone_url,
         database_url,
         health,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from devussy_git.app import App
 from devussy_git.db import process_owner
@@ -10,6 +13,7 @@ from devussy_git.gitserve import CloneInfo, clone_info
 from devussy_git.services.projects import get_project
 
 __all__ = [
+    "advertise_served",
     "clone_url",
     "database_url",
     "public_url",
@@ -38,6 +42,19 @@ def public_url(app: App) -> tuple[str, str]:
         "no server is running on these repos: this is where `devussy-git serve` listens by "
         "default; set DEVUSSY_PUBLIC_URL if clones reach it another way"
     )
+
+
+@contextmanager
+def advertise_served(repos_root: Path, url: str) -> Iterator[None]:
+    """While the block runs, tell ``clone-url`` in other processes that ``url`` serves these repos."""
+    from devussy_git.gitserve.served import clear_served, record_served
+
+    root = repos_root.resolve()
+    record_served(root, url)
+    try:
+        yield
+    finally:
+        clear_served(root)
 
 
 async def clone_url(app: App, project_id: str, *, guild_id: int | None = None) -> CloneInfo:

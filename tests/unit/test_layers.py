@@ -16,14 +16,7 @@ PACKAGE = Path(__file__).parents[2] / "devussy_git"
 
 CORE = {"store", "db", "llm", "plan", "markdown", "pipeline", "agent", "gitserve", "charts"}
 #: What a face may import from the package, besides other faces.
-FACE_MAY_IMPORT = {"services", "errors", "config", "ids", "app", "_lazy", "__version__"}
-#: Arrows not yet where they belong, each with the reason it is still here.
-FACE_EXCEPTIONS = {
-    # The git smart-HTTP endpoint is served by the HTTP face: its router, its log
-    # redaction and the file that tells `clone-url` where the server listens.
-    ("faces.http", "gitserve"),
-    ("faces.discord", "gitserve"),
-}
+FACE_MAY_IMPORT = {"services", "errors", "config", "ids", "app", "redaction", "_lazy", "__version__"}
 #: Each library and the only part of the package that may import it.
 LIBRARY_HOMES = {
     "pygit2": ("store",),
@@ -96,7 +89,6 @@ def test_faces_reach_the_core_only_through_services() -> None:
         if source.startswith("faces")
         and "." not in target.partition(".")[0]
         and target.partition(".")[0] in CORE | {"runner_client", "metrics", "bot_services"}
-        and (source, target.partition(".")[0]) not in FACE_EXCEPTIONS
     )
     assert wrong == []
 
@@ -108,7 +100,7 @@ def test_every_face_import_of_the_package_is_allowed() -> None:
         head = target.partition(".")[0]
         if not source.startswith("faces") or head not in known or head == "faces":
             continue
-        if head not in FACE_MAY_IMPORT and (source, head) not in FACE_EXCEPTIONS:
+        if head not in FACE_MAY_IMPORT:
             wrong.append((source, target))
     assert wrong == []
 
@@ -130,8 +122,3 @@ def test_each_library_stays_inside_its_adapter() -> None:
         and not any(_inside(source, home) for home in LIBRARY_HOMES[target.partition(".")[0]])
     )
     assert wrong == []
-
-
-def test_no_exception_is_stale() -> None:
-    edges = {(source, target.partition(".")[0]) for source, target in _edges()}
-    assert FACE_EXCEPTIONS <= edges, "an exception whose arrow is gone: remove it from the list"

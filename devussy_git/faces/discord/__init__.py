@@ -39,7 +39,7 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
         return 1
     from devussy_git.faces.discord.bot import DevussyBot
     from devussy_git.faces.discord.logs import ContextFormatter
-    from devussy_git.gitserve import RedactingFormatter
+    from devussy_git.redaction import RedactingFormatter
 
     import discord
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from devussy_git.gitserve.redaction import (
+from devussy_git.redaction import (
     REDACTED,
     RedactingFormatter,
     install_log_redaction,
