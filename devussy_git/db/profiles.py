@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from devussy_git.db._checks import check_text
 from devussy_git.db.engine import Gateway
-from devussy_git.db.records import LLMProfile
+from devussy_git.db.records import ProfileRecord
 from devussy_git.db.schema import (
     API_BASE_LEN,
     MODEL_LEN,
@@ -50,8 +50,8 @@ def _check_api_base(api_base: str | None) -> str | None:
     return api_base
 
 
-def _record(row: sa.Row[Any]) -> LLMProfile:
-    return LLMProfile(
+def _record(row: sa.Row[Any]) -> ProfileRecord:
+    return ProfileRecord(
         name=row.name,
         provider=row.provider,
         model=row.model,
@@ -68,7 +68,7 @@ class LLMProfileRepo:
 
     async def upsert(
         self, name: str, provider: str, model: str, api_base: str | None = None
-    ) -> LLMProfile:
+    ) -> ProfileRecord:
         """Create the profile or replace its provider, model and endpoint."""
         check_text(name, "profile name", PROFILE_NAME_LEN)
         if not _NAME.match(name):
@@ -102,7 +102,7 @@ class LLMProfileRepo:
                 continue
         raise ConflictError(f"profile {name} changed meanwhile; try again")
 
-    async def get(self, name: str) -> LLMProfile | None:
+    async def get(self, name: str) -> ProfileRecord | None:
         """The profile, or ``None``."""
         async with self._gw.read() as conn:
             row = (
@@ -110,7 +110,7 @@ class LLMProfileRepo:
             ).one_or_none()
         return None if row is None else _record(row)
 
-    async def list(self) -> list[LLMProfile]:
+    async def list(self) -> list[ProfileRecord]:
         """Every profile, by name."""
         async with self._gw.read() as conn:
             rows = (await conn.execute(sa.select(llm_profiles).order_by(llm_profiles.c.name))).all()

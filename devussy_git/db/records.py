@@ -22,7 +22,7 @@ __all__ = [
     "GuildConfig",
     "HudRecord",
     "InterviewSession",
-    "LLMProfile",
+    "ProfileRecord",
     "ProjectRecord",
     "RunRecord",
     "StageRecord",
@@ -149,7 +149,7 @@ class InterviewSession:
 
 
 @dataclass(frozen=True)
-class LLMProfile:
+class ProfileRecord:
     """A named provider/model/endpoint choice. Never holds an API key."""
 
     name: str
