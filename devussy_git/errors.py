@@ -22,6 +22,9 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
     │   └── InvalidEditError     a section edit failed validation; the message
     │                            is written for the model to read
+    ├── ConfigurationError       this installation is set up wrong (a setting, a driver,
+    │                            a program, a damaged or too new state database): fix
+    │                            the setup and start again; retrying cannot help
     ├── UnavailableError         something devussy-git depends on is down or busy:
     │   │                        nothing changed, try again later (HTTP 503)
     │   ├── LLMUnavailableError  provider unreachable, auth refused, retries spent
@@ -37,6 +40,7 @@ one place each.
 from __future__ import annotations
 
 __all__ = [
+    "ConfigurationError",
     "ConflictError",
     "DatabaseUnavailableError",
     "DevussyError",
@@ -172,6 +176,10 @@ class InvalidEditError(InvalidLLMOutputError):
     """A batch of section edits failed validation; nothing was applied."""
 
 
+class ConfigurationError(DevussyError):
+    """The installation is set up wrong: an operator must fix a setting, a driver or a file."""
+
+
 class UnavailableError(DevussyError):
     """A service devussy-git depends on is down, busy or not ready: nothing changed, retry later."""
 
@@ -189,4 +197,4 @@ class LLMUnavailableError(UnavailableError):
 
 
 class StoreError(DevussyError):
-    """The git store failed for a reason the caller cannot fix by retrying input."""
+    """The git store (repositories and the files beside them) failed: disk, locks, corruption."""

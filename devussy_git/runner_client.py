@@ -28,7 +28,6 @@ from devussy_git.errors import (
     PermissionDeniedError,
     RunAlreadyActiveError,
     RunnerUnavailableError,
-    StoreError,
 )
 
 __all__ = ["RunnerClient", "RunnerStage", "RunnerStatus", "TERMINAL_STATES"]
@@ -65,7 +64,7 @@ class RunnerStatus:
     @classmethod
     def from_json(cls, data: Any) -> RunnerStatus:
         if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
-            raise StoreError("The runner sent a run status the bot cannot read.")
+            raise RunnerUnavailableError("The runner sent a run status the bot cannot read.")
         stages = tuple(
             RunnerStage(
                 name=str(s.get("name", "")),
@@ -154,7 +153,7 @@ class RunnerClient:
             return RunAlreadyActiveError(message) if "run" in message.lower() else ConflictError(message)
         if code == 422:
             return InvalidInputError(message)
-        return StoreError(f"The runner failed: {message}")
+        return RunnerUnavailableError(f"The runner failed: {message}")
 
     async def start_run(
         self,
@@ -204,7 +203,7 @@ class RunnerClient:
             try:
                 status = await self.get_run(run_id)
                 failures = 0
-            except (RunnerUnavailableError, StoreError):
+            except RunnerUnavailableError:
                 failures += 1
                 if failures >= 5:
                     raise
@@ -220,6 +219,6 @@ class RunnerClient:
             if last is not None and last.done:
                 return last
             if deadline is not None and loop.time() + delay > deadline:
-                raise StoreError(f"Run {run_id} did not finish in {timeout_s:.0f} s; check /devussy status.")
+                raise RunnerUnavailableError(f"Run {run_id} did not finish in {timeout_s:.0f} s; check /devussy status.")
             await self._sleep(delay)
             delay = min(delay * 2, self.poll_max_s)

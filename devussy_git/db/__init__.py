@@ -3,7 +3,7 @@
 The only package that imports SQLAlchemy. Open it with
 ``db = await Database.open(settings.database_url)``; every repository
 returns frozen records from :mod:`devussy_git.db.records`, and every failure
-is a :mod:`devussy_git.errors` error (``StoreError``, ``ConflictError``,
+is a :mod:`devussy_git.errors` error (``ConfigurationError``, ``DatabaseUnavailableError``, ``ConflictError``,
 ``NotFoundError``, ``RunAlreadyActiveError``, ``InvalidInputError``).
 It never touches git, the LLM or the environment.
 """

@@ -36,7 +36,7 @@ from devussy_git.db.projects import ProjectRepo
 from devussy_git.db.runs import RunRepo
 from devussy_git.db.state import StateRepo
 from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_version
-from devussy_git.errors import StoreError
+from devussy_git.errors import ConfigurationError
 
 __all__ = ["Database"]
 
@@ -85,7 +85,7 @@ class Database:
 
         ``is_alive(owner)`` says whether a ``host:pid`` owner still runs
         (default: :func:`~devussy_git.db.owners.is_owner_alive`). Raises
-        :class:`StoreError` when the database cannot be reached or was made
+        :class:`ConfigurationError` when the database cannot be used or was made
         by a newer devussy-git, :class:`InvalidInputError` for a bad URL.
         """
         parsed = normalize_url(url)
@@ -159,12 +159,12 @@ async def _create_schema(conn: AsyncConnection, gateway: Gateway) -> None:
             schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=gateway.now())
         )
     elif found > SCHEMA_VERSION:
-        raise StoreError(
+        raise ConfigurationError(
             f"the database has schema version {found}, newer than this devussy-git "
             f"understands ({SCHEMA_VERSION}); upgrade devussy-git"
         )
     elif found < SCHEMA_VERSION:
-        raise StoreError(
+        raise ConfigurationError(
             f"the database has schema version {found}; this devussy-git needs "
             f"{SCHEMA_VERSION} and has no migration for it"
         )

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from devussy_git.errors import ConflictError, DatabaseUnavailableError, InvalidInputError, StoreError
+from devussy_git.errors import ConfigurationError, ConflictError, DatabaseUnavailableError, InvalidInputError
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -86,7 +86,7 @@ def _prepare_sqlite_file(url: URL) -> None:
     try:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(
+        raise ConfigurationError(
             f"cannot create the directory of the SQLite database {database!r}",
             detail=str(exc),
         ) from exc
@@ -155,9 +155,9 @@ def create_engine(url: URL) -> AsyncEngine:
             if backend == "postgresql"
             else (f"the database driver for {url.drivername!r} is not installed")
         )
-        raise StoreError(message, detail=str(exc)) from exc
+        raise ConfigurationError(message, detail=str(exc)) from exc
     except (ArgumentError, SQLAlchemyError) as exc:
-        raise StoreError(
+        raise ConfigurationError(
             f"cannot use DATABASE_URL {safe_url(url)}: it needs an async driver "
             "(sqlite+aiosqlite:// or postgresql+asyncpg://)",
             detail=str(exc),
@@ -195,7 +195,7 @@ class Gateway:
         return self._closed
 
     async def close(self) -> None:
-        """Close every pooled connection; later transactions raise :class:`StoreError`."""
+        """Close every pooled connection; later transactions raise :class:`DatabaseUnavailableError`."""
         self._closed = True
         await self.engine.dispose()
 
@@ -228,7 +228,7 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def _serialized(self) -> AsyncIterator[None]:
         if self._closed:
-            raise StoreError("the state database is closed")
+            raise DatabaseUnavailableError("the state database is closed")
         if self._serial is None:
             yield
             return
@@ -248,7 +248,9 @@ class Gateway:
             detail = _describe(exc)
             if any(sign in detail for sign in _DAMAGED):
                 # Not a blip: retrying cannot help.
-                raise StoreError("the state database file is damaged or is not a database", detail=detail) from exc
+                raise ConfigurationError(
+                    "the state database file is damaged or is not a database", detail=detail
+                ) from exc
             raise DatabaseUnavailableError("the state database failed; try again", detail=detail) from exc
         except OSError as exc:
             raise DatabaseUnavailableError(

@@ -45,9 +45,9 @@ from devussy_git.db.schema import (
 )
 from devussy_git.errors import (
     ConflictError,
+    DatabaseUnavailableError,
     NotFoundError,
     RunAlreadyActiveError,
-    StoreError,
 )
 
 __all__ = ["ORPHAN_ERROR", "RunRepo"]
@@ -110,7 +110,7 @@ class RunRepo:
                 active = await self._active_of(project_id)
                 if active is not None:
                     raise already_active(project_id, active) from None
-        raise StoreError("could not allocate a run id; try again")
+        raise DatabaseUnavailableError("could not allocate a run id; try again")
 
     async def _insert(
         self,

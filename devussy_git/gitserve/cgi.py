@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from devussy_git.errors import StoreError
+from devussy_git.errors import ConfigurationError
 
 __all__ = [
     "BACKEND_GIT_CONFIG",
@@ -75,7 +75,7 @@ def git_executable() -> str:
     """The path of the ``git`` program."""
     git = shutil.which("git")
     if git is None:
-        raise StoreError("git is not installed.", detail="no git on PATH")
+        raise ConfigurationError("git is not installed.", detail="no git on PATH")
     return git
 
 
@@ -88,7 +88,7 @@ def backend_command() -> tuple[str, ...]:
             [git, "--exec-path"], check=True, capture_output=True, text=True, timeout=30
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError) as exc:
-        raise StoreError("Cannot run git.", detail=str(exc)) from exc
+        raise ConfigurationError("Cannot run git.", detail=str(exc)) from exc
     backend = Path(exec_path) / "git-http-backend"
     if backend.is_file() and os.access(backend, os.X_OK):
         return (str(backend),)

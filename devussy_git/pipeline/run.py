@@ -32,8 +32,8 @@ from devussy_git.errors import (
     DevussyError,
     HeadMovedError,
     InvalidLLMOutputError,
+    NotFoundError,
     RunOutdatedError,
-    StoreError,
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
@@ -148,7 +148,7 @@ def completed_stages(repo: PlanRepo, run_id: str, *, rev: str | None = None, sca
 def _interview_commit(repo: PlanRepo, rev: str) -> str:
     for info in repo.log(rev, paths=["interview.json"], limit=1):
         return info.sha
-    raise StoreError(f"Project {repo.project_id} has no interview.json on main.")
+    raise NotFoundError(f"Project {repo.project_id} has no interview.json on main.")
 
 
 def _start_ref(repo: PlanRepo, run_id: str) -> str:
@@ -160,7 +160,7 @@ def _start_ref(repo: PlanRepo, run_id: str) -> str:
     ref = run_ref(run_id)
     main = repo.head()
     if main is None:
-        raise StoreError(f"Project {repo.project_id} has no interview.json on main.")
+        raise NotFoundError(f"Project {repo.project_id} has no interview.json on main.")
     tip = repo.get_ref(ref)
     # Only the newest run of a project can be resumed: older runs' refs go.
     for other in repo.list_refs(RUN_REF_PREFIX):

@@ -21,6 +21,7 @@ from devussy_git.faces.http import _status_for
         (errors.RunnerUnavailableError("x"), 503),
         (errors.InvalidLLMOutputError("x"), 502),
         (errors.StoreError("x"), 500),
+        (errors.ConfigurationError("x"), 500),
     ],
 )
 def test_status_of_each_branch(error: errors.DevussyError, status: int) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devussy_git.db import SCHEMA_VERSION, Database, GuildConfig
-from devussy_git.errors import DatabaseUnavailableError, InvalidInputError, StoreError
+from devussy_git.errors import ConfigurationError, DatabaseUnavailableError, InvalidInputError
 from tests.integration.db.conftest import OpenDb
 from tests.integration.db.factories import project
 
@@ -58,14 +58,14 @@ async def test_ping_and_close(db: Database) -> None:
     await db.close()
     assert await db.ping() is False
     await db.close()  # closing twice is harmless
-    with pytest.raises(StoreError, match="the state database is closed"):
+    with pytest.raises(DatabaseUnavailableError, match="the state database is closed"):
         await db.projects.get("shop-api")
 
 
 async def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not a SQLite database, just some text" * 100)
-    with pytest.raises(StoreError, match="damaged or is not a database") as caught:
+    with pytest.raises(ConfigurationError, match="damaged or is not a database") as caught:
         await Database.open(f"sqlite+aiosqlite:///{path}")
     assert "not a database" in (caught.value.detail or "")
     assert not isinstance(caught.value, DatabaseUnavailableError)  # a retry cannot fix it
@@ -98,7 +98,7 @@ async def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
         )
     await engine.dispose()
 
-    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer"):
+    with pytest.raises(ConfigurationError, match=f"schema version {SCHEMA_VERSION + 1}, newer"):
         await Database.open(db_url)
 
 
@@ -170,13 +170,13 @@ async def test_in_memory_database_serialises_concurrent_work() -> None:
 async def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="DATABASE_URL is not a database URL"):
         await Database.open("not a url")
-    with pytest.raises(StoreError, match="async driver"):
+    with pytest.raises(ConfigurationError, match="async driver"):
         await Database.open(f"sqlite+pysqlite:///{tmp_path / 'x.db'}")
 
 
 async def test_missing_asyncpg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "asyncpg", None)  # import asyncpg -> ImportError
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(ConfigurationError) as caught:
         await Database.open("postgresql://devussy@127.0.0.1:1/devussy")
     message = caught.value.user_message
     assert "asyncpg" in message and "not installed" in message

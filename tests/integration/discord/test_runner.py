@@ -12,7 +12,7 @@ import uvicorn
 
 from devussy_git.app import App, build_app
 from devussy_git.config import Secret
-from devussy_git.errors import NotFoundError, PermissionDeniedError, RunnerUnavailableError, StoreError
+from devussy_git.errors import NotFoundError, PermissionDeniedError, RunnerUnavailableError
 from devussy_git.faces.http import create_http_app
 from devussy_git.runner_client import RunnerClient, RunnerStatus
 from devussy_git.services import RunnerExecutor, build_executor
@@ -84,7 +84,7 @@ async def test_runner_client_maps_http_errors(served: tuple[App, str]) -> None:
 
 
 def test_status_parsing_refuses_garbage() -> None:
-    with pytest.raises(StoreError):
+    with pytest.raises(RunnerUnavailableError, match="cannot read"):
         RunnerStatus.from_json(["not", "a", "status"])
     status = RunnerStatus.from_json({"run_id": "r", "state": "completed", "stages": [{"name": "design",
                                      "state": "completed", "commit": "abc", "error": None}, "junk"]})

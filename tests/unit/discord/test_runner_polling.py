@@ -10,7 +10,7 @@ import pytest
 
 from devussy_git.services import summarise_run
 from devussy_git.config import Secret
-from devussy_git.errors import RunnerUnavailableError, StoreError, UnavailableError
+from devussy_git.errors import RunnerUnavailableError, UnavailableError
 from devussy_git.runner_client import RunnerClient, RunnerStatus
 
 
@@ -72,7 +72,7 @@ async def test_wait_has_a_deadline() -> None:
         return None
 
     async with RunnerClient("http://runner", transport=transport, sleep=sleep, poll_initial_s=5) as runner:
-        with pytest.raises(StoreError, match="did not finish"):
+        with pytest.raises(RunnerUnavailableError, match="did not finish"):
             await runner.wait("r1", timeout_s=1)
 
 
