@@ -9,6 +9,11 @@ an :class:`~devussy_git.errors.InvalidLLMOutputError` whose ``model_message``
 tells the model what failed and what to send instead, so the step can ask again.
 
 Pure: text and files in, files out; never reads git or calls a model.
+
+One module of about 450 lines on purpose: parsing, the schema and the checks of what
+the ritual owns are the three halves of one decision (use this reply or send the model
+back a reason), and they share the private helpers that keep every refusal worded for
+the model.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ _HOMES: dict[str, str] = {
     "RUN_REF_PREFIX": "devussy_git.pipeline.run",
     "RunOutcome": "devussy_git.pipeline.run",
     "STAGES": "devussy_git.pipeline.run",
-    "completed_stages": "devussy_git.pipeline.run",
+    "completed_stages": "devussy_git.pipeline.runref",
     "run_ref": "devussy_git.pipeline.run",
 }
 

@@ -15,6 +15,11 @@ revert landed), the fast-forward is refused with a resumable error; resuming
 replays the run's commits on top of the new ``main`` (each stage writes
 whole files, so a replay never conflicts), unless the interview answers on
 ``main`` changed, in which case the stages are built again from them.
+
+How the run's ref is made, rebased and landed is :mod:`devussy_git.pipeline.runref`.
+This module stays one piece of about 500 lines on purpose: the seven stage builders
+(``_complexity`` … ``_handoff``) share the run's state and the one commit step, and
+they read top to bottom in the order a run goes through them.
 """
 
 from __future__ import annotations
@@ -32,11 +37,10 @@ from devussy_git.errors import (
     DevussyError,
     HeadMovedError,
     InvalidLLMOutputError,
-    NotFoundError,
-    RunOutdatedError,
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
+from devussy_git.pipeline.runref import completed_stages, interview_commit, land, start_ref
 from devussy_git.pipeline.planfiles import outline_from_devplan, read_plan
 from devussy_git.pipeline.prompts import build_messages, to_json
 from devussy_git.plan import (
@@ -57,7 +61,6 @@ from devussy_git.plan import (
     render_validation_report,
     score_complexity,
 )
-from devussy_git.store import MAIN_REF as _MAIN_REF
 from devussy_git.store import RUN_REF_PREFIX, CommitInfo, Identity, PlanRepo, run_ref
 
 from devussy_git.stages import STAGES
@@ -128,109 +131,6 @@ class _State:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def completed_stages(repo: PlanRepo, run_id: str, *, rev: str | None = None, scan: int = 500) -> dict[str, str]:
-    """``{stage: commit}`` of the stages ``run_id`` has committed.
-
-    Read from ``rev``; by default the run's own ref while it exists, else
-    ``main`` (a run that has landed).
-    """
-    if rev is None:
-        rev = run_ref(run_id) if repo.get_ref(run_ref(run_id)) is not None else "main"
-    done: dict[str, str] = {}
-    for info in repo.log(rev, limit=scan):
-        if info.trailers.get(TRAILER_RUN) == run_id:
-            stage = info.trailers.get(TRAILER_STAGE, "")
-            if stage in STAGES and stage not in done:
-                done[stage] = info.sha
-    return done
-
-
-def _interview_commit(repo: PlanRepo, rev: str) -> str:
-    for info in repo.log(rev, paths=["interview.json"], limit=1):
-        return info.sha
-    raise NotFoundError(f"Project {repo.project_id} has no interview.json on main.")
-
-
-def _start_ref(repo: PlanRepo, run_id: str) -> str:
-    """The tip of the run's ref, made from ``main`` (or rebuilt on it) as needed.
-
-    A run that already landed (its tag is on ``main``) gets no new ref: its
-    tag is returned and everything after is a no-op.
-    """
-    ref = run_ref(run_id)
-    main = repo.head()
-    if main is None:
-        raise NotFoundError(f"Project {repo.project_id} has no interview.json on main.")
-    tip = repo.get_ref(ref)
-    # Only the newest run of a project can be resumed: older runs' refs go.
-    for other in repo.list_refs(RUN_REF_PREFIX):
-        if other != ref:
-            repo.delete_ref(other)
-    if tip is None:
-        landed = repo.list_tags(f"run/{run_id}").get(f"run/{run_id}")
-        if landed is not None and repo.is_ancestor(landed, main):
-            return landed
-        repo.set_ref(ref, main, expected=None)
-        return main
-    if repo.is_ancestor(main, tip):
-        return tip
-    return _rebase(repo, run_id, tip, main)
-
-
-def _rebase(repo: PlanRepo, run_id: str, tip: str, main: str) -> str:
-    """Move the run's own commits from where it started onto ``main``, which moved."""
-    own: list[str] = []
-    commit = repo.get_commit(tip)
-    while not repo.is_ancestor(commit.sha, main):
-        own.append(commit.sha)
-        if len(commit.parents) != 1:
-            break
-        commit = repo.get_commit(commit.parents[0])
-    start = commit.sha
-    answers_moved = repo.read_many(["interview.json"], start) != repo.read_many(["interview.json"], main)
-    wrote_answers = any(
-        repo.get_commit(sha).trailers.get(TRAILER_STAGE) == "interview" for sha in own
-    )
-    if answers_moved and not wrote_answers:
-        raise RunOutdatedError(
-            f"Run {run_id} of {repo.project_id} was built from interview answers that main no "
-            "longer holds (they were changed since), so it cannot be resumed; start a new run "
-            "to plan from the current answers."
-        )
-    new_tip = main
-    for sha in reversed(own):
-        new_tip = repo.replay(sha, onto=new_tip)
-    repo.set_ref(run_ref(run_id), new_tip, expected=tip)
-    return new_tip
-
-
-def _land(repo: PlanRepo, run_id: str, tip: str) -> None:
-    """Fast-forward ``main`` to the run's last commit, tag it, drop the run ref."""
-    tag = f"run/{run_id}"
-    main = repo.head()
-    if main is None or not repo.is_ancestor(tip, main):
-        if main is None or not repo.is_ancestor(main, tip):
-            raise _main_moved(repo.project_id, run_id)
-        try:
-            repo.set_ref(_MAIN_REF, tip, expected=main)
-        except HeadMovedError:
-            raise _main_moved(repo.project_id, run_id) from None
-    if repo.list_tags(tag).get(tag) is None:
-        repo.create_tag(tag, tip)
-    if repo.get_ref(run_ref(run_id)) is not None:
-        repo.delete_ref(run_ref(run_id))
-
-
-def _main_moved(project_id: str, run_id: str) -> HeadMovedError:
-    return HeadMovedError(
-        f"The plan of {project_id} changed on main while run {run_id} was going (a step or "
-        "revert landed), so the new plan was not put in its place; main still holds the "
-        "plan as it was. Resume the run to apply its stages on top of the new state.",
-        expected=None,
-        actual=None,
-    )
-
-
 class PipelineRunner:
     """Runs the stages of one run against one project repository."""
 
@@ -271,12 +171,12 @@ class PipelineRunner:
             return ProgressEvent(run_id, repo.project_id, stage, st, time.monotonic() - started, **kw)
 
         # The run's stages go on its own ref; main sees them only when the run lands.
-        tip = await asyncio.to_thread(_start_ref, repo, run_id)
+        tip = await asyncio.to_thread(start_ref, repo, run_id)
         done = await asyncio.to_thread(completed_stages, repo, run_id, rev=tip)
         interview = Interview.from_json(await asyncio.to_thread(repo.read, "interview.json", tip))
         state = _State(interview=interview)
         state.extra["head"] = tip
-        commits["interview"] = await asyncio.to_thread(_interview_commit, repo, tip)
+        commits["interview"] = await asyncio.to_thread(interview_commit, repo, tip)
         await emit(event("interview", "completed", commit=commits["interview"]))
 
         for stage in STAGES[1:]:
@@ -311,7 +211,7 @@ class PipelineRunner:
 
         tag = f"run/{run_id}"
         head = commits["handoff"]
-        await asyncio.to_thread(_land, repo, run_id, head)
+        await asyncio.to_thread(land, repo, run_id, head)
         assert state.plan is not None
         return RunOutcome(run_id, repo.project_id, head, tag, state.plan, total_in, total_out, commits)
 

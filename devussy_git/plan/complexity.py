@@ -7,6 +7,9 @@ multiplier``; the score picks the phase count (3 / 5 / 7 / 9-15) and the depth
 
 Pure: no I/O and no LLM call; :func:`parse_complexity_refinement` only reads a
 reply someone else obtained.
+
+About 470 lines, most of them the rubric's tables; the static score and the model's
+refinement of it stay together because the refinement is bounded by the same tables.
 """
 
 from __future__ import annotations

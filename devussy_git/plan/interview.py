@@ -7,6 +7,10 @@ normalised :class:`Interview`, the content of ``interview.json``.
 It is pure: it never prints, prompts, reads files or touches git. Faces ask
 :func:`next_question`, show the :class:`Question`, pass the reply through
 :func:`parse_answer` and re-ask with the error's ``user_message`` when it fails.
+
+About 450 lines, one job: the answer rules (choices and their aliases, lists, numbers,
+forbidden characters) and :class:`Interview`, the typed view of what they produce, change
+together whenever a question does.
 """
 
 from __future__ import annotations
