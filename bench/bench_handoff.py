@@ -52,7 +52,7 @@ from devussy_git.pipeline.planfiles import read_phases  # noqa: E402
 from devussy_git.pipeline.prompts import build_messages  # noqa: E402
 from devussy_git.plan.complexity import ComplexityProfile  # noqa: E402
 from devussy_git.plan.model import Phase, Plan, Task  # noqa: E402
-from devussy_git.plan.offline import offline_reply  # noqa: E402
+from devussy_git.llm.offline.replies import offline_reply  # noqa: E402
 from devussy_git.plan.render import render_handoff, render_plan_files  # noqa: E402
 from devussy_git.store import Identity, PlanRepo, PlanStore  # noqa: E402
 

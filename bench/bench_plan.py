@@ -26,13 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devussy_git.errors import InvalidLLMOutputError  # noqa: E402
+from devussy_git.llm.offline.replies import offline_reply  # noqa: E402
 from devussy_git.plan import (  # noqa: E402
     ComplexityProfile,
     Phase,
     Plan,
     Task,
     check_plan_anchors,
-    offline_reply,
     parse_complexity_refinement,
     parse_design,
     parse_devplan_outline,

@@ -15,7 +15,7 @@ from devussy_git.llm.litellm_client import (
     aclose_litellm,
     litellm_model_name,
 )
-from devussy_git.llm.offline_client import OFFLINE_MODEL, OfflineClient, Responder
+from devussy_git.llm.offline import OFFLINE_MODEL, OfflineClient, Responder
 from devussy_git.llm.profile import KEY_ENV_VARS, LLMProfile
 from devussy_git.llm.retry import (
     NON_RETRYABLE_EXCEPTIONS,

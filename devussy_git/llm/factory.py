@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from devussy_git.llm.litellm_client import LiteLLMClient
-from devussy_git.llm.offline_client import OfflineClient, Responder
+from devussy_git.llm.offline import OfflineClient, Responder
 from devussy_git.llm.profile import LLMProfile
 from devussy_git.llm.types import LLMClient
 

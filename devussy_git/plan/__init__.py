@@ -1,6 +1,6 @@
 """The Devussy plan domain, pure: interview, complexity rubric, plan model,
 tolerant parsing of LLM output, rendering of the plan files with Devussy's
-anchors, the anchor validator and the offline provider's content.
+anchors and the anchor validator.
 
 Nothing in this package does I/O, touches git or the network, or imports
 litellm; it is values in, values (or strings) out.
@@ -30,8 +30,6 @@ _HOMES: dict[str, str] = {
     "question_by_id": "devussy_git.plan.interview",
     "slugify": "devussy_git.plan.interview",
     "validate_answers": "devussy_git.plan.interview",
-    "OFFLINE_STAGES": "devussy_git.plan.offline",
-    "offline_reply": "devussy_git.plan.offline",
     "PLAN_ANCHORS": "devussy_git.plan.anchors",
     "REQUIRED_ANCHORS": "devussy_git.plan.anchors",
     "anchor_block": "devussy_git.plan.anchors",
@@ -87,10 +85,6 @@ if TYPE_CHECKING:
         question_by_id,
         slugify,
         validate_answers,
-    )
-    from devussy_git.plan.offline import (
-        OFFLINE_STAGES,
-        offline_reply,
     )
     from devussy_git.plan.anchors import (
         PLAN_ANCHORS,

@@ -14,7 +14,8 @@ from collections import defaultdict, deque
 from collections.abc import Mapping
 from typing import Any
 
-from devussy_git.plan import offline_reply, score_complexity, validate_answers
+from devussy_git.llm.offline.replies import offline_reply
+from devussy_git.plan import score_complexity, validate_answers
 from tests.support.llm_server import ScriptedReply, Text
 
 __all__ = ["PipelineScript", "stage_of"]

@@ -13,7 +13,7 @@ import pytest
 from devussy_git import services
 from devussy_git.errors import LLMUnavailableError
 from devussy_git.llm import OfflineClient
-from devussy_git.plan.offline import offline_reply
+from devussy_git.llm.offline.replies import offline_reply
 from tests.support.discord_fakes import DiscordHarness
 
 from .helpers import ADMIN, ALICE, BOB, interview, planned

@@ -69,22 +69,22 @@ def test_a_responder_for_a_network_provider_is_a_programming_error() -> None:
         make_client(LLMProfile("openai", "m"), responder=echo)
 
 
-async def test_the_default_responder_is_the_plans_offline_reply(
+async def test_the_default_responder_is_the_offline_content(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def offline_reply(stage: str, context: Mapping[str, Any]) -> str:
         calls.append((stage, dict(context)))
-        return "from the plan package"
+        return "from the offline content"
 
-    fake = types.ModuleType("devussy_git.plan.offline")
+    fake = types.ModuleType("devussy_git.llm.offline.replies")
     fake.offline_reply = offline_reply  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "devussy_git.plan.offline", fake)
+    monkeypatch.setitem(sys.modules, "devussy_git.llm.offline.replies", fake)
     reply = await OfflineClient().complete(
         LLMRequest(messages=[], stage="complexity", context={"k": 1})
     )
-    assert reply.text == "from the plan package"
+    assert reply.text == "from the offline content"
     assert calls == [("complexity", {"k": 1})]
 
 

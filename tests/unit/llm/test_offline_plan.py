@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from devussy_git.errors import InvalidInputError
+from devussy_git.llm.offline.replies import offline_reply
 from devussy_git.plan import (
     ComplexityProfile,
     Interview,
@@ -15,7 +16,6 @@ from devussy_git.plan import (
     Plan,
     check_plan_anchors,
     extract_anchor,
-    offline_reply,
     parse_complexity_refinement,
     parse_design,
     parse_devplan_outline,
@@ -30,6 +30,16 @@ from devussy_git.plan import (
 )
 from devussy_git.plan.textutil import extract_json_object
 from tests.unit.plan.helpers import INTERVIEWS, load_interview
+
+
+@pytest.fixture
+def shop_api() -> Interview:
+    return load_interview("shop-api")
+
+
+@pytest.fixture
+def shop_profile(shop_api: Interview) -> ComplexityProfile:
+    return score_complexity(shop_api)
 
 
 def run_offline(interview: Interview) -> tuple[dict[str, str], Plan]:

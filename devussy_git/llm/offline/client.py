@@ -3,7 +3,7 @@
 It hands each request's ``stage`` and ``context`` to a responder and wraps the
 text in a :class:`~devussy_git.llm.types.Reply` with model ``"offline"`` and
 token counts estimated from characters. The content itself comes from
-``devussy_git.plan.offline.offline_reply`` (imported on first use) unless a
+``devussy_git.llm.offline.replies.offline_reply`` (imported on first use) unless a
 responder is given. This module must never import litellm or open a socket.
 """
 
@@ -26,7 +26,7 @@ Responder = Callable[[str, Mapping[str, Any]], str]
 
 
 def _default_responder(stage: str, context: Mapping[str, Any]) -> str:
-    from devussy_git.plan.offline import offline_reply
+    from devussy_git.llm.offline.replies import offline_reply
 
     return offline_reply(stage, context)
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devussy_git.plan.complexity import ComplexityProfile
-from devussy_git.plan.interview import Interview
-from devussy_git.plan.workstreams import (
+from devussy_git.llm.offline.workstreams import (
     CORE_LABELS,
     Workstream,
     build_workstreams,
     core_label,
     join_labels,
 )
+from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.interview import Interview
 
 __all__ = ["LayoutPhase", "plan_layout"]
 

@@ -19,9 +19,9 @@ from typing import Any
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.interview import Interview, validate_answers
-from devussy_git.plan.layout import plan_layout
+from devussy_git.llm.offline.layout import plan_layout
+from devussy_git.llm.offline.workstreams import decapitalise, extract_features, test_tool
 from devussy_git.plan.parse import DESIGN_SECTIONS
-from devussy_git.plan.workstreams import decapitalise, extract_features, test_tool
 
 __all__ = ["OFFLINE_STAGES", "offline_reply"]
 
