@@ -3,21 +3,21 @@
 :func:`plan_layout` returns exactly ``complexity.phase_count`` phases: it
 merges neighbouring workstreams when there are too many, and splits the core
 features and adds hardening phases (security, observability, performance,
-beta, launch) when there are too few. The depth decides how many tasks and
-details each workstream contributes.
+beta, launch: the ``extra`` tables of ``content.toml``) when there are too few.
+The depth decides how many tasks and details each workstream contributes.
 
-Deterministic and pure.
+Deterministic: the same interview and profile always give the same phases.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devussy_git.llm.offline.content import content
 from devussy_git.llm.offline.workstreams import (
-    CORE_LABELS,
     Workstream,
     build_workstreams,
-    core_label,
+    fill_workstream,
     join_labels,
 )
 from devussy_git.plan.complexity import ComplexityProfile
@@ -27,8 +27,6 @@ __all__ = ["LayoutPhase", "plan_layout"]
 
 _TASKS_PER_DEPTH = {"minimal": 2, "standard": 3, "detailed": 4}
 _DETAILS_PER_DEPTH = {"minimal": 1, "standard": 2, "detailed": 3}
-#: Core workstreams keep every feature task whatever the depth.
-_CORE_PREFIXES = (*CORE_LABELS.values(), "Core Features")
 
 
 @dataclass(frozen=True)
@@ -40,90 +38,21 @@ class LayoutPhase:
     tasks: tuple[tuple[str, tuple[str, ...]], ...]
 
 
-#: Phases added, in this order, when a project has fewer areas of work than
-#: phases: (label, summary, "task | detail | detail | detail" lines).
-_EXTRAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "Security Hardening",
-        "Threat review and fixes before launch.",
-        (
-            "Review the threat model | List assets and entry points | Rank the risks | Plan fixes",
-            "Fix the findings | Validate every input | Update vulnerable dependencies"
-            " | Add security tests",
-            "Add audit logging | Log sensitive actions | Protect the logs | Review them regularly",
-        ),
-    ),
-    (
-        "Observability",
-        "Knowing what the system does in production.",
-        (
-            "Add tracing to the main flows | Propagate request ids | Trace external calls"
-            " | Sample sensibly",
-            "Define service level objectives | Pick latency and error targets"
-            " | Alert on burn rate | Review monthly",
-            "Write runbooks for alerts | One runbook per alert | Link them from alerts"
-            " | Practise them",
-        ),
-    ),
-    (
-        "Performance",
-        "Measuring and improving speed and capacity.",
-        (
-            "Write a load test of the main flows | Script realistic traffic | Run it in staging"
-            " | Record the baseline",
-            "Remove the top bottlenecks | Profile the slowest paths | Add caching or indexes"
-            " | Measure again",
-            "Plan capacity | Estimate growth | Set scaling rules | Document the limits",
-        ),
-    ),
-    (
-        "Beta Release",
-        "A limited release to real users and their feedback.",
-        (
-            "Release to a small group of users | Invite beta users | Enable feature flags"
-            " | Watch the error rate",
-            "Collect and triage feedback | Add a feedback channel | Triage weekly"
-            " | Fix the top issues",
-            "Decide on launch readiness | Review open bugs | Check the metrics"
-            " | Agree the launch date",
-        ),
-    ),
-    (
-        "Launch and Handover",
-        "General availability and hand-over to maintenance.",
-        (
-            "Launch to all users | Announce the launch | Watch dashboards closely"
-            " | Keep a rollback ready",
-            "Hand over to maintenance | Assign owners | Schedule dependency updates"
-            " | Archive project notes",
-            "Run a retrospective | Collect what went well and badly | Record decisions"
-            " | Plan the next iteration",
-        ),
-    ),
-)
-
-
 def _extras() -> list[Workstream]:
-    streams = []
-    for label, summary, lines in _EXTRAS:
-        tasks = []
-        for line in lines:
-            title, *details = (part.strip() for part in line.split("|"))
-            tasks.append((title, tuple(details)))
-        streams.append(Workstream(label, summary, tuple(tasks)))
-    return streams
+    """The phases added, in this order, when there are fewer areas of work than phases."""
+    return [fill_workstream(spec, {}, {}, {}) for spec in content()["extra"]]
 
 
-def _split_core(streams: list[Workstream], label: str) -> list[Workstream]:
-    index = next((n for n, s in enumerate(streams) if s.label == label), None)
-    if index is None or len(streams[index].tasks) < 2:
+def _split(streams: list[Workstream], index: int) -> list[Workstream]:
+    """The workstream at ``index`` halved into ``<label> I`` and ``<label> II``."""
+    if len(streams[index].tasks) < 2:
         return streams
-    core = streams[index]
-    half = (len(core.tasks) + 1) // 2
-    first, second = core.tasks[:half], core.tasks[half:]
+    stream = streams[index]
+    half = (len(stream.tasks) + 1) // 2
+    first, second = stream.tasks[:half], stream.tasks[half:]
     parts = [
-        Workstream(f"{label} I", core.summary, first),
-        Workstream(f"{label} II", core.summary, second),
+        Workstream(f"{stream.label} I", stream.summary, first, stream.core),
+        Workstream(f"{stream.label} II", stream.summary, second, stream.core),
     ]
     return streams[:index] + parts + streams[index + 1:]
 
@@ -133,8 +62,9 @@ def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[La
     count = complexity.phase_count
     streams = build_workstreams(interview)
     extras = _extras()
-    if len(streams) < count:
-        streams = _split_core(streams, core_label(interview.project_type))
+    core = next((n for n, s in enumerate(streams) if s.core), None)
+    if len(streams) < count and core is not None:
+        streams = _split(streams, core)
     extra_iter = iter(extras)
     while len(streams) < count:
         extra = next(extra_iter, None)
@@ -145,7 +75,7 @@ def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[La
         # More phases than areas of work: split the largest remaining workstream.
         largest = max(range(len(streams)), key=lambda n: len(streams[n].tasks))
         before = len(streams)
-        streams = _split_core(streams, streams[largest].label)
+        streams = _split(streams, largest)
         if len(streams) == before:
             break
     per_task = _TASKS_PER_DEPTH.get(complexity.depth, 3)
@@ -160,7 +90,7 @@ def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[La
         start += size
         tasks: list[tuple[str, tuple[str, ...]]] = []
         for stream in group:
-            limit = len(stream.tasks) if stream.label.startswith(_CORE_PREFIXES) else per_task
+            limit = len(stream.tasks) if stream.core else per_task
             tasks.extend((t, d[:per_detail]) for t, d in stream.tasks[:limit])
         phases.append(LayoutPhase(
             number,

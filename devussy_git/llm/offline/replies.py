@@ -4,9 +4,10 @@
 format a real model is asked for, so the same parsers read it. The content is
 derived from the answers (features from the requirements, frameworks,
 database, authentication, APIs, testing, CI/CD, deployment) and sized by the
-complexity rubric. Deterministic: the same context gives the same text.
+complexity rubric; its words are in ``content.toml``. Deterministic: the same
+context gives the same text.
 
-Pure: no network, no clock, no randomness; it never calls an LLM.
+No network, no clock, no randomness; it never calls an LLM.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from devussy_git.errors import InvalidInputError
-from devussy_git.plan.complexity import ComplexityProfile
-from devussy_git.plan.interview import Interview, validate_answers
+from devussy_git.llm.offline.content import content, fill
 from devussy_git.llm.offline.layout import plan_layout
 from devussy_git.llm.offline.workstreams import decapitalise, extract_features, test_tool
+from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.interview import Interview, validate_answers
 from devussy_git.plan.parse import DESIGN_SECTIONS
 
 __all__ = ["OFFLINE_STAGES", "offline_reply"]
@@ -81,16 +83,11 @@ def _design(i: Interview, c: ComplexityProfile) -> str:
     if i.ci_cd:
         stack.append("CI/CD: automated checks and deployment on every change")
     stack.append(f"Deployment: {i.deployment_platform or 'to be decided'}")
-    backend = i.backend_framework
-    entry = {
-        "REST API": "an HTTP API layer" + (f" ({backend})" if backend else ""),
-        "Web Application": "a web frontend talking to a backend service",
-        "CLI Tool": "a command-line entry point that parses arguments",
-        "Data Pipeline": "a scheduler that runs ordered, idempotent stages",
-        "Library/Package": "a small public API over internal modules",
-        "Mobile App": "mobile screens talking to a backend service",
-        "Desktop App": "a desktop interface over a local core",
-    }.get(i.project_type, "an entry point over a core of domain modules")
+    entry = fill(
+        content()["entry_points"].get(i.project_type, content()["defaults"]["entry_point"]),
+        {"backend": i.backend_framework or ""},
+        {"backend": bool(i.backend_framework)},
+    )
     components = [f"Entry point: {entry}", "Domain layer: the rules of " + ", ".join(features[:3])]
     if i.database:
         components.append(f"Persistence: a repository layer over {i.database} with migrations")
@@ -128,22 +125,11 @@ def _design(i: Interview, c: ComplexityProfile) -> str:
 
 
 def _mitigation(risk: str) -> str:
+    """The first mitigation rule whose word the risk holds, naming the risk."""
+    mitigations = content()["mitigations"]
     lowered = risk.lower()
-    rules: tuple[tuple[str, str], ...] = (
-        ("api", "Adapters with timeouts, retries with backoff, and fakes in tests"),
-        ("authentication", "Use a vetted library, short token expiry, and security tests"),
-        ("schema", "Versioned migrations run in CI and before each deployment"),
-        ("single developer", "Small pull requests, written decisions, and automated checks"),
-        ("large team", "Module owners, interface contracts, and weekly integration"),
-        ("testing", "Add tests for every fixed bug and each new feature"),
-        ("model", "An evaluation set, a baseline, and a non-ML fallback"),
-        ("real-time", "Load tests of connections and bounded queues"),
-        ("region", "Choose a primary region per record and test failover"),
-    )
-    for word, fix in rules:
-        if word in lowered:
-            return f"{fix} (for: {risk.rstrip('.')})"
-    return f"Track it on the plan and review it each phase (for: {risk.rstrip('.')})"
+    fix = next((fix for word, fix in mitigations["rules"] if word in lowered), mitigations["otherwise"])
+    return f"{fix} (for: {risk.rstrip('.')})"
 
 
 def _complexity(context: Mapping[str, Any]) -> str:

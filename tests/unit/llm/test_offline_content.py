@@ -1,0 +1,62 @@
+"""The offline provider's content table reads right: every condition and name it uses exists."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from devussy_git.llm.offline.content import content, fill, holds
+from devussy_git.llm.offline.workstreams import _facts, build_workstreams
+from tests.unit.plan.helpers import load_interview
+
+NAMES, FLAGS, ITEMS = _facts(load_interview("shop-api"))
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        yield value["text"]
+        yield value["otherwise"]
+    else:
+        for item in value:
+            yield from _texts(item)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.mark.parametrize("kind", ["workstream", "extra"])
+def test_every_text_names_only_known_names_and_conditions(kind: str) -> None:
+    known = set(NAMES) | {name for item in ITEMS.values() for name in item[0]}
+    for spec in content()[kind]:
+        conditions = [spec.get("when"), *(task.get("when") for task in spec["task"])]
+        texts = [spec["label"], spec["summary"], *(t["title"] for t in spec["task"]),
+                 *(t["details"] for t in spec["task"])]
+        for value in texts:
+            if isinstance(value, Mapping):
+                conditions.append(value["when"])
+            for text in _texts(value):
+                assert _fields(text) <= (known if kind == "workstream" else set()), text
+        for condition in filter(None, conditions):
+            assert condition.removeprefix("not ") in FLAGS, condition
+        assert all(task.get("for_each", "feature") in ITEMS for task in spec["task"])
+
+
+def test_a_choice_follows_its_condition() -> None:
+    choice = {"when": "not db", "text": "no {x}", "otherwise": "{x}"}
+    assert fill(choice, {"x": "Redis"}, {"db": True}) == "Redis"
+    assert fill(choice, {"x": "Redis"}, {"db": False}) == "no Redis"
+    assert holds(None, {}) and not holds("db", {"db": False})
+
+
+def test_the_core_workstream_has_one_task_per_feature() -> None:
+    streams = build_workstreams(load_interview("shop-api"))
+    core = [s for s in streams if s.core]
+    assert [s.label for s in core] == ["API Endpoints"]
+    assert len(core[0].tasks) == len(ITEMS["feature"])
+    assert streams[0].label == "Project Setup" and streams[-1].label == "Documentation"
