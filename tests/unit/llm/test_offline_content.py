@@ -60,3 +60,11 @@ def test_the_core_workstream_has_one_task_per_feature() -> None:
     assert [s.label for s in core] == ["API Endpoints"]
     assert len(core[0].tasks) == len(ITEMS["feature"])
     assert streams[0].label == "Project Setup" and streams[-1].label == "Documentation"
+
+
+def test_the_plan_package_never_reaches_for_the_offline_provider() -> None:
+    from tests.unit.test_layers import _edges
+
+    wrong = [(source, target) for source, target in _edges()
+             if source.startswith("plan") and target.startswith("llm")]
+    assert wrong == []
