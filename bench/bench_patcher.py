@@ -14,7 +14,7 @@ Prints medians for Devussy-shaped plan files of about 5 KB, 50 KB and 500 KB:
   HTTP service pay per handoff-next step on a plan they have seen before;
 - naive A: apply each edit on the text, re-indexing the whole file (cache
   emptied) every time;
-- naive B: re-render the whole document with mdformat (``format_document``).
+- naive B: re-render the whole document with mdformat (``normalize_content``).
 
 Times are process CPU time (``time.process_time``), so other processes on a
 busy 2-core machine disturb them less than wall-clock time.
@@ -34,7 +34,7 @@ from devussy_git.markdown import (
     StatusUpdate,
     TaskCheck,
     apply_edits,
-    format_document,
+    normalize_content,
     parse_document,
 )
 from devussy_git.markdown._chunks import clear_cache
@@ -156,7 +156,7 @@ def main() -> None:
                 current = apply_edits(current, [edit]).text
 
         naive = median_ms(naive_a, runs)
-        mdf = median_ms(lambda: format_document(text), max(2, runs // 2))
+        mdf = median_ms(lambda: normalize_content(text), max(2, runs // 2))
         rows.append((len(text), index, step, total))
         print(f"{len(text) / 1000:>6.0f}KB {index:>8.2f} {again:>8.2f} {apply5:>8.2f} "
               f"{total:>8.2f} {step:>8.2f} {naive:>9.2f} {mdf:>9.2f} {mdf / total:>7.1f}x "

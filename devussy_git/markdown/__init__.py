@@ -39,8 +39,7 @@ Public API (every name below is exported here)::
     apply_plan_edits(files, edits, *, max_content, normalize) -> dict[str, PatchResult]
     parse_edits(raw_items) -> list[Edit | TaskCheck | StatusUpdate]
     get_anchor_content / set_anchor_content / check_task / set_status_field
-    format_document / normalize_content / render_anchor_block /
-    render_status_block / render_task_list(TaskLine...)
+    normalize_content(content) -> str           # content formatted as edits insert it
 """
 
 from __future__ import annotations
@@ -58,14 +57,7 @@ from .patcher import (
     PatchResult,
     apply_edits,
 )
-from .render import (
-    TaskLine,
-    format_document,
-    normalize_content,
-    render_anchor_block,
-    render_status_block,
-    render_task_list,
-)
+from .render import normalize_content
 
 __all__ = [
     "DEFAULT_MAX_CONTENT",
@@ -84,20 +76,15 @@ __all__ = [
     "StatusUpdate",
     "TaskCheck",
     "TaskItem",
-    "TaskLine",
     "apply_edits",
     "apply_plan_edits",
     "check_path",
     "check_task",
     "describe",
-    "format_document",
     "get_anchor_content",
     "normalize_content",
     "parse_document",
     "parse_edits",
-    "render_anchor_block",
-    "render_status_block",
-    "render_task_list",
     "set_anchor_content",
     "set_status_field",
 ]

@@ -1,4 +1,4 @@
-"""Markdown the pipeline writes: formatted documents, anchor, status and task blocks.
+"""Markdown as the patcher inserts it: content formatted with mdformat, task boxes kept.
 
 Everything here goes through mdformat with the GFM extension (tables, task
 lists) and ``number=True`` so ordered lists keep their numbers. mdformat escapes
@@ -12,45 +12,21 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import mdformat
 
 from ._chunks import parse_facts
-from ._index import MARKER_RE, Facts
-from ._lines import detect_newline, split_lines, strip_ending
+from ._index import Facts
+from ._lines import split_lines, strip_ending
 
-__all__ = [
-    "ANCHOR_NAME_RE",
-    "TaskLine",
-    "content_lines",
-    "format_document",
-    "normalize_content",
-    "render_anchor_block",
-    "render_status_block",
-    "render_task_list",
-]
+__all__ = ["content_lines", "normalize_content"]
 
-#: What a new anchor name must look like (Devussy writes upper-case names).
-ANCHOR_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ESCAPED_TASK_RE = re.compile(
     r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]"
 )
-_STATUS_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,40}$")
 _OPTIONS = {"number": True}
 _EXTENSIONS = frozenset({"gfm"})
-
-
-@dataclass(frozen=True, slots=True)
-class TaskLine:
-    """One task to render: ``- [ ] 1.3: text`` with optional detail bullets."""
-
-    task_id: str
-    text: str
-    checked: bool = False
-    details: tuple[str, ...] = ()
-
 
 _FORMATTER: Callable[[str], str] | None = None
 _FORMATTER_LOCK = threading.Lock()
@@ -115,54 +91,6 @@ def normalize_content(content: str) -> str:
     Returns ``""`` for blank content, otherwise text ending in one ``\\n``.
     """
     return _unescape_tasks(_formatter()(content))
-
-
-def format_document(text: str) -> str:
-    """Format a freshly generated document; keeps its line-ending style."""
-    newline = detect_newline(text)
-    formatted = normalize_content(text)
-    return formatted.replace("\n", newline) if newline != "\n" else formatted
-
-
-def _single_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def render_task_list(tasks: Iterable[TaskLine]) -> str:
-    """``- [ ] 1.1: text`` lines (details as indented bullets), ending in ``\\n``."""
-    out: list[str] = []
-    for task in tasks:
-        if not task.task_id.strip() or not task.text.strip():
-            raise ValueError("a task needs an id and a text")
-        box = "x" if task.checked else " "
-        out.append(f"- [{box}] {task.task_id.strip()}: {_single_line(task.text)}\n")
-        out.extend(f"  - {_single_line(detail)}\n" for detail in task.details if detail.strip())
-    return "".join(out)
-
-
-def render_anchor_block(name: str, content: str) -> str:
-    """``<!-- NAME_START -->``, the formatted content, ``<!-- NAME_END -->``."""
-    if not ANCHOR_NAME_RE.match(name):
-        raise ValueError(f"anchor name {name!r} must match {ANCHOR_NAME_RE.pattern}")
-    if MARKER_RE.search(content):
-        raise ValueError(f"content of anchor {name} contains an anchor marker")
-    body = normalize_content(content)
-    return f"<!-- {name}_START -->\n{body}<!-- {name}_END -->\n"
-
-
-def render_status_block(name: str, fields: Mapping[str, object]) -> str:
-    """An anchor block of ``key: value`` lines (``phase: 1``, ``completed: 0/5``)."""
-    lines: list[str] = []
-    for key, value in fields.items():
-        if not _STATUS_KEY_RE.match(key):
-            raise ValueError(f"status key {key!r} must match {_STATUS_KEY_RE.pattern}")
-        shown = _single_line(str(value))
-        if MARKER_RE.search(shown):
-            raise ValueError(f"status value for {key!r} contains an anchor marker")
-        lines.append(f"{key}: {shown}\n")
-    if not ANCHOR_NAME_RE.match(name):
-        raise ValueError(f"anchor name {name!r} must match {ANCHOR_NAME_RE.pattern}")
-    return f"<!-- {name}_START -->\n{''.join(lines)}<!-- {name}_END -->\n"
 
 
 def content_lines(content: str, *, normalize: bool) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devussy_git.markdown.render import format_document
+from devussy_git.markdown import normalize_content
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.model import Phase, Plan, Task
 from devussy_git.plan.render import render_handoff, render_plan_files
@@ -47,7 +47,7 @@ def sample_plan() -> Plan:
 def plan_files(plan: Plan, *, formatted: bool) -> dict[str, str]:
     files = {**render_plan_files(plan), "handoff.md": render_handoff(plan), "project_design.md": DESIGN}
     if formatted:
-        files = {k: format_document(v) for k, v in files.items()}
+        files = {k: normalize_content(v) for k, v in files.items()}
     return files
 
 
