@@ -11,8 +11,8 @@ This module never reads files and never edits an existing document in place
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
+from functools import cache
 
 import mdformat
 
@@ -25,49 +25,45 @@ __all__ = ["content_lines", "normalize_content"]
 _ESCAPED_TASK_RE = re.compile(
     r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]"
 )
-_OPTIONS = {"number": True}
+#: mdformat's options; "wrap" is its default, said here so that one pass is always enough.
+_OPTIONS = {"number": True, "wrap": "keep"}
 _EXTENSIONS = frozenset({"gfm"})
 
-_FORMATTER: Callable[[str], str] | None = None
-_FORMATTER_LOCK = threading.Lock()
+
+def _format(content: str) -> str:
+    return mdformat.text(content, options=_OPTIONS, extensions=_EXTENSIONS)
 
 
+@cache
 def _formatter() -> Callable[[str], str]:
-    """``mdformat.text`` with our options, its parser built once.
+    """What :func:`_format` does, with one parser built once and reused.
 
-    ``mdformat.text`` builds a new parser with its plugins on every call (~0.3 ms,
-    three times the cost of formatting a short edit). The parser it builds is
-    kept and reused; ``tests/unit/markdown/test_render.py`` checks the output is
-    the same as ``mdformat.text``'s. If mdformat's internals change, this falls
-    back to ``mdformat.text``.
+    mdformat 1.0.0 has no public way to keep a parser: ``mdformat.text`` builds one
+    with its plugins on every call (~0.15 ms, as long as formatting a short edit
+    takes). The parser is built here the way mdformat 1.0.0 builds it (its private
+    ``_util.build_mdit``), but from public parts: markdown-it-py's ``MarkdownIt``
+    with mdformat's ``MDRenderer`` and the registered ``gfm`` parser extension.
+    What is not public is the names of the parser options ``MDRenderer`` reads
+    (``mdformat``, ``store_labels``, ``parser_extension``, ``codeformatters``). A probe
+    here and ``tests/unit/markdown/test_render.py`` compare the result with
+    ``mdformat.text``; if a later mdformat renders differently, ``mdformat.text``
+    is used instead.
     """
-    global _FORMATTER
-    if _FORMATTER is None:
-        with _FORMATTER_LOCK:
-            if _FORMATTER is None:
-                _FORMATTER = _build_formatter()
-    return _FORMATTER
+    from markdown_it import MarkdownIt
+    from mdformat.plugins import PARSER_EXTENSIONS
+    from mdformat.renderer import MDRenderer
 
-
-def _build_formatter() -> Callable[[str], str]:
-    def slow(content: str) -> str:
-        return mdformat.text(content, options=_OPTIONS, extensions=_EXTENSIONS)
-
-    try:
-        from mdformat._conf import DEFAULT_OPTS
-        from mdformat._util import build_mdit
-        from mdformat.renderer import MDRenderer
-
-        mdit = build_mdit(MDRenderer, mdformat_opts={**_OPTIONS, "filename": ""},
-                          extensions=_EXTENSIONS, codeformatters=())
-        if {**DEFAULT_OPTS, **_OPTIONS}.get("wrap") != "keep":  # mdformat would render twice
-            return slow
-        probe = "* a\n* [ ] b\n\n| x |\n|-|\n| 1 |\n"
-        if mdit.render(probe) != slow(probe):
-            return slow
-    except Exception:  # noqa: BLE001 - any change in mdformat's internals: use the public API
-        return slow
-    return mdit.render
+    mdit = MarkdownIt(renderer_cls=MDRenderer)
+    mdit.options["mdformat"] = {**_OPTIONS, "filename": ""}
+    mdit.options["store_labels"] = True
+    mdit.options["parser_extension"] = []
+    mdit.options["codeformatters"] = {}
+    for name in sorted(_EXTENSIONS):
+        plugin = PARSER_EXTENSIONS[name]
+        mdit.options["parser_extension"].append(plugin)
+        plugin.update_mdit(mdit)
+    probe = "* a\n* [ ] b\n\n3) c\n\n| x |\n|-|\n| 1 |\n\n[l]: <u> 'T'\n[x][l]\n"
+    return mdit.render if mdit.render(probe) == _format(probe) else _format
 
 
 def _in_code(facts: Facts, line: int) -> bool:
