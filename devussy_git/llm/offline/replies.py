@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from devussy_git.errors import InvalidInputError
-from devussy_git.llm.offline.content import content, fill
+from devussy_git.llm.offline.content import Items, content, fill, fill_lines
 from devussy_git.llm.offline.layout import plan_layout
 from devussy_git.llm.offline.workstreams import decapitalise, extract_features, test_tool
 from devussy_git.plan.complexity import ComplexityProfile
@@ -57,67 +57,65 @@ def _bullets(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def _design(i: Interview, c: ComplexityProfile) -> str:
+def _design_facts(i: Interview) -> tuple[dict[str, str], dict[str, bool], Items]:
+    """The names, conditions and items the ``[design]`` table is filled in with."""
     features = extract_features(i.requirements) or [i.project_name]
-    lang = ", ".join([i.primary_language, *i.additional_languages])
-    objectives = [f"Deliver {decapitalise(f)}" for f in features]
-    if i.authentication:
-        objectives.append("Protect user data with authenticated, authorised access")
-    objectives += [f"Integrate {api} reliably" for api in i.external_apis]
-    if i.testing_requirements:
-        objectives.append(f"Meet the testing bar: {i.testing_requirements}")
-    stack = [f"Language: {lang}"]
-    if i.backend_framework:
-        stack.append(f"Backend framework: {i.backend_framework}")
-    if i.frontend_framework:
-        stack.append(f"Frontend framework: {i.frontend_framework}")
-    if i.database:
-        stack.append(f"Database: {i.database}")
-    if i.authentication:
-        jwt = "jwt" in i.requirements.lower()
-        stack.append(f"Authentication: {'JWT access tokens' if jwt else 'token-based sessions'}")
-    if i.external_apis:
-        stack.append(f"External APIs: {', '.join(i.external_apis)}")
-    stack.append(f"Testing: {test_tool(i.primary_language)}"
-                 + (f" ({i.testing_requirements})" if i.testing_requirements else ""))
-    if i.ci_cd:
-        stack.append("CI/CD: automated checks and deployment on every change")
-    stack.append(f"Deployment: {i.deployment_platform or 'to be decided'}")
-    entry = fill(
-        content()["entry_points"].get(i.project_type, content()["defaults"]["entry_point"]),
-        {"backend": i.backend_framework or ""},
-        {"backend": bool(i.backend_framework)},
-    )
-    components = [f"Entry point: {entry}", "Domain layer: the rules of " + ", ".join(features[:3])]
-    if i.database:
-        components.append(f"Persistence: a repository layer over {i.database} with migrations")
-    if i.authentication:
-        components.append("Security: authentication middleware and one place for permission checks")
-    for api in i.external_apis:
-        components.append(f"Adapter: {api} behind an interface, faked in tests")
-    components.append("Configuration: settings from the environment, secrets never in code")
-    deps = [f for f in i.frameworks]
-    if i.database:
-        deps.append(f"{i.database} driver and a migration tool")
-    deps += [f"{api} SDK or HTTP client" for api in i.external_apis]
-    deps.append(f"{test_tool(i.primary_language)} for tests")
-    challenges = list(c.risks) or ["Keeping the scope small enough to finish"]
-    mitigations = [_mitigation(risk) for risk in challenges]
-    team = i.team_size or 1
+    names = {
+        "name": i.project_name,
+        "type": i.project_type,
+        "team": str(i.team_size or 1),
+        "requirements": " ".join(i.requirements.split()),
+        "languages": ", ".join([i.primary_language, *i.additional_languages]),
+        "backend": i.backend_framework or "",
+        "frontend": i.frontend_framework or "",
+        "db": i.database or "",
+        "apis": ", ".join(i.external_apis),
+        "testing": i.testing_requirements or "",
+        "platform": i.deployment_platform or "",
+        "tool": test_tool(i.primary_language),
+        "features3": ", ".join(features[:3]),
+    }
+    flags = {
+        "backend": bool(i.backend_framework),
+        "frontend": bool(i.frontend_framework),
+        "database": bool(i.database),
+        "authentication": i.authentication,
+        "jwt": "jwt" in i.requirements.lower(),
+        "external_apis": bool(i.external_apis),
+        "testing": bool(i.testing_requirements),
+        "ci_cd": i.ci_cd,
+        "platform": bool(i.deployment_platform),
+    }
+    table = content()
+    entry = table["entry_points"].get(i.project_type, table["defaults"]["entry_point"])
+    names["entry"] = fill(entry, names, flags)
+    for name, text in table["design"]["names"].items():
+        names[name] = fill(text, names, flags)
+    items: Items = {
+        "feature": [{"feature_lower": decapitalise(f)} for f in features],
+        "api": [{"api": api} for api in i.external_apis],
+        "framework": [{"framework": f} for f in i.frameworks],
+    }
+    return names, flags, items
+
+
+def _design(i: Interview, c: ComplexityProfile) -> str:
+    design = content()["design"]
+    names, flags, items = _design_facts(i)
+
+    def lines(key: str) -> str:
+        return _bullets(fill_lines(design[key], names, flags, items))
+
+    challenges = list(c.risks) or [design["no_risks"]]
     sections = [
         f"# Project Design: {i.project_name}",
-        "## Overview",
-        f"{i.project_name} is a {i.project_type} for a team of {team}. "
-        + " ".join(i.requirements.split()),
-        "## Objectives", _bullets(objectives),
-        "## Tech Stack", _bullets(stack),
-        "## Architecture",
-        f"The system is built as {entry} over a domain layer; outside services and storage "
-        "sit behind adapters so they can be replaced and faked in tests.",
-        _bullets(components),
-        "## Dependencies", _bullets(deps),
+        "## Overview", fill(design["overview"], names, flags),
+        "## Objectives", lines("objectives"),
+        "## Tech Stack", lines("stack"),
+        "## Architecture", fill(design["architecture"], names, flags), lines("components"),
+        "## Dependencies", lines("dependencies"),
         "## Challenges", _bullets(challenges),
-        "## Mitigations", _bullets(mitigations),
+        "## Mitigations", _bullets([_mitigation(risk) for risk in challenges]),
         "## Complexity",
         f"Score {c.score:g}, {c.depth} depth, {c.phase_count} phases. {c.rationale}".strip(),
     ]

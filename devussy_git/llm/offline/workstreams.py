@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from devussy_git.llm.offline.content import content, fill, holds
+from devussy_git.llm.offline.content import Items, content, fill, fill_lines, holds
 from devussy_git.plan.complexity import match_keywords
 from devussy_git.plan.interview import Interview
 
@@ -89,9 +89,6 @@ def _feature_title(feature: str) -> str:
     return f"Implement {decapitalise(feature)}"
 
 
-Items = Mapping[str, Sequence[Mapping[str, str]]]
-
-
 def _facts(i: Interview) -> tuple[dict[str, str], dict[str, bool], Items]:
     """The names, conditions and per-item names ``content.toml`` is filled in with."""
     table = content()
@@ -157,7 +154,7 @@ def fill_workstream(
         each = items[task["for_each"]] if "for_each" in task else [{}]
         for item in each:
             bound = {**names, **item}
-            details = tuple(fill(detail, bound, flags) for detail in task["details"])
+            details = tuple(fill_lines(task["details"], bound, flags, items))
             tasks.append((fill(task["title"], bound, flags), details))
     return Workstream(
         fill(spec["label"], names, flags),

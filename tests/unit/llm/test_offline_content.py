@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from devussy_git.llm.offline.content import content, fill, holds
+from devussy_git.llm.offline.content import content, fill, fill_lines, holds
+from devussy_git.llm.offline.replies import _design_facts
 from devussy_git.llm.offline.workstreams import _facts, build_workstreams
 from tests.unit.plan.helpers import load_interview
 
@@ -20,7 +21,8 @@ def _texts(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, Mapping):
         yield value["text"]
-        yield value["otherwise"]
+        if "otherwise" in value:
+            yield value["otherwise"]
     else:
         for item in value:
             yield from _texts(item)
@@ -47,11 +49,27 @@ def test_every_text_names_only_known_names_and_conditions(kind: str) -> None:
         assert all(task.get("for_each", "feature") in ITEMS for task in spec["task"])
 
 
+def test_every_design_line_names_only_known_names_and_conditions() -> None:
+    names, flags, items = _design_facts(load_interview("shop-api"))
+    design = content()["design"]
+    lines = [design["overview"], design["architecture"], *design["names"].values(),
+             *content()["entry_points"].values()]
+    lines += [line for key in ("objectives", "stack", "components", "dependencies") for line in design[key]]
+    for line in lines:
+        extra = set(items[line["for_each"]][0]) if isinstance(line, Mapping) and "for_each" in line else set()
+        for text in _texts(line):
+            assert _fields(text) <= set(names) | extra, text
+        if isinstance(line, Mapping) and "when" in line:
+            assert line["when"].removeprefix("not ") in flags, line
+
+
 def test_a_choice_follows_its_condition() -> None:
     choice = {"when": "not db", "text": "no {x}", "otherwise": "{x}"}
     assert fill(choice, {"x": "Redis"}, {"db": True}) == "Redis"
     assert fill(choice, {"x": "Redis"}, {"db": False}) == "no Redis"
     assert holds(None, {}) and not holds("db", {"db": False})
+    lines = ["{x}", {"when": "db", "text": "only with a db"}, {"for_each": "n", "text": "{x}{n}"}]
+    assert fill_lines(lines, {"x": "a"}, {"db": False}, {"n": [{"n": "1"}, {"n": "2"}]}) == ["a", "a1", "a2"]
 
 
 def test_the_core_workstream_has_one_task_per_feature() -> None:
