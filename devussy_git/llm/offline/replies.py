@@ -126,7 +126,8 @@ def _mitigation(risk: str) -> str:
     """The first mitigation rule whose word the risk holds, naming the risk."""
     mitigations = content()["mitigations"]
     lowered = risk.lower()
-    fix = next((fix for word, fix in mitigations["rules"] if word in lowered), mitigations["otherwise"])
+    fixes = (fix for word, fix in mitigations["rules"] if word in lowered)
+    fix = next(fixes, mitigations["otherwise"])
     return f"{fix} (for: {risk.rstrip('.')})"
 
 

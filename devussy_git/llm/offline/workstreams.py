@@ -135,8 +135,12 @@ def _facts(i: Interview) -> tuple[dict[str, str], dict[str, bool], Items]:
     layer = table["feature_layers"].get(i.project_type, defaults["feature_layer"])
     items: Items = {
         "feature": [
-            {"feature": f, "feature_title": _feature_title(f), "feature_layer": layer.format(feature=f)}
-            for f in features
+            {
+                "feature": feature,
+                "feature_title": _feature_title(feature),
+                "feature_layer": layer.format(feature=feature),
+            }
+            for feature in features
         ],
         "api": [{"api": api} for api in i.external_apis],
     }
