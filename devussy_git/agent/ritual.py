@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor
 from devussy_git.markdown.edits import Edit
-from devussy_git.pipeline.planfiles import overview_rows, phase_files, read_phases
+from devussy_git.plan.files import overview_rows, phase_files, read_phases
 from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.model import Phase, Plan, Task
 from devussy_git.plan.render import (

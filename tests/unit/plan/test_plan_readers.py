@@ -17,7 +17,7 @@ from devussy_git.agent.context import _GROUP_ID
 from devussy_git.agent.regions import anchor_value
 from devussy_git.errors import InvalidInputError
 from devussy_git.markdown.document import parse_document
-from devussy_git.pipeline.planfiles import read_phase
+from devussy_git.plan.files import read_phase
 from devussy_git.plan.anchors import extract_anchor
 
 # -- anchors -------------------------------------------------------------------------
