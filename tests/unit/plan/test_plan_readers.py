@@ -186,7 +186,6 @@ TASK_READERS = {
 
 TASK_DISAGREEMENTS = {
     ("escaped-boxes", "agent.ritual"),
-    ("escaped-boxes", "markdown.document"),
     ("in-fence", "pipeline.planfiles"),
     ("in-fence", "agent.ritual"),
     ("in-fence", "agent.context"),
