@@ -17,7 +17,10 @@ the new text are compared token by token outside the edit, so content that
 changes how its neighbours are read (an unclosed fence, a lazy paragraph line,
 a setext underline, a reference title closed further down) is caught here.
 
-This module never edits text and never decides whether an edit is allowed.
+Markers and task boxes are recognized by :mod:`.grammar`, the patterns every reader
+of a plan shares (``MARKER_RE`` and ``OWN_LINE_MARKER_RE`` are re-exported here for
+the modules that import them from the index). This module never edits text and
+never decides whether an edit is allowed.
 """
 
 from __future__ import annotations
