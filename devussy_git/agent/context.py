@@ -19,6 +19,7 @@ from typing import Any
 
 from devussy_git.agent.regions import anchor_content
 from devussy_git.agent.selection import Selection
+from devussy_git.plan.tasks import task_ids
 
 __all__ = ["StepContext", "build_context", "design_lines", "newest_lines", "phase_tasks_view"]
 
@@ -93,9 +94,6 @@ def phase_tasks_view(selection: Selection, listed: frozenset[str] = frozenset())
     return "\n".join(lines) or "(empty)"
 
 
-_GROUP_ID = re.compile(r"^- \\?\[[ xX]\\?\] (\d+\.\d+):", re.MULTILINE)
-
-
 def _section(files: Mapping[str, str], path: str, name: str, *, tail: bool = False) -> str:
     text = anchor_content(files.get(path, ""), name)
     if text is None or not text.strip():
@@ -122,7 +120,7 @@ def build_context(
         "phase_file": phase_file,
         "note": note_text or "(none)",
         "next_task_group": group,
-        "phase_tasks": phase_tasks_view(selection, frozenset(_GROUP_ID.findall(group))),
+        "phase_tasks": phase_tasks_view(selection, frozenset(task_ids(group))),
         "phase_outcomes": _section(files, phase_file, "PHASE_OUTCOMES", tail=True),
         "quick_status": _section(files, "handoff.md", "QUICK_STATUS"),
         "handoff_notes": _section(files, "handoff.md", "HANDOFF_NOTES", tail=True),

@@ -33,7 +33,7 @@ from devussy_git.errors import (
     InvalidLLMOutputError,
     NotFoundError,
 )
-from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.plan.files import read_phases
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 

@@ -34,7 +34,7 @@ from devussy_git.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.plan.files import read_phases
 from devussy_git.store import CommitInfo, Identity, PlanRepo
 
 __all__ = [

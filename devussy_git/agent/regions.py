@@ -7,8 +7,9 @@ proposal applied after ``main`` moved) by merging region by region. A region
 that only one side changed takes that side; two appends (or two prepends) to
 the same region keep both; anything else is a conflict naming the region.
 
-Anchor markers are the ``<!-- NAME_START -->`` / ``<!-- NAME_END -->`` lines
-the plan renderer writes, each alone on its line; marker lines belong to the
+Anchors are found by :func:`devussy_git.plan.anchors.find_anchors`, the one
+reader of the plan's anchors (well-formed ``<!-- NAME_START -->`` /
+``<!-- NAME_END -->`` marker lines outside code); marker lines belong to the
 text regions, so no region operation can remove or duplicate an anchor.
 Lines are split at ``\n``; a file with CRLF endings keeps the ``\r`` at the
 end of each line (markers are found all the same, values are read without it
@@ -19,9 +20,10 @@ Pure string work: never reads git, never calls a model.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from devussy_git.plan.anchors import find_anchors
 
 __all__ = [
     "RegionConflict",
@@ -35,8 +37,6 @@ __all__ = [
     "replace_anchor",
     "split_regions",
 ]
-
-_MARKER = re.compile(r"^[ \t]*<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->[ \t]*\r?$")
 
 
 @dataclass(frozen=True)
@@ -62,22 +62,14 @@ def split_regions(text: str) -> list[tuple[str, list[str]]]:
     or ``^`` at the start), marker lines included. Joining every region's
     lines with ``"\\n"`` gives ``text`` back.
     """
+    lines = _lines(text)
     regions: list[tuple[str, list[str]]] = []
-    current: list[str] = []
-    key = "text:^"
-    open_name: str | None = None
-    for line in _lines(text):
-        marker = _MARKER.match(line) if "<!--" in line else None
-        if marker and marker.group(2) == "START" and open_name is None:
-            current.append(line)
-            regions.append((key, current))
-            open_name, current, key = marker.group(1), [], f"anchor:{marker.group(1)}"
-        elif marker and marker.group(2) == "END" and marker.group(1) == open_name:
-            regions.append((key, current))
-            current, key, open_name = [line], f"text:{open_name}", None
-        else:
-            current.append(line)
-    regions.append((key, current))
+    key, at = "text:^", 0
+    for anchor in find_anchors(text):
+        regions.append((key, lines[at : anchor.start + 1]))
+        regions.append((f"anchor:{anchor.name}", lines[anchor.start + 1 : anchor.end]))
+        key, at = f"text:{anchor.name}", anchor.end
+    regions.append((key, lines[at:]))
     return regions
 
 

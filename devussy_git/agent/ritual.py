@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 
 from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor
 from devussy_git.markdown.edits import Edit
-from devussy_git.pipeline.planfiles import overview_rows, phase_files, read_phases
 from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.files import overview_rows, phase_files, read_phases
 from devussy_git.plan.model import Phase, Plan, Task
 from devussy_git.plan.render import (
     completion_summary_block,
@@ -36,6 +36,7 @@ from devussy_git.plan.render import (
     phase_progress_block,
     quick_status_block,
 )
+from devussy_git.plan.tasks import set_task_box
 
 __all__ = [
     "RITUAL_ANCHORS",
@@ -114,24 +115,6 @@ def record(
     if blocked and ("handoff.md", "BLOCKERS") not in touched and "handoff.md" in out:
         out["handoff.md"] = _append(out["handoff.md"], "BLOCKERS", f"- {task.id}: {summary}")
     return out
-
-
-def set_task_box(text: str, task_id: str, done: bool) -> str:
-    """``text`` (a phase file) with task ``task_id``'s box in ``PHASE_TASKS`` set."""
-    doc = RegionDoc(text)
-    lines = doc.lines("PHASE_TASKS")
-    if lines is None:
-        return text
-    item = re.compile(rf"^- (\\?)\[[ xX]\](\\?) {re.escape(task_id)}:")
-    box = "x" if done else " "
-    for index, line in enumerate(lines):
-        found = item.match(line)
-        if found:
-            new = f"- {found.group(1)}[{box}]{found.group(2)} {task_id}:" + line[found.end():]
-            if new != line:
-                doc.put_lines("PHASE_TASKS", [*lines[:index], new, *lines[index + 1:]])
-            break
-    return doc.text()
 
 
 def open_blockers(block: str, phases: tuple[Phase, ...]) -> list[str]:

@@ -37,7 +37,7 @@ from devussy_git.agent.selection import select_task
 from devussy_git.errors import NotFoundError
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
-from devussy_git.pipeline.planfiles import plan_progress, read_phases
+from devussy_git.plan.files import plan_progress, read_phases
 from devussy_git.pipeline.prompts import build_messages
 from devussy_git.plan.model import Task
 from devussy_git.store import CommitInfo, Diff, Identity, PlanRepo

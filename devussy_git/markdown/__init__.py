@@ -44,47 +44,58 @@ Public API (every name below is exported here)::
 
 from __future__ import annotations
 
-from .batch import apply_plan_edits, check_path
-from .document import Anchor, Document, Heading, Problem, TaskItem, parse_document
-from .edits import AnyEdit, Edit, StatusUpdate, TaskCheck, describe, parse_edits
-from .messages import EditBatchError, EditFailure
-from .ops import check_task, get_anchor_content, set_anchor_content, set_status_field
-from .patcher import (
-    DEFAULT_MAX_CONTENT,
-    ChangedRange,
-    EditReport,
-    LineRange,
-    PatchResult,
-    apply_edits,
-)
-from .render import normalize_content
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "DEFAULT_MAX_CONTENT",
-    "Anchor",
-    "AnyEdit",
-    "ChangedRange",
-    "Document",
-    "Edit",
-    "EditBatchError",
-    "EditFailure",
-    "EditReport",
-    "Heading",
-    "LineRange",
-    "PatchResult",
-    "Problem",
-    "StatusUpdate",
-    "TaskCheck",
-    "TaskItem",
-    "apply_edits",
-    "apply_plan_edits",
-    "check_path",
-    "check_task",
-    "describe",
-    "get_anchor_content",
-    "normalize_content",
-    "parse_document",
-    "parse_edits",
-    "set_anchor_content",
-    "set_status_field",
-]
+from devussy_git._lazy import lazy_exports
+
+# Each name is imported from its module on first use: reading a plan's anchors and
+# tasks (``parse_document``) never loads mdformat or the pydantic models of edits.
+_HOMES: dict[str, str] = {
+    "apply_plan_edits": "devussy_git.markdown.batch",
+    "check_path": "devussy_git.markdown.batch",
+    "Anchor": "devussy_git.markdown.document",
+    "Document": "devussy_git.markdown.document",
+    "Heading": "devussy_git.markdown.document",
+    "Problem": "devussy_git.markdown.document",
+    "TaskItem": "devussy_git.markdown.document",
+    "parse_document": "devussy_git.markdown.document",
+    "AnyEdit": "devussy_git.markdown.edits",
+    "Edit": "devussy_git.markdown.edits",
+    "StatusUpdate": "devussy_git.markdown.edits",
+    "TaskCheck": "devussy_git.markdown.edits",
+    "describe": "devussy_git.markdown.edits",
+    "parse_edits": "devussy_git.markdown.edits",
+    "EditBatchError": "devussy_git.markdown.messages",
+    "EditFailure": "devussy_git.markdown.messages",
+    "check_task": "devussy_git.markdown.ops",
+    "get_anchor_content": "devussy_git.markdown.ops",
+    "set_anchor_content": "devussy_git.markdown.ops",
+    "set_status_field": "devussy_git.markdown.ops",
+    "DEFAULT_MAX_CONTENT": "devussy_git.markdown.patcher",
+    "ChangedRange": "devussy_git.markdown.patcher",
+    "EditReport": "devussy_git.markdown.patcher",
+    "LineRange": "devussy_git.markdown.patcher",
+    "PatchResult": "devussy_git.markdown.patcher",
+    "apply_edits": "devussy_git.markdown.patcher",
+    "normalize_content": "devussy_git.markdown.render",
+}
+
+__all__ = sorted(_HOMES)
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
+
+if TYPE_CHECKING:
+    from .batch import apply_plan_edits, check_path
+    from .document import Anchor, Document, Heading, Problem, TaskItem, parse_document
+    from .edits import AnyEdit, Edit, StatusUpdate, TaskCheck, describe, parse_edits
+    from .messages import EditBatchError, EditFailure
+    from .ops import check_task, get_anchor_content, set_anchor_content, set_status_field
+    from .patcher import (
+        DEFAULT_MAX_CONTENT,
+        ChangedRange,
+        EditReport,
+        LineRange,
+        PatchResult,
+        apply_edits,
+    )
+    from .render import normalize_content

@@ -17,7 +17,10 @@ the new text are compared token by token outside the edit, so content that
 changes how its neighbours are read (an unclosed fence, a lazy paragraph line,
 a setext underline, a reference title closed further down) is caught here.
 
-This module never edits text and never decides whether an edit is allowed.
+Markers and task boxes are recognized by :mod:`.grammar`, the patterns every reader
+of a plan shares (``MARKER_RE`` and ``OWN_LINE_MARKER_RE`` are re-exported here for
+the modules that import them from the index). This module never edits text and
+never decides whether an edit is allowed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ._cache import TextCache
+from .grammar import MARKER_RE, OWN_LINE_MARKER_RE, MarkerFact, match_task_line, scan_markers
 
 __all__ = [
     "BLOCK_PARSER",
@@ -46,17 +50,6 @@ __all__ = [
     "shift_facts",
 ]
 
-#: An anchor marker comment anywhere in a line.
-MARKER_RE = re.compile(r"<!--[ \t]*([A-Za-z0-9_]+?)_(START|END)[ \t]*-->")
-#: An anchor marker that is alone on its line (after indentation or ``>``).
-OWN_LINE_MARKER_RE = re.compile(
-    r"^(?P<prefix>[ \t>]*)<!--[ \t]*(?P<name>[A-Za-z0-9_]+?)_(?P<kind>START|END)[ \t]*-->[ \t]*$"
-)
-_TASK_LINE_RE = re.compile(
-    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
-    r"\[(?P<mark>[ xX])\](?=[ \t]|$)[ \t]*(?P<text>.*?)[ \t]*$"
-)
-
 #: CommonMark + GFM tables, block rules only (task boxes are read from the source line).
 BLOCK_PARSER = MarkdownIt("commonmark").enable("table")
 BLOCK_PARSER.disable("inline")
@@ -65,8 +58,6 @@ BLOCK_PARSER.disable("inline")
 HeadingFact = tuple[int, int, int, str]
 # (line, checked, column of the mark character, text after the box).
 TaskFact = tuple[int, bool, int, str]
-# (line, name, "START" | "END", alone on its line).
-MarkerFact = tuple[int, str, str, bool]
 # (type, tag, level, nesting, first line, end line, markup, info) of a block token.
 Signature = tuple[str, str, int, int, int, int, str, str]
 
@@ -179,37 +170,12 @@ def _facts_of(
         elif kind in ("fence", "code_block"):
             code.append((first, last))
         elif kind == "list_item_open":
-            match = _TASK_LINE_RE.match(_strip_end(lines[first]))
-            if match:
-                tasks.append(
-                    (first, match["mark"] != " ", match.start("mark"), match["text"])
-                )
-    markers = _scan_markers(lines, start, end, code)
+            task = match_task_line(_strip_end(lines[first]))
+            if task:
+                tasks.append((first, *task))
+    markers = scan_markers(lines, start, end, code)
     facts = Facts(tuple(blocks), tuple(headings), tuple(code), tuple(tasks), markers)
     return facts, signature
-
-
-def _scan_markers(
-    lines: Sequence[str], start: int, end: int, code: Sequence[tuple[int, int]]
-) -> tuple[MarkerFact, ...]:
-    found: list[MarkerFact] = []
-    code_index = 0
-    for number in range(start, end):
-        line = lines[number]
-        if "<!--" not in line:
-            continue
-        while code_index < len(code) and code[code_index][1] <= number:
-            code_index += 1
-        if code_index < len(code) and code[code_index][0] <= number:
-            continue
-        text = _strip_end(line)
-        own = OWN_LINE_MARKER_RE.match(text)
-        if own:
-            found.append((number, own["name"], own["kind"], True))
-            continue
-        for match in MARKER_RE.finditer(text):
-            found.append((number, match.group(1), match.group(2), False))
-    return tuple(found)
 
 
 def parse_whole(lines: Sequence[str]) -> Facts:

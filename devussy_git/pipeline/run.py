@@ -41,7 +41,7 @@ from devussy_git.errors import (
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
 from devussy_git.pipeline.runref import completed_stages, interview_commit, land, start_ref
-from devussy_git.pipeline.planfiles import outline_from_devplan, read_plan
+from devussy_git.plan.files import outline_from_devplan, read_plan
 from devussy_git.pipeline.prompts import build_messages, to_json
 from devussy_git.plan import (
     ComplexityProfile,

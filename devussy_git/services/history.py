@@ -22,7 +22,7 @@ from devussy_git.services.actors import Actor
 from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
 
 if TYPE_CHECKING:
-    from devussy_git.pipeline.planfiles import PlanProgress
+    from devussy_git.plan.files import PlanProgress
 
 __all__ = [
     "ProjectStatus",
@@ -55,7 +55,7 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
     head = await asyncio.to_thread(repo.head)
     run = await app.db.runs.latest(project.project_id)
 
-    from devussy_git.pipeline.planfiles import plan_progress
+    from devussy_git.plan.files import plan_progress
 
     def progress() -> PlanProgress | None:
         files = repo.list_files("main") if head else []

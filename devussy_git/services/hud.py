@@ -49,7 +49,7 @@ class Hud:
 
 async def project_hud(app: App, project_id: str, *, guild_id: int | None = None) -> Hud:
     """Everything the project's HUD shows, read at ``main``."""
-    from devussy_git.pipeline.planfiles import plan_progress, read_phases
+    from devussy_git.plan.files import plan_progress, read_phases
     from devussy_git.services.access import clone_url
 
     project = await get_project(app, project_id, guild_id=guild_id)

@@ -3,7 +3,7 @@
 :func:`progress_history` reads every commit on ``main``'s first-parent line
 from the first one that holds a plan (``handoff.md``) and counts, at each,
 the tasks done overall and per phase, exactly as ``status`` counts them at
-the head (:func:`~devussy_git.pipeline.planfiles.plan_progress`: a checked
+the head (:func:`~devussy_git.plan.files.plan_progress`: a checked
 box in a phase file is a done task). Each commit is classified by its
 ``Devussy-Stage`` trailer, so a revert shows as a revert. Most commits change
 one phase file, so every file version is read and parsed once, keyed by its
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 from devussy_git.app import App
 from devussy_git.errors import InvalidInputError, NotFoundError
-from devussy_git.pipeline.planfiles import count_tasks, phase_files, phase_titles
+from devussy_git.plan.files import count_tasks, phase_files, phase_titles
 from devussy_git.services.projects import get_project
 from devussy_git.stages import STAGES
 
@@ -107,7 +107,7 @@ class _PlanReader:
         self._titles: dict[str, dict[int, str]] = {}
 
     def phases(self, blobs: dict[str, str]) -> tuple[PhaseProgress, ...]:
-        """What :func:`~devussy_git.pipeline.planfiles.read_phases` gives for these
+        """What :func:`~devussy_git.plan.files.read_phases` gives for these
         files, counted: every phase the devplan lists or a phase file holds."""
         titles = self._devplan_titles(blobs.get("devplan.md"))
         present = {n: self._count(name, blobs[name]) for n, name in phase_files(blobs).items()}

@@ -28,7 +28,7 @@ from devussy_git.errors import (
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
 from devussy_git.pipeline.run import ProgressCallback
-from devussy_git.pipeline.planfiles import PlanProgress, plan_progress
+from devussy_git.plan.files import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
 from devussy_git.store.validation import validate_new_project_id

@@ -20,7 +20,7 @@ from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.charts import CHART_SIZE_PX
 from devussy_git.errors import InvalidInputError, NotFoundError
-from devussy_git.pipeline.planfiles import phase_files, plan_progress, read_phases
+from devussy_git.plan.files import phase_files, plan_progress, read_phases
 from tests.integration.pipeline.conftest import ANSWERS_FILE, make_settings
 from tests.support.gitcli import git, trailers_of
 

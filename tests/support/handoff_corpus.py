@@ -14,7 +14,7 @@ from typing import Any
 from devussy_git.agent.context import build_context
 from devussy_git.agent.selection import select_task
 from devussy_git.agent.step import step_parser
-from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.plan.files import read_phases
 from tests.unit.agent.conftest import plan_files, sample_plan
 
 __all__ = ["handoff_files", "parse_handoff_reply"]

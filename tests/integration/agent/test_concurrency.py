@@ -12,7 +12,7 @@ from devussy_git.agent.landing import plan_files_at
 from devussy_git.app import App
 from devussy_git.config import Secret
 from devussy_git.errors import ConflictError
-from devussy_git.pipeline.planfiles import plan_progress
+from devussy_git.plan.files import plan_progress
 from tests.integration.agent.conftest import ACTOR, OTHER, PROJECT, git
 from tests.integration.agent.test_steps_and_reverts import assert_valid
 from tests.support.llm_server import ScriptedLLMServer, Text

@@ -21,7 +21,7 @@ from devussy_git.agent.regions import split_regions
 from devussy_git.agent.ritual import check_consistency
 from devussy_git.app import App
 from devussy_git.errors import RevertConflictError
-from devussy_git.pipeline.planfiles import plan_progress
+from devussy_git.plan.files import plan_progress
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.store import PlanRepo
 from tests.integration.agent.conftest import ACTOR, PROJECT, git

@@ -18,7 +18,7 @@ import pytest
 
 from devussy_git import services
 from devussy_git.app import build_app
-from devussy_git.pipeline.planfiles import outline_from_devplan
+from devussy_git.plan.files import outline_from_devplan
 from tests.integration.pipeline.conftest import make_settings
 from tests.support.gitcli import git
 from tests.support.llm_server import Delay, ScriptedLLMServer, Text

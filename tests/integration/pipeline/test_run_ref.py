@@ -19,7 +19,7 @@ from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.errors import InvalidLLMOutputError, RunOutdatedError
 from devussy_git.pipeline import STAGES
-from devussy_git.pipeline.planfiles import plan_progress
+from devussy_git.plan.files import plan_progress
 from devussy_git.plan import check_plan_anchors
 from tests.integration.pipeline.conftest import make_settings
 from tests.support.gitcli import git

@@ -18,7 +18,7 @@ from devussy_git.agent.reply import apply_reply, parse_reply
 from devussy_git.agent.ritual import check_consistency, record, refresh, restore_ritual
 from devussy_git.agent.step import trailer_value
 from devussy_git.errors import InvalidEditError, InvalidLLMOutputError
-from devussy_git.pipeline.planfiles import outline_from_devplan, read_phases
+from devussy_git.plan.files import outline_from_devplan, read_phases
 from devussy_git.plan.anchors import check_plan_anchors
 
 

@@ -7,7 +7,7 @@ import pytest
 from devussy_git.agent.ritual import refresh
 from devussy_git.agent.selection import PlanCompleteError, select_task
 from devussy_git.errors import InvalidInputError
-from devussy_git.pipeline.planfiles import read_phases
+from devussy_git.plan.files import read_phases
 
 
 def test_fresh_plan_starts_with_task_1_1(files: dict[str, str]) -> None:

@@ -16,7 +16,7 @@ from devussy_git.faces.discord import render
 from devussy_git.faces.discord.payload import MessagePayload
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.gitserve import CloneInfo
-from devussy_git.pipeline.planfiles import PlanProgress
+from devussy_git.plan.files import PlanProgress
 from devussy_git.plan import Task
 from devussy_git.plan.interview import question_by_id
 from devussy_git.services import ProjectStatus, RevertResult

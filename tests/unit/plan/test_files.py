@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devussy_git.errors import InvalidInputError
-from devussy_git.pipeline.planfiles import (
+from devussy_git.plan.files import (
     blockers_from_quick_status,
     outline_from_devplan,
     plan_progress,
@@ -145,7 +145,7 @@ def test_any_rendered_plan_reads_back_equal(plan: Plan) -> None:
 
 
 def test_a_phase_file_gives_its_own_title() -> None:
-    from devussy_git.pipeline.planfiles import read_phase
+    from devussy_git.plan.files import read_phase
     from devussy_git.plan import render_phase
 
     phase = SAMPLE.phases[0]
@@ -184,7 +184,7 @@ def edited(draw: st.DrawFn, text: str) -> str:
 
 
 def _tally(name: str, text: str) -> tuple[str, int, int]:
-    from devussy_git.pipeline.planfiles import read_phase
+    from devussy_git.plan.files import read_phase
 
     phase = read_phase(name, text)
     return phase.title, sum(1 for t in phase.tasks if t.done), len(phase.tasks)
@@ -193,7 +193,7 @@ def _tally(name: str, text: str) -> tuple[str, int, int]:
 @settings(max_examples=60, deadline=None)
 @given(plans(), st.data())
 def test_counted_tasks_equal_the_tasks_read(plan: Plan, data: st.DataObject) -> None:
-    from devussy_git.pipeline.planfiles import count_tasks, phase_titles
+    from devussy_git.plan.files import count_tasks, phase_titles
 
     files = files_of(plan)
     assert phase_titles(files["devplan.md"]) == {p.number: p.title for p in plan.phases}
@@ -219,7 +219,7 @@ def test_phase_titles_read_only_the_overview_table(plan: Plan, data: st.DataObje
     line-by-line read of the whole file gives."""
     import re
 
-    from devussy_git.pipeline.planfiles import overview_rows, phase_titles
+    from devussy_git.plan.files import overview_rows, phase_titles
 
     devplan = data.draw(edited(files_of(plan)["devplan.md"]))
     lines = devplan.split("\n")
@@ -232,7 +232,7 @@ def test_phase_titles_read_only_the_overview_table(plan: Plan, data: st.DataObje
 
 
 def test_counting_refuses_what_reading_refuses() -> None:
-    from devussy_git.pipeline.planfiles import count_tasks
+    from devussy_git.plan.files import count_tasks
 
     with pytest.raises(InvalidInputError, match="not a phase file"):
         count_tasks("notes.md", "- [ ] 1.1: x")

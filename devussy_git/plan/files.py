@@ -8,7 +8,9 @@ table, each ``phaseN.md``'s title, ``PHASE_TASKS`` items and ``PHASE_CONTEXT``
 — and ``handoff.md``'s ``QUICK_STATUS`` blockers.
 
 The phase files are the truth about tasks: a checked box there is a done task,
-whatever the devplan's counters say. Pure: text in, values out; it never reads
+whatever the devplan's counters say. Anchors and task lines are read through
+:mod:`devussy_git.plan.anchors` and :mod:`devussy_git.plan.tasks`, the readers
+every other part of the project uses. Pure: text in, values out; it never reads
 git, never writes, never calls a model.
 """
 
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.anchors import extract_anchor
 from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
+from devussy_git.plan.tasks import plan_task_lines
 
 if TYPE_CHECKING:
     from devussy_git.plan.complexity import ComplexityProfile
@@ -44,11 +47,6 @@ __all__ = [
 
 _PHASE_FILE = re.compile(r"^phase([1-9]\d*)\.md$")
 _PHASE_HEADING = re.compile(r"^# Phase (\d+): (.*)$", re.MULTILINE)
-#: ``- [ ] 1.3: title``; the escaped ``- \[ \]`` form mdformat's gfm writes is read too.
-_TASK_LINE = re.compile(r"^- \\?\[([ xX])\\?\] (\d+\.\d+):[ \t]?(.*)$")
-#: The same items, found in a whole block at once (for counting without building tasks).
-_TASK_LINES = re.compile(_TASK_LINE.pattern, re.MULTILINE)
-_DETAIL_LINE = re.compile(r"^ {2,}- (.*)$")
 _TABLE_ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)\|\s*$")
 _OVERVIEW_HEADING = re.compile(r"^##[ \t]+Phase Overview[ \t]*#*[ \t]*\r?$")
 _OVERVIEW_HEADING_IN_TEXT = re.compile(_OVERVIEW_HEADING.pattern, re.MULTILINE)
@@ -177,29 +175,6 @@ def _phase_summaries(text: str) -> dict[int, str]:
     return {n: "\n".join(lines).strip() for n, lines in summaries.items()}
 
 
-def _tasks(block: str) -> tuple[Task, ...]:
-    tasks: list[Task] = []
-    details: list[str] = []
-    current: tuple[str, str, bool] | None = None
-
-    def flush() -> None:
-        if current is not None:
-            tasks.append(Task(current[0], current[1], tuple(details), current[2]))
-
-    for line in block.split("\n"):
-        item = _TASK_LINE.match(line)
-        if item:
-            flush()
-            current = (item.group(2), item.group(3).strip(), item.group(1) != " ")
-            details = []
-            continue
-        detail = _DETAIL_LINE.match(line)
-        if detail and current is not None:
-            details.append(detail.group(1).strip())
-    flush()
-    return tuple(tasks)
-
-
 def _phase_summary(context: str, number: int, project_name: str | None) -> str:
     """The phase summary: ``PHASE_CONTEXT`` without the renderer's link lines."""
     paragraphs = context.split("\n\n") if context else []
@@ -229,18 +204,19 @@ def _read_phase(name: str, text: str, project_name: str | None) -> Phase:
     number = int(match.group(1))
     heading = _PHASE_HEADING.search(text)
     title = heading.group(2).strip() if heading and int(heading.group(1)) == number else ""
-    block = extract_anchor(text, "PHASE_TASKS")
-    if block is None:
+    lines = plan_task_lines(text)
+    if lines is None:
         raise InvalidInputError(f"{name} has no PHASE_TASKS section to read its tasks from.")
+    tasks = tuple(Task(t.task_id, t.title, t.details, t.done) for t in lines)
     context = extract_anchor(text, "PHASE_CONTEXT") or ""
-    return Phase(number, title, _phase_summary(context, number, project_name), _tasks(block))
+    return Phase(number, title, _phase_summary(context, number, project_name), tasks)
 
 
 def count_tasks(name: str, text: str) -> tuple[str, int, int]:
     """``(title, done, total)`` of one ``phaseN.md``, as :func:`read_phase` reads them.
 
-    The same rules, without building the tasks: fast enough to run on every
-    version of a plan (the progress history). The title is ``""`` when the
+    The same reader, without building the tasks (the progress history runs it on
+    every version of a plan). The title is ``""`` when the
     file has no ``# Phase N:`` heading of its own number.
     """
     match = _PHASE_FILE.match(name)
@@ -248,11 +224,10 @@ def count_tasks(name: str, text: str) -> tuple[str, int, int]:
         raise InvalidInputError(f"{name!r} is not a phase file name (phaseN.md).")
     heading = _PHASE_HEADING.search(text)
     title = heading.group(2).strip() if heading and int(heading.group(1)) == int(match.group(1)) else ""
-    block = extract_anchor(text, "PHASE_TASKS")
-    if block is None:
+    lines = plan_task_lines(text)
+    if lines is None:
         raise InvalidInputError(f"{name} has no PHASE_TASKS section to read its tasks from.")
-    marks = [found[0] for found in _TASK_LINES.findall(block)]
-    return title, sum(1 for mark in marks if mark != " "), len(marks)
+    return title, sum(1 for task in lines if task.done), len(lines)
 
 
 def read_phases(files: Mapping[str, str], *, project_name: str | None = None) -> tuple[Phase, ...]:
