@@ -6,6 +6,11 @@ checks the state it starts from inside the same transaction (row locked on
 PostgreSQL, database write-locked on SQLite), so two processes cannot both
 move a run. "One active run per project" is a unique partial index, so it
 holds across processes too. This module never runs a stage or touches git.
+
+About 480 lines, one class on purpose: every transition of the state machine (create,
+start, finish a stage, fail, resume, sweep the orphans of dead processes) is a method of
+:class:`RunRepo` that shares its locking transaction and its row-to-record reading;
+split, each half would have to re-implement them.
 """
 
 from __future__ import annotations
