@@ -131,16 +131,24 @@ def _prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-async def build_app(settings: Settings, *, database: bool = True) -> App:
+async def build_app(settings: Settings, *, database: bool = True, light: bool = False) -> App:
     """Open the database (creating tables), the store and the clone access.
 
     ``database=False`` builds an app for commands that read only git (``log``,
     ``show``, ``diff``, ``clone-url``): SQLAlchemy is not even imported.
+    ``light=True`` is for commands that mostly read the database (``status``,
+    ``projects``, ``revert``, ``handoff-next``): on a SQLite file they read it
+    without SQLAlchemy, which is imported only if they ask for anything else
+    (:func:`devussy_git.db.open_light`); other databases open as usual.
     """
     root = _prepare_root(settings.repos_root)
     settings = settings.with_(repos_root=root)
     db: Any = _NoDatabase()
-    if database:
+    if database and light:
+        from devussy_git.db import open_light
+
+        db = await open_light(settings.database_url)
+    elif database:
         from devussy_git.db import Database
 
         # Opening the database also fails (resumably) the runs of processes that died.
@@ -160,9 +168,9 @@ async def build_app(settings: Settings, *, database: bool = True) -> App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, database: bool = True) -> AsyncIterator[App]:
+async def open_app(settings: Settings, *, database: bool = True, light: bool = False) -> AsyncIterator[App]:
     """``async with open_app(settings) as app:`` — built, then closed."""
-    app = await build_app(settings, database=database)
+    app = await build_app(settings, database=database, light=light)
     try:
         yield app
     finally:

@@ -280,13 +280,17 @@ Handler = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
 
 #: Verbs that read only git: their app is built without the database.
 GIT_ONLY_VERBS = frozenset({"log", "show", "diff", "clone-url"})
+#: Verbs that only read the database: on SQLite they read it without SQLAlchemy.
+DB_READING_VERBS = frozenset({"status", "projects", "revert", "handoff-next", "proposals"})
 
 
 async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
 
-    async with open_app(load_settings(), database=args.verb not in GIT_ONLY_VERBS) as app:
+    async with open_app(
+        load_settings(), database=args.verb not in GIT_ONLY_VERBS, light=args.verb in DB_READING_VERBS
+    ) as app:
         return await handler(app, args)
 
 
