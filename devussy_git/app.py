@@ -42,6 +42,30 @@ class _NoDatabase:
     async def close(self) -> None:
         return None
 
+
+class _UncountedMetrics:
+    """The metrics of a process that never serves them (a CLI command): counts go nowhere.
+
+    Building the real ones imports prometheus-client, a cost a command that exits
+    a moment later would pay for figures nobody can read.
+    """
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        return None
+
+    def count_clone(self, project_id: str) -> None:
+        return None
+
+    def count_run(self, state: str) -> None:
+        return None
+
+    def count_llm_tokens(self, model: str, tokens_in: int, tokens_out: int) -> None:
+        return None
+
+    def render(self) -> tuple[bytes, str]:
+        raise StoreError("This process does not serve metrics.")
+
+
 __all__ = ["App", "build_app", "open_app"]
 
 
@@ -60,6 +84,8 @@ class App:
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     #: How runs execute (``services.executors``); built from the settings on first use.
     _executor: Any = None
+    #: False for a process that never serves ``/metrics`` (the CLI): nothing is counted.
+    counts_metrics: bool = True
 
     @property
     def executor(self) -> Any:
@@ -82,6 +108,8 @@ class App:
     @property
     def metrics(self) -> Metrics:
         if self._metrics is None:
+            if not self.counts_metrics:
+                return _UncountedMetrics()  # type: ignore[return-value]
             from devussy_git.metrics import Metrics
 
             self._metrics = Metrics()
@@ -137,16 +165,28 @@ def _prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-async def build_app(settings: Settings, *, database: bool = True) -> App:
+async def build_app(
+    settings: Settings, *, database: bool = True, light: bool = False, metrics: bool = True
+) -> App:
     """Open the database (creating tables), the store and the clone access.
 
     ``database=False`` builds an app for commands that read only git (``log``,
     ``show``, ``diff``, ``clone-url``): SQLAlchemy is not even imported.
+    ``light=True`` is for commands that mostly read the database (``status``,
+    ``projects``, ``revert``, ``handoff-next``): on a SQLite file they read it
+    without SQLAlchemy, which is imported only if they ask for anything else
+    (:func:`devussy_git.db.open_light`); other databases open as usual.
+    ``metrics=False`` is for a process that never serves ``/metrics``: its
+    counts are dropped and prometheus-client is not imported.
     """
     root = _prepare_root(settings.repos_root)
     settings = settings.with_(repos_root=root)
     db: Any = _NoDatabase()
-    if database:
+    if database and light:
+        from devussy_git.db import open_light
+
+        db = await open_light(settings.database_url)
+    elif database:
         from devussy_git.db import Database
 
         # Opening the database also fails (resumably) the runs of processes that died.
@@ -158,6 +198,7 @@ async def build_app(settings: Settings, *, database: bool = True) -> App:
             store=PlanStore(root, committer=Identity(settings.committer_name, settings.committer_email)),
             db=db,
             access=CloneAccess(root, secret),
+            counts_metrics=metrics,
         )
     except BaseException:
         await db.close()
@@ -166,9 +207,11 @@ async def build_app(settings: Settings, *, database: bool = True) -> App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, database: bool = True) -> AsyncIterator[App]:
+async def open_app(
+    settings: Settings, *, database: bool = True, light: bool = False, metrics: bool = True
+) -> AsyncIterator[App]:
     """``async with open_app(settings) as app:`` — built, then closed."""
-    app = await build_app(settings, database=database)
+    app = await build_app(settings, database=database, light=light, metrics=metrics)
     try:
         yield app
     finally:

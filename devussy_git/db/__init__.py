@@ -44,6 +44,8 @@ _HEAVY: dict[str, str] = {
     "ProjectRepo": "devussy_git.db.projects",
     "RunRepo": "devussy_git.db.runs",
     "SCHEMA_VERSION": "devussy_git.db.schema",
+    # Imports SQLAlchemy only when it has to open the full database.
+    "open_light": "devussy_git.db.light",
 }
 
 
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from devussy_git.db.profiles import LLMProfileRepo
     from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
     from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
+    from devussy_git.db.light import open_light
     from devussy_git.db.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -85,5 +88,6 @@ __all__ = [
     "RunRepo",
     "StageRecord",
     "is_owner_alive",
+    "open_light",
     "process_owner",
 ]

@@ -35,7 +35,7 @@ from devussy_git.db.profiles import LLMProfileRepo
 from devussy_git.db.projects import ProjectRepo
 from devussy_git.db.runs import RunRepo
 from devussy_git.db.state import StateRepo
-from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_version
+from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_mark, schema_version
 from devussy_git.errors import ConfigurationError
 
 __all__ = ["Database"]
@@ -168,3 +168,8 @@ async def _create_schema(conn: AsyncConnection, gateway: Gateway) -> None:
             f"the database has schema version {found}; this devussy-git needs "
             f"{SCHEMA_VERSION} and has no migration for it"
         )
+    if gateway.dialect == "sqlite":
+        # Tell the light reader (db/light.py) that this schema is in place and checked.
+        mark = schema_mark()
+        if await conn.scalar(sa.text("PRAGMA user_version")) != mark:
+            await conn.execute(sa.text(f"PRAGMA user_version = {mark:d}"))

@@ -12,6 +12,7 @@ the ``schema_version`` table records the version a database was created at.
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timezone
 from typing import Any, cast
 
@@ -36,6 +37,7 @@ __all__ = [
     "projects",
     "run_stages",
     "runs",
+    "schema_mark",
     "schema_version",
 ]
 
@@ -247,3 +249,24 @@ huds = sa.Table(
     sa.Column("shown", sa.String(64), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+
+def schema_mark() -> int:
+    """A number that changes whenever the schema does: SQLite's ``PRAGMA user_version``.
+
+    :meth:`Database.open` stamps it on a SQLite database once the tables are there
+    and the version is checked; :mod:`devussy_git.db.light` reads without
+    SQLAlchemy only a database stamped with the mark it was written for
+    (``light.SCHEMA_MARK``, kept equal to this by a unit test).
+    """
+    parts = [f"version {SCHEMA_VERSION}"]
+    for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+        parts.append(f"table {table.name}")
+        parts.extend(
+            f"column {c.name} {c.type} {'null' if c.nullable else 'not null'}"
+            f"{' key' if c.primary_key else ''}"
+            for c in table.columns
+        )
+        parts.extend(f"index {index.name}" for index in sorted(table.indexes, key=lambda i: str(i.name)))
+    # A positive 31-bit number: user_version is a signed 32-bit integer, and 0 means unstamped.
+    return zlib.crc32("\n".join(parts).encode()) % 0x7FFFFFFF or 1

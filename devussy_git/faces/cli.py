@@ -48,9 +48,19 @@ def _port(text: str) -> int:
     return value
 
 
+#: Stands for the ``new`` verb's epilog until its help is shown: listing the answer keys
+#: imports the interview's questions, which no other command line needs.
+_ANSWER_KEYS_EPILOG = "(answer keys)"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
+
+    def format_help(self) -> str:
+        if self.epilog is _ANSWER_KEYS_EPILOG:
+            self.epilog = _answer_keys_help()
+        return super().format_help()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_help = "model name as the provider knows it (default: LLM_DEFAULT_MODEL)"
 
     s = verb("new", "Create a project repo and commit its interview (asks on the terminal without --answers).",
-             epilog=_answer_keys_help())
+             epilog=_ANSWER_KEYS_EPILOG)
     s.add_argument("project", help=project_help)
     s.add_argument("--answers", type=Path, metavar="FILE.json",
                    help="interview answers as one JSON object keyed by question id (below)")
@@ -280,13 +290,20 @@ Handler = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
 
 #: Verbs that read only git: their app is built without the database.
 GIT_ONLY_VERBS = frozenset({"log", "show", "diff", "clone-url"})
+#: Verbs that only read the database: on SQLite they read it without SQLAlchemy.
+DB_READING_VERBS = frozenset({"status", "projects", "revert", "handoff-next", "proposals"})
 
 
 async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
 
-    async with open_app(load_settings(), database=args.verb not in GIT_ONLY_VERBS) as app:
+    async with open_app(
+        load_settings(),
+        database=args.verb not in GIT_ONLY_VERBS,
+        light=args.verb in DB_READING_VERBS,
+        metrics=False,  # a command serves no /metrics: its counts would end with the process
+    ) as app:
         return await handler(app, args)
 
 
@@ -557,17 +574,19 @@ ASYNC_VERBS: dict[str, Handler] = {
 }
 
 
-def _extra_verbs() -> dict[str, Handler]:
-    """Verbs whose handlers live with their capability."""
-    from devussy_git.faces import cli_agent, cli_lifecycle
+def _extra_verb(verb: str) -> Handler:
+    """The handler of a verb that lives with its capability (only its module is imported)."""
+    if verb in ("handoff-next", "proposals"):
+        from devussy_git.faces import cli_agent
+
+        return cli_agent.cmd_handoff_next if verb == "handoff-next" else cli_agent.cmd_proposals
+    from devussy_git.faces import cli_lifecycle
 
     return {
-        "handoff-next": cli_agent.cmd_handoff_next,
-        "proposals": cli_agent.cmd_proposals,
         "archive": cli_lifecycle.cmd_archive,
         "restore": cli_lifecycle.cmd_restore,
         "delete": cli_lifecycle.cmd_delete,
-    }
+    }[verb]
 
 
 def _run_sync_verb(args: argparse.Namespace) -> int:
@@ -627,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         handler = ASYNC_VERBS.get(args.verb)
         if handler is None and args.verb in ("handoff-next", "proposals", "archive", "restore", "delete"):
-            handler = _extra_verbs()[args.verb]
+            handler = _extra_verb(args.verb)
         if handler is None:
             return _run_sync_verb(args)
         _precheck(args)

@@ -9,21 +9,36 @@ import time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from devussy_git._lazy import lazy_exports
 from devussy_git.llm.factory import make_client
-from devussy_git.llm.litellm_client import (
-    LiteLLMClient,
-    aclose_litellm,
-    litellm_model_name,
-)
 from devussy_git.llm.offline import OFFLINE_MODEL, OfflineClient, Responder
 from devussy_git.llm.profile import KEY_ENV_VARS, LLMProfile
-from devussy_git.llm.retry import (
-    NON_RETRYABLE_EXCEPTIONS,
-    RETRYABLE_EXCEPTIONS,
-    STATUS_DECIDED_EXCEPTIONS,
-    is_retryable,
-)
 from devussy_git.llm.types import LLMClient, LLMRequest, Reply, estimate_tokens
+
+# The litellm client and its retry policy (tenacity) are imported on first use:
+# a step with the offline provider never needs them.
+_HEAVY: dict[str, str] = {
+    "LiteLLMClient": "devussy_git.llm.litellm_client",
+    "aclose_litellm": "devussy_git.llm.litellm_client",
+    "litellm_model_name": "devussy_git.llm.litellm_client",
+    "NON_RETRYABLE_EXCEPTIONS": "devussy_git.llm.retry",
+    "RETRYABLE_EXCEPTIONS": "devussy_git.llm.retry",
+    "STATUS_DECIDED_EXCEPTIONS": "devussy_git.llm.retry",
+    "is_retryable": "devussy_git.llm.retry",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _HEAVY, globals())
+
+if TYPE_CHECKING:
+    from devussy_git.llm.litellm_client import LiteLLMClient, aclose_litellm, litellm_model_name
+    from devussy_git.llm.retry import (
+        NON_RETRYABLE_EXCEPTIONS,
+        RETRYABLE_EXCEPTIONS,
+        STATUS_DECIDED_EXCEPTIONS,
+        is_retryable,
+    )
 
 __all__ = [
     "KEY_ENV_VARS",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from devussy_git.llm.litellm_client import LiteLLMClient
 from devussy_git.llm.offline import OfflineClient, Responder
 from devussy_git.llm.profile import LLMProfile
 from devussy_git.llm.types import LLMClient
@@ -34,6 +33,9 @@ def make_client(
         return OfflineClient(profile, responder)
     if responder is not None:
         raise ValueError("a responder only applies to the offline provider")
+    # Imported here: the offline client needs neither it nor tenacity.
+    from devussy_git.llm.litellm_client import LiteLLMClient
+
     return LiteLLMClient(
         profile, on_retry=on_retry, wait_initial_s=wait_initial_s, wait_max_s=wait_max_s
     )

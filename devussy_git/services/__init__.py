@@ -11,6 +11,7 @@ Modules: ``actors`` (who asked), ``projects``, ``runs``, ``history`` (status,
 log, diff, show, revert), ``access`` (clone tokens, health), ``archive``
 (archive, restore, delete), ``guilds`` (settings, permissions, run limits),
 ``interviews`` (thread interviews), ``steps`` (handoff-next, proposals),
+``endpoints`` (which model endpoint a guild's work uses),
 ``summaries`` (run summaries), ``progress`` (tasks done over the history,
 and its chart), ``hud``,
 ``maintenance`` and ``commands`` (the synced command hash).
@@ -31,9 +32,9 @@ _HOMES: dict[str, str] = {
     "ProgressCallback": "devussy_git.services.runs",
     "execute_run": "devussy_git.services.runs",
     "get_run": "devussy_git.services.runs",
-    "guild_api_base": "devussy_git.services.runs",
-    "guild_profile_name": "devussy_git.services.runs",
-    "llm_client_for": "devussy_git.services.runs",
+    "guild_api_base": "devussy_git.services.endpoints",
+    "guild_profile_name": "devussy_git.services.endpoints",
+    "llm_client_for": "devussy_git.services.endpoints",
     "run_artifacts": "devussy_git.services.runs",
     "run_project": "devussy_git.services.runs",
     "spawn_run": "devussy_git.services.runs",
@@ -224,14 +225,12 @@ if TYPE_CHECKING:
     from devussy_git.services.actors import (
         Actor,
     )
+    from devussy_git.services.endpoints import guild_api_base, guild_profile_name, llm_client_for
     from devussy_git.services.runs import (
         ArtifactFile,
         ProgressCallback,
         execute_run,
         get_run,
-        guild_api_base,
-        guild_profile_name,
-        llm_client_for,
         run_artifacts,
         run_project,
         spawn_run,

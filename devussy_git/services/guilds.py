@@ -21,7 +21,7 @@ from devussy_git.errors import InvalidInputError, PermissionDeniedError, RunAlre
 from devussy_git.services.actors import Actor
 from devussy_git.services.executors import RunStarted
 from devussy_git.services.projects import get_project
-from devussy_git.services.runs import guild_api_base, guild_profile_name
+from devussy_git.services.endpoints import guild_api_base, guild_profile_name
 
 __all__ = [
     "DEFAULT",

@@ -134,25 +134,25 @@ class RevertResult:
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.$", re.MULTILINE)
 
 
-def _undone_by(repo: Any) -> dict[str, str]:
-    """``{sha: sha of the revert in effect that undid it}`` for commits on main.
+def _undone_by(history: list[CommitInfo]) -> dict[str, str]:
+    """``{sha: sha of the revert in effect that undid it}`` for the commits of
+    ``history`` (main's log, newest first).
 
     Walking newest first, a revert commit that is itself still in effect marks
     the commits it names as undone; a revert that was reverted marks nothing.
     """
     undone: dict[str, str] = {}
-    for info in repo.log("main"):
+    for info in history:
         if info.trailers.get(TRAILER_STAGE) == "revert" and info.sha not in undone:
             for sha in _REVERTS.findall(info.body):
                 undone.setdefault(sha, info.sha)
     return undone
 
 
-def _find_step(repo: Any, step: int | None) -> CommitInfo:
+def _find_step(history: list[CommitInfo], undone: dict[str, str], step: int | None) -> CommitInfo:
     """Step ``step``, or the newest handoff-next step that is still in effect,
     so a second plain ``revert`` moves on to the step before."""
-    undone = _undone_by(repo)
-    for info in repo.log("main"):
+    for info in history:
         if info.trailers.get(TRAILER_STAGE) != "handoff-next":
             continue
         if step is None and info.sha not in undone:
@@ -187,13 +187,16 @@ async def revert_target(
     repo = await asyncio.to_thread(app.store.open, project_id)
 
     def find() -> CommitInfo:
-        target = repo.get_commit(rev) if rev is not None else _find_step(repo, step)
+        named = repo.get_commit(rev) if rev is not None else None
+        history = repo.log("main")  # read once: a long history is walked in Python
+        undone = _undone_by(history)
+        target = named if named is not None else _find_step(history, undone, step)
         if not target.parents:
             raise InvalidInputError(
                 f"{target.sha[:10]} is the project's first commit; there is nothing before it "
                 "to go back to."
             )
-        reverted_by = _undone_by(repo).get(target.sha)
+        reverted_by = undone.get(target.sha)
         if reverted_by is not None:
             raise InvalidInputError(
                 f"{target.sha[:10]} {target.subject!r} was already reverted by "

@@ -25,7 +25,6 @@ from devussy_git.errors import (
     RunAlreadyActiveError,
     RunOutdatedError,
 )
-from devussy_git.llm import LLMClient
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
 from devussy_git.pipeline.run import ProgressCallback
 from devussy_git.plan.files import PlanProgress, plan_progress
@@ -33,6 +32,7 @@ from devussy_git.plan import Interview, validate_answers
 from devussy_git.store import validate_project_id
 from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
+from devussy_git.services.endpoints import llm_client_for
 from devussy_git.services.projects import (
     commit_interview,
     create_repo,
@@ -46,9 +46,6 @@ __all__ = [
     "ProgressCallback",
     "execute_run",
     "get_run",
-    "guild_api_base",
-    "guild_profile_name",
-    "llm_client_for",
     "run_artifacts",
     "run_project",
     "spawn_run",
@@ -60,34 +57,6 @@ log_ = logging.getLogger(__name__)
 
 
 # -- runs -----------------------------------------------------------------------
-
-
-def guild_profile_name(guild_id: int) -> str:
-    """The LLM profile row that holds a guild's endpoint."""
-    return f"guild-{guild_id}"
-
-
-async def guild_api_base(app: App, guild_id: int | None, provider: str | None) -> str | None:
-    """The endpoint ``guild_id`` chose for ``provider`` (``None``: the provider's own).
-
-    A profile saved for another provider does not apply: an endpoint belongs
-    to the provider it was set with.
-    """
-    if guild_id is None:
-        return None
-    stored = await app.db.profiles.get(guild_profile_name(guild_id))
-    chosen = (provider or app.settings.llm_provider).strip().lower()
-    if stored is None or not stored.api_base or stored.provider != chosen:
-        return None
-    return stored.api_base
-
-
-async def llm_client_for(
-    app: App, *, provider: str | None, model: str | None, guild_id: int | None
-) -> LLMClient:
-    """The client for work of ``guild_id`` (its endpoint, if it set one)."""
-    api_base = await guild_api_base(app, guild_id, provider)
-    return app.llm_client(provider, model, api_base=api_base)
 
 
 async def start_run(

@@ -22,7 +22,7 @@ from devussy_git.errors import InvalidInputError
 from devussy_git.services.actors import Actor
 from devussy_git.services.maintenance import pack_if_needed
 from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
-from devussy_git.services.runs import llm_client_for
+from devussy_git.services.endpoints import llm_client_for
 
 log = logging.getLogger(__name__)
 

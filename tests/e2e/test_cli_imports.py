@@ -29,14 +29,21 @@ print("\\n" + json.dumps({"code": code, "loaded": sorted(m for m in %r if m in s
 """ % (HEAVY,)
 
 
-def _loaded(cli: Cli, *argv: str, extra: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+def _probe(cli: Cli, *argv: str, extra: tuple[str, ...] = ()) -> tuple[int, list[str], str]:
+    """Exit code, heavy modules loaded and what the command printed."""
     probe = _PROBE.replace(repr(HEAVY), repr(HEAVY + extra))
     done = subprocess.run(
         [sys.executable, "-c", probe, *argv], cwd=cli.workdir, env=cli.env, capture_output=True, text=True,
         timeout=120,
     )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    return report["code"], report["loaded"]
+    *printed, last = done.stdout.strip().splitlines()
+    report = json.loads(last)
+    return report["code"], report["loaded"], "\n".join(printed)
+
+
+def _loaded(cli: Cli, *argv: str, extra: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    code, loaded, _ = _probe(cli, *argv, extra=extra)
+    return code, loaded
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +86,29 @@ def test_usage_errors_and_help_are_answered_before_anything_is_built(planned: Cl
     assert loaded == []  # not even pygit2: the command line is refused before the store is opened
 
 
-def test_status_opens_the_database_but_loads_no_web_chat_or_model_library(planned: Cli) -> None:
-    code, loaded = _loaded(planned, "status", "shop", extra=("matplotlib",))
+#: What reading the database or the project list never needs (status reads the plan).
+_NOT_FOR_READING = ("sqlalchemy.orm", "aiosqlite", "matplotlib", "markdown_it", "mdformat", "tenacity")
+
+
+@pytest.mark.parametrize(
+    ("argv", "from_the_database"),
+    [
+        (("status", "shop"), "Run "),
+        (("status", "shop", "--json"), '"run": {'),
+        (("projects",), "shop\tShop API"),
+        (("projects", "--json"), '"name": "Shop API"'),
+    ],
+)
+def test_status_and_projects_read_the_database_without_its_library(
+    planned: Cli, argv: tuple[str, ...], from_the_database: str
+) -> None:
+    # status reads the plan's progress with the one plan reader, on markdown-it's block
+    # parser (plan/tasks.py); the project list reads no plan at all.
+    unneeded = tuple(m for m in _NOT_FOR_READING if argv[0] != "status" or m != "markdown_it")
+    code, loaded, printed = _probe(planned, *argv, extra=unneeded)
     assert code == 0
-    assert "sqlalchemy" in loaded
-    assert not {"fastapi", "discord", "litellm", "uvicorn", "pydantic", "matplotlib"} & set(loaded)
+    assert from_the_database in printed  # the run and the project's name come from the database
+    assert loaded == []  # SQLite is read with the standard library (devussy_git/db/light.py)
 
 
 def test_only_status_with_a_chart_loads_the_plotting_library(planned: Cli) -> None:
