@@ -128,9 +128,7 @@ class App:
         """
         from devussy_git.llm import LLMProfile, make_client
 
-        return make_client(
-            LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base)
-        )
+        return make_client(LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base))
 
     def git_router(self) -> Any:
         """The smart-HTTP clone endpoint for these repos, as a FastAPI router (imports FastAPI)."""
@@ -165,9 +163,7 @@ def _prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-async def build_app(
-    settings: Settings, *, database: bool = True, light: bool = False, metrics: bool = True
-) -> App:
+async def build_app(settings: Settings, *, database: bool = True, light: bool = False, metrics: bool = True) -> App:
     """Open the database (creating tables), the store and the clone access.
 
     ``database=False`` builds an app for commands that read only git (``log``,

@@ -48,6 +48,7 @@ class ProgressPoint(Protocol):
     @property
     def phases(self) -> Sequence[PhasePoint]: ...
 
+
 __all__ = ["CHART_DPI", "CHART_SIZE_PX", "draw_progress"]
 
 #: Width and height of the picture in pixels: wide enough to read, small enough for
@@ -119,20 +120,45 @@ def draw_progress(name: str, points: Sequence[ProgressPoint]) -> bytes:
 
     totals = [p.total for p in points]
     done_all = [p.done for p in points]
-    axes.plot(*_series(xs, totals), drawstyle="steps-post", linewidth=1.0, linestyle="--",
-              color=_SCOPE, label=f"tasks in the plan ({last.total})")
-    axes.plot(*_series(xs, done_all), drawstyle="steps-post", linewidth=2.6, color=_OVERALL, zorder=3,
-              label=f"all phases ({last.done}/{last.total})")
+    axes.plot(
+        *_series(xs, totals),
+        drawstyle="steps-post",
+        linewidth=1.0,
+        linestyle="--",
+        color=_SCOPE,
+        label=f"tasks in the plan ({last.total})",
+    )
+    axes.plot(
+        *_series(xs, done_all),
+        drawstyle="steps-post",
+        linewidth=2.6,
+        color=_OVERALL,
+        zorder=3,
+        label=f"all phases ({last.done}/{last.total})",
+    )
     reverts = [i for i, p in enumerate(points) if p.kind == "revert"]
     if reverts:
         # The drop a revert makes is drawn red over the overall line, and each revert
         # gets a marker (smaller when there are many, so they never hide the line).
         drops = [i for i in reverts if i > 0 and done_all[i] < done_all[i - 1]]
-        axes.vlines([xs[i] for i in drops], [done_all[i] for i in drops], [done_all[i - 1] for i in drops],
-                    colors=_REVERT, linewidth=2.6, zorder=4)
+        axes.vlines(
+            [xs[i] for i in drops],
+            [done_all[i] for i in drops],
+            [done_all[i - 1] for i in drops],
+            colors=_REVERT,
+            linewidth=2.6,
+            zorder=4,
+        )
         size = 36.0 if len(reverts) <= 25 else max(6.0, 900.0 / len(reverts))
-        axes.scatter([xs[i] for i in reverts], [done_all[i] for i in reverts], marker="v", s=size,
-                     color=_REVERT, zorder=5, label=f"revert ({len(reverts)})")
+        axes.scatter(
+            [xs[i] for i in reverts],
+            [done_all[i] for i in reverts],
+            marker="v",
+            s=size,
+            color=_REVERT,
+            zorder=5,
+            label=f"revert ({len(reverts)})",
+        )
 
     figure.suptitle(f"{_cut(name, _TITLE_CHARS)}: {last.done} of {last.total} tasks done", fontsize=13)
     axes.set_xlabel(f"commits on main since the plan was made (head {last.short_sha})")
@@ -145,8 +171,13 @@ def draw_progress(name: str, points: Sequence[ProgressPoint]) -> bytes:
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(True, alpha=0.3)
     entries = len(numbers) + 2 + (1 if reverts else 0)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-                ncols=1 if entries <= _LEGEND_ROWS else 2)
+    axes.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        frameon=False,
+        ncols=1 if entries <= _LEGEND_ROWS else 2,
+    )
 
     out = io.BytesIO()
     # No "Software" stamp: the same history gives the same bytes.

@@ -126,9 +126,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
     return value
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env"
-) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> Settings:
     """Build :class:`Settings` from ``env`` (default ``os.environ``) and ``.env``.
 
     Values in the real environment win over the ``.env`` file, as with
@@ -157,23 +155,18 @@ def load_settings(
         else:
             provider = "offline"
     if provider not in PROVIDERS:
-        raise InvalidInputError(
-            f"LLM_DEFAULT_PROVIDER must be one of {', '.join(sorted(PROVIDERS))}, got {provider!r}"
-        )
+        raise InvalidInputError(f"LLM_DEFAULT_PROVIDER must be one of {', '.join(sorted(PROVIDERS))}, got {provider!r}")
     model = merged.get("LLM_DEFAULT_MODEL", "").strip() or str(PROVIDERS[provider]["model"])
 
     guild = merged.get("DEVUSSY_DEV_GUILD", "").strip()
     return Settings(
         repos_root=Path(merged.get("DEVUSSY_REPOS_ROOT", "").strip() or "./repos"),
-        database_url=merged.get("DATABASE_URL", "").strip()
-        or "sqlite+aiosqlite:///./devussy_bot.db",
+        database_url=merged.get("DATABASE_URL", "").strip() or "sqlite+aiosqlite:///./devussy_bot.db",
         discord_token=_secret(merged, "DISCORD_TOKEN"),
         discord_dev_guild=int(guild) if guild.isdigit() else None,
         runner_url=merged.get("DEVUSSY_RUNNER_URL", "").strip() or None,
         runner_token=_secret(merged, "DEVUSSY_RUNNER_TOKEN"),
-        public_url=(merged.get("DEVUSSY_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip(
-            "/"
-        ),
+        public_url=(merged.get("DEVUSSY_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/"),
         public_url_configured=bool(merged.get("DEVUSSY_PUBLIC_URL", "").strip()),
         secret_key=_secret(merged, "DEVUSSY_SECRET_KEY"),
         llm_provider=provider,
@@ -187,9 +180,7 @@ def load_settings(
         max_concurrent_phases=int(_number(merged, "DEVUSSY_MAX_CONCURRENT_PHASES", 4, int)) or 1,
         committer_name=merged.get("DEVUSSY_COMMITTER_NAME", "").strip() or "Devussy Bot",
         committer_email=merged.get("DEVUSSY_COMMITTER_EMAIL", "").strip() or "bot@devussy.invalid",
-        proposal_max_age_s=int(
-            _number(merged, "DEVUSSY_PROPOSAL_MAX_AGE_S", 7 * 24 * 3600, int)
-        ),
+        proposal_max_age_s=int(_number(merged, "DEVUSSY_PROPOSAL_MAX_AGE_S", 7 * 24 * 3600, int)),
         allow_private_llm_hosts=merged.get("DEVUSSY_ALLOW_PRIVATE_LLM_HOSTS", "").strip().lower()
         in ("1", "true", "yes"),
         pack_loose_objects=int(_number(merged, "DEVUSSY_PACK_LOOSE_OBJECTS", 1000, int)),

@@ -56,8 +56,8 @@ __all__ = [
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
-    "RunnerUnavailableError",
     "RunOutdatedError",
+    "RunnerUnavailableError",
     "StoreError",
     "UnavailableError",
 ]
@@ -165,9 +165,7 @@ class InvalidLLMOutputError(DevussyError):
     ``model_message`` is what to send back to the model on a retry.
     """
 
-    def __init__(
-        self, user_message: str, *, model_message: str | None = None, detail: str | None = None
-    ) -> None:
+    def __init__(self, user_message: str, *, model_message: str | None = None, detail: str | None = None) -> None:
         super().__init__(user_message, detail=detail)
         self.model_message = model_message or user_message
 

@@ -48,9 +48,7 @@ def _refuse_id(project_id: object, problem: str) -> InvalidProjectIdError:
 def validate_project_id(project_id: str) -> str:
     """Return ``project_id`` when it is a slug ``^[a-z0-9][a-z0-9-]{0,62}$``."""
     if not isinstance(project_id, str) or not PROJECT_ID_RE.fullmatch(project_id):
-        raise _refuse_id(
-            project_id, "use 1-63 lower-case letters, digits or '-', starting with a letter or digit"
-        )
+        raise _refuse_id(project_id, "use 1-63 lower-case letters, digits or '-', starting with a letter or digit")
     return project_id
 
 

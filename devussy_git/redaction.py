@@ -71,8 +71,7 @@ def install_log_redaction(handlers: Iterable[logging.Handler] | None = None) -> 
     """
     if handlers is None:
         loggers = [logging.getLogger()] + [
-            item for item in logging.Logger.manager.loggerDict.values()
-            if isinstance(item, logging.Logger)
+            item for item in logging.Logger.manager.loggerDict.values() if isinstance(item, logging.Logger)
         ]
         handlers = [handler for logger in loggers for handler in logger.handlers]
     for handler in handlers:

@@ -21,16 +21,16 @@ import httpx
 from devussy_git.config import Secret
 from devussy_git.errors import (
     ConflictError,
-    RestartNeedsConfirmationError,
     DevussyError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    RestartNeedsConfirmationError,
     RunAlreadyActiveError,
     RunnerUnavailableError,
 )
 
-__all__ = ["RunnerClient", "RunnerStage", "RunnerStatus", "TERMINAL_STATES"]
+__all__ = ["TERMINAL_STATES", "RunnerClient", "RunnerStage", "RunnerStatus"]
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,7 @@ class RunnerClient:
         self.poll_initial_s = poll_initial_s
         self.poll_max_s = poll_max_s
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, timeout=timeout_s, transport=transport
-        )
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout_s, transport=transport)
 
     async def __aenter__(self) -> RunnerClient:
         return self
@@ -126,9 +124,7 @@ class RunnerClient:
         except httpx.TimeoutException as exc:
             raise RunnerUnavailableError("The runner did not answer in time.") from exc
         except httpx.HTTPError as exc:
-            raise RunnerUnavailableError(
-                f"The runner cannot be reached ({type(exc).__name__})."
-            ) from exc
+            raise RunnerUnavailableError(f"The runner cannot be reached ({type(exc).__name__}).") from exc
         if response.status_code < 400:
             return response
         raise self._error(response)
@@ -164,8 +160,7 @@ class RunnerClient:
         resume: bool = False,
         restart: bool = False,
     ) -> RunnerStatus:
-        body = {"project_id": project_id, "provider": provider, "model": model, "resume": resume,
-                "restart": restart}
+        body = {"project_id": project_id, "provider": provider, "model": model, "resume": resume, "restart": restart}
         response = await self._request("POST", "/runs", json=body)
         return RunnerStatus.from_json(response.json())
 
@@ -219,6 +214,8 @@ class RunnerClient:
             if last is not None and last.done:
                 return last
             if deadline is not None and loop.time() + delay > deadline:
-                raise RunnerUnavailableError(f"Run {run_id} did not finish in {timeout_s:.0f} s; check /devussy status.")
+                raise RunnerUnavailableError(
+                    f"Run {run_id} did not finish in {timeout_s:.0f} s; check /devussy status."
+                )
             await self._sleep(delay)
             delay = min(delay * 2, self.poll_max_s)

@@ -31,8 +31,43 @@ DESIGN_LINE_CHARS = 200
 MAX_NOTE = 4000
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]{2,}")
 _STOP = frozenset(
-    "the and for with from that this into over under using use add set up are all any "
-    "its their them then than when where which while will can via per each new one two".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "into",
+        "over",
+        "under",
+        "using",
+        "use",
+        "add",
+        "set",
+        "up",
+        "are",
+        "all",
+        "any",
+        "its",
+        "their",
+        "them",
+        "then",
+        "than",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "can",
+        "via",
+        "per",
+        "each",
+        "new",
+        "one",
+        "two",
+    ]
 )
 _TITLE = re.compile(r"^# Handoff Prompt: (.+)$", re.MULTILINE)
 
@@ -88,9 +123,7 @@ def phase_tasks_view(selection: Selection, listed: frozenset[str] = frozenset())
     shown = [t.id for t in selection.phase.tasks if not t.done and t.id in listed]
     if shown:
         lines.append(f"- [ ] {', '.join(shown)} (as in NEXT_TASK_GROUP)")
-    lines += [
-        f"- [ ] {t.id}: {t.title}" for t in selection.phase.tasks if not t.done and t.id not in listed
-    ]
+    lines += [f"- [ ] {t.id}: {t.title}" for t in selection.phase.tasks if not t.done and t.id not in listed]
     return "\n".join(lines) or "(empty)"
 
 
@@ -101,9 +134,7 @@ def _section(files: Mapping[str, str], path: str, name: str, *, tail: bool = Fal
     return newest_lines(text) if tail else text.strip("\n")
 
 
-def build_context(
-    files: Mapping[str, str], selection: Selection, note: str | None
-) -> StepContext:
+def build_context(files: Mapping[str, str], selection: Selection, note: str | None) -> StepContext:
     """Prompt values for ``handoff_next.md`` and the offline provider's context."""
     task, phase = selection.task, selection.phase
     phase_file = selection.phase_file

@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP
 from devussy_git.agent.regions import RegionConflict, merge_files
 from devussy_git.agent.ritual import check_consistency, refresh, restore_ritual, task_of
 from devussy_git.errors import (
@@ -33,9 +32,10 @@ from devussy_git.errors import (
     InvalidLLMOutputError,
     NotFoundError,
 )
-from devussy_git.plan.files import read_phases
 from devussy_git.plan.anchors import check_plan_anchors
+from devussy_git.plan.files import read_phases
 from devussy_git.store import CommitInfo, Identity, PlanRepo
+from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP
 
 __all__ = [
     "STEP_STAGE",
@@ -142,9 +142,7 @@ class CheckedStep:
     files: Mapping[str, str]
 
 
-def check_step(
-    base: Mapping[str, str], content: Mapping[str, str], task_id: str, done: bool
-) -> CheckedStep:
+def check_step(base: Mapping[str, str], content: Mapping[str, str], task_id: str, done: bool) -> CheckedStep:
     """Run the ritual on ``content`` (base + edits + recorded lines) and check the
     result (:func:`verify_step`); ``InvalidLLMOutputError`` when it is broken."""
     final = refresh(content, task_id, done=done)
@@ -173,8 +171,7 @@ def _carry(
     task = task_of(phases, task_id)
     if task is None:
         raise ConflictError(
-            f"The plan changed while this step ran: task {task_id} is gone. Nothing was "
-            "committed; try again."
+            f"The plan changed while this step ran: task {task_id} is gone. Nothing was committed; try again."
         )
     if task.done:
         raise ConflictError(
@@ -185,8 +182,7 @@ def _carry(
         merged = merge_files(base, head_files, restore_ritual(base, content))
     except RegionConflict as exc:
         raise ConflictError(
-            f"The plan changed while this step ran ({exc} was changed by both). Nothing was "
-            "committed; try again."
+            f"The plan changed while this step ran ({exc} was changed by both). Nothing was committed; try again."
         ) from None
     return refresh({**head_files, **merged}, task_id, done=done)
 
@@ -255,6 +251,4 @@ def land(
             final = carried
             continue
         return Landing(info, final, step)
-    raise ConflictError(
-        "The plan kept changing while this step ran; nothing was committed. Try again."
-    )
+    raise ConflictError("The plan kept changing while this step ran; nothing was committed. Try again.")

@@ -18,7 +18,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK, TRAILER_TOKENS
 from devussy_git.agent.landing import (
     MAIN,
     STEP_STAGE,
@@ -36,6 +35,14 @@ from devussy_git.errors import (
 )
 from devussy_git.plan.files import read_phases
 from devussy_git.store import CommitInfo, Identity, PlanRepo
+from devussy_git.store.trailers import (
+    TRAILER_ACTOR,
+    TRAILER_MODEL,
+    TRAILER_STAGE,
+    TRAILER_STEP,
+    TRAILER_TASK,
+    TRAILER_TOKENS,
+)
 
 __all__ = [
     "PROPOSAL_PREFIX",
@@ -208,9 +215,12 @@ def apply_proposal(repo: PlanRepo, proposal_id: str) -> tuple[Proposal, Landing]
 
 
 def _reason(exc: ConflictError) -> str:
-    return exc.user_message.replace(" Nothing was committed; try again.", "").replace(
-        "The plan changed while this step ran", "main changed since"
-    ).rstrip(".") + "."
+    return (
+        exc.user_message.replace(" Nothing was committed; try again.", "")
+        .replace("The plan changed while this step ran", "main changed since")
+        .rstrip(".")
+        + "."
+    )
 
 
 def _task_done(files: dict[str, str], task_id: str) -> bool:

@@ -197,7 +197,7 @@ def _core(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 
 def _merge_region(base: list[str], ours: list[str], theirs: list[str]) -> list[str] | None:
-    if theirs == base or theirs == ours:
+    if theirs in (base, ours):
         return ours
     if ours == base:
         return theirs
@@ -220,7 +220,7 @@ def merge_text(base: str, ours: str, theirs: str, *, file: str) -> str:
     """
     if theirs == base:
         return ours
-    if ours == base or ours == theirs:
+    if ours in (base, theirs):
         return theirs
     b, o, t = split_regions(base), split_regions(ours), split_regions(theirs)
     keys = [k for k, _ in b]
@@ -235,9 +235,7 @@ def merge_text(base: str, ours: str, theirs: str, *, file: str) -> str:
     return _render(merged)
 
 
-def merge_files(
-    base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]
-) -> dict[str, str]:
+def merge_files(base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]) -> dict[str, str]:
     """:func:`merge_text` for every file ``theirs`` changed against ``base``.
 
     Returns the merged text of those files only. A file ``theirs`` changed that

@@ -129,21 +129,18 @@ def _check_text(data: Mapping[str, Any]) -> None:
     if isinstance(edits, list):
         for number, edit in enumerate(edits, 1):
             if isinstance(edit, dict):
-                fields.extend((f"edits.{number}.{key}", value, key != "content")
-                              for key, value in edit.items())
+                fields.extend((f"edits.{number}.{key}", value, key != "content") for key, value in edit.items())
     for name, value, one_line in fields:
         bad = _forbidden(value, one_line=one_line) if isinstance(value, str) else None
         if bad is not None:
             raise _refuse(
                 f"The model's reply holds {bad} in '{name}'.",
-                f"'{name}' contains {bad}; plan files hold plain text only. Send the whole "
-                "reply again without it.",
+                f"'{name}' contains {bad}; plan files hold plain text only. Send the whole reply again without it.",
             )
 
 
 #: Keys an edit object may carry; others (a model's "reason", "notes") are ignored.
-_EDIT_KEYS = frozenset({"file", "anchor", "heading", "action", "content", "task", "task_id", "checked",
-                        "key", "value"})
+_EDIT_KEYS = frozenset({"file", "anchor", "heading", "action", "content", "task", "task_id", "checked", "key", "value"})
 _MARKER = re.compile(r"^\s*(?:<!--)?\s*(?P<name>.*?)\s*(?:-->)?\s*$", re.DOTALL)
 
 
@@ -216,8 +213,7 @@ def parse_reply(text: str) -> EditReply:
         return EditReply.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
+            f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
         )
         raise _refuse(
             f"The model's reply has the wrong shape: {problems}.",
@@ -296,7 +292,7 @@ def _expand(text: str, cut: _Cut) -> str:
             continue
         joined = head + tail
         for at in range(len(lines) - len(joined) + 1):
-            if lines[at:at + len(joined)] == joined:
+            if lines[at : at + len(joined)] == joined:
                 split = at + len(head)
                 doc.put_lines(name, lines[:split] + middle + lines[split:])
                 break
@@ -337,7 +333,7 @@ def _refuse_owned_targets(edits: Sequence[Edit]) -> None:
             raise InvalidEditError(
                 f"The model tried to edit devplan.md's phase overview or outline ({edit.heading}).",
                 model_message=(
-                    f"Edit {number} targets \"{edit.heading.strip()}\" in devplan.md; the Phase "
+                    f'Edit {number} targets "{edit.heading.strip()}" in devplan.md; the Phase '
                     "Overview table and the Phases section are maintained by Devussy. Record "
                     "progress in PROGRESS_LOG (devplan.md) or PHASE_OUTCOMES (the phase file) "
                     "instead, and send the whole batch again."
@@ -368,7 +364,7 @@ def _kept_log(before: Sequence[str], after: Sequence[str]) -> bool:
     _, new, _ = _core_lines(after)
     if len(new) < len(old):
         return False
-    return new[: len(old)] == old or new[len(new) - len(old):] == old
+    return new[: len(old)] == old or new[len(new) - len(old) :] == old
 
 
 def _core_lines(lines: Sequence[str]) -> tuple[int, list[str], int]:
@@ -442,7 +438,8 @@ def apply_reply(files: Mapping[str, str], reply: EditReply) -> AppliedReply:
     if problems:
         raise InvalidEditError(
             f"The model's edits broke the plan's anchors: {problems[0]}.",
-            model_message="Your edits broke the plan's anchors: " + "; ".join(problems)
+            model_message="Your edits broke the plan's anchors: "
+            + "; ".join(problems)
             + ". Never add or remove anchor comments; send the whole batch again.",
         )
     touched = frozenset(

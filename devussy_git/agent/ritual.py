@@ -160,8 +160,7 @@ def _set_overview(doc: RegionDoc, phases: tuple[Phase, ...]) -> None:
     written; a row-like line anywhere else is text like any other.
     """
     by_number = {p.number: p for p in phases}
-    at = [(r, i) for r, (key, lines) in enumerate(doc.regions) if key.startswith("text:")
-          for i in range(len(lines))]
+    at = [(r, i) for r, (key, lines) in enumerate(doc.regions) if key.startswith("text:") for i in range(len(lines))]
     flat = [doc.regions[r][1][i] for r, i in at]
     for index in overview_rows(flat):
         line = flat[index]
@@ -184,9 +183,7 @@ def _set_overview(doc: RegionDoc, phases: tuple[Phase, ...]) -> None:
             doc.changed = True
 
 
-def refresh(
-    files: Mapping[str, str], task_id: str | None = None, *, done: bool = True
-) -> dict[str, str]:
+def refresh(files: Mapping[str, str], task_id: str | None = None, *, done: bool = True) -> dict[str, str]:
     """Tick ``task_id`` (when given) and rewrite every derived region to match."""
     out = dict(files)
     names = phase_files(out)

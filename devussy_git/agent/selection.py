@@ -59,9 +59,7 @@ def _find(phases: Sequence[Phase], task_id: str) -> Selection | None:
     return None
 
 
-def select_task(
-    phases: Sequence[Phase], *, handoff: str | None = None, task_id: str | None = None
-) -> Selection:
+def select_task(phases: Sequence[Phase], *, handoff: str | None = None, task_id: str | None = None) -> Selection:
     """The task to work on; a clear error for an unknown, done or missing task."""
     open_ids = _open_ids(phases)
     if task_id is not None:
@@ -72,15 +70,12 @@ def select_task(
             raise InvalidInputError(f"There is no task {wanted!r} in this plan. {valid}")
         if found.task.done:
             valid = f"Open tasks: {_listing(open_ids)}." if open_ids else "Every task is done."
-            raise InvalidInputError(
-                f"Task {wanted} is already done (revert its step to redo it). {valid}"
-            )
+            raise InvalidInputError(f"Task {wanted} is already done (revert its step to redo it). {valid}")
         return found
     if not open_ids:
         total = sum(len(p.tasks) for p in phases)
         raise PlanCompleteError(
-            f"Every task of the plan is done ({total}/{total}); there is no next task. "
-            "Revert a step to redo it."
+            f"Every task of the plan is done ({total}/{total}); there is no next task. Revert a step to redo it."
         )
     if handoff is not None:
         status = extract_anchor(handoff, "QUICK_STATUS") or ""

@@ -20,7 +20,6 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_TASK, TRAILER_TOKENS
 from devussy_git.agent.context import build_context
 from devussy_git.agent.landing import (
     CheckedStep,
@@ -37,10 +36,11 @@ from devussy_git.agent.selection import select_task
 from devussy_git.errors import NotFoundError
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
-from devussy_git.plan.files import plan_progress, read_phases
 from devussy_git.pipeline.prompts import build_messages
+from devussy_git.plan.files import plan_progress, read_phases
 from devussy_git.plan.model import Task
 from devussy_git.store import CommitInfo, Diff, Identity, PlanRepo
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_TASK, TRAILER_TOKENS
 
 __all__ = ["ATTEMPTS", "StepResult", "run_step", "step_result", "trailer_value"]
 
@@ -75,9 +75,7 @@ class StepResult:
     step: int
 
 
-def step_result(
-    repo: PlanRepo, landing: Landing, task_id: str, summary: str, proposal_id: str | None
-) -> StepResult:
+def step_result(repo: PlanRepo, landing: Landing, task_id: str, summary: str, proposal_id: str | None) -> StepResult:
     """Describe a landed step (reads its diff; call in a worker thread)."""
     phases = read_phases(landing.files)
     task = task_of(phases, task_id)
@@ -103,8 +101,7 @@ def _load(repo: PlanRepo) -> tuple[str, dict[str, str]]:
     missing = [f for f in ("devplan.md", "handoff.md") if f not in files]
     if missing:
         raise NotFoundError(
-            f"Project {repo.project_id} has no plan yet ({', '.join(missing)} missing); "
-            "run the pipeline first."
+            f"Project {repo.project_id} has no plan yet ({', '.join(missing)} missing); run the pipeline first."
         )
     return head, files
 

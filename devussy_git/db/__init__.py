@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from devussy_git._lazy import lazy_exports
-
 from devussy_git.db.owners import is_owner_alive, process_owner
 from devussy_git.db.records import (
     ACTIVE_RUN_STATES,
@@ -57,10 +56,10 @@ if TYPE_CHECKING:
     from devussy_git.db.guilds import GUILD_FIELDS, GuildConfigRepo
     from devussy_git.db.huds import HudRepo
     from devussy_git.db.interviews import InterviewRepo
+    from devussy_git.db.light import open_light
     from devussy_git.db.profiles import LLMProfileRepo
     from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
     from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
-    from devussy_git.db.light import open_light
     from devussy_git.db.schema import SCHEMA_VERSION
 
 __all__ = [

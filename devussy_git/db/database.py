@@ -34,8 +34,8 @@ from devussy_git.db.owners import is_owner_alive
 from devussy_git.db.profiles import LLMProfileRepo
 from devussy_git.db.projects import ProjectRepo
 from devussy_git.db.runs import RunRepo
-from devussy_git.db.state import StateRepo
 from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_mark, schema_version
+from devussy_git.db.state import StateRepo
 from devussy_git.errors import ConfigurationError
 
 __all__ = ["Database"]
@@ -155,9 +155,7 @@ async def _create_schema(conn: AsyncConnection, gateway: Gateway) -> None:
     await conn.run_sync(metadata.create_all)
     found = await conn.scalar(sa.select(schema_version.c.version).where(schema_version.c.id == 1))
     if found is None:
-        await conn.execute(
-            schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=gateway.now())
-        )
+        await conn.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION, updated_at=gateway.now()))
     elif found > SCHEMA_VERSION:
         raise ConfigurationError(
             f"the database has schema version {found}, newer than this devussy-git "

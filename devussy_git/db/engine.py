@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -209,9 +209,8 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that only reads (one consistent snapshot)."""
-        async with self._serialized(), self._translated(conflict=None):
-            async with self._reader.connect() as conn:
-                yield conn
+        async with self._serialized(), self._translated(conflict=None), self._reader.connect() as conn:
+            yield conn
 
     @contextlib.asynccontextmanager
     async def write(self, *, conflict: str | None = None) -> AsyncIterator[AsyncConnection]:
@@ -221,9 +220,8 @@ class Gateway:
         ``conflict`` as its message (after the rollback), a database that cannot
         be reached or failed :class:`DatabaseUnavailableError`.
         """
-        async with self._serialized(), self._translated(conflict=conflict):
-            async with self._writer.begin() as conn:
-                yield conn
+        async with self._serialized(), self._translated(conflict=conflict), self._writer.begin() as conn:
+            yield conn
 
     @contextlib.asynccontextmanager
     async def _serialized(self) -> AsyncIterator[None]:

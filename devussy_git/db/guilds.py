@@ -25,9 +25,7 @@ GUILD_FIELDS: tuple[str, ...] = ("provider", "model", "max_runs", "role_id")
 def _check(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(fields) - set(GUILD_FIELDS))
     if unknown:
-        raise InvalidInputError(
-            f"unknown guild setting(s): {', '.join(unknown)} (known: {', '.join(GUILD_FIELDS)})"
-        )
+        raise InvalidInputError(f"unknown guild setting(s): {', '.join(unknown)} (known: {', '.join(GUILD_FIELDS)})")
     checked: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "provider":
@@ -62,9 +60,7 @@ class GuildConfigRepo:
         check_snowflake(guild_id, "guild id")
         async with self._gw.read() as conn:
             row = (
-                await conn.execute(
-                    sa.select(guild_configs).where(guild_configs.c.guild_id == guild_id)
-                )
+                await conn.execute(sa.select(guild_configs).where(guild_configs.c.guild_id == guild_id))
             ).one_or_none()
         return GuildConfig(guild_id=guild_id) if row is None else _record(row)
 
@@ -84,15 +80,9 @@ class GuildConfigRepo:
                         .values(updated_at=now, **values)
                     )
                     if result.rowcount == 0:
-                        await conn.execute(
-                            guild_configs.insert().values(
-                                guild_id=guild_id, updated_at=now, **values
-                            )
-                        )
+                        await conn.execute(guild_configs.insert().values(guild_id=guild_id, updated_at=now, **values))
                     row = (
-                        await conn.execute(
-                            sa.select(guild_configs).where(guild_configs.c.guild_id == guild_id)
-                        )
+                        await conn.execute(sa.select(guild_configs).where(guild_configs.c.guild_id == guild_id))
                     ).one()
                 return _record(row)
             except ConflictError:

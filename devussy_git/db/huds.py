@@ -33,8 +33,12 @@ class HudRepo:
         check_snowflake(record.channel_id, "channel id")
         check_snowflake(record.message_id, "message id")
         check_text(record.shown, "digest", 64)
-        values = {"channel_id": record.channel_id, "message_id": record.message_id, "shown": record.shown,
-                  "updated_at": self._gw.now()}
+        values = {
+            "channel_id": record.channel_id,
+            "message_id": record.message_id,
+            "shown": record.shown,
+            "updated_at": self._gw.now(),
+        }
         async with self._gw.write() as conn:
             found = await conn.scalar(
                 sa.select(huds.c.project_id).where(huds.c.project_id == record.project_id).with_for_update()

@@ -43,9 +43,7 @@ class InterviewRepo:
     def __init__(self, gateway: Gateway) -> None:
         self._gw = gateway
 
-    async def open(
-        self, guild_id: int | None, thread_id: int, user_id: int, project_id: str
-    ) -> InterviewSession:
+    async def open(self, guild_id: int | None, thread_id: int, user_id: int, project_id: str) -> InterviewSession:
         """Start a session with no answers.
 
         :class:`NotFoundError` for an unknown project; :class:`ConflictError`
@@ -56,12 +54,8 @@ class InterviewRepo:
         check_snowflake(user_id, "user id")
         check_text(project_id, "project id", PROJECT_ID_LEN)
         session_id = secrets.token_hex(6)
-        async with self._gw.write(
-            conflict=f"thread {thread_id} already has an interview in progress"
-        ) as conn:
-            known = await conn.scalar(
-                sa.select(projects.c.project_id).where(projects.c.project_id == project_id)
-            )
+        async with self._gw.write(conflict=f"thread {thread_id} already has an interview in progress") as conn:
+            known = await conn.scalar(sa.select(projects.c.project_id).where(projects.c.project_id == project_id))
             if known is None:
                 raise NotFoundError(f"project {project_id} not found")
             now = self._gw.now()
@@ -83,11 +77,7 @@ class InterviewRepo:
     async def get(self, session_id: str) -> InterviewSession | None:
         """The session, or ``None``."""
         async with self._gw.read() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(interviews).where(interviews.c.session_id == session_id)
-                )
-            ).one_or_none()
+            row = (await conn.execute(sa.select(interviews).where(interviews.c.session_id == session_id))).one_or_none()
         return None if row is None else _record(row)
 
     async def by_thread(self, thread_id: int) -> InterviewSession | None:
@@ -118,9 +108,7 @@ class InterviewRepo:
 
     async def end_idle(self, *, before: Any, dry_run: bool = False) -> list[str]:
         """Cancel open sessions not touched since ``before``; their ids."""
-        idle = sa.select(interviews.c.session_id).where(
-            interviews.c.state == "open", interviews.c.updated_at < before
-        )
+        idle = sa.select(interviews.c.session_id).where(interviews.c.state == "open", interviews.c.updated_at < before)
         async with self._gw.write() as conn:
             ids = list((await conn.scalars(idle.order_by(interviews.c.seq))).all())
             if ids and not dry_run:
@@ -134,9 +122,7 @@ class InterviewRepo:
     async def _change(self, session_id: str, action: str, **values: Any) -> InterviewSession:
         async with self._gw.write() as conn:
             state = await conn.scalar(
-                sa.select(interviews.c.state)
-                .where(interviews.c.session_id == session_id)
-                .with_for_update()
+                sa.select(interviews.c.state).where(interviews.c.session_id == session_id).with_for_update()
             )
             if state is None:
                 raise NotFoundError(f"interview {session_id} not found")
@@ -151,7 +137,5 @@ class InterviewRepo:
 
     @staticmethod
     async def _load(conn: AsyncConnection, session_id: str) -> InterviewSession:
-        row = (
-            await conn.execute(sa.select(interviews).where(interviews.c.session_id == session_id))
-        ).one()
+        row = (await conn.execute(sa.select(interviews).where(interviews.c.session_id == session_id))).one()
         return _record(row)

@@ -58,7 +58,7 @@ _RUN_COLUMNS = (
     "run_id, project_id, state, stage, provider, model, actor, error, resumable, "
     "created_at, started_at, finished_at, guild_id, owner"
 )
-_STAGE_COLUMNS = "run_id, name, state, \"commit\", started_at, finished_at, error, tokens_in, tokens_out"
+_STAGE_COLUMNS = 'run_id, name, state, "commit", started_at, finished_at, error, tokens_in, tokens_out'
 
 T = TypeVar("T")
 
@@ -105,8 +105,22 @@ def _stage(row: Sequence[Any]) -> StageRecord:
 
 
 def _run(row: Sequence[Any], stages: Sequence[StageRecord]) -> RunRecord:
-    (run_id, project_id, state, stage, provider, model, actor, error, resumable,
-     created_at, started_at, finished_at, guild_id, owner) = row
+    (
+        run_id,
+        project_id,
+        state,
+        stage,
+        provider,
+        model,
+        actor,
+        error,
+        resumable,
+        created_at,
+        started_at,
+        finished_at,
+        guild_id,
+        owner,
+    ) = row
     done = [s for s in stages if s.state == "completed"]
     created = _when(created_at)
     assert created is not None  # NOT NULL in the schema
@@ -132,9 +146,7 @@ def _run(row: Sequence[Any], stages: Sequence[StageRecord]) -> RunRecord:
 
 
 def _runs(cursor: sqlite3.Cursor, where: str, params: Sequence[Any]) -> list[RunRecord]:
-    rows = cursor.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where} ORDER BY seq DESC", params
-    ).fetchall()
+    rows = cursor.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where} ORDER BY seq DESC", params).fetchall()
     if not rows:
         return []
     ids = [row[0] for row in rows]
@@ -208,6 +220,7 @@ class _Deferred:
 class _Projects(_Deferred):
     async def get(self, project_id: str) -> ProjectRecord | None:
         """The project, or ``None`` when unknown."""
+
         def read(cursor: sqlite3.Cursor) -> ProjectRecord | None:
             row = cursor.execute(
                 f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE project_id = ?", (project_id,)
@@ -218,6 +231,7 @@ class _Projects(_Deferred):
 
     async def get_in_guild(self, project_id: str, guild_id: int | None) -> ProjectRecord | None:
         """The project if it belongs to ``guild_id`` (``None``: no guild), else ``None``."""
+
         def read(cursor: sqlite3.Cursor) -> ProjectRecord | None:
             row = cursor.execute(
                 f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE project_id = ? AND guild_id IS ?",
@@ -248,6 +262,7 @@ class _Runs(_Deferred):
 
     async def latest(self, project_id: str) -> RunRecord | None:
         """The project's newest run, or ``None``."""
+
         def read(cursor: sqlite3.Cursor) -> list[RunRecord]:
             newest = cursor.execute(
                 "SELECT seq FROM runs WHERE project_id = ? ORDER BY seq DESC LIMIT 1", (project_id,)
@@ -337,9 +352,7 @@ def _open_reader(path: str, is_alive: Callable[[str], bool]) -> _Reader | None:
     if not os.path.isfile(path):
         return None  # the full open creates it
     try:
-        connection = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     except sqlite3.Error:
         return None
     reader = _Reader(connection)
@@ -350,10 +363,7 @@ def _open_reader(path: str, is_alive: Callable[[str], bool]) -> _Reader | None:
             return False
         states = ", ".join("?" * len(ACTIVE_RUN_STATES))
         owners = {
-            owner
-            for (owner,) in cursor.execute(
-                f"SELECT owner FROM runs WHERE state IN ({states})", ACTIVE_RUN_STATES
-            )
+            owner for (owner,) in cursor.execute(f"SELECT owner FROM runs WHERE state IN ({states})", ACTIVE_RUN_STATES)
         }
         return all(is_alive(owner) for owner in owners)
 

@@ -31,9 +31,7 @@ async def mark_orphans(gateway: Gateway, is_alive: Callable[[str], bool]) -> lis
     async with gateway.read() as conn:
         rows = (
             await conn.execute(
-                sa.select(runs.c.run_id, runs.c.owner, runs.c.state).where(
-                    runs.c.state.in_(ACTIVE_RUN_STATES)
-                )
+                sa.select(runs.c.run_id, runs.c.owner, runs.c.state).where(runs.c.state.in_(ACTIVE_RUN_STATES))
             )
         ).all()
     verdicts: dict[str, bool] = {}
@@ -51,9 +49,7 @@ async def mark_orphans(gateway: Gateway, is_alive: Callable[[str], bool]) -> lis
             # Only if nothing moved it meanwhile (it may have just finished).
             current = (
                 await conn.execute(
-                    sa.select(runs.c.state, runs.c.owner)
-                    .where(runs.c.run_id == run_id)
-                    .with_for_update()
+                    sa.select(runs.c.state, runs.c.owner).where(runs.c.run_id == run_id).with_for_update()
                 )
             ).one()
             if current.state in ACTIVE_RUN_STATES and current.owner == owner:

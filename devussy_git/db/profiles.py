@@ -40,13 +40,9 @@ def _check_api_base(api_base: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError("api_base must be an http:// or https:// URL")
     if parts.username or parts.password:
-        raise InvalidInputError(
-            "api_base must not contain credentials; keys stay in the environment"
-        )
+        raise InvalidInputError("api_base must not contain credentials; keys stay in the environment")
     if any(_SECRET_QUERY.search(name) for name, _ in parse_qsl(parts.query)):
-        raise InvalidInputError(
-            "api_base must not carry a key in its query; keys stay in the environment"
-        )
+        raise InvalidInputError("api_base must not carry a key in its query; keys stay in the environment")
     return api_base
 
 
@@ -66,15 +62,12 @@ class LLMProfileRepo:
     def __init__(self, gateway: Gateway) -> None:
         self._gw = gateway
 
-    async def upsert(
-        self, name: str, provider: str, model: str, api_base: str | None = None
-    ) -> ProfileRecord:
+    async def upsert(self, name: str, provider: str, model: str, api_base: str | None = None) -> ProfileRecord:
         """Create the profile or replace its provider, model and endpoint."""
         check_text(name, "profile name", PROFILE_NAME_LEN)
         if not _NAME.match(name):
             raise InvalidInputError(
-                "profile name must be letters, digits, '.', '_' or '-', "
-                "starting with a letter or digit"
+                "profile name must be letters, digits, '.', '_' or '-', starting with a letter or digit"
             )
         check_text(provider, "provider", PROVIDER_LEN)
         check_text(model, "model", MODEL_LEN)
@@ -84,19 +77,11 @@ class LLMProfileRepo:
                 async with self._gw.write() as conn:
                     now = self._gw.now()
                     result = await conn.execute(
-                        llm_profiles.update()
-                        .where(llm_profiles.c.name == name)
-                        .values(updated_at=now, **values)
+                        llm_profiles.update().where(llm_profiles.c.name == name).values(updated_at=now, **values)
                     )
                     if result.rowcount == 0:
-                        await conn.execute(
-                            llm_profiles.insert().values(name=name, updated_at=now, **values)
-                        )
-                    row = (
-                        await conn.execute(
-                            sa.select(llm_profiles).where(llm_profiles.c.name == name)
-                        )
-                    ).one()
+                        await conn.execute(llm_profiles.insert().values(name=name, updated_at=now, **values))
+                    row = (await conn.execute(sa.select(llm_profiles).where(llm_profiles.c.name == name))).one()
                 return _record(row)
             except ConflictError:
                 continue
@@ -105,9 +90,7 @@ class LLMProfileRepo:
     async def get(self, name: str) -> ProfileRecord | None:
         """The profile, or ``None``."""
         async with self._gw.read() as conn:
-            row = (
-                await conn.execute(sa.select(llm_profiles).where(llm_profiles.c.name == name))
-            ).one_or_none()
+            row = (await conn.execute(sa.select(llm_profiles).where(llm_profiles.c.name == name))).one_or_none()
         return None if row is None else _record(row)
 
     async def list(self) -> list[ProfileRecord]:

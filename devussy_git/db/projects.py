@@ -83,30 +83,20 @@ class ProjectRepo:
                     created_at=record.created_at,
                 )
             )
-            row = (
-                await conn.execute(
-                    sa.select(projects).where(projects.c.project_id == record.project_id)
-                )
-            ).one()
+            row = (await conn.execute(sa.select(projects).where(projects.c.project_id == record.project_id))).one()
         return _record(row)
 
     async def get(self, project_id: str) -> ProjectRecord | None:
         """The project, or ``None`` when unknown."""
         async with self._gw.read() as conn:
-            row = (
-                await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))
-            ).one_or_none()
+            row = (await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))).one_or_none()
         return None if row is None else _record(row)
 
     async def get_in_guild(self, project_id: str, guild_id: int | None) -> ProjectRecord | None:
         """The project if it belongs to ``guild_id`` (``None``: no guild), else ``None``."""
         async with self._gw.read() as conn:
             row = (
-                await conn.execute(
-                    sa.select(projects).where(
-                        projects.c.project_id == project_id, _guild_is(guild_id)
-                    )
-                )
+                await conn.execute(sa.select(projects).where(projects.c.project_id == project_id, _guild_is(guild_id)))
             ).one_or_none()
         return None if row is None else _record(row)
 
@@ -153,19 +143,13 @@ class ProjectRepo:
         check_text(name, "project name", NAME_LEN)
         return await self._update(project_id, name=name)
 
-    async def _update(
-        self, project_id: str, *, conflict: str | None = None, **values: object
-    ) -> ProjectRecord:
+    async def _update(self, project_id: str, *, conflict: str | None = None, **values: object) -> ProjectRecord:
         """Set ``values`` on one project and return the record as stored."""
         async with self._gw.write(conflict=conflict) as conn:
-            result = await conn.execute(
-                projects.update().where(projects.c.project_id == project_id).values(**values)
-            )
+            result = await conn.execute(projects.update().where(projects.c.project_id == project_id).values(**values))
             if result.rowcount == 0:
                 raise NotFoundError(f"project {project_id} not found")
-            row = (
-                await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))
-            ).one()
+            row = (await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))).one()
         return _record(row)
 
     async def delete(self, project_id: str) -> bool:
@@ -186,7 +170,5 @@ class ProjectRepo:
     async def by_thread(self, thread_id: int) -> ProjectRecord | None:
         """The project bound to ``thread_id``, or ``None``."""
         async with self._gw.read() as conn:
-            row = (
-                await conn.execute(sa.select(projects).where(projects.c.thread_id == thread_id))
-            ).one_or_none()
+            row = (await conn.execute(sa.select(projects).where(projects.c.thread_id == thread_id))).one_or_none()
         return None if row is None else _record(row)

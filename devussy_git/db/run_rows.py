@@ -96,12 +96,8 @@ async def load_one(conn: AsyncConnection, run_id: str) -> RunRecord:
     return found[0]
 
 
-async def lock_run(
-    conn: AsyncConnection, run_id: str, allowed: tuple[str, ...], action: str
-) -> sa.Row[Any]:
-    row = (
-        await conn.execute(sa.select(runs).where(runs.c.run_id == run_id).with_for_update())
-    ).one_or_none()
+async def lock_run(conn: AsyncConnection, run_id: str, allowed: tuple[str, ...], action: str) -> sa.Row[Any]:
+    row = (await conn.execute(sa.select(runs).where(runs.c.run_id == run_id).with_for_update())).one_or_none()
     if row is None:
         raise NotFoundError(f"run {run_id} not found")
     if row.state not in allowed:
@@ -113,9 +109,7 @@ async def lock_stage(conn: AsyncConnection, run_id: str, name: str, action: str)
     check_choice(name, "stage", STAGES)
     row = (
         await conn.execute(
-            sa.select(run_stages)
-            .where(run_stages.c.run_id == run_id, run_stages.c.name == name)
-            .with_for_update()
+            sa.select(run_stages).where(run_stages.c.run_id == run_id, run_stages.c.name == name).with_for_update()
         )
     ).one()
     if row.state == "completed":
@@ -127,9 +121,7 @@ def stage_where(run_id: str, name: str) -> sa.ColumnElement[bool]:
     return sa.and_(run_stages.c.run_id == run_id, run_stages.c.name == name)
 
 
-async def fail_locked(
-    conn: AsyncConnection, now: datetime, run_id: str, error: str, resumable: bool
-) -> None:
+async def fail_locked(conn: AsyncConnection, now: datetime, run_id: str, error: str, resumable: bool) -> None:
     """Fail a run whose row the caller holds locked; a stage still running fails too."""
     await conn.execute(
         runs.update()
@@ -145,6 +137,4 @@ async def fail_locked(
 
 def already_active(project_id: str, active: tuple[str, str]) -> RunAlreadyActiveError:
     run_id, state = active
-    return RunAlreadyActiveError(
-        f"project {project_id} already has a run in progress (run {run_id} is {state})"
-    )
+    return RunAlreadyActiveError(f"project {project_id} already has a run in progress (run {run_id} is {state})")

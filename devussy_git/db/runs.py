@@ -103,9 +103,7 @@ class RunRepo:
         for _ in range(_ID_ATTEMPTS):
             run_id = new_run_id()
             try:
-                return await self._insert(
-                    run_id, project_id, provider, model, actor, guild_id, guild_limit
-                )
+                return await self._insert(run_id, project_id, provider, model, actor, guild_id, guild_limit)
             except RunAlreadyActiveError:
                 raise
             except ConflictError as exc:
@@ -128,9 +126,7 @@ class RunRepo:
         guild_limit: int | None,
     ) -> RunRecord:
         async with self._gw.write() as conn:
-            known = await conn.scalar(
-                sa.select(projects.c.project_id).where(projects.c.project_id == project_id)
-            )
+            known = await conn.scalar(sa.select(projects.c.project_id).where(projects.c.project_id == project_id))
             if known is None:
                 raise NotFoundError(f"project {project_id} not found")
             if guild_limit is not None and guild_id is not None:
@@ -189,8 +185,7 @@ class RunRepo:
         )
         if int(active or 0) >= limit:
             raise ConflictError(
-                f"this server already has {active} run(s) going, its limit is {limit}; "
-                "try again when one finishes"
+                f"this server already has {active} run(s) going, its limit is {limit}; try again when one finishes"
             )
 
     async def _active_of(self, project_id: str) -> tuple[str, str] | None:
@@ -227,9 +222,7 @@ class RunRepo:
 
     async def active_count(self, guild_id: int | None = None) -> int:
         """Queued plus running runs, of one guild or (``None``) of all."""
-        query = (
-            sa.select(sa.func.count()).select_from(runs).where(runs.c.state.in_(ACTIVE_RUN_STATES))
-        )
+        query = sa.select(sa.func.count()).select_from(runs).where(runs.c.state.in_(ACTIVE_RUN_STATES))
         if guild_id is not None:
             query = query.where(runs.c.guild_id == guild_id)
         async with self._gw.read() as conn:
@@ -238,9 +231,7 @@ class RunRepo:
     async def counts_by_state(self) -> dict[str, int]:
         """How many runs are in each state (every state present, zeros included)."""
         async with self._gw.read() as conn:
-            rows = (
-                await conn.execute(sa.select(runs.c.state, sa.func.count()).group_by(runs.c.state))
-            ).all()
+            rows = (await conn.execute(sa.select(runs.c.state, sa.func.count()).group_by(runs.c.state))).all()
         counts = dict.fromkeys(RUN_STATES, 0)
         counts.update({state: int(count) for state, count in rows})
         return counts
@@ -368,9 +359,7 @@ class RunRepo:
             await fail_locked(conn, self._gw.now(), run_id, error, resumable)
             return await load_one(conn, run_id)
 
-    async def resume(
-        self, run_id: str, *, provider: str | None = None, model: str | None = None
-    ) -> RunRecord:
+    async def resume(self, run_id: str, *, provider: str | None = None, model: str | None = None) -> RunRecord:
         """Put a failed resumable run back in the queue, keeping its completed stages.
 
         ``provider``/``model``, when given, replace the run's for the stages still
@@ -385,8 +374,7 @@ class RunRepo:
                 row = await lock_run(conn, run_id, ("failed",), "resume it")
                 if not row.resumable:
                     raise ConflictError(
-                        f"run {run_id} cannot be resumed ({row.error or 'not resumable'}); "
-                        "start a new run"
+                        f"run {run_id} cannot be resumed ({row.error or 'not resumable'}); start a new run"
                     )
                 newer = await conn.scalar(
                     sa.select(runs.c.run_id)
@@ -452,9 +440,7 @@ class RunRepo:
         resumed), and so are queued and running runs.
         """
         newest = (
-            sa.select(runs.c.project_id, sa.func.max(runs.c.seq).label("seq"))
-            .group_by(runs.c.project_id)
-            .subquery()
+            sa.select(runs.c.project_id, sa.func.max(runs.c.seq).label("seq")).group_by(runs.c.project_id).subquery()
         )
         old = (
             sa.select(runs.c.run_id)

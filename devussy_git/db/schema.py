@@ -13,7 +13,7 @@ the ``schema_version`` table records the version a database was created at.
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -263,8 +263,7 @@ def schema_mark() -> int:
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         parts.append(f"table {table.name}")
         parts.extend(
-            f"column {c.name} {c.type} {'null' if c.nullable else 'not null'}"
-            f"{' key' if c.primary_key else ''}"
+            f"column {c.name} {c.type} {'null' if c.nullable else 'not null'}{' key' if c.primary_key else ''}"
             for c in table.columns
         )
         parts.extend(f"index {index.name}" for index in sorted(table.indexes, key=lambda i: str(i.name)))

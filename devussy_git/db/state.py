@@ -27,9 +27,7 @@ class StateRepo:
         check_text(key, "key", 64)
         check_text(value, "value", 256)
         async with self._gw.write() as conn:
-            found = await conn.scalar(
-                sa.select(app_state.c.key).where(app_state.c.key == key).with_for_update()
-            )
+            found = await conn.scalar(sa.select(app_state.c.key).where(app_state.c.key == key).with_for_update())
             if found is None:
                 await conn.execute(app_state.insert().values(key=key, value=value, updated_at=self._gw.now()))
             else:

@@ -73,7 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def verb(name: str, help_: str, epilog: str | None = None) -> argparse.ArgumentParser:
         return sub.add_parser(
-            name, help=help_, description=help_, epilog=epilog,
+            name,
+            help=help_,
+            description=help_,
+            epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -82,47 +85,72 @@ def build_parser() -> argparse.ArgumentParser:
     provider_help = "offline, openai, requesty or zai (default: LLM_DEFAULT_PROVIDER)"
     model_help = "model name as the provider knows it (default: LLM_DEFAULT_MODEL)"
 
-    s = verb("new", "Create a project repo and commit its interview (asks on the terminal without --answers).",
-             epilog=_ANSWER_KEYS_EPILOG)
+    s = verb(
+        "new",
+        "Create a project repo and commit its interview (asks on the terminal without --answers).",
+        epilog=_ANSWER_KEYS_EPILOG,
+    )
     s.add_argument("project", help=project_help)
-    s.add_argument("--answers", type=Path, metavar="FILE.json",
-                   help="interview answers as one JSON object keyed by question id (below)")
+    s.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE.json",
+        help="interview answers as one JSON object keyed by question id (below)",
+    )
 
-    s = verb("run", "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff. "
-             "On a plan with steps done it asks before starting over (--yes off a terminal).")
+    s = verb(
+        "run",
+        "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff. "
+        "On a plan with steps done it asks before starting over (--yes off a terminal).",
+    )
     s.add_argument("project", help=project_help)
     s.add_argument("--provider", help=provider_help)
     s.add_argument("--model", help=model_help)
     s.add_argument("--resume", action="store_true", help="resume the last failed run from its last completed stage")
-    s.add_argument("--yes", action="store_true",
-                   help="restart a plan that has progress without asking (a new run starts it over at 0)")
+    s.add_argument(
+        "--yes",
+        action="store_true",
+        help="restart a plan that has progress without asking (a new run starts it over at 0)",
+    )
 
     s = verb("status", "Show the last run's stages, plan progress and the next task.")
     s.add_argument("project", help=project_help)
     s.add_argument("--json", action="store_true", help=json_help)
-    s.add_argument("--chart", type=Path, metavar="FILE.png",
-                   help="also write a progress chart there: tasks done over the plan's history, one line "
-                        "per phase, reverts marked (a 1000x500 PNG; the project needs a plan)")
+    s.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.png",
+        help="also write a progress chart there: tasks done over the plan's history, one line "
+        "per phase, reverts marked (a 1000x500 PNG; the project needs a plan)",
+    )
 
     s = verb("handoff-next", "Let the agent take the next task, record the outcome and advance the plan.")
     s.add_argument("project", help=project_help)
     s.add_argument("--note", help="what the team did, decided or is blocked on")
     s.add_argument("--task", help="task id to work on instead of the next one (e.g. 2.3)")
-    s.add_argument("--preview", action="store_true",
-                   help="commit to a proposal instead of main (apply it with `proposals`)")
+    s.add_argument(
+        "--preview", action="store_true", help="commit to a proposal instead of main (apply it with `proposals`)"
+    )
     s.add_argument("--provider", help=provider_help)
     s.add_argument("--model", help=model_help)
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("proposals", "List preview proposals, or apply / discard one.")
     s.add_argument("project", help=project_help)
-    s.add_argument("action", nargs="?", choices=["apply", "discard"],
-                   help="apply: land the proposal on main; discard: drop it (default: list them)")
+    s.add_argument(
+        "action",
+        nargs="?",
+        choices=["apply", "discard"],
+        help="apply: land the proposal on main; discard: drop it (default: list them)",
+    )
     s.add_argument("proposal", nargs="?", metavar="ID", help="the proposal's id, as listed")
     s.add_argument("--json", action="store_true", help=json_help)
 
-    s = verb("revert", "Undo a step with a new commit (default: the newest handoff-next step). "
-             "Shows what it would undo and asks first; off a terminal it needs --yes.")
+    s = verb(
+        "revert",
+        "Undo a step with a new commit (default: the newest handoff-next step). "
+        "Shows what it would undo and asks first; off a terminal it needs --yes.",
+    )
     s.add_argument("project", help=project_help)
     s.add_argument("rev", nargs="?", metavar="REV", help="commit to revert (sha, tag, main~1, ...)")
     s.add_argument("--step", type=_positive_int, metavar="N", help="the handoff-next step number to revert")
@@ -131,14 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = verb("log", "Show the project's history, newest first.")
     s.add_argument("project", help=project_help)
-    s.add_argument("--limit", type=_positive_int, default=20, metavar="N",
-                   help="how many commits (default: 20)")
+    s.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="how many commits (default: 20)")
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = verb("diff", "Show a diff: newest commit, REV_A..main, or REV_A..REV_B.")
     s.add_argument("project", help=project_help)
-    s.add_argument("rev_a", nargs="?", metavar="REV_A",
-                   help="older revision: sha, run/<id> tag, main~N (default: the newest commit's parent)")
+    s.add_argument(
+        "rev_a",
+        nargs="?",
+        metavar="REV_A",
+        help="older revision: sha, run/<id> tag, main~N (default: the newest commit's parent)",
+    )
     s.add_argument("rev_b", nargs="?", metavar="REV_B", help="newer revision (default: main)")
     s.add_argument("--stat", action="store_true", help="per-file counts only")
 
@@ -150,24 +181,36 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb("projects", "List projects (archived ones only with --archived; deleted ones with --trash).")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--archived", action="store_true", help="list the archived projects instead")
-    g.add_argument("--trash", action="store_true",
-                   help="list deleted projects whose bundles are still kept (restore brings them back)")
+    g.add_argument(
+        "--trash",
+        action="store_true",
+        help="list deleted projects whose bundles are still kept (restore brings them back)",
+    )
     s.add_argument("--json", action="store_true", help=json_help)
 
-    s = verb("archive", "Make a project read-only and hide it from `projects`; its history still "
-             "reads and clones. `restore` undoes it.")
+    s = verb(
+        "archive",
+        "Make a project read-only and hide it from `projects`; its history still "
+        "reads and clones. `restore` undoes it.",
+    )
     s.add_argument("project", help=project_help)
 
     s = verb("restore", "Bring back an archived project, or a deleted one from its bundle in the trash.")
     s.add_argument("project", help=project_help)
 
-    s = verb("delete", "Delete a project for good (its repository and runs). A git bundle stays in "
-             "<repos root>/.trash/ for DEVUSSY_TRASH_DAYS; asks you to type the id (--yes off a terminal).")
+    s = verb(
+        "delete",
+        "Delete a project for good (its repository and runs). A git bundle stays in "
+        "<repos root>/.trash/ for DEVUSSY_TRASH_DAYS; asks you to type the id (--yes off a terminal).",
+    )
     s.add_argument("project", help=project_help)
     s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
-    s = verb("clone-url", "Print labelled git clone commands for a project (with its token), for the "
-             "server running on these repos (or DEVUSSY_PUBLIC_URL).")
+    s = verb(
+        "clone-url",
+        "Print labelled git clone commands for a project (with its token), for the "
+        "server running on these repos (or DEVUSSY_PUBLIC_URL).",
+    )
     s.add_argument("project", help=project_help)
     s.add_argument("--json", action="store_true", help=json_help)
 
@@ -178,9 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--public", action="store_true", help="allow cloning without a token")
     g.add_argument("--private", action="store_true", help="require the token again")
 
-    s = verb("maintenance", "Housekeeping: pack repositories, prune old proposals, delete run rows older than "
-             "DEVUSSY_RUN_RETENTION_DAYS (run tags stay) and end interviews idle longer than "
-             "DEVUSSY_INTERVIEW_TTL_DAYS, remove deleted projects' bundles older than DEVUSSY_TRASH_DAYS. serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.")
+    s = verb(
+        "maintenance",
+        "Housekeeping: pack repositories, prune old proposals, delete run rows older than "
+        "DEVUSSY_RUN_RETENTION_DAYS (run tags stay) and end interviews idle longer than "
+        "DEVUSSY_INTERVIEW_TTL_DAYS, remove deleted projects' bundles older than DEVUSSY_TRASH_DAYS. "
+        "serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.",
+    )
     s.add_argument("--dry-run", action="store_true", help="list what would be done; change nothing")
     s.add_argument("--json", action="store_true", help=json_help)
 
@@ -201,8 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
     s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
 
-    s = verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, each change as "
-             "its diff stat.")
+    s = verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, each change as its diff stat.")
     s.add_argument("--full-diffs", action="store_true", help="print every change's diff whole")
     verb("version", "Print the version.")
     return p
@@ -374,9 +420,7 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
             if restart:
                 raise
             if not sys.stdin.isatty():
-                raise UsageError(
-                    f"error: {exc.user_message} Add --yes to restart it when not on a terminal."
-                ) from None
+                raise UsageError(f"error: {exc.user_message} Add --yes to restart it when not on a terminal.") from None
             print(exc.user_message)
             if not _confirm("Start the plan over?"):
                 print("Nothing changed.")
@@ -458,8 +502,19 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
     if args.trash:
         entries = await services.trash(app)
         if args.json:
-            print(to_json([{"project_id": e.project_id, "deleted_at": e.deleted_at.isoformat(),
-                            "bundle": str(e.bundle), "size": e.size} for e in entries]))
+            print(
+                to_json(
+                    [
+                        {
+                            "project_id": e.project_id,
+                            "deleted_at": e.deleted_at.isoformat(),
+                            "bundle": str(e.bundle),
+                            "size": e.size,
+                        }
+                        for e in entries
+                    ]
+                )
+            )
         elif not entries:
             print("The trash is empty.")
         else:
@@ -473,8 +528,11 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
         print("No archived projects.")
     elif not projects:
         archived = len(await services.list_projects(app, archived=True))
-        print(f"No active projects ({archived} archived: `devussy-git projects --archived`)." if archived
-              else "No projects yet. Create one with `devussy-git new <project> --answers FILE.json`.")
+        print(
+            f"No active projects ({archived} archived: `devussy-git projects --archived`)."
+            if archived
+            else "No projects yet. Create one with `devussy-git new <project> --answers FILE.json`."
+        )
     else:
         for p in projects:
             print(f"{p.project_id}\t{p.name}")
@@ -491,9 +549,7 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
         from devussy_git.faces.cli_output import format_stat
 
         # What would be undone: the commit's own change (with --range, everything since).
-        undone = await services.diff(
-            app, args.project, target.parents[0], "main" if args.range else target.sha
-        )
+        undone = await services.diff(app, args.project, target.parents[0], "main" if args.range else target.sha)
         print(f"Reverting undoes:\n{format_stat(undone).rstrip()}")
     if not args.yes and not _confirm(f"Revert {what}?"):
         print("Nothing reverted.")
@@ -526,9 +582,20 @@ async def cmd_clone_url(app: Any, args: argparse.Namespace) -> int:
     info = await services.clone_url(app, args.project)
     base, source = services.public_url(app)
     if args.json:
-        print(to_json({"project_id": info.project_id, "url": info.url, "plain_url": info.plain_url,
-                       "public": info.public, "commands": list(info.commands),
-                       "labels": list(info.labels), "base_url": base, "base_url_from": source}))
+        print(
+            to_json(
+                {
+                    "project_id": info.project_id,
+                    "url": info.url,
+                    "plain_url": info.plain_url,
+                    "public": info.public,
+                    "commands": list(info.commands),
+                    "labels": list(info.labels),
+                    "base_url": base,
+                    "base_url_from": source,
+                }
+            )
+        )
     else:
         print(f"# Server: {base} ({source})")
         for label, command in zip(info.labels, info.commands, strict=True):
@@ -545,7 +612,9 @@ async def cmd_clone_token(app: Any, args: argparse.Namespace) -> int:
         print("New token issued; the old one no longer works.")
     else:
         info = await services.set_clone_public(app, args.project, bool(args.public))
-        print(f"{args.project} is now {'public: no token needed' if info.public else 'private: the token is required'}.")
+        print(
+            f"{args.project} is now {'public: no token needed' if info.public else 'private: the token is required'}."
+        )
     print(info.commands[0])
     return EXIT_OK
 

@@ -39,10 +39,7 @@ def _diff_json(diff: Diff) -> dict[str, Any]:
         "head": diff.head,
         "added": diff.added,
         "removed": diff.removed,
-        "files": [
-            {"path": f.path, "status": f.status, "added": f.added, "removed": f.removed}
-            for f in diff.files
-        ],
+        "files": [{"path": f.path, "status": f.status, "added": f.added, "removed": f.removed} for f in diff.files],
         "patch": diff.patch,
     }
 
@@ -63,9 +60,7 @@ def step_to_json(result: StepResult) -> dict[str, Any]:
     }
 
 
-def format_step(
-    result: StepResult, project_id: str, *, colour: bool = False, applied: bool = False
-) -> str:
+def format_step(result: StepResult, project_id: str, *, colour: bool = False, applied: bool = False) -> str:
     """What ``handoff-next`` prints: task, summary, the diff, the next task."""
     from devussy_git.faces.cli_output import format_diff
 
@@ -122,8 +117,7 @@ def format_proposals(proposals: list[Proposal], project_id: str) -> str:
     lines = ["ID        TASK   AUTHOR               AGE    BASE        SUMMARY"]
     for p in proposals:
         lines.append(
-            f"{p.id:<9} {p.task:<6} {p.author.name[:20]:<20} {_age(p.age_s()):<6} "
-            f"{p.base[:10]:<11} {p.summary}"
+            f"{p.id:<9} {p.task:<6} {p.author.name[:20]:<20} {_age(p.age_s()):<6} {p.base[:10]:<11} {p.summary}"
         )
     return "\n".join(lines)
 

@@ -65,7 +65,9 @@ async def cmd_delete(app: Any, args: argparse.Namespace) -> int:
             print("Nothing deleted.")
             return EXIT_OK
     entry = await services.delete_project(app, record.project_id, actor=services.Actor.cli())
-    print(f"Deleted {record.project_id}. Its bundle ({_size(entry.size)}) stays for "
-          f"{app.settings.trash_days:g} days: {entry.bundle}")
+    print(
+        f"Deleted {record.project_id}. Its bundle ({_size(entry.size)}) stays for "
+        f"{app.settings.trash_days:g} days: {entry.bundle}"
+    )
     print(f"Undo until then: devussy-git restore {record.project_id}")
     return EXIT_OK

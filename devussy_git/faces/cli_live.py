@@ -89,7 +89,10 @@ class LiveRunProgress:
         total_in = sum(r.tokens_in for r in self._rows.values())
         total_out = sum(r.tokens_out for r in self._rows.values())
         table.add_row(
-            f"[bold]{self._project}[/]", "", f"[bold]{now - self._began:.1f}s[/]",
-            f"[bold]{total_in}/{total_out}[/]", "",
+            f"[bold]{self._project}[/]",
+            "",
+            f"[bold]{now - self._began:.1f}s[/]",
+            f"[bold]{total_in}/{total_out}[/]",
+            "",
         )
         return table

@@ -109,11 +109,7 @@ def format_diff(diff: Diff, *, colour: bool = False, stat: bool = False) -> str:
 
 def format_progress(event: ProgressEvent) -> str:
     mark = {"started": "…", "completed": "✓", "skipped": "↷", "failed": "✗"}.get(event.state, "·")
-    tokens = (
-        f", tokens in={event.tokens_in} out={event.tokens_out}"
-        if event.tokens_in or event.tokens_out
-        else ""
-    )
+    tokens = f", tokens in={event.tokens_in} out={event.tokens_out}" if event.tokens_in or event.tokens_out else ""
     detail = f" — {event.detail}" if event.detail and event.state != "started" else ""
     commit = f" [{event.commit[:10]}]" if event.commit and event.state != "started" else ""
     return f"{mark} {event.stage:<10} {event.state:<9} {event.elapsed_s:6.2f}s{tokens}{commit}{detail}"
@@ -133,8 +129,7 @@ def format_outcome(outcome: RunOutcome) -> str:
         lines += [f"  - {r}" for r in list(c.risks)[:5]]
     lines.append(f"Tokens: in={outcome.tokens_in} out={outcome.tokens_out}")
     lines.append(
-        f"Next: devussy-git handoff-next {outcome.project_id}  "
-        f"(progress: devussy-git status {outcome.project_id})"
+        f"Next: devussy-git handoff-next {outcome.project_id}  (progress: devussy-git status {outcome.project_id})"
     )
     return "\n".join(lines)
 
@@ -237,4 +232,3 @@ def format_maintenance(report: Any) -> str:
     if report.busy:
         lines.append(f"  skipped (a writer held them; next time): {', '.join(report.busy)}")
     return "\n".join(lines)
-

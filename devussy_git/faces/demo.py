@@ -47,9 +47,8 @@ async def _demo(out_colour: bool, full_diffs: bool) -> int:
     )
 
     # The demo always uses the offline provider, whatever is configured (even a typo).
-    settings = load_settings(
-        {**os.environ, "LLM_DEFAULT_PROVIDER": "offline", "LLM_DEFAULT_MODEL": "offline"}
-    )
+    settings = load_settings({**os.environ, "LLM_DEFAULT_PROVIDER": "offline", "LLM_DEFAULT_MODEL": "offline"})
+
     def change(diff: Any) -> str:
         return format_diff(diff, colour=out_colour, stat=not full_diffs).rstrip("\n")
 
@@ -63,7 +62,10 @@ async def _demo(out_colour: bool, full_diffs: bool) -> int:
 
         _rule(f"run {project_id} (offline provider)")
         outcome = await services.run_project(
-            app, project_id, actor=actor, provider="offline",
+            app,
+            project_id,
+            actor=actor,
+            provider="offline",
             # One line per finished stage: the summary below says the rest.
             on_progress=lambda e: None if e.state == "started" else print(format_progress(e), flush=True),
         )
@@ -99,7 +101,7 @@ async def _demo(out_colour: bool, full_diffs: bool) -> int:
 
         _rule("try next")
         print(f"devussy-git status {project_id}                 # progress and the next task")
-        print(f"devussy-git handoff-next {project_id} --note \"Stripe keys added\"   # take the next task")
+        print(f'devussy-git handoff-next {project_id} --note "Stripe keys added"   # take the next task')
         print(f"devussy-git diff {project_id}                   # what the last commit changed")
     return 0
 

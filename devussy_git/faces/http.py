@@ -37,8 +37,8 @@ from devussy_git.errors import (
     UnavailableError,
 )
 from devussy_git.faces.http_guard import RunnerGuard
-from devussy_git.services import RunRecord
 from devussy_git.redaction import install_log_redaction
+from devussy_git.services import RunRecord
 
 __all__ = ["RunRequest", "RunStatus", "create_http_app", "serve"]
 
@@ -158,7 +158,6 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         state = getattr(api.state, "app", None)
         return state.settings.runner_token if state is not None else None
 
-
     def get_app(request: Request) -> App:
         return request.app.state.app  # type: ignore[no-any-return]
 
@@ -237,7 +236,9 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     @api.get("/projects/{project_id}/files/{path:path}")
     async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
         text = await services.show(app, project_id, path, rev=rev, published=True)
-        media = "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
+        media = (
+            "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
+        )
         return Response(text, media_type=f"{media}; charset=utf-8")
 
     @api.get("/healthz")
@@ -311,8 +312,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
     except OSError as exc:
         raise UnavailableError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
     how = "from DEVUSSY_PUBLIC_URL" if settings.public_url_configured else "set DEVUSSY_PUBLIC_URL to change it"
-    print(f"Clone URLs use {settings.public_url} ({how}); `devussy-git clone-url <project>` prints them.",
-          file=sys.stderr, flush=True)
+    print(
+        f"Clone URLs use {settings.public_url} ({how}); `devussy-git clone-url <project>` prints them.",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         with services.advertise_served(settings.repos_root, settings.public_url):
             uvicorn.run(create_http_app(settings), host=host, port=port, log_level="info")

@@ -44,12 +44,17 @@ def _bearer_ok(headers: list[tuple[bytes, bytes]], token: Secret) -> bool:
 
 async def _answer(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    *(headers or [])],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -71,8 +76,12 @@ class RunnerGuard:
             return
         token = self.token()
         if token is not None and not _bearer_ok(scope.get("headers", []), token):
-            await _answer(send, 401, "A valid bearer token is required (DEVUSSY_RUNNER_TOKEN).",
-                          [(b"www-authenticate", b"Bearer")])
+            await _answer(
+                send,
+                401,
+                "A valid bearer token is required (DEVUSSY_RUNNER_TOKEN).",
+                [(b"www-authenticate", b"Bearer")],
+            )
             return
         declared = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from devussy_git._lazy import lazy_exports
-
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.secret import load_or_create_secret_key
 from devussy_git.gitserve.urls import CloneInfo, clone_info

@@ -132,9 +132,7 @@ class CloneAccess:
             return True
         expected = self._derive(project_id, state.salt if state else _DUMMY_SALT)
         presented = basic_auth_password(authorization_header) or ""
-        matches = hmac.compare_digest(
-            expected.encode("ascii"), presented.encode("utf-8", errors="replace")
-        )
+        matches = hmac.compare_digest(expected.encode("ascii"), presented.encode("utf-8", errors="replace"))
         return matches and state is not None
 
     def _derive(self, project_id: str, salt: str) -> str:
@@ -150,23 +148,17 @@ class CloneAccess:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StoreError(
-                "Cannot read the project's clone settings.", detail=f"{path}: {exc}"
-            ) from exc
+            raise StoreError("Cannot read the project's clone settings.", detail=f"{path}: {exc}") from exc
         with os.fdopen(fd, "rb") as handle:
             raw = handle.read(_MAX_FILE_BYTES)
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise StoreError(
-                "The project's clone settings are damaged.", detail=f"{path}: {exc}"
-            ) from exc
+            raise StoreError("The project's clone settings are damaged.", detail=f"{path}: {exc}") from exc
         salt = data.get("salt") if isinstance(data, dict) else None
         public = data.get("public", False) if isinstance(data, dict) else None
         if not isinstance(salt, str) or len(salt) < 16 or not isinstance(public, bool):
-            raise StoreError(
-                "The project's clone settings are damaged.", detail=f"{path}: bad fields"
-            )
+            raise StoreError("The project's clone settings are damaged.", detail=f"{path}: bad fields")
         return _AccessState(salt=salt, public=public)
 
     @staticmethod
@@ -183,9 +175,7 @@ class CloneAccess:
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StoreError(
-                "Cannot save the project's clone settings.", detail=f"{path}: {exc}"
-            ) from exc
+            raise StoreError("Cannot save the project's clone settings.", detail=f"{path}: {exc}") from exc
 
     @staticmethod
     @contextmanager
@@ -194,9 +184,7 @@ class CloneAccess:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError as exc:
-            raise StoreError(
-                "Cannot lock the project's clone settings.", detail=f"{lock_path}: {exc}"
-            ) from exc
+            raise StoreError("Cannot lock the project's clone settings.", detail=f"{lock_path}: {exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -123,10 +123,7 @@ class BackendResponse(Response):
                 {
                     "type": "http.response.start",
                     "status": head.status,
-                    "headers": [
-                        (name.encode("latin-1"), value.encode("latin-1"))
-                        for name, value in head.headers
-                    ],
+                    "headers": [(name.encode("latin-1"), value.encode("latin-1")) for name, value in head.headers],
                 }
             )
             self._status_sent = head.status
@@ -214,9 +211,7 @@ class BackendResponse(Response):
             log.warning("git http-backend sent a bad header block: %s", exc)
             return None
 
-    async def _collect_while_body_streams(
-        self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None]
-    ) -> bytes:
+    async def _collect_while_body_streams(self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None]) -> bytes:
         """Hold back the response while the request body is still coming in.
 
         http-backend prints its header block before reading the body, so the
@@ -243,9 +238,7 @@ class BackendResponse(Response):
             await asyncio.gather(reading, return_exceptions=True)
         return bytes(early)
 
-    async def _answer_failure(
-        self, send: Send, pump: asyncio.Task[None], timed_out: asyncio.Event
-    ) -> None:
+    async def _answer_failure(self, send: Send, pump: asyncio.Task[None], timed_out: asyncio.Event) -> None:
         """Send 413/504/502 when the backend produced no usable answer."""
         status, text = 502, "The git backend failed.\n"
         await asyncio.wait({pump}, timeout=1.0)

@@ -51,9 +51,7 @@ _PASSED_HEADERS: Mapping[str, re.Pattern[str]] = {
     "user-agent": re.compile(r"[ -~]{1,256}"),
 }
 _CONTENT_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[ -~]*)?")
-_HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length"}
-)
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length"})
 _MAX_HEAD_LINES = 64
 
 

@@ -83,9 +83,7 @@ def classify_git_path(subpath: str, query_service: str | None) -> GitRequest | N
         kind = GitRequestKind.UPLOAD_PACK_ADVERTISEMENT
     elif rest == "git-upload-pack":
         kind = GitRequestKind.UPLOAD_PACK
-    elif rest == "git-receive-pack" or (
-        rest == "info/refs" and query_service == "git-receive-pack"
-    ):
+    elif rest == "git-receive-pack" or (rest == "info/refs" and query_service == "git-receive-pack"):
         kind = GitRequestKind.RECEIVE_PACK
     else:
         kind = GitRequestKind.UNSUPPORTED

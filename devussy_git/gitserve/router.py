@@ -102,9 +102,7 @@ def make_git_router(
             return _not_found()
         if method != expected_method:
             record(route, method, 405, started)
-            return PlainTextResponse(
-                "Method not allowed.\n", status_code=405, headers={"Allow": expected_method}
-            )
+            return PlainTextResponse("Method not allowed.\n", status_code=405, headers={"Allow": expected_method})
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body_bytes:
             record(route, method, 413, started)
@@ -179,9 +177,7 @@ async def _inspect_v2_body(
         return PlainTextResponse("Request body too slow.\n", status_code=408)
     raw = b"".join(chunks)
     try:
-        parsed = parse_v2_request(
-            decode_body(raw, request.headers.get("content-encoding"), V2_BUFFER_LIMIT)
-        )
+        parsed = parse_v2_request(decode_body(raw, request.headers.get("content-encoding"), V2_BUFFER_LIMIT))
     except V2RequestError as exc:
         return PlainTextResponse(f"Bad protocol v2 request: {exc}.\n", status_code=400)
     if parsed.command == "object-info":
@@ -192,9 +188,7 @@ async def _inspect_v2_body(
         except NotFoundError:
             return _not_found()
         check_env = {**env, "GIT_DIR": str(repo)}
-        if parsed.want_refs or await unreachable_wants(
-            repo, parsed.wants, check_env, limits.timeout_s
-        ):
+        if parsed.want_refs or await unreachable_wants(repo, parsed.wants, check_env, limits.timeout_s):
             log.info("refused a v2 fetch of unadvertised objects from %s", project_id)
             return PlainTextResponse("not our ref\n", status_code=403)
     return raw

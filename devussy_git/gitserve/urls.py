@@ -16,7 +16,7 @@ from devussy_git.errors import InvalidInputError
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.store import validate_project_id
 
-__all__ = ["CloneInfo", "TOKEN_ENV_VAR", "clone_info"]
+__all__ = ["TOKEN_ENV_VAR", "CloneInfo", "clone_info"]
 
 #: Environment variable the credential-helper command reads the token from.
 TOKEN_ENV_VAR = "DEVUSSY_CLONE_TOKEN"
@@ -50,9 +50,7 @@ def clone_info(access: CloneAccess, public_url: str, project_id: str) -> CloneIn
     validate_project_id(project_id)
     parts = urlsplit(public_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInputError(
-            f"DEVUSSY_PUBLIC_URL must be an http(s) URL, got {public_url!r}"
-        )
+        raise InvalidInputError(f"DEVUSSY_PUBLIC_URL must be an http(s) URL, got {public_url!r}")
     netloc = parts.netloc.rpartition("@")[2]  # never reuse credentials from the setting
     path = f"{parts.path.rstrip('/')}/git/{project_id}.git"
     plain_url = urlunsplit((parts.scheme, netloc, path, "", ""))
@@ -68,16 +66,10 @@ def clone_info(access: CloneAccess, public_url: str, project_id: str) -> CloneIn
     token = access.token_for(project_id)
     url = urlunsplit((parts.scheme, f"x:{token}@{netloc}", path, "", ""))
     basic = base64.b64encode(f"x:{token}".encode()).decode("ascii")
-    helper = (
-        '!f() { test "$1" = get && echo username=x && echo "password=$'
-        + TOKEN_ENV_VAR
-        + '"; }; f'
-    )
+    helper = '!f() { test "$1" = get && echo username=x && echo "password=$' + TOKEN_ENV_VAR + '"; }; f'
     commands = [
         f"git clone {shlex.quote(url)}",
-        "git clone -c "
-        + shlex.quote(f"http.extraHeader=Authorization: Basic {basic}")
-        + f" {shlex.quote(plain_url)}",
+        "git clone -c " + shlex.quote(f"http.extraHeader=Authorization: Basic {basic}") + f" {shlex.quote(plain_url)}",
         f"export {TOKEN_ENV_VAR}={shlex.quote(token)}; git clone -c "
         + shlex.quote(f"credential.helper={helper}")
         + f" {shlex.quote(plain_url)}",

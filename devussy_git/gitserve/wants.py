@@ -102,9 +102,7 @@ def _pkt_lines(data: bytes) -> list[bytes]:
     return out
 
 
-async def unreachable_wants(
-    repo: Path, wants: tuple[str, ...], env: dict[str, str], timeout_s: float
-) -> bool:
+async def unreachable_wants(repo: Path, wants: tuple[str, ...], env: dict[str, str], timeout_s: float) -> bool:
     """True when some want is missing or not reachable from ``refs/heads``/``refs/tags``.
 
     Runs ``git rev-list --objects --not --branches --tags --stdin`` in ``repo``:
@@ -128,9 +126,7 @@ async def unreachable_wants(
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        stdout, _ = await asyncio.wait_for(
-            proc.communicate("".join(f"{oid}\n" for oid in wants).encode()), timeout_s
-        )
+        stdout, _ = await asyncio.wait_for(proc.communicate("".join(f"{oid}\n" for oid in wants).encode()), timeout_s)
     except TimeoutError:
         return True
     finally:

@@ -36,6 +36,4 @@ def make_client(
     # Imported here: the offline client needs neither it nor tenacity.
     from devussy_git.llm.litellm_client import LiteLLMClient
 
-    return LiteLLMClient(
-        profile, on_retry=on_retry, wait_initial_s=wait_initial_s, wait_max_s=wait_max_s
-    )
+    return LiteLLMClient(profile, on_retry=on_retry, wait_initial_s=wait_initial_s, wait_max_s=wait_max_s)

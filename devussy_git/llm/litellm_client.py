@@ -92,11 +92,7 @@ def _provider_errors() -> tuple[type[BaseException], ...]:
 
     found: list[type[BaseException]] = [openai.OpenAIError]
     for value in vars(litellm.exceptions).values():
-        if (
-            isinstance(value, type)
-            and issubclass(value, Exception)
-            and value.__module__ == "litellm.exceptions"
-        ):
+        if isinstance(value, type) and issubclass(value, Exception) and value.__module__ == "litellm.exceptions":
             found.append(value)
     return tuple(found)
 
@@ -229,8 +225,7 @@ class LiteLLMClient:
         else:
             tried = "(not retried)"
         message = (
-            f"The LLM provider {self.profile.provider} (model {self.profile.model}) "
-            f"failed {tried}: {cause_of(exc)}."
+            f"The LLM provider {self.profile.provider} (model {self.profile.model}) failed {tried}: {cause_of(exc)}."
         )
         if status_of(exc) in (401, 403):
             message += " Check the API key for this provider."
@@ -307,4 +302,3 @@ def _is_local(api_base: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-

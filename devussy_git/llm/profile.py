@@ -160,15 +160,13 @@ def validate_api_base(url: str) -> str:
         raise InvalidInputError("That base URL cannot be read; check its host and port.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError(
-            "A base URL starts with http:// or https:// and names a host, "
-            "e.g. https://llm.example.com/v1."
+            "A base URL starts with http:// or https:// and names a host, e.g. https://llm.example.com/v1."
         )
     if _HOST.fullmatch(parts.hostname) is None:
         raise InvalidInputError("A base URL's host is a name like llm.example.com or an IP address.")
     if parts.username is not None or parts.password is not None:
         raise InvalidInputError(
-            "A base URL must not contain a user or password; "
-            "keys stay in the bot's environment, never in a setting."
+            "A base URL must not contain a user or password; keys stay in the bot's environment, never in a setting."
         )
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise InvalidInputError(

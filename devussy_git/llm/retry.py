@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 __all__ = [
-    "backoff_s",
     "NON_RETRYABLE_EXCEPTIONS",
     "RETRYABLE_EXCEPTIONS",
     "RETRYABLE_STATUS_CODES",
     "STATUS_DECIDED_EXCEPTIONS",
+    "backoff_s",
     "cause_of",
     "is_retryable",
     "status_of",
@@ -151,4 +151,3 @@ def connection_failure(exc: BaseException) -> str | None:
             return "the host name could not be resolved"
         seen = seen.__cause__ or seen.__context__
     return None
-

@@ -44,9 +44,7 @@ class Problem:
     message: str
 
 
-def index_anchors(
-    facts: Facts, lines: Sequence[str]
-) -> tuple[dict[str, Anchor], tuple[Problem, ...]]:
+def index_anchors(facts: Facts, lines: Sequence[str]) -> tuple[dict[str, Anchor], tuple[Problem, ...]]:
     """Well-formed anchors by name (in document order) and the problems found."""
     problems: list[Problem] = []
     starts: dict[str, list[int]] = {}
@@ -69,15 +67,22 @@ def index_anchors(
         if len(s) > 1 or len(e) > 1:
             shown = ", ".join(str(n + 1) for n in sorted(s + e))
             problems.append(
-                Problem("duplicate", name, tuple(sorted(s + e)),
-                        f"anchor {name} has {len(s)} START and {len(e)} END markers "
-                        f"(lines {shown})")
+                Problem(
+                    "duplicate",
+                    name,
+                    tuple(sorted(s + e)),
+                    f"anchor {name} has {len(s)} START and {len(e)} END markers (lines {shown})",
+                )
             )
         elif len(s) != 1 or len(e) != 1 or e[0] < s[0]:
             shown = ", ".join(str(n + 1) for n in sorted(s + e))
             problems.append(
-                Problem("unbalanced", name, tuple(sorted(s + e)),
-                        f"anchor {name} is not closed in order (markers on lines {shown})")
+                Problem(
+                    "unbalanced",
+                    name,
+                    tuple(sorted(s + e)),
+                    f"anchor {name} is not closed in order (markers on lines {shown})",
+                )
             )
         else:
             prefix = _prefix(lines[s[0]])
@@ -90,9 +95,13 @@ def index_anchors(
                 break
             bad.update((outer.name, inner.name))
             problems.append(
-                Problem("nested", inner.name, (outer.start_line, inner.start_line),
-                        f"anchor {inner.name} (line {inner.start_line + 1}) starts inside "
-                        f"anchor {outer.name} (line {outer.start_line + 1})")
+                Problem(
+                    "nested",
+                    inner.name,
+                    (outer.start_line, inner.start_line),
+                    f"anchor {inner.name} (line {inner.start_line + 1}) starts inside "
+                    f"anchor {outer.name} (line {outer.start_line + 1})",
+                )
             )
     anchors = {a.name: a for a in candidates if a.name not in bad}
     return anchors, tuple(problems)

@@ -59,5 +59,4 @@ class TextCache(Generic[V]):
 
     def info(self) -> dict[str, int]:
         with self._lock:
-            return {"entries": len(self._entries), "chars": self._chars,
-                    "hits": self.hits, "misses": self.misses}
+            return {"entries": len(self._entries), "chars": self._chars, "hits": self.hits, "misses": self.misses}

@@ -89,9 +89,7 @@ def _strip_end(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _scan(
-    lines: Sequence[str], start: int, end: int, with_signature: bool
-) -> tuple[Facts, list[Signature]]:
+def _scan(lines: Sequence[str], start: int, end: int, with_signature: bool) -> tuple[Facts, list[Signature]]:
     tokens = BLOCK_PARSER.parse("".join(lines[start:end]))
     return _facts_of(tokens, lines, start, end, with_signature)
 
@@ -157,10 +155,7 @@ def _facts_of(
             continue
         first, last = token.map[0] + start, token.map[1] + start
         if with_signature:
-            signature.append(
-                (token.type, token.tag, token.level, token.nesting, first, last,
-                 token.markup, token.info)
-            )
+            signature.append((token.type, token.tag, token.level, token.nesting, first, last, token.markup, token.info))
         if token.level == 0 and token.nesting >= 0:
             blocks.append((first, last))
         kind = token.type
@@ -192,9 +187,7 @@ def clear_window_cache() -> None:
     _WINDOWS.clear()
 
 
-def _scan_window(
-    lines: Sequence[str], start: int, end: int
-) -> tuple[Facts, tuple[Signature, ...]]:
+def _scan_window(lines: Sequence[str], start: int, end: int) -> tuple[Facts, tuple[Signature, ...]]:
     """Facts and token signature of ``lines[start:end]`` parsed alone, numbered from 0.
 
     Remembered by text: the window an edit leaves behind is, more often than not,
@@ -204,9 +197,7 @@ def _scan_window(
     found = _WINDOWS.get(text)
     if found is None:
         local = lines[start:end]
-        facts, signature = _facts_of(
-            BLOCK_PARSER.parse(text), local, 0, len(local), with_signature=True
-        )
+        facts, signature = _facts_of(BLOCK_PARSER.parse(text), local, 0, len(local), with_signature=True)
         found = (facts, tuple(signature))
         _WINDOWS.put(text, found)
     return found
@@ -219,8 +210,7 @@ def shift_facts(facts: Facts, delta: int, lo: int) -> Facts:
     else:
         b, h, c, t, m = _firsts(facts, lo)
     if delta == 0:
-        return Facts(facts.blocks[b:], facts.headings[h:], facts.code[c:], facts.tasks[t:],
-                     facts.markers[m:])
+        return Facts(facts.blocks[b:], facts.headings[h:], facts.code[c:], facts.tasks[t:], facts.markers[m:])
     return Facts(
         tuple((s + delta, e + delta) for s, e in facts.blocks[b:]),
         tuple((s + delta, e + delta, lv, tx) for s, e, lv, tx in facts.headings[h:]),
@@ -243,8 +233,7 @@ def _firsts(facts: Facts, lo: int) -> tuple[int, int, int, int, int]:
 def facts_before(facts: Facts, hi: int) -> Facts:
     """Facts that start before line ``hi``."""
     b, h, c, t, m = _firsts(facts, hi)
-    return Facts(facts.blocks[:b], facts.headings[:h], facts.code[:c], facts.tasks[:t],
-                 facts.markers[:m])
+    return Facts(facts.blocks[:b], facts.headings[:h], facts.code[:c], facts.tasks[:t], facts.markers[:m])
 
 
 def _concat(a: Facts, b: Facts, c: Facts) -> Facts:
@@ -257,9 +246,7 @@ def _concat(a: Facts, b: Facts, c: Facts) -> Facts:
     )
 
 
-def _outside(
-    signature: Sequence[Signature], lo: int, hi: int, shift_from: int, delta: int
-) -> list[Signature]:
+def _outside(signature: Sequence[Signature], lo: int, hi: int, shift_from: int, delta: int) -> list[Signature]:
     """Tokens lying wholly before ``lo`` or wholly at/after ``hi``, re-based."""
     kept: list[Signature] = []
     for sig in signature:
@@ -275,9 +262,7 @@ def _blank(line: str) -> bool:
     return not line.strip(" \t\r\n")
 
 
-def _window_start(
-    blocks: Sequence[tuple[int, int]], lines: Sequence[str], lo: int
-) -> int:
+def _window_start(blocks: Sequence[tuple[int, int]], lines: Sequence[str], lo: int) -> int:
     """Where to start re-parsing for an edit of lines from ``lo`` on.
 
     At the first line of a top-level block that lies wholly before ``lo`` and
@@ -369,9 +354,7 @@ def reparse_window(
     return WindowResult(_concat(facts_before(facts, w0), window, tail))
 
 
-def _first_difference(
-    expected: Sequence[Signature], actual: Sequence[Signature], lo: int, hi: int
-) -> tuple[int, int]:
+def _first_difference(expected: Sequence[Signature], actual: Sequence[Signature], lo: int, hi: int) -> tuple[int, int]:
     for old, new in zip(expected, actual, strict=False):
         if old != new:
             return (min(old[4], new[4]), max(old[5], new[5]))

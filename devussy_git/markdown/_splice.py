@@ -28,8 +28,7 @@ __all__ = ["Prepared", "Splice", "plan_splice", "prepare_content"]
 
 _LIST_RE = re.compile(r"^(?:([-*+])|\d{1,9}([.)]))(?:[ \t]|$)")
 _ATX_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_RAW_HTML_CLOSERS = {"pre": "</pre>", "script": "</script>", "style": "</style>",
-                     "textarea": "</textarea>"}
+_RAW_HTML_CLOSERS = {"pre": "</pre>", "script": "</script>", "style": "</style>", "textarea": "</textarea>"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +90,7 @@ def _headings(lines: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
-def prepare_content(
-    content: str, target: Target, *, max_content: int, normalize: bool
-) -> Prepared:
+def prepare_content(content: str, target: Target, *, max_content: int, normalize: bool) -> Prepared:
     """Normalise and check ``content`` for ``target``; raises Refusal."""
     if len(content) > max_content:
         raise Refusal(
@@ -119,9 +116,7 @@ def prepare_content(
     headings = _headings(lines) if lines else []
     if target.heading is not None and headings and headings[0][0] == 0:
         level, text = headings[0][1], headings[0][2]
-        if level == target.level and normalize_heading_text(text) == normalize_heading_text(
-            target.heading.text
-        ):
+        if level == target.level and normalize_heading_text(text) == normalize_heading_text(target.heading.text):
             # The model repeated the heading it edits: keep the file's own heading line.
             drop = 1 if _ATX_RE.match(lines[0]) else 2
             lines = lines[drop:]
@@ -139,8 +134,7 @@ def prepare_content(
         raise Refusal(
             f'content line {line + 1} is a level-{level} heading "{text}"; inside {where}, '
             "it would end that section and take over the sections after it.",
-            hint=f"Use level {target.level + 1} or deeper ({'#' * (target.level + 1)} ...), "
-            "or no heading.",
+            hint=f"Use level {target.level + 1} or deeper ({'#' * (target.level + 1)} ...), or no heading.",
         )
     if not lines and target.kind == "heading" and content.strip():
         raise Refusal("content only repeats the heading; send the text that goes under it.")
@@ -200,9 +194,7 @@ def plan_splice(
     nl = doc.newline
     prefix = target.prefix
     blank = prefix.rstrip() + nl
-    content = [
-        ((prefix + line) if line.strip() else prefix.rstrip()) + nl for line in prepared.lines
-    ]
+    content = [((prefix + line) if line.strip() else prefix.rstrip()) + nl for line in prepared.lines]
     wanted = [_body(line, prefix).rstrip() for line in content]
     s, e = target.start, target.end
     core = [n for n in range(s, e) if not _blank(doc.lines[n], prefix)]
@@ -215,11 +207,11 @@ def plan_splice(
                     f"a level-{prepared.min_heading} heading here would take lines "
                     f"{hit[0] + 1}-{hit[1]} of the file, which follow the target, into its "
                     "section.",
-                    hint="Use a deeper heading, no heading, or action 'append' at the end of "
-                    "the section.",
+                    hint="Use a deeper heading, no heading, or action 'append' at the end of the section.",
                 )
-        return Splice(start, end, tuple(before + content + after), len(before), len(content),
-                      target.scope or (s, e), blank)
+        return Splice(
+            start, end, tuple(before + content + after), len(before), len(content), target.scope or (s, e), blank
+        )
 
     if not core:
         if not content:
@@ -235,8 +227,7 @@ def plan_splice(
         held = list(dict.fromkeys(m[1] for m in doc.facts.markers if cs <= m[0] < ce))
         if held:
             raise Refusal(
-                f'section "{target.name}" holds anchor {", ".join(held)}; replacing the '
-                "section would remove it.",
+                f'section "{target.name}" holds anchor {", ".join(held)}; replacing the section would remove it.',
                 nearest=[f"anchor {name}" for name in held if name in doc.anchors],
                 hint="Replace the anchor's content instead, or append/prepend to the section.",
             )

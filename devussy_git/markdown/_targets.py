@@ -97,7 +97,7 @@ def resolve_heading(doc: Document, text: str, file: str) -> Target:
         labels = {h.path: (h.text if counts[h.text] == 1 else h.path) for h in doc.headings}
         pool = list(labels) if ">" in wanted else list(counts)
         close = nearest(wanted, pool)
-        shown = [labels[c] if c in labels else c for c in close]
+        shown = [labels.get(c, c) for c in close]
         shown = [s if counts.get(s, 1) == 1 else f"{s} (several; use its path)" for s in shown]
         if not shown:
             shown = _listing(list(dict.fromkeys(labels.values())))
@@ -108,8 +108,7 @@ def resolve_heading(doc: Document, text: str, file: str) -> Target:
             nearest=[f'heading "{s}"' for s in shown],
         )
     heading = found[0]
-    return Target("heading", heading.path, heading.heading_end, heading.body_end, "",
-                  heading.level, heading)
+    return Target("heading", heading.path, heading.heading_end, heading.body_end, "", heading.level, heading)
 
 
 def resolve_task(doc: Document, task_id: str, file: str) -> TaskItem:

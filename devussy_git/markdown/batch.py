@@ -53,17 +53,18 @@ def apply_plan_edits(
     for index, edit in enumerate(edits, start=1):
         problem = check_path(edit.file, files)
         if problem is not None:
-            failures.append(
-                EditFailure(index, describe(edit), problem.reason, problem.nearest)
-            )
+            failures.append(EditFailure(index, describe(edit), problem.reason, problem.nearest))
         else:
             groups.setdefault(edit.file, []).append((index, edit))
     results: dict[str, PatchResult] = {}
     for path, numbered in groups.items():
         try:
             result = apply_edits(
-                files[path], [edit for _, edit in numbered], max_content=max_content,
-                file=path, normalize=normalize,
+                files[path],
+                [edit for _, edit in numbered],
+                max_content=max_content,
+                file=path,
+                normalize=normalize,
             )
         except EditBatchError as error:
             failed, fine = _renumber(error, numbered)
@@ -87,13 +88,7 @@ def _renumber(
 ) -> tuple[list[EditFailure], list[tuple[int, str]]]:
     """Map a one-file failure (numbered within the file) back to batch numbers."""
     local = error.failures
-    failed = [
-        EditFailure(numbered[f.index - 1][0], f.label, f.reason, f.nearest, f.hint) for f in local
-    ]
+    failed = [EditFailure(numbered[f.index - 1][0], f.label, f.reason, f.nearest, f.hint) for f in local]
     bad = {f.index for f in local}
-    fine = [
-        (index, describe(edit))
-        for pos, (index, edit) in enumerate(numbered, 1)
-        if pos not in bad
-    ]
+    fine = [(index, describe(edit)) for pos, (index, edit) in enumerate(numbered, 1) if pos not in bad]
     return failed, fine

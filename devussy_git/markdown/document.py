@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ._chunks import parse_facts
 from ._anchors import Anchor, Problem, index_anchors
+from ._chunks import parse_facts
 from ._index import Facts, HeadingFact
 from ._lines import detect_newline, split_lines
 from .grammar import TASK_ID_RE
@@ -98,8 +98,7 @@ class Document:
     Treat a document as immutable.
     """
 
-    __slots__ = ("_anchors", "_headings", "_problems", "_tasks", "facts", "lines", "newline",
-                 "text")
+    __slots__ = ("_anchors", "_headings", "_problems", "_tasks", "facts", "lines", "newline", "text")
 
     text: str
     lines: tuple[str, ...]
@@ -145,8 +144,7 @@ class Document:
         return self._tasks
 
     def _key(self) -> tuple[object, ...]:
-        return (self.text, self.newline, self.headings, dict(self.anchors), self.tasks,
-                self.problems)
+        return (self.text, self.newline, self.headings, dict(self.anchors), self.tasks, self.problems)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
@@ -156,8 +154,10 @@ class Document:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"Document({len(self.lines)} lines, {len(self.headings)} headings, "
-                f"{len(self.anchors)} anchors, {len(self.tasks)} tasks)")
+        return (
+            f"Document({len(self.lines)} lines, {len(self.headings)} headings, "
+            f"{len(self.anchors)} anchors, {len(self.tasks)} tasks)"
+        )
 
     def find_headings(self, target: str) -> list[Heading]:
         """Headings matching ``target``: its text, or an ``A > B`` path suffix.
@@ -170,7 +170,8 @@ class Document:
         # Work on the parse facts and build Heading objects for the matches only:
         # a batch resolves targets on a fresh document after every edit.
         exact = [
-            i for i, (_, _, _, text) in enumerate(raw)
+            i
+            for i, (_, _, _, text) in enumerate(raw)
             if text == wanted or (wanted.endswith(text) and self._path(i) == wanted)
         ]
         if not exact:
@@ -179,10 +180,10 @@ class Document:
             if not exact and PATH_SEPARATOR.strip() in wanted:
                 parts = [normalize_heading_text(p) for p in wanted.split(">")]
                 exact = [
-                    i for i, h in enumerate(raw)
+                    i
+                    for i, h in enumerate(raw)
                     if normalize_heading_text(h[3].split(PATH_SEPARATOR)[-1]) == parts[-1]
-                    and [normalize_heading_text(p)
-                         for p in self._path(i).split(PATH_SEPARATOR)][-len(parts):] == parts
+                    and [normalize_heading_text(p) for p in self._path(i).split(PATH_SEPARATOR)][-len(parts) :] == parts
                 ]
         if self._headings is not None:
             return [self._headings[i] for i in exact]
@@ -217,13 +218,10 @@ class Document:
                     found.append(self._task_item(line, checked, column, text, wanted))
         return found
 
-    def _task_item(self, line: int, checked: bool, column: int, text: str,
-                   task_id: str | None) -> TaskItem:
-        anchor = next((a.name for a in self.anchors.values()
-                       if a.inner_start <= line < a.inner_end), None)
+    def _task_item(self, line: int, checked: bool, column: int, text: str, task_id: str | None) -> TaskItem:
+        anchor = next((a.name for a in self.anchors.values() if a.inner_start <= line < a.inner_end), None)
         index = self._heading_index_at(line)
-        return TaskItem(task_id, text, checked, line, column, anchor,
-                        self._path(index) if index >= 0 else None)
+        return TaskItem(task_id, text, checked, line, column, anchor, self._path(index) if index >= 0 else None)
 
     def section_text(self, heading: Heading | str, *, own_body_only: bool = False) -> str:
         """Source of a section, heading line included.
@@ -266,9 +264,7 @@ def parse_document(text: str) -> Document:
     return build_document(text, lines, parse_facts(lines))
 
 
-def build_document(
-    text: str, lines: Sequence[str], facts: Facts, newline: str | None = None
-) -> Document:
+def build_document(text: str, lines: Sequence[str], facts: Facts, newline: str | None = None) -> Document:
     """Assemble a :class:`Document` from facts found for ``lines``."""
     return Document(text, lines, newline or detect_newline(text), facts)
 
@@ -317,9 +313,7 @@ def _headings(facts: Facts, total: int) -> tuple[Heading, ...]:
     return tuple(result)
 
 
-def _tasks(
-    facts: Facts, anchors: Mapping[str, Anchor], headings: Sequence[Heading]
-) -> tuple[TaskItem, ...]:
+def _tasks(facts: Facts, anchors: Mapping[str, Anchor], headings: Sequence[Heading]) -> tuple[TaskItem, ...]:
     regions = sorted((a.inner_start, a.inner_end, a.name) for a in anchors.values())
     result: list[TaskItem] = []
     region_index = heading_index = 0

@@ -65,7 +65,7 @@ class Edit(_Model):
         if bool(anchor) == bool(heading):
             raise ValueError(
                 "give exactly one target: 'anchor' (e.g. \"PROGRESS_LOG\") or 'heading' "
-                "(e.g. \"Outcomes\" or \"Phase 1: Setup > Tasks\")"
+                '(e.g. "Outcomes" or "Phase 1: Setup > Tasks")'
             )
         if self.action != "replace" and not self.content.strip():
             raise ValueError(f"'content' is empty: nothing to {self.action}")
@@ -175,7 +175,5 @@ def parse_edits(items: Sequence[object]) -> list[AnyEdit]:
             '"action": "replace" | "append" | "prepend", "content": ...}. '
             "Send the whole list again."
         )
-        raise InvalidEditError(
-            f"The model sent {len(failures)} malformed edit(s).", model_message="\n".join(lines)
-        )
+        raise InvalidEditError(f"The model sent {len(failures)} malformed edit(s).", model_message="\n".join(lines))
     return parsed

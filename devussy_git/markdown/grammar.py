@@ -65,9 +65,7 @@ def task_id_of(text: str) -> str | None:
     return match["id"] if match else None
 
 
-def scan_markers(
-    lines: Sequence[str], start: int, end: int, code: Sequence[tuple[int, int]]
-) -> tuple[MarkerFact, ...]:
+def scan_markers(lines: Sequence[str], start: int, end: int, code: Sequence[tuple[int, int]]) -> tuple[MarkerFact, ...]:
     """Anchor markers of ``lines[start:end]`` outside the sorted ``code`` ranges."""
     found: list[MarkerFact] = []
     code_index = 0

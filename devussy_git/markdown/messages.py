@@ -71,9 +71,7 @@ def _numbers(indexes: Sequence[int]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def batch_error(
-    failures: Sequence[EditFailure], total: int, valid: Sequence[tuple[int, str]]
-) -> EditBatchError:
+def batch_error(failures: Sequence[EditFailure], total: int, valid: Sequence[tuple[int, str]]) -> EditBatchError:
     """The error raised when at least one edit of a batch failed."""
     lines = [
         f"{len(failures)} of {total} edit{'s' if total != 1 else ''} failed; nothing was "
@@ -99,6 +97,4 @@ def batch_error(
     first = failures[0]
     more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
     user = f"The model's edits were rejected: edit {first.index}: {first.reason}{more}"
-    return EditBatchError(
-        user, model_message="\n".join(lines), failures=failures, valid=valid
-    )
+    return EditBatchError(user, model_message="\n".join(lines), failures=failures, valid=valid)

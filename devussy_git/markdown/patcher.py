@@ -163,8 +163,7 @@ def _fix_eof(doc: Document, splice: Splice) -> Splice:
         start -= 1
         new = [strip_ending(lines[start])]
         content_start = 1
-    return Splice(start, splice.end, tuple(new), content_start, splice.content_len, splice.scope,
-                  splice.blank)
+    return Splice(start, splice.end, tuple(new), content_start, splice.content_len, splice.scope, splice.blank)
 
 
 def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document, Splice]:
@@ -173,9 +172,7 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
     new_lines = [*doc.lines[: splice.start], *splice.lines, *doc.lines[splice.end :]]
     lo, hi = splice.scope or (splice.start, splice.end)
     lo, hi = min(lo, splice.start), max(hi, splice.end)
-    window = reparse_window(
-        doc.facts, doc.lines, new_lines, splice.start, splice.end, len(splice.lines), (lo, hi)
-    )
+    window = reparse_window(doc.facts, doc.lines, new_lines, splice.start, splice.end, len(splice.lines), (lo, hi))
     if window.facts is None:
         first, last = window.changed_lines or (splice.start, splice.end)
         raise Refusal(
@@ -189,8 +186,7 @@ def _commit(doc: Document, splice: Splice, *, protected: str) -> tuple[Document,
         set(new.anchors) != set(doc.anchors) or _problems(new) != _problems(doc)
     ):
         touched = sorted(
-            (set(doc.anchors) ^ set(new.anchors))
-            | {name for _, name in set(_problems(doc)) ^ set(_problems(new))}
+            (set(doc.anchors) ^ set(new.anchors)) | {name for _, name in set(_problems(doc)) ^ set(_problems(new))}
         )
         raise Refusal(
             f"the edit would add, remove or break anchor markers ({', '.join(touched)}).",
@@ -236,9 +232,15 @@ def _commit_content(doc: Document, splice: Splice, *, protected: str) -> tuple[D
             if tuple(padded) in tried:
                 continue
             tried.add(tuple(padded))
-            retry = Splice(splice.start, splice.end, tuple(padded),
-                           splice.content_start + len(lead), splice.content_len, splice.scope,
-                           splice.blank)
+            retry = Splice(
+                splice.start,
+                splice.end,
+                tuple(padded),
+                splice.content_start + len(lead),
+                splice.content_len,
+                splice.scope,
+                splice.blank,
+            )
             try:
                 return _commit(doc, retry, protected=protected)
             except Refusal:
@@ -299,17 +301,12 @@ def _apply_one(
             target = resolve_anchor(doc, edit.anchor, file)
         else:
             target = resolve_heading(doc, edit.heading or "", file)
-        prepared = prepare_content(edit.content, target, max_content=max_content,
-                                   normalize=normalize)
+        prepared = prepare_content(edit.content, target, max_content=max_content, normalize=normalize)
         planned = plan_splice(doc, target, edit.action, prepared)
         if isinstance(planned, str):
             return doc, None, planned
         return (*_commit_content(doc, planned, protected=file), "applied")
-    planned_line = (
-        _task_splice(doc, edit, file)
-        if isinstance(edit, TaskCheck)
-        else _status_splice(doc, edit, file)
-    )
+    planned_line = _task_splice(doc, edit, file) if isinstance(edit, TaskCheck) else _status_splice(doc, edit, file)
     if isinstance(planned_line, str):
         return doc, None, planned_line
     return (*_commit(doc, planned_line, protected=file), "applied")
@@ -318,8 +315,7 @@ def _apply_one(
 _MESSAGES: dict[Status, str] = {
     "applied": "applied",
     "unchanged": "the target already holds this content; nothing to do",
-    "already-present": "this content is already at that place (the edit was applied before); "
-    "not added again",
+    "already-present": "this content is already at that place (the edit was applied before); not added again",
 }
 
 
@@ -348,13 +344,10 @@ def apply_edits(
         label = describe(edit)
         try:
             if file is not None and edit.file != file:
-                raise Refusal(f"this batch is for {file}, but the edit names {edit.file}.",
-                              nearest=[file])
+                raise Refusal(f"this batch is for {file}, but the edit names {edit.file}.", nearest=[file])
             doc, splice, status = _apply_one(doc, edit, name, max_content, normalize)
         except Refusal as refusal:
-            failures.append(
-                EditFailure(index, label, refusal.reason, refusal.nearest, refusal.hint)
-            )
+            failures.append(EditFailure(index, label, refusal.reason, refusal.nearest, refusal.hint))
             continue
         valid.append((index, label))
         lines = None

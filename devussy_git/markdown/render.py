@@ -22,9 +22,7 @@ from ._lines import split_lines, strip_ending
 
 __all__ = ["content_lines", "normalize_content"]
 
-_ESCAPED_TASK_RE = re.compile(
-    r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]"
-)
+_ESCAPED_TASK_RE = re.compile(r"^(?P<pre>[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\\\[(?P<mark>[ xX])\\\]")
 #: mdformat's options; "wrap" is its default, said here so that one pass is always enough.
 _OPTIONS = {"number": True, "wrap": "keep"}
 _EXTENSIONS = frozenset({"gfm"})
@@ -92,8 +90,7 @@ def normalize_content(content: str) -> str:
 def content_lines(content: str, *, normalize: bool) -> list[str]:
     """Content as lines without endings, blank lines at both ends dropped."""
     text = normalize_content(content) if normalize else content
-    lines = [strip_ending(line).rstrip() if normalize else strip_ending(line)
-             for line in split_lines(text)]
+    lines = [strip_ending(line).rstrip() if normalize else strip_ending(line) for line in split_lines(text)]
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip():

@@ -32,11 +32,11 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 if TYPE_CHECKING:
     from devussy_git.pipeline.run import (
+        RUN_REF_PREFIX,
+        STAGES,
         PipelineRunner,
         ProgressEvent,
-        RUN_REF_PREFIX,
         RunOutcome,
-        STAGES,
         completed_stages,
         run_ref,
     )

@@ -87,8 +87,7 @@ async def ask(
         return Answer(value, text, model, tokens_in, tokens_out, attempt)
     assert last_error is not None
     raise InvalidLLMOutputError(
-        f"The model's {stage} reply could not be used after {attempts} attempts: "
-        f"{last_error.user_message}",
+        f"The model's {stage} reply could not be used after {attempts} attempts: {last_error.user_message}",
         model_message=last_error.model_message,
     ) from last_error
 
@@ -97,8 +96,7 @@ def _unusable(reply: Reply, text: str, stage: str) -> InvalidLLMOutputError | No
     """Why ``reply`` cannot be used whatever the stage's parser would say, or None."""
     if reply.truncated:
         return InvalidLLMOutputError(
-            f"The model's {stage} reply was cut off at its output limit (finish_reason "
-            "'length'), so it is incomplete.",
+            f"The model's {stage} reply was cut off at its output limit (finish_reason 'length'), so it is incomplete.",
             model_message="Your reply was cut off at the output token limit before it was "
             "complete, so none of it was used. Answer again, complete: keep it shorter "
             "where you can, and leave out any reasoning or commentary.",
@@ -107,7 +105,6 @@ def _unusable(reply: Reply, text: str, stage: str) -> InvalidLLMOutputError | No
         held = "only reasoning" if reply.text.strip() else "nothing"
         return InvalidLLMOutputError(
             f"The model's {stage} reply was empty (it held {held}).",
-            model_message=f"Your reply held {held}: the answer itself was missing. "
-            "Give the answer itself.",
+            model_message=f"Your reply held {held}: the answer itself was missing. Give the answer itself.",
         )
     return None

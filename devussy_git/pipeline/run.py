@@ -32,7 +32,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_RUN, TRAILER_STAGE, TRAILER_TOKENS
 from devussy_git.errors import (
     DevussyError,
     HeadMovedError,
@@ -40,9 +39,8 @@ from devussy_git.errors import (
 )
 from devussy_git.llm import LLMClient
 from devussy_git.pipeline.ask import ask
-from devussy_git.pipeline.runref import completed_stages, interview_commit, land, start_ref
-from devussy_git.plan.files import outline_from_devplan, read_plan
 from devussy_git.pipeline.prompts import build_messages, to_json
+from devussy_git.pipeline.runref import completed_stages, interview_commit, land, start_ref
 from devussy_git.plan import (
     ComplexityProfile,
     Interview,
@@ -61,9 +59,10 @@ from devussy_git.plan import (
     render_validation_report,
     score_complexity,
 )
-from devussy_git.store import RUN_REF_PREFIX, CommitInfo, Identity, PlanRepo, run_ref
-
+from devussy_git.plan.files import outline_from_devplan, read_plan
 from devussy_git.stages import STAGES
+from devussy_git.store import RUN_REF_PREFIX, CommitInfo, Identity, PlanRepo, run_ref
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_RUN, TRAILER_STAGE, TRAILER_TOKENS
 
 __all__ = [
     "RUN_REF_PREFIX",
@@ -295,9 +294,7 @@ class PipelineRunner:
         )
         state.design = answer.value
         files = {"project_design.md": render_design(state.interview, answer.value)}
-        return _StageResult(
-            files, "design: generate project design", answer.tokens_in, answer.tokens_out, answer.model
-        )
+        return _StageResult(files, "design: generate project design", answer.tokens_in, answer.tokens_out, answer.model)
 
     async def _validation(self, state: _State, project_id: str) -> _StageResult:
         assert state.design is not None
@@ -341,9 +338,7 @@ class PipelineRunner:
         if revised:
             files["project_design.md"] = render_design(state.interview, state.design)
         verdict = "approved" if result.approved else "not approved"
-        return _StageResult(
-            files, f"validation: review design ({verdict}, {round_no} round(s))", tin, tout, model
-        )
+        return _StageResult(files, f"validation: review design ({verdict}, {round_no} round(s))", tin, tout, model)
 
     async def _devplan(self, state: _State, project_id: str) -> _StageResult:
         assert state.complexity is not None and state.design is not None
@@ -483,9 +478,7 @@ class PipelineRunner:
     def _load_stage(self, repo: PlanRepo, stage: str, sha: str, state: _State) -> None:
         """Rebuild the in-memory state a committed stage produced (for resume)."""
         if stage == "complexity":
-            state.complexity = ComplexityProfile.from_dict(
-                json.loads(repo.read("complexity_profile.json", sha))
-            )
+            state.complexity = ComplexityProfile.from_dict(json.loads(repo.read("complexity_profile.json", sha)))
         elif stage in ("design", "validation"):
             state.design = repo.read("project_design.md", sha)
         elif stage == "devplan":

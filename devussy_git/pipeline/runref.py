@@ -77,9 +77,7 @@ def rebase(repo: PlanRepo, run_id: str, tip: str, main: str) -> str:
         commit = repo.get_commit(commit.parents[0])
     start = commit.sha
     answers_moved = repo.read_many(["interview.json"], start) != repo.read_many(["interview.json"], main)
-    wrote_answers = any(
-        repo.get_commit(sha).trailers.get(TRAILER_STAGE) == "interview" for sha in own
-    )
+    wrote_answers = any(repo.get_commit(sha).trailers.get(TRAILER_STAGE) == "interview" for sha in own)
     if answers_moved and not wrote_answers:
         raise RunOutdatedError(
             f"Run {run_id} of {repo.project_id} was built from interview answers that main no "

@@ -68,24 +68,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 if TYPE_CHECKING:
-    from devussy_git.plan.complexity import (
-        ComplexityProfile,
-        parse_complexity_refinement,
-        score_complexity,
-    )
-    from devussy_git.plan.interview import (
-        Interview,
-        PROJECT_TYPES,
-        QUESTIONS,
-        Question,
-        SKIP,
-        applicable_questions,
-        next_question,
-        parse_answer,
-        question_by_id,
-        slugify,
-        validate_answers,
-    )
     from devussy_git.plan.anchors import (
         PLAN_ANCHORS,
         REQUIRED_ANCHORS,
@@ -94,12 +76,36 @@ if TYPE_CHECKING:
         check_plan_anchors,
         extract_anchor,
     )
+    from devussy_git.plan.complexity import (
+        ComplexityProfile,
+        parse_complexity_refinement,
+        score_complexity,
+    )
+    from devussy_git.plan.interview import (
+        PROJECT_TYPES,
+        QUESTIONS,
+        SKIP,
+        Interview,
+        Question,
+        applicable_questions,
+        next_question,
+        parse_answer,
+        question_by_id,
+        slugify,
+        validate_answers,
+    )
     from devussy_git.plan.model import (
         Phase,
         PhaseOutline,
         Plan,
         Task,
         ValidationResult,
+    )
+    from devussy_git.plan.parse import (
+        parse_design,
+        parse_devplan_outline,
+        parse_phase_tasks,
+        parse_validation,
     )
     from devussy_git.plan.render import (
         completion_summary_block,
@@ -116,10 +122,4 @@ if TYPE_CHECKING:
         render_plan_files,
         render_validation_report,
         task_line,
-    )
-    from devussy_git.plan.parse import (
-        parse_design,
-        parse_devplan_outline,
-        parse_phase_tasks,
-        parse_validation,
     )

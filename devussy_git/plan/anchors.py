@@ -151,17 +151,16 @@ def _check(filename: str, text: str, names: tuple[str, ...]) -> list[str]:
         elif ends == 0:
             problems.append(f"{filename}: anchor {name} has no {end}")
         elif starts > 1 or ends > 1:
-            problems.append(
-                f"{filename}: anchor {name} appears more than once "
-                f"({starts} starts, {ends} ends)"
-            )
+            problems.append(f"{filename}: anchor {name} appears more than once ({starts} starts, {ends} ends)")
         elif text.index(end) < text.index(start):
             problems.append(f"{filename}: anchor {name} ends before it starts")
         else:
             doc = doc or read_document(text)
             if name not in doc.anchors:
-                why = next((p.message for p in doc.problems if p.name == name),
-                           "its markers are not lines of their own outside code")
+                why = next(
+                    (p.message for p in doc.problems if p.name == name),
+                    "its markers are not lines of their own outside code",
+                )
                 problems.append(f"{filename}: anchor {name} is not readable: {why}")
     return problems
 

@@ -30,8 +30,8 @@ from devussy_git.plan.textutil import MAX_REPLY_CHARS, json_objects, strip_reaso
 __all__ = [
     "DEPTHS",
     "ComplexityProfile",
-    "estimate_phase_count",
     "depth_for_score",
+    "estimate_phase_count",
     "match_keywords",
     "parse_complexity_refinement",
     "score_complexity",
@@ -151,9 +151,7 @@ class ComplexityProfile:
         if not isinstance(rationale, str):
             problems.append("rationale must be a string")
         if problems:
-            raise InvalidInputError(
-                "The complexity profile is invalid: " + "; ".join(problems), problems=problems
-            )
+            raise InvalidInputError("The complexity profile is invalid: " + "; ".join(problems), problems=problems)
         return cls(
             score=float(score),
             phase_count=int(phases),
@@ -385,7 +383,7 @@ def _validated(data: Mapping[str, Any]) -> _Refinement:
         for error in exc.errors():
             where = str(error["loc"][0]) if error["loc"] else "reply"
             message = error["msg"].removeprefix("Value error, ")
-            if error["type"] in ("list_type", "string_type") and where == "risks" or (
+            if (error["type"] in ("list_type", "string_type") and where == "risks") or (
                 len(error["loc"]) > 1 and error["loc"][0] == "risks"
             ):
                 message = "must be a list of strings"
@@ -393,10 +391,18 @@ def _validated(data: Mapping[str, Any]) -> _Refinement:
         raise _refusal("; ".join(dict.fromkeys(problems))) from None
 
 
-_KNOWN_KEYS = frozenset({
-    "score", "complexity_score", "phase_count", "estimated_phase_count", "depth", "depth_level",
-    "risks", "hidden_risks",
-})
+_KNOWN_KEYS = frozenset(
+    {
+        "score",
+        "complexity_score",
+        "phase_count",
+        "estimated_phase_count",
+        "depth",
+        "depth_level",
+        "risks",
+        "hidden_risks",
+    }
+)
 
 
 def _refinement_object(text: str) -> dict[str, Any] | None:
@@ -457,12 +463,13 @@ def parse_complexity_refinement(text: str, base: ComplexityProfile) -> Complexit
         final_phases = int(min(max(round(phases), MIN_PHASES), MAX_PHASES))
     if depth is None:
         depth = base.depth if score is None else depth_for_score(final_score)
-    if "rationale" not in data and "scoring_rationale" not in data and (
-        (final_score, final_phases, depth) != (base.score, base.phase_count, base.depth)
+    if (
+        "rationale" not in data
+        and "scoring_rationale" not in data
+        and ((final_score, final_phases, depth) != (base.score, base.phase_count, base.depth))
     ):
         rationale = (
-            f"{base.rationale} Refined: score {final_score:g}, {final_phases} phases "
-            f"at {depth} depth."
+            f"{base.rationale} Refined: score {final_score:g}, {final_phases} phases at {depth} depth."
         ).strip()
     risks = list(base.risks)
     for risk in new_risks:

@@ -101,11 +101,7 @@ def overview_rows(lines: Sequence[str]) -> range:
     at = start + 1
     while at < len(lines) and not lines[at].strip():
         at += 1
-    if not (
-        at + 1 < len(lines)
-        and _OVERVIEW_HEADER.match(lines[at])
-        and _TABLE_DELIMITER.match(lines[at + 1])
-    ):
+    if not (at + 1 < len(lines) and _OVERVIEW_HEADER.match(lines[at]) and _TABLE_DELIMITER.match(lines[at + 1])):
         return range(0)
     end = at + 2
     while end < len(lines) and lines[end].lstrip().startswith("|"):
@@ -146,9 +142,7 @@ def outline_from_devplan(text: str) -> tuple[PhaseOutline, ...]:
         raise InvalidInputError("devplan.md has no phase overview table to read the phases from.")
     numbers = sorted(titles)
     if numbers != list(range(1, len(numbers) + 1)):
-        raise InvalidInputError(
-            f"devplan.md numbers its phases {numbers}; expected 1..{len(numbers)} in order."
-        )
+        raise InvalidInputError(f"devplan.md numbers its phases {numbers}; expected 1..{len(numbers)} in order.")
     summaries = _phase_summaries(text)
     return tuple(PhaseOutline(n, titles[n], summaries.get(n, "")) for n in numbers)
 

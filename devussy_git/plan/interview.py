@@ -58,9 +58,7 @@ _MAX_LIST_ITEMS = 20
 _MAX_LIST_ITEM_LENGTH = 100
 _MAX_TEAM_SIZE = 1000
 #: "3", "2-3", "2 to 4 people", "5 devs".
-_TEAM_SIZE = re.compile(
-    r"(\d{1,4})\s*(?:(?:-|–|to)\s*(\d{1,4}))?\s*(?:people|persons|devs?|developers)?"
-)
+_TEAM_SIZE = re.compile(r"(\d{1,4})\s*(?:(?:-|–|to)\s*(\d{1,4}))?\s*(?:people|persons|devs?|developers)?")
 
 
 def _reask(question: Question, problem: str) -> InvalidInputError:
@@ -186,9 +184,7 @@ def _parse_list(question: Question, items: Sequence[str]) -> tuple[str, ...]:
         raise _reask(question, f"At most {_MAX_LIST_ITEMS} items, got {len(cleaned)}.")
     for item in cleaned:
         if len(item) > _MAX_LIST_ITEM_LENGTH:
-            raise _reask(
-                question, f"Each item must be at most {_MAX_LIST_ITEM_LENGTH} characters."
-            )
+            raise _reask(question, f"Each item must be at most {_MAX_LIST_ITEM_LENGTH} characters.")
     # Keep the first spelling of each item; "none" alone means an empty list.
     seen: dict[str, str] = {}
     for item in cleaned:
@@ -317,9 +313,7 @@ def validate_answers(data: Mapping[str, Any]) -> Interview:
     if problems:
         count = len(problems)
         headline = f"The answers have {count} problem{'s' if count > 1 else ''}"
-        raise InvalidInputError(
-            f"{headline}: " + "; ".join(problems), problems=problems, headline=headline
-        )
+        raise InvalidInputError(f"{headline}: " + "; ".join(problems), problems=problems, headline=headline)
     ordered = {q.id: answers[q.id] for q in QUESTIONS if q.id in answers}
     return Interview(answers=MappingProxyType(ordered))
 
@@ -333,9 +327,7 @@ def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     slug = slug[:63].rstrip("-")
     if not slug:
-        raise InvalidProjectIdError(
-            f"'{name}' has no letters or digits to make a project id from."
-        )
+        raise InvalidProjectIdError(f"'{name}' has no letters or digits to make a project id from.")
     return slug
 
 
@@ -427,10 +419,7 @@ class Interview:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready answers (lists as lists, skipped questions as ``null``)."""
-        return {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in self.answers.items()
-        }
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in self.answers.items()}
 
     def to_json(self) -> str:
         """The ``interview.json`` text: sorted keys, indent 2, trailing newline."""
@@ -448,8 +437,7 @@ class Interview:
             data = loads_json(text)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
-                f"The answers are not valid JSON: {exc.msg} at line {exc.lineno}, "
-                f"column {exc.colno}.",
+                f"The answers are not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
                 problems=[f"json: {exc.msg} at line {exc.lineno}, column {exc.colno}"],
             ) from exc
         return validate_answers(data)

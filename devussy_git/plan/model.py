@@ -119,9 +119,7 @@ class Plan:
             return ()
         group = [t for t in active.tasks if not t.done][:NEXT_GROUP_MAX]
         if len(group) < NEXT_GROUP_MIN:
-            later = [
-                t for p in self.phases if p.number > active.number for t in p.tasks if not t.done
-            ]
+            later = [t for p in self.phases if p.number > active.number for t in p.tasks if not t.done]
             group.extend(later[: NEXT_GROUP_MIN - len(group)])
         return tuple(group)
 

@@ -102,9 +102,7 @@ def _summary(lines: list[str]) -> str:
     return "\n".join(out).strip()
 
 
-def parse_devplan_outline(
-    text: str, expected_phases: int | None = None
-) -> tuple[PhaseOutline, ...]:
+def parse_devplan_outline(text: str, expected_phases: int | None = None) -> tuple[PhaseOutline, ...]:
     """The phases of a devplan outline, numbered 1..N.
 
     Headers may be ``**Phase N: Title**``, ``## Phase N: Title``,
@@ -145,9 +143,7 @@ def parse_devplan_outline(
             _OUTLINE_FORMAT,
         )
     if len(blocks) > MAX_PHASES:
-        raise llm_refusal(
-            "devplan outline", f"{len(blocks)} phases is more than {MAX_PHASES}.", _OUTLINE_FORMAT
-        )
+        raise llm_refusal("devplan outline", f"{len(blocks)} phases is more than {MAX_PHASES}.", _OUTLINE_FORMAT)
     if expected_phases is not None and len(blocks) != expected_phases:
         raise llm_refusal(
             "devplan outline",
@@ -213,8 +209,12 @@ def _collect_steps(lines: list[str]) -> list[_Step]:
             box = match.group("box")
             major, minor = int(match.group("major")), int(match.group("minor"))
             current = _Step(
-                major, minor, _step_title(match.group("rest")),
-                bool(box and box.lower() == "x"), [], f"{major}.{minor}",
+                major,
+                minor,
+                _step_title(match.group("rest")),
+                bool(box and box.lower() == "x"),
+                [],
+                f"{major}.{minor}",
             )
             steps.append(current)
             continue
@@ -246,8 +246,12 @@ def _fallback_steps(lines: list[str], phase_number: int) -> list[_Step]:
             box = match.group("box")
             minor = len(steps) + 1
             current = _Step(
-                phase_number, minor, _step_title(match.group("rest")),
-                bool(box and box.lower() == "x"), [], f"item {minor}",
+                phase_number,
+                minor,
+                _step_title(match.group("rest")),
+                bool(box and box.lower() == "x"),
+                [],
+                f"item {minor}",
             )
             steps.append(current)
         elif HEADING.match(structural(line)):
@@ -287,9 +291,7 @@ def parse_phase_tasks(text: str, phase_number: int) -> tuple[Task, ...]:
     seen: set[int] = set()
     for step in steps:
         if step.minor in seen:
-            raise llm_refusal(
-                f"phase {phase_number} steps", f"step {step.label} appears twice.", expected
-            )
+            raise llm_refusal(f"phase {phase_number} steps", f"step {step.label} appears twice.", expected)
         seen.add(step.minor)
     untitled = [s.label for s in steps if not s.title]
     if untitled:

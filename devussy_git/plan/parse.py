@@ -83,9 +83,7 @@ def parse_design(text: str) -> str:
             "was asked for: objectives, tech stack and architecture, not phases.",
             _DESIGN_FORMAT,
         )
-    first_heading = next(
-        (i for i, line in enumerate(lines) if HEADING.match(structural(line))), None
-    )
+    first_heading = next((i for i, line in enumerate(lines) if HEADING.match(structural(line))), None)
     # A short preamble ("Certainly! Here is the design:") goes; a real opening
     # paragraph before the first heading stays.
     if first_heading is not None and len("".join(lines[:first_heading])) <= _MAX_PREAMBLE:
@@ -121,10 +119,7 @@ _PHASE_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)?\s*phase\s+\d+\b", re.I
 
 def _looks_like_outline(lines: list[str]) -> bool:
     """True when most section titles of ``lines`` are "Phase N" lines."""
-    titles = [
-        line for line in lines
-        if HEADING.match(structural(line)) or BOLD_LINE.match(structural(line))
-    ]
+    titles = [line for line in lines if HEADING.match(structural(line)) or BOLD_LINE.match(structural(line))]
     phases = [line for line in lines if _PHASE_LINE.match(structural(line))]
     return len(phases) >= 2 and len(phases) * 2 >= len(titles)
 
@@ -147,9 +142,7 @@ _VERDICT_LINE = re.compile(
     rf"(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
     re.IGNORECASE,
 )
-_BARE_VERDICT = re.compile(
-    rf"^[\s>#*_`]*(?P<word>{_NEGATIVE}|approved)[\s*_`.!]*$", re.IGNORECASE
-)
+_BARE_VERDICT = re.compile(rf"^[\s>#*_`]*(?P<word>{_NEGATIVE}|approved)[\s*_`.!]*$", re.IGNORECASE)
 _ISSUE_HEADING = re.compile(
     r"issues?|problems?|required\s+changes|changes\s+required|corrections?|concerns?|"
     r"blocking|revisions?",
@@ -197,8 +190,7 @@ def _validation_from_json(data: dict[str, object]) -> ValidationResult | None:
         raw_issues = []
     issues = tuple(i for i in map(_clean_issue, raw_issues) if i)
     review = next(
-        (v for k in ("review", "summary", "feedback", "comments")
-         if isinstance(v := data.get(k), str) and v.strip()),
+        (v for k in ("review", "summary", "feedback", "comments") if isinstance(v := data.get(k), str) and v.strip()),
         "",
     )
     return ValidationResult(approved=approved, review=review.strip(), issues=issues)
@@ -235,10 +227,7 @@ def _review_text(lines: list[str]) -> str:
     """The review section's body when there is one, else the text minus issue lists."""
     kept: list[str] = []
     mode = "keep"
-    has_review = any(
-        (m := HEADING.match(structural(line))) and _REVIEW_HEADING.search(m.group(2))
-        for line in lines
-    )
+    has_review = any((m := HEADING.match(structural(line))) and _REVIEW_HEADING.search(m.group(2)) for line in lines)
     for line in lines:
         if _ISSUE_INTRO.match(structural(line)):
             mode = "skip"
@@ -273,10 +262,12 @@ def parse_validation(text: str) -> ValidationResult:
         verdict: str | None = None
         for index, line in enumerate(lines):
             match = _VERDICT_LINE.match(structural(line)) or _BARE_VERDICT.match(structural(line))
-            if match is None and HEADING.match(structural(line)) and re.search(
-                r"verdict|decision", line, re.IGNORECASE
+            if (
+                match is None
+                and HEADING.match(structural(line))
+                and re.search(r"verdict|decision", line, re.IGNORECASE)
             ):
-                following = next((rest for rest in lines[index + 1:] if rest.strip()), "")
+                following = next((rest for rest in lines[index + 1 :] if rest.strip()), "")
                 match = _BARE_VERDICT.match(structural(following)) or re.match(
                     rf"[\s*_`]*(?P<word>{_NEGATIVE}|{_POSITIVE})\b",
                     structural(following),
@@ -285,12 +276,10 @@ def parse_validation(text: str) -> ValidationResult:
             if match:
                 verdict = match.group("word")
                 if not HEADING.match(structural(line)):
-                    lines = lines[:index] + lines[index + 1:]
+                    lines = lines[:index] + lines[index + 1 :]
                 break
         if verdict is None:
-            titles = " ".join(
-                m.group(2) for m in (HEADING.match(structural(x)) for x in lines) if m
-            )
+            titles = " ".join(m.group(2) for m in (HEADING.match(structural(x)) for x in lines) if m)
             looks_like_design = all(
                 re.search(rf"\b(?:{words})\b", titles, re.IGNORECASE) for _, words in DESIGN_SECTIONS
             )

@@ -85,10 +85,7 @@ def plan_summary(interview: Interview, complexity: ComplexityProfile) -> str:
     ]
     if apis:
         parts.append(f"It integrates {apis}.")
-    parts.append(
-        f"Complexity {complexity.score:g} ({complexity.depth} depth): "
-        f"{complexity.phase_count} phases."
-    )
+    parts.append(f"Complexity {complexity.score:g} ({complexity.depth} depth): {complexity.phase_count} phases.")
     return " ".join(parts)
 
 
@@ -111,9 +108,7 @@ def render_design(interview: Interview, design_markdown: str) -> str:
     return f"{header}\n\n{body}\n"
 
 
-def render_validation_report(
-    result: ValidationResult, rounds: int, *, earlier: Sequence[ValidationResult] = ()
-) -> str:
+def render_validation_report(result: ValidationResult, rounds: int, *, earlier: Sequence[ValidationResult] = ()) -> str:
     """``validation_report.md``: the final verdict, the review and the corrections.
 
     ``earlier`` holds the reviews of the rounds before the last, whose issues
@@ -149,11 +144,7 @@ def next_task_group_block(tasks: Sequence[Task]) -> str:
 
 def phase_status_block(phase: Phase, completed: int) -> str:
     """Inner content of ``PHASE_<n>_STATUS``: ``phase:``, ``name:``, ``completed:`` lines."""
-    return (
-        f"phase: {phase.number}\n"
-        f"name: {_one_line(phase.title)}\n"
-        f"completed: {completed}/{len(phase.tasks)}"
-    )
+    return f"phase: {phase.number}\nname: {_one_line(phase.title)}\ncompleted: {completed}/{len(phase.tasks)}"
 
 
 def completion_summary_block(plan: Plan) -> str:
@@ -162,10 +153,7 @@ def completion_summary_block(plan: Plan) -> str:
     done = plan.completed
     percent = round(100 * done / total) if total else 0
     finished = sum(1 for p in plan.phases if p.is_done)
-    return (
-        f"{done} of {total} steps completed ({percent}%); "
-        f"{finished} of {len(plan.phases)} phases done."
-    )
+    return f"{done} of {total} steps completed ({percent}%); {finished} of {len(plan.phases)} phases done."
 
 
 def phase_tasks_block(phase: Phase) -> str:
@@ -188,8 +176,7 @@ def quick_status_block(
         phase_line = "- Active Phase: none - all phases complete"
     else:
         phase_line = (
-            f"- Active Phase: {active_phase.number} - {_one_line(active_phase.title)} "
-            f"({active_phase.filename})"
+            f"- Active Phase: {active_phase.number} - {_one_line(active_phase.title)} ({active_phase.filename})"
         )
     if next_task is None:
         task_text = "- Next Immediate Task: none - all tasks complete"
@@ -254,14 +241,11 @@ def render_devplan(plan: Plan) -> str:
         "## Next Task Group",
         anchor_block("NEXT_TASK_GROUP", next_group),
         "## Progress Log",
-        anchor_block("PROGRESS_LOG", f"- Plan created: {len(plan.phases)} phases, "
-                     f"{len(plan.tasks)} steps."),
+        anchor_block("PROGRESS_LOG", f"- Plan created: {len(plan.phases)} phases, {len(plan.tasks)} steps."),
         "## Phase Status",
     ]
     for phase in plan.phases:
-        parts.append(
-            anchor_block(f"PHASE_{phase.number}_STATUS", phase_status_block(phase, phase.completed))
-        )
+        parts.append(anchor_block(f"PHASE_{phase.number}_STATUS", phase_status_block(phase, phase.completed)))
     parts += [
         "## Completion Summary",
         anchor_block("COMPLETION_SUMMARY", completion_summary_block(plan)),
@@ -275,17 +259,14 @@ def render_phase(plan: Plan, phase: Phase) -> str:
     """``phaseN.md``: one phase's tasks, context, outcomes and progress."""
     previous = plan.phase(phase.number - 1)
     following = plan.phase(phase.number + 1)
-    context = [
-        _separate_blocks(phase.summary) or f"Phase {phase.number} of {plan.project_name}."
-    ]
+    context = [_separate_blocks(phase.summary) or f"Phase {phase.number} of {plan.project_name}."]
     if previous is not None:
         context.append(f"Builds on phase {previous.number}: {_one_line(previous.title)}.")
     if following is not None:
         context.append(f"Prepares phase {following.number}: {_one_line(following.title)}.")
     parts = [
         f"# Phase {phase.number}: {_one_line(phase.title)}",
-        f"Part of [devplan.md](devplan.md) for {plan.project_name} "
-        f"(phase {phase.number} of {len(plan.phases)}).",
+        f"Part of [devplan.md](devplan.md) for {plan.project_name} (phase {phase.number} of {len(plan.phases)}).",
         "## Tasks",
         anchor_block("PHASE_TASKS", phase_tasks_block(phase)),
         "## Context",
@@ -309,9 +290,7 @@ _DEV_INSTRUCTIONS = """- Read `QUICK_STATUS` in this file: the active phase and 
 - Put decisions in `DECISIONS` and anything that stops you in `BLOCKERS`.
 - Stop after the group and hand off if more work is needed."""
 
-_TOKEN_RULES_INTRO = (
-    "Stay under about 500 tokens of context per turn by reading only anchored sections:"
-)
+_TOKEN_RULES_INTRO = "Stay under about 500 tokens of context per turn by reading only anchored sections:"
 
 
 def _token_rules() -> str:

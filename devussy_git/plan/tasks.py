@@ -79,8 +79,9 @@ def _lines(doc: Document, anchor: str | None) -> tuple[PlanTaskLine, ...] | None
             detail = _DETAIL_LINE.match(doc.lines[number].rstrip("\r\n"))
             if detail:
                 details.append(detail.group(1).strip())
-        result.append(PlanTaskLine(match.group(1), match.group(2).strip(), item.checked,
-                                   item.line, item.column, tuple(details)))
+        result.append(
+            PlanTaskLine(match.group(1), match.group(2).strip(), item.checked, item.line, item.column, tuple(details))
+        )
     return tuple(result)
 
 

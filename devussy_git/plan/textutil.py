@@ -12,32 +12,32 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from devussy_git.errors import InvalidLLMOutputError
 
 __all__ = [
-    "MAX_REPLY_CHARS",
-    "MAX_STRUCTURE_LINE",
     "BOLD_LINE",
     "BULLET",
     "CHATTER",
     "HEADING",
-    "drop_chatter",
+    "MAX_REPLY_CHARS",
+    "MAX_STRUCTURE_LINE",
     "FencedBlock",
     "check_reply_size",
+    "drop_chatter",
     "extract_json_object",
     "fenced_blocks",
     "json_objects",
+    "llm_refusal",
     "load_json",
     "loads_json",
-    "structural",
-    "llm_refusal",
     "normalise_newlines",
     "strip_bold",
     "strip_reasoning",
+    "structural",
     "unwrap_fences",
 ]
 
@@ -80,7 +80,7 @@ def strip_reasoning(text: str) -> str:
     cleaned = _REASONING_BLOCK.sub("", text)
     close = _REASONING_CLOSE.search(cleaned)
     if close is not None:
-        cleaned = cleaned[close.end():]
+        cleaned = cleaned[close.end() :]
     if _REASONING_OPEN_AT_START.match(cleaned):
         return ""
     return cleaned
@@ -107,12 +107,15 @@ def fenced_blocks(text: str) -> list[FencedBlock]:
     for line in text.split("\n"):
         if opener is None:
             match = _OPENING_FENCE.match(line) if len(line) <= MAX_STRUCTURE_LINE else None
-            if match and not (match.group(1)[0] == "`" and "`" in line[match.end():]):
+            if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
                 opener, lang, body = match.group(1), match.group(2).lower(), []
             continue
         stripped = line.strip()
-        if stripped and stripped[0] == opener[0] and len(stripped) >= len(opener) and (
-            stripped == stripped[0] * len(stripped)
+        if (
+            stripped
+            and stripped[0] == opener[0]
+            and len(stripped) >= len(opener)
+            and (stripped == stripped[0] * len(stripped))
         ):
             blocks.append(FencedBlock(lang, "\n".join(body)))
             opener = None

@@ -181,29 +181,21 @@ __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 if TYPE_CHECKING:
     from devussy_git.db import HudRecord, ProjectRecord, RunRecord, StageRecord
-    from devussy_git.stages import ACTIVE_RUN_STATES, STAGES
     from devussy_git.gitserve import CloneInfo
     from devussy_git.llm.profile import endpoint_host
     from devussy_git.pipeline import ProgressEvent, RunOutcome
     from devussy_git.plan import QUESTIONS, Question, Task, next_question, parse_answer, question_by_id
-    from devussy_git.store import PROJECT_ID_RE, CommitInfo, Diff, FileChange
-    from devussy_git.store.trailers import (
-        TRAILER_ACTOR,
-        TRAILER_MODEL,
-        TRAILER_RUN,
-        TRAILER_STAGE,
-        TRAILER_STEP,
-        TRAILER_TASK,
-        TRAILER_TOKENS,
+    from devussy_git.services.access import (
+        advertise_served,
+        clone_url,
+        database_url,
+        health,
+        public_url,
+        rotate_clone_token,
+        set_clone_public,
     )
-    from devussy_git.services.hud import (
-        Hud,
-        HudPhase,
-        forget_hud,
-        hud_record,
-        huds_behind,
-        project_hud,
-        save_hud,
+    from devussy_git.services.actors import (
+        Actor,
     )
     from devussy_git.services.archive import (
         ArchiveMark,
@@ -216,26 +208,15 @@ if TYPE_CHECKING:
         trash,
     )
     from devussy_git.services.commands import commands_digest, commands_need_sync, remember_commands_synced
-    from devussy_git.services.maintenance import (
-        MaintenanceReport,
-        run_maintenance,
-        pack_if_needed,
-        start_periodic_maintenance,
-    )
-    from devussy_git.services.actors import (
-        Actor,
-    )
     from devussy_git.services.endpoints import guild_api_base, guild_profile_name, llm_client_for
-    from devussy_git.services.runs import (
-        ArtifactFile,
-        ProgressCallback,
-        execute_run,
-        get_run,
-        run_artifacts,
-        run_project,
-        spawn_run,
-        start_run,
-        submit_run,
+    from devussy_git.services.executors import (
+        LocalExecutor,
+        RunExecutor,
+        RunFinished,
+        RunnerExecutor,
+        RunStarted,
+        build_executor,
+        follow_run,
     )
     from devussy_git.services.guilds import (
         DEFAULT,
@@ -257,14 +238,24 @@ if TYPE_CHECKING:
         set_guild_role,
         start_guild_run,
     )
-    from devussy_git.services.executors import (
-        LocalExecutor,
-        RunExecutor,
-        RunFinished,
-        RunnerExecutor,
-        RunStarted,
-        build_executor,
-        follow_run,
+    from devussy_git.services.history import (
+        ProjectStatus,
+        RevertResult,
+        diff,
+        log,
+        project_status,
+        revert,
+        revert_target,
+        show,
+    )
+    from devussy_git.services.hud import (
+        Hud,
+        HudPhase,
+        forget_hud,
+        hud_record,
+        huds_behind,
+        project_hud,
+        save_hud,
     )
     from devussy_git.services.interviews import (
         CANCEL,
@@ -276,17 +267,19 @@ if TYPE_CHECKING:
         project_for_thread,
         start_interview,
     )
-    from devussy_git.services.summaries import RunSummary, local_run_summary, summarise_run
-    from devussy_git.services.steps import (
-        NOTE_MAX_CHARS,
-        PlanCompleteError,
-        Proposal,
-        StepResult,
-        apply_proposal,
-        check_note,
-        discard_proposal,
-        handoff_next,
-        list_proposals,
+    from devussy_git.services.maintenance import (
+        MaintenanceReport,
+        pack_if_needed,
+        run_maintenance,
+        start_periodic_maintenance,
+    )
+    from devussy_git.services.progress import (
+        DEFAULT_HISTORY_LIMIT,
+        KINDS,
+        PhaseProgress,
+        ProgressPoint,
+        progress_chart,
+        progress_history,
     )
     from devussy_git.services.projects import (
         ProjectCreated,
@@ -304,30 +297,37 @@ if TYPE_CHECKING:
         repo_path,
         update_interview,
     )
-    from devussy_git.services.history import (
-        ProjectStatus,
-        RevertResult,
-        diff,
-        log,
-        project_status,
-        revert,
-        revert_target,
-        show,
+    from devussy_git.services.runs import (
+        ArtifactFile,
+        ProgressCallback,
+        execute_run,
+        get_run,
+        run_artifacts,
+        run_project,
+        spawn_run,
+        start_run,
+        submit_run,
     )
-    from devussy_git.services.progress import (
-        DEFAULT_HISTORY_LIMIT,
-        KINDS,
-        PhaseProgress,
-        ProgressPoint,
-        progress_chart,
-        progress_history,
+    from devussy_git.services.steps import (
+        NOTE_MAX_CHARS,
+        PlanCompleteError,
+        Proposal,
+        StepResult,
+        apply_proposal,
+        check_note,
+        discard_proposal,
+        handoff_next,
+        list_proposals,
     )
-    from devussy_git.services.access import (
-        advertise_served,
-        clone_url,
-        database_url,
-        health,
-        public_url,
-        rotate_clone_token,
-        set_clone_public,
+    from devussy_git.services.summaries import RunSummary, local_run_summary, summarise_run
+    from devussy_git.stages import ACTIVE_RUN_STATES, STAGES
+    from devussy_git.store import PROJECT_ID_RE, CommitInfo, Diff, FileChange
+    from devussy_git.store.trailers import (
+        TRAILER_ACTOR,
+        TRAILER_MODEL,
+        TRAILER_RUN,
+        TRAILER_STAGE,
+        TRAILER_STEP,
+        TRAILER_TASK,
+        TRAILER_TOKENS,
     )

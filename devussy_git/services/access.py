@@ -16,8 +16,8 @@ __all__ = [
     "advertise_served",
     "clone_url",
     "database_url",
-    "public_url",
     "health",
+    "public_url",
     "rotate_clone_token",
     "set_clone_public",
 ]
@@ -69,9 +69,7 @@ async def rotate_clone_token(app: App, project_id: str, *, guild_id: int | None 
     return await asyncio.to_thread(clone_info, app.access, public_url(app)[0], project_id)
 
 
-async def set_clone_public(
-    app: App, project_id: str, public: bool, *, guild_id: int | None = None
-) -> CloneInfo:
+async def set_clone_public(app: App, project_id: str, public: bool, *, guild_id: int | None = None) -> CloneInfo:
     await get_project(app, project_id, guild_id=guild_id)
     await asyncio.to_thread(app.access.set_public, project_id, public)
     return await asyncio.to_thread(clone_info, app.access, public_url(app)[0], project_id)

@@ -51,9 +51,7 @@ class Actor:
 
         def git_config(key: str) -> str:
             try:
-                done = subprocess.run(
-                    ["git", "config", "--get", key], capture_output=True, text=True, timeout=5
-                )
+                done = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 return ""
             return done.stdout.strip() if done.returncode == 0 else ""

@@ -20,8 +20,8 @@ from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, InvalidInputError, NotFoundError
 from devussy_git.services.actors import Actor
-from devussy_git.stages import ACTIVE_RUN_STATES
 from devussy_git.services.projects import ensure_no_active_run, get_project
+from devussy_git.stages import ACTIVE_RUN_STATES
 from devussy_git.store import ArchiveMark, TrashEntry, validate_project_id
 
 __all__ = [
@@ -54,9 +54,7 @@ async def project_archived(app: App, project_id: str, *, guild_id: int | None = 
     return await asyncio.to_thread(repo.archived)
 
 
-async def archive_project(
-    app: App, project_id: str, *, actor: Actor, guild_id: int | None = None
-) -> ArchiveMark:
+async def archive_project(app: App, project_id: str, *, actor: Actor, guild_id: int | None = None) -> ArchiveMark:
     """Make the project read-only and hide it from lists (idempotent)."""
     record = await get_project(app, project_id, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, record.project_id)
@@ -80,9 +78,7 @@ def _record_meta(record: ProjectRecord) -> dict[str, Any]:
     }
 
 
-async def delete_project(
-    app: App, project_id: str, *, actor: Actor, guild_id: int | None = None
-) -> TrashEntry:
+async def delete_project(app: App, project_id: str, *, actor: Actor, guild_id: int | None = None) -> TrashEntry:
     """Remove the project for good, leaving a bundle in the trash; the entry written."""
     record = await get_project(app, project_id, guild_id=guild_id)
     pid = record.project_id
@@ -113,9 +109,7 @@ def _guild_of(entry: TrashEntry) -> int | None:
     return guild if isinstance(guild, int) else None
 
 
-async def restore_project(
-    app: App, project_id: str, *, actor: Actor, guild_id: int | None = None
-) -> Restored:
+async def restore_project(app: App, project_id: str, *, actor: Actor, guild_id: int | None = None) -> Restored:
     """Bring back an archived project, or a deleted one from the trash."""
     project_id = validate_project_id(project_id)
     if await asyncio.to_thread(app.store.exists, project_id):
@@ -141,8 +135,9 @@ async def restore_project(
             except ConflictError:
                 # Its thread was bound to another project meanwhile: restore it unbound.
                 await app.db.projects.add(
-                    ProjectRecord(record.project_id, record.name, record.guild_id, None,
-                                  record.created_by, record.created_at)
+                    ProjectRecord(
+                        record.project_id, record.name, record.guild_id, None, record.created_by, record.created_at
+                    )
                 )
     log.info("project %s restored from %s by %s", project_id, entry.bundle.name, actor.trailer)
     return Restored(project_id, "undeleted", entry.bundle.name)
@@ -165,6 +160,10 @@ def _restored_record(project_id: str, entry: TrashEntry) -> ProjectRecord:
     name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name") else project_id
     created_by = raw.get("created_by") if isinstance(raw.get("created_by"), str) else "unknown"
     return ProjectRecord(
-        project_id, str(name)[:200], snowflake("guild_id"), snowflake("thread_id"),
-        str(created_by)[:200] or "unknown", created_at,
+        project_id,
+        str(name)[:200],
+        snowflake("guild_id"),
+        snowflake("thread_id"),
+        str(created_by)[:200] or "unknown",
+        created_at,
     )

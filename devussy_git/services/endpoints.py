@@ -36,9 +36,7 @@ async def guild_api_base(app: App, guild_id: int | None, provider: str | None) -
     return stored.api_base
 
 
-async def llm_client_for(
-    app: App, *, provider: str | None, model: str | None, guild_id: int | None
-) -> LLMClient:
+async def llm_client_for(app: App, *, provider: str | None, model: str | None, guild_id: int | None) -> LLMClient:
     """The client for work of ``guild_id`` (its endpoint, if it set one)."""
     api_base = await guild_api_base(app, guild_id, provider)
     return app.llm_client(provider, model, api_base=api_base)

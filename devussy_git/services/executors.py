@@ -115,8 +115,15 @@ class LocalExecutor:
         from devussy_git.services.runs import start_run
 
         record = await start_run(
-            app, project_id, actor=actor, provider=provider, model=model, resume=resume,
-            restart=restart, guild_id=guild_id, guild_limit=guild_limit,
+            app,
+            project_id,
+            actor=actor,
+            provider=provider,
+            model=model,
+            resume=resume,
+            restart=restart,
+            guild_id=guild_id,
+            guild_limit=guild_limit,
         )
         return RunStarted(record.project_id, record.run_id)
 
@@ -158,9 +165,7 @@ class RunnerExecutor:
         guild_id: int | None,
         guild_limit: int | None,
     ) -> RunStarted:
-        status = await self.client.start_run(
-            project_id, provider=provider, model=model, resume=resume, restart=restart
-        )
+        status = await self.client.start_run(project_id, provider=provider, model=model, resume=resume, restart=restart)
         return RunStarted(status.project_id, status.run_id)
 
     async def follow(
@@ -177,8 +182,13 @@ class RunnerExecutor:
                 seen[stage.name] = stage.state
                 state = "started" if stage.state == "running" else stage.state
                 event = ProgressEvent(
-                    current.run_id, current.project_id, stage.name, state, time.monotonic() - began,
-                    commit=stage.commit, detail=(stage.error or "") if state == "failed" else "",
+                    current.run_id,
+                    current.project_id,
+                    stage.name,
+                    state,
+                    time.monotonic() - began,
+                    commit=stage.commit,
+                    detail=(stage.error or "") if state == "failed" else "",
                 )
                 if on_progress is not None:
                     result = on_progress(event)

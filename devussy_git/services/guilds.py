@@ -19,9 +19,9 @@ from devussy_git.config import PROVIDERS
 from devussy_git.db import GuildConfig
 from devussy_git.errors import InvalidInputError, PermissionDeniedError, RunAlreadyActiveError
 from devussy_git.services.actors import Actor
+from devussy_git.services.endpoints import guild_api_base, guild_profile_name
 from devussy_git.services.executors import RunStarted
 from devussy_git.services.projects import get_project
-from devussy_git.services.endpoints import guild_api_base, guild_profile_name
 
 __all__ = [
     "DEFAULT",
@@ -126,9 +126,7 @@ async def effective_config(app: App, guild_id: int) -> EffectiveConfig:
     overridden = frozenset(
         name for name in ("provider", "model", "max_runs", "role_id") if getattr(config, name) is not None
     ) | ({"api_base"} if api_base else set())
-    return EffectiveConfig(
-        guild_id, provider, model, config.max_runs, config.role_id, overridden, api_base
-    )
+    return EffectiveConfig(guild_id, provider, model, config.max_runs, config.role_id, overridden, api_base)
 
 
 #: What an admin types to go back to the provider's own endpoint or model.
@@ -188,8 +186,10 @@ async def set_guild_provider(
     # variable), before anything is saved.
     profile = app.llm_client(provider, None, api_base=wanted).profile
     chosen = profile.api_base or wanted
-    if wanted is not None and not app.settings.allow_private_llm_hosts and not _same_origin(
-        chosen, app.settings.llm_api_base or PROVIDERS[provider]["api_base"]
+    if (
+        wanted is not None
+        and not app.settings.allow_private_llm_hosts
+        and not _same_origin(chosen, app.settings.llm_api_base or PROVIDERS[provider]["api_base"])
     ):
         # The operator's own configured endpoint is fine wherever it is.
         await asyncio.to_thread(refuse_private_endpoint, chosen)
@@ -221,9 +221,7 @@ async def set_guild_model(app: App, guild_id: int, model: str | None, *, caller:
     return config
 
 
-async def set_guild_max_runs(
-    app: App, guild_id: int, max_runs: int | None, *, caller: Caller
-) -> EffectiveConfig:
+async def set_guild_max_runs(app: App, guild_id: int, max_runs: int | None, *, caller: Caller) -> EffectiveConfig:
     """Most runs queued or running at once in the guild (``None``/0: no limit)."""
     require_admin(caller, await app.db.guilds.get(guild_id))
     if max_runs is not None and not 0 <= max_runs <= MAX_RUNS_LIMIT:
@@ -246,6 +244,7 @@ async def set_guild_role(app: App, guild_id: int, role_id: int | None, *, caller
 
 
 # -- runs ------------------------------------------------------------------------
+
 
 async def check_run_allowed(app: App, guild_id: int, caller: Caller) -> EffectiveConfig:
     """The role check and the guild's max-runs limit; the guild's settings when both pass."""

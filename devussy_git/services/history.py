@@ -8,18 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.errors import InvalidInputError, NotFoundError
+from devussy_git.services.actors import Actor
+from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
 from devussy_git.store import (
     ArchiveMark,
     CommitInfo,
     Diff,
     validate_path,
 )
-from devussy_git.services.actors import Actor
-from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 
 if TYPE_CHECKING:
     from devussy_git.plan.files import PlanProgress
@@ -70,9 +70,7 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
 # -- history --------------------------------------------------------------------
 
 
-async def log(
-    app: App, project_id: str, *, limit: int | None = 20, guild_id: int | None = None
-) -> list[CommitInfo]:
+async def log(app: App, project_id: str, *, limit: int | None = 20, guild_id: int | None = None) -> list[CommitInfo]:
     await get_project(app, project_id, guild_id=guild_id)
     if limit is not None and limit < 1:
         raise InvalidInputError("--limit must be at least 1.")
@@ -160,9 +158,7 @@ def _find_step(history: list[CommitInfo], undone: dict[str, str], step: int | No
         if step is not None and info.trailers.get(TRAILER_STEP) == str(step):
             return info
     if step is None:
-        raise NotFoundError(
-            "There is no handoff-next step left to revert; name a commit to revert instead."
-        )
+        raise NotFoundError("There is no handoff-next step left to revert; name a commit to revert instead.")
     raise NotFoundError(f"There is no handoff-next step {step} on main.")
 
 
@@ -193,8 +189,7 @@ async def revert_target(
         target = named if named is not None else _find_step(history, undone, step)
         if not target.parents:
             raise InvalidInputError(
-                f"{target.sha[:10]} is the project's first commit; there is nothing before it "
-                "to go back to."
+                f"{target.sha[:10]} is the project's first commit; there is nothing before it to go back to."
             )
         reverted_by = undone.get(target.sha)
         if reverted_by is not None:
@@ -244,15 +239,12 @@ async def revert(
 
         def go() -> RevertResult:
             if not range_:
-                info = repo.revert(
-                    target.sha, author=actor.identity, trailers=trailers, expected_head=repo.head()
-                )
+                info = repo.revert(target.sha, author=actor.identity, trailers=trailers, expected_head=repo.head())
                 return RevertResult(info, (target.sha,), repo.diff_commit(info.sha))
             steps = _later_steps(repo, target)
             numbers = [s.trailers.get(TRAILER_STEP, "?") for s in steps]
-            message = (
-                f"Revert handoff-next steps {numbers[-1]}..{numbers[0]}\n\n"
-                + "\n".join(f"This reverts commit {s.sha}." for s in steps)
+            message = f"Revert handoff-next steps {numbers[-1]}..{numbers[0]}\n\n" + "\n".join(
+                f"This reverts commit {s.sha}." for s in steps
             )
             info = repo.revert_range(
                 [s.sha for s in steps],

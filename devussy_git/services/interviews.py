@@ -37,6 +37,7 @@ __all__ = [
 #: What the person being interviewed types to stop.
 CANCEL = "cancel"
 
+
 async def project_for_thread(app: App, channel_id: int | None, guild_id: int | None) -> str | None:
     """The project bound to a thread, when the thread belongs to this guild."""
     if channel_id is None:

@@ -77,9 +77,7 @@ async def run_maintenance(app: App, *, dry_run: bool = False) -> MaintenanceRepo
         repo = await asyncio.to_thread(app.store.open, project_id)
         loose = await asyncio.to_thread(repo.loose_object_count)
         if settings.pack_loose_objects > 0 and loose >= min(settings.pack_loose_objects, 100):
-            if dry_run:
-                report.packed.append((project_id, loose))
-            elif await asyncio.to_thread(repo.pack, wait=False):
+            if dry_run or await asyncio.to_thread(repo.pack, wait=False):
                 report.packed.append((project_id, loose))
             else:
                 # A writer is at work on it: leave the whole project for the next pass.
@@ -98,9 +96,7 @@ async def run_maintenance(app: App, *, dry_run: bool = False) -> MaintenanceRepo
     report.interviews = await app.db.interviews.end_idle(
         before=now - timedelta(days=settings.interview_ttl_days), dry_run=dry_run
     )
-    purged = await asyncio.to_thread(
-        app.store.purge_trash, now - timedelta(days=settings.trash_days), dry_run=dry_run
-    )
+    purged = await asyncio.to_thread(app.store.purge_trash, now - timedelta(days=settings.trash_days), dry_run=dry_run)
     report.trash = [entry.bundle.name for entry in purged]
     return report
 
@@ -129,7 +125,10 @@ def start_periodic_maintenance(app: App) -> asyncio.Task[None] | None:
                 log.info(
                     "maintenance: packed %d repositories, pruned %d proposals, deleted %d run rows, "
                     "ended %d idle interviews, removed %d deleted projects from the trash",
-                    len(report.packed), len(report.proposals), len(report.runs), len(report.interviews),
+                    len(report.packed),
+                    len(report.proposals),
+                    len(report.runs),
+                    len(report.interviews),
                     len(report.trash),
                 )
 
@@ -137,4 +136,3 @@ def start_periodic_maintenance(app: App) -> asyncio.Task[None] | None:
     app.tasks.add(task)  # type: ignore[arg-type]
     task.add_done_callback(app.tasks.discard)  # type: ignore[arg-type]
     return task
-

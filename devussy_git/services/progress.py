@@ -19,12 +19,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 from devussy_git.app import App
 from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.plan.files import count_tasks, phase_files, phase_titles
 from devussy_git.services.projects import get_project
 from devussy_git.stages import STAGES
+from devussy_git.store.trailers import TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 
 if TYPE_CHECKING:
     from devussy_git.store import CommitInfo, PlanRepo

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from functools import partial
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_RUN, TRAILER_STAGE
 from devussy_git.app import App
 from devussy_git.db import ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError, ProjectArchivedError, RunAlreadyActiveError
-from devussy_git.store import CommitInfo, run_ref, validate_project_id
-from devussy_git.store.validation import validate_new_project_id
 from devussy_git.services.actors import Actor
 from devussy_git.stages import ACTIVE_RUN_STATES
+from devussy_git.store import CommitInfo, run_ref, validate_project_id
+from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_RUN, TRAILER_STAGE
+from devussy_git.store.validation import validate_new_project_id
 
 if TYPE_CHECKING:
     from devussy_git.plan import Interview
@@ -34,11 +34,11 @@ __all__ = [
     "ensure_project_id_free",
     "ensure_writable",
     "free_project_id",
-    "repo_path",
     "get_project",
     "list_files",
     "list_projects",
     "project_choices",
+    "repo_path",
     "update_interview",
 ]
 
@@ -151,9 +151,7 @@ def _epoch() -> Any:
     return datetime.fromtimestamp(0, UTC)
 
 
-async def list_projects(
-    app: App, *, guild_id: int | None = None, archived: bool | None = False
-) -> list[ProjectRecord]:
+async def list_projects(app: App, *, guild_id: int | None = None, archived: bool | None = False) -> list[ProjectRecord]:
     """Projects of a guild, or every project under the repos root.
 
     Archived projects are left out by default; ``archived=True`` lists only
@@ -259,9 +257,12 @@ async def commit_interview(
 
         def write() -> CommitInfo:
             head = repo.head()
-            if head is not None and repo.exists_at("interview.json", head):
-                if repo.read("interview.json", head) == text:
-                    return repo.log("main", paths=["interview.json"], limit=1)[0]
+            if (
+                head is not None
+                and repo.exists_at("interview.json", head)
+                and repo.read("interview.json", head) == text
+            ):
+                return repo.log("main", paths=["interview.json"], limit=1)[0]
             trailers = [(TRAILER_STAGE, "interview"), (TRAILER_ACTOR, actor.trailer)]
             if run_id is None or head is None:
                 return repo.commit(

@@ -27,10 +27,8 @@ from devussy_git.errors import (
 )
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
 from devussy_git.pipeline.run import ProgressCallback
-from devussy_git.plan.files import PlanProgress, plan_progress
 from devussy_git.plan import Interview, validate_answers
-from devussy_git.store import validate_project_id
-from devussy_git.store.validation import validate_new_project_id
+from devussy_git.plan.files import PlanProgress, plan_progress
 from devussy_git.services.actors import Actor
 from devussy_git.services.endpoints import llm_client_for
 from devussy_git.services.projects import (
@@ -40,6 +38,8 @@ from devussy_git.services.projects import (
     ensure_writable,
     get_project,
 )
+from devussy_git.store import validate_project_id
+from devussy_git.store.validation import validate_new_project_id
 
 __all__ = [
     "ArtifactFile",
@@ -86,9 +86,7 @@ async def start_run(
     if resume:
         last = await app.db.runs.latest(project_id)
         if last is None or last.state != "failed" or not last.resumable:
-            raise NotFoundError(
-                f"Project {project_id} has no failed run to resume; start one with `run`."
-            )
+            raise NotFoundError(f"Project {project_id} has no failed run to resume; start one with `run`.")
         if provider is None and model is None:
             return await app.db.runs.resume(last.run_id)
         # Resuming after a provider failure with another provider or model.
@@ -136,9 +134,7 @@ async def execute_run(
     """
     record = await get_run(app, run_id)
     try:
-        client = await llm_client_for(
-            app, provider=record.provider, model=record.model, guild_id=record.guild_id
-        )
+        client = await llm_client_for(app, provider=record.provider, model=record.model, guild_id=record.guild_id)
         repo = await asyncio.to_thread(app.store.open, record.project_id)
         await app.db.runs.start(run_id, process_owner())
         app.metrics.count_run("running")
@@ -154,9 +150,7 @@ async def execute_run(
             if event.state == "started":
                 await app.db.runs.stage_started(run_id, event.stage)
             elif done and event.commit:
-                await app.db.runs.stage_completed(
-                    run_id, event.stage, event.commit, event.tokens_in, event.tokens_out
-                )
+                await app.db.runs.stage_completed(run_id, event.stage, event.commit, event.tokens_in, event.tokens_out)
                 app.metrics.count_llm_tokens(client.profile.model, event.tokens_in, event.tokens_out)
             elif event.state == "failed":
                 await app.db.runs.stage_failed(run_id, event.stage, event.detail)
@@ -170,9 +164,7 @@ async def execute_run(
 
         runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
         async with app.lock_for(record.project_id):
-            outcome = await runner.run(
-                repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress
-            )
+            outcome = await runner.run(repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress)
     except DevussyError as exc:
         await app.db.runs.fail(run_id, exc.user_message, resumable=not isinstance(exc, RunOutdatedError))
         app.metrics.count_run("failed")
@@ -291,8 +283,7 @@ async def submit_run(
     project_id = validate_project_id(project_id)
     if resume and interview is not None:
         raise InvalidInputError(
-            "A resumed run continues with the interview it started from: send either "
-            "`interview` or `resume`, not both."
+            "A resumed run continues with the interview it started from: send either `interview` or `resume`, not both."
         )
     await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     answers = validate_answers(interview) if interview is not None else None
@@ -309,7 +300,13 @@ async def submit_run(
     # Claiming the run is the one atomic decision per project (a unique index, across
     # processes): only the request that wins it commits its answers.
     record = await start_run(
-        app, project_id, actor=actor, provider=provider, model=model, resume=resume, guild_id=guild_id,
+        app,
+        project_id,
+        actor=actor,
+        provider=provider,
+        model=model,
+        resume=resume,
+        guild_id=guild_id,
         restart=restart,
     )
     if answers is not None:

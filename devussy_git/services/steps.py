@@ -12,7 +12,6 @@ import asyncio
 import logging
 import re
 
-from devussy_git.store.trailers import TRAILER_MODEL, TRAILER_TOKENS
 from devussy_git.agent import proposals as _proposals
 from devussy_git.agent.proposals import Proposal
 from devussy_git.agent.selection import PlanCompleteError
@@ -20,9 +19,10 @@ from devussy_git.agent.step import StepResult, run_step, step_result
 from devussy_git.app import App
 from devussy_git.errors import InvalidInputError
 from devussy_git.services.actors import Actor
+from devussy_git.services.endpoints import llm_client_for
 from devussy_git.services.maintenance import pack_if_needed
 from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
-from devussy_git.services.endpoints import llm_client_for
+from devussy_git.store.trailers import TRAILER_MODEL, TRAILER_TOKENS
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +96,7 @@ async def handoff_next(
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
         if preview:
-            await asyncio.to_thread(
-                _proposals.prune_proposals, repo, app.settings.proposal_max_age_s
-            )
+            await asyncio.to_thread(_proposals.prune_proposals, repo, app.settings.proposal_max_age_s)
         result = await run_step(
             repo,
             client,
@@ -117,9 +115,7 @@ async def handoff_next(
 
 
 def _tokens(value: str) -> tuple[int, int]:
-    parts = dict(
-        part.strip().split("=", 1) for part in value.split(",") if "=" in part
-    )
+    parts = dict(part.strip().split("=", 1) for part in value.split(",") if "=" in part)
     return (
         int(parts["in"]) if parts.get("in", "").isdigit() else 0,
         int(parts["out"]) if parts.get("out", "").isdigit() else 0,
@@ -155,14 +151,15 @@ async def apply_proposal(
         result = await asyncio.to_thread(go)
     log.info(
         "proposal %s of %s applied by %s as %s",
-        result.proposal_id, project_id, actor.trailer, result.commit.sha[:10],
+        result.proposal_id,
+        project_id,
+        actor.trailer,
+        result.commit.sha[:10],
     )
     return result
 
 
-async def discard_proposal(
-    app: App, project_id: str, proposal_id: str, *, guild_id: int | None = None
-) -> None:
+async def discard_proposal(app: App, project_id: str, proposal_id: str, *, guild_id: int | None = None) -> None:
     """Delete a proposal."""
     project_id = await _checked(app, project_id, guild_id)
     await ensure_writable(app, project_id)

@@ -37,11 +37,11 @@ from .validation import (
 
 __all__ = [
     "ANY",
-    "MAIN_REF",
-    "RUN_REF_PREFIX",
     "BOT_IDENTITY",
     "DEFAULT_STALE_LOCK_SECONDS",
+    "MAIN_REF",
     "PROJECT_ID_RE",
+    "RUN_REF_PREFIX",
     "TRAILER_ACTOR",
     "TRAILER_MODEL",
     "TRAILER_NAMES",

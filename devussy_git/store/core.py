@@ -30,7 +30,17 @@ from .models import CommitInfo, Identity
 from .trailers import canonical_trailers, parse_trailers, split_message
 from .validation import validate_identity, validate_rev
 
-__all__ = ["ANY", "ARCHIVE_MARKER", "MAIN_REF", "RUN_REF_PREFIX", "run_ref", "RepoCore", "head_moved", "short", "to_info"]
+__all__ = [
+    "ANY",
+    "ARCHIVE_MARKER",
+    "MAIN_REF",
+    "RUN_REF_PREFIX",
+    "RepoCore",
+    "head_moved",
+    "run_ref",
+    "short",
+    "to_info",
+]
 
 MAIN_REF = "refs/heads/main"
 #: Where a run's stages wait until the run completes (hidden from clones).
@@ -42,6 +52,8 @@ ARCHIVE_MARKER = "devussy-archived.json"
 def run_ref(run_id: str) -> str:
     """The ref a run commits its stages on until it lands on ``main``."""
     return RUN_REF_PREFIX + run_id
+
+
 #: Names that mean "the tip of main", which may not exist yet in a new repo.
 _MAIN_NAMES = frozenset({"main", "HEAD", MAIN_REF})
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -98,9 +110,7 @@ def to_info(commit: pygit2.Commit) -> CommitInfo:
 class RepoCore:
     """Holds the pygit2 repository of one project and the write machinery."""
 
-    def __init__(
-        self, project_id: str, path: Path, *, committer: Identity, lock_policy: LockPolicy
-    ) -> None:
+    def __init__(self, project_id: str, path: Path, *, committer: Identity, lock_policy: LockPolicy) -> None:
         self.project_id = project_id
         self.path = path
         self._committer = validate_identity(committer, "committer")
@@ -108,9 +118,7 @@ class RepoCore:
         try:
             self._repo = pygit2.Repository(str(path))
         except pygit2.GitError as exc:
-            raise StoreError(
-                f"The plan repository of {project_id} cannot be opened.", detail=str(exc)
-            ) from exc
+            raise StoreError(f"The plan repository of {project_id} cannot be opened.", detail=str(exc)) from exc
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.project_id!r}, path={str(self.path)!r})"
@@ -136,9 +144,7 @@ class RepoCore:
             obj = self._repo.revparse_single(rev)
             commit = obj.peel(pygit2.Commit)
         except (KeyError, pygit2.GitError) as exc:
-            raise NotFoundError(
-                f"Unknown revision {rev!r} in project {self.project_id}."
-            ) from exc
+            raise NotFoundError(f"Unknown revision {rev!r} in project {self.project_id}.") from exc
         return commit
 
     def _commit_or_none(self, rev: str) -> pygit2.Commit | None:
@@ -163,9 +169,7 @@ class RepoCore:
     def _signature(self, who: Identity) -> pygit2.Signature:
         return pygit2.Signature(who.name, who.email)
 
-    def _write_commit(
-        self, tree_id: pygit2.Oid, message: str, author: Identity, parents: list[str]
-    ) -> pygit2.Oid:
+    def _write_commit(self, tree_id: pygit2.Oid, message: str, author: Identity, parents: list[str]) -> pygit2.Oid:
         try:
             return self._repo.create_commit(
                 None,
@@ -181,7 +185,7 @@ class RepoCore:
     def _lock_files(self, name: str) -> list[Path]:
         return [self.path / (name + ".lock"), self.path / "packed-refs.lock"]
 
-    def _move_ref(self, name: str, new: str, expected: str | None | _Any) -> None:
+    def _move_ref(self, name: str, new: str, expected: str | _Any | None) -> None:
         """Point ``name`` at ``new`` if it still points at ``expected``.
 
         ``expected=None`` means the ref must not exist; :data:`ANY` skips the check.
@@ -209,9 +213,7 @@ class RepoCore:
             except pygit2.GitError as exc:
                 if "does not match" in str(exc) and not isinstance(expected, _Any):
                     raise moved(self._ref_target(name)) from exc
-                raise StoreError(
-                    f"The plan store could not update {name}.", detail=str(exc)
-                ) from exc
+                raise StoreError(f"The plan store could not update {name}.", detail=str(exc)) from exc
 
         with writer_lock(self.path, self._policy):
             retry_locked(update, self._lock_files(name), self._policy)
@@ -220,9 +222,7 @@ class RepoCore:
         """git cannot hold both ``refs/tags/run`` and ``refs/tags/run/x``."""
         for other in self._repo.references:
             if other.startswith(name + "/") or name.startswith(other + "/"):
-                raise ConflictError(
-                    f"Cannot create {name}: it clashes with the existing ref {other}."
-                )
+                raise ConflictError(f"Cannot create {name}: it clashes with the existing ref {other}.")
 
     def _delete_ref(self, name: str) -> None:
         def delete() -> None:
@@ -232,9 +232,7 @@ class RepoCore:
             try:
                 ref.delete()
             except pygit2.GitError as exc:
-                raise StoreError(
-                    f"The plan store could not delete {name}.", detail=str(exc)
-                ) from exc
+                raise StoreError(f"The plan store could not delete {name}.", detail=str(exc)) from exc
 
         with writer_lock(self.path, self._policy):
             retry_locked(delete, self._lock_files(name), self._policy)

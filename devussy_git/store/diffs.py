@@ -62,9 +62,7 @@ class _Differ:
         )
         _context, added, removed = patch.line_stats
         body = self.fix(patch, old.data).split("\n", 1)[1]  # after libgit2's "diff --git"
-        return FileChange(
-            rename.new_path, rename.old_path, "renamed", added, removed, header + body
-        )
+        return FileChange(rename.new_path, rename.old_path, "renamed", added, removed, header + body)
 
 
 def tree_diff(
@@ -104,9 +102,7 @@ def tree_diff(
         shas = {path: sha for path, sha, _ in deleted + added}
         for rename in find_renames(deleted, added, lambda sha: repo[sha].data):
             del by_key[(rename.old_path, "-")]
-            by_key[(rename.new_path, "+")] = differ.rename(
-                rename, shas[rename.old_path], shas[rename.new_path]
-            )
+            by_key[(rename.new_path, "+")] = differ.rename(rename, shas[rename.old_path], shas[rename.new_path])
     files = [by_key[k] for k in sorted(by_key, key=lambda k: (k[0].encode("utf-8"), k[1]))]
     return Diff(
         base=base,

@@ -139,9 +139,7 @@ def _remove_if_stale(lock_file: Path, stale_after: float) -> bool:
     return True
 
 
-def retry_locked(
-    operation: Callable[[], T], lock_files: list[Path], policy: LockPolicy
-) -> T:
+def retry_locked(operation: Callable[[], T], lock_files: list[Path], policy: LockPolicy) -> T:
     """Run ``operation`` (a libgit2 ref write), retrying while a lock is busy.
 
     Call this inside :func:`writer_lock`. libgit2 reports a busy lock file as
@@ -159,8 +157,6 @@ def retry_locked(
             if any(_remove_if_stale(f, policy.stale_after) for f in lock_files):
                 continue
             if time.monotonic() > deadline:
-                raise StoreError(
-                    "The project is busy (a git lock is held); try again.", detail=str(exc)
-                ) from exc
+                raise StoreError("The project is busy (a git lock is held); try again.", detail=str(exc)) from exc
             time.sleep(_backoff(attempt))
             attempt += 1

@@ -76,9 +76,7 @@ class ScratchMerger:
 
         Raises :class:`MergeConflict` naming the conflicting paths.
         """
-        index = self._scratch.merge_trees(
-            self._scratch[ancestor], self._scratch[ours], self._scratch[theirs]
-        )
+        index = self._scratch.merge_trees(self._scratch[ancestor], self._scratch[ours], self._scratch[theirs])
         if index.conflicts is not None:
             raise MergeConflict(_conflict_paths(index))
         return index.write_tree(self._scratch)

@@ -106,7 +106,7 @@ class Diff:
 
         A renamed file is kept when either its old or its new path matches.
         """
-        wanted = [p for p in paths]
+        wanted = list(paths)
         kept = tuple(
             f
             for f in self.files

@@ -109,18 +109,14 @@ def _unique_abbrev(repo: pygit2.Repository, sha: str, length: int) -> str:
     return sha[:length]
 
 
-def git_index_line(
-    text: str, repo: pygit2.Repository, delta: pygit2.DiffDelta, length: int
-) -> str:
+def git_index_line(text: str, repo: pygit2.Repository, delta: pygit2.DiffDelta, length: int) -> str:
     """Rewrite the ``index old..new mode`` line with git's abbreviations."""
     old = _unique_abbrev(repo, str(delta.old_file.id), length)
     new = _unique_abbrev(repo, str(delta.new_file.id), length)
     return _INDEX_LINE.sub(lambda m: f"index {old}..{new}{m.group('mode')}", text, count=1)
 
 
-_C_ESCAPES = {
-    7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"
-}
+_C_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"}
 
 
 def c_quote(name: str) -> str:

@@ -143,9 +143,8 @@ class PlanStore:
         for entry in self.root.iterdir():
             name = entry.name
             project_id = name.removesuffix(".git")
-            if name.endswith(".git") and PROJECT_ID_RE.fullmatch(project_id):
-                if self._is_repo_here(entry):
-                    out.append(project_id)
+            if name.endswith(".git") and PROJECT_ID_RE.fullmatch(project_id) and self._is_repo_here(entry):
+                out.append(project_id)
         return sorted(out)
 
     # -- deleting and the trash ----------------------------------------------------------

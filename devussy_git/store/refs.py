@@ -42,7 +42,7 @@ class RefsMixin(RepoCore):
                 continue
         return dict(sorted(out.items()))
 
-    def set_ref(self, name: str, target: str, *, expected: str | None | _Any = ANY) -> None:
+    def set_ref(self, name: str, target: str, *, expected: str | _Any | None = ANY) -> None:
         """Point the full ref ``name`` at the commit ``target`` names.
 
         ``expected`` makes it a compare-and-swap: a sha (the ref must point

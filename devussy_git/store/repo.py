@@ -130,9 +130,7 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         tree = self._tree(rev)
         if tree is None:
             return []
-        entries = [
-            FileEntry(path, self._repo[obj.id].size, str(obj.id)) for path, obj in iter_files(tree)
-        ]
+        entries = [FileEntry(path, self._repo[obj.id].size, str(obj.id)) for path, obj in iter_files(tree)]
         return sorted(entries, key=lambda e: e.path)
 
     def blob_ids(self, rev: str = "main") -> dict[str, str]:
@@ -242,7 +240,7 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         expected_head: str | None,
         ref: str = MAIN_REF,
         allow_empty: bool = False,
-        parent: str | None | _Any = ANY,
+        parent: str | _Any | None = ANY,
     ) -> CommitInfo:
         """Commit ``files`` (path -> text, ``None`` deletes) on top of ``expected_head``.
 
@@ -257,9 +255,7 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         changes = check_changes(files)
         full_message = build_message(message, trailers)
         self._check_sha(expected_head, "expected head")
-        parent_sha = (
-            expected_head if isinstance(parent, _Any) else self._check_sha(parent, "parent")
-        )
+        parent_sha = expected_head if isinstance(parent, _Any) else self._check_sha(parent, "parent")
         current = self._ref_target(ref)
         if current != expected_head:
             raise head_moved(ref, expected_head, current)
@@ -294,9 +290,7 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
             head = self._ref_target(ref)
             files, message = build(head)
             try:
-                return self.commit(
-                    files, message, author=author, trailers=trailers, expected_head=head, ref=ref
-                )
+                return self.commit(files, message, author=author, trailers=trailers, expected_head=head, ref=ref)
             except HeadMovedError as exc:
                 last = exc
         assert last is not None
@@ -318,9 +312,7 @@ class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
         commit = self._commit(rev)
         base = self._commit(onto)
         if len(commit.parents) != 1:
-            raise InvalidInputError(
-                f"Commit {str(commit.id)[:7]} has no single parent to replay against."
-            )
+            raise InvalidInputError(f"Commit {str(commit.id)[:7]} has no single parent to replay against.")
         before = {path: obj.id for path, obj in iter_files(commit.parents[0].tree)}
         after = {path: obj.id for path, obj in iter_files(commit.tree)}
         files: dict[str, str | None] = {p: None for p in before if p not in after}

@@ -9,11 +9,11 @@ conflict with later commits). History is never rewritten here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import pygit2
 
-from .trailers import TRAILER_STAGE
 from devussy_git.errors import (
     ConflictError,
     InvalidInputError,
@@ -24,7 +24,7 @@ from devussy_git.errors import (
 from .core import ANY, MAIN_REF, RepoCore, _Any, head_moved, short, to_info
 from .merges import MergeConflict, ScratchMerger
 from .models import CommitInfo, Identity
-from .trailers import TrailerInput, build_message, normalize_trailers
+from .trailers import TRAILER_STAGE, TrailerInput, build_message, normalize_trailers
 from .trees import entry_id
 from .validation import validate_identity
 
@@ -53,18 +53,14 @@ class RevertsMixin(RepoCore):
         commit = self._commit(rev)
         sha = short(str(commit.id))
         if commit.id != head.id and not self._repo.descendant_of(head.id, commit.id):
-            raise InvalidInputError(
-                f"Commit {sha} is not on main; only main's history can be reverted."
-            )
+            raise InvalidInputError(f"Commit {sha} is not on main; only main's history can be reverted.")
         if not commit.parents:
-            raise InvalidInputError(
-                f"Commit {sha} is the first commit of the plan; there is nothing before it."
-            )
+            raise InvalidInputError(f"Commit {sha} is the first commit of the plan; there is nothing before it.")
         if len(commit.parents) > 1:
             raise InvalidInputError(f"Commit {sha} is a merge; merges cannot be reverted.")
         return commit
 
-    def _head_for_write(self, expected_head: str | None | _Any) -> pygit2.Commit:
+    def _head_for_write(self, expected_head: str | _Any | None) -> pygit2.Commit:
         current = self.head()
         if not isinstance(expected_head, _Any):
             self._check_sha(expected_head, "expected head")
@@ -74,9 +70,7 @@ class RevertsMixin(RepoCore):
             raise NotFoundError(f"Project {self.project_id} has no commits to revert.")
         return self._repo[current]  # type: ignore[return-value]
 
-    def _later_touching(
-        self, head: pygit2.Commit, oldest: pygit2.Commit, paths: list[str]
-    ) -> list[str]:
+    def _later_touching(self, head: pygit2.Commit, oldest: pygit2.Commit, paths: list[str]) -> list[str]:
         """Shas of commits after ``oldest`` on main's first-parent line that touched ``paths``."""
         later: list[str] = []
         commit = head
@@ -87,9 +81,7 @@ class RevertsMixin(RepoCore):
             commit = parent
         return later
 
-    def _conflict(
-        self, head: pygit2.Commit, targets: list[pygit2.Commit], paths: list[str]
-    ) -> RevertConflictError:
+    def _conflict(self, head: pygit2.Commit, targets: list[pygit2.Commit], paths: list[str]) -> RevertConflictError:
         oldest = targets[-1]
         undone = {str(t.id) for t in targets}
         later = [s for s in self._later_touching(head, oldest, paths) if s not in undone]
@@ -121,9 +113,7 @@ class RevertsMixin(RepoCore):
             self._refuse_noop(head, tree, targets)
             return merger.publish(tree)
 
-    def _refuse_noop(
-        self, head: pygit2.Commit, tree: pygit2.Oid, targets: list[pygit2.Commit]
-    ) -> None:
+    def _refuse_noop(self, head: pygit2.Commit, tree: pygit2.Oid, targets: list[pygit2.Commit]) -> None:
         if tree == head.tree_id:
             raise InvalidInputError(
                 f"Reverting {', '.join(short(str(t.id)) for t in targets)} changes nothing: "
@@ -136,7 +126,7 @@ class RevertsMixin(RepoCore):
         *,
         author: Identity,
         trailers: TrailerInput = (),
-        expected_head: str | None | _Any = ANY,
+        expected_head: str | _Any | None = ANY,
     ) -> CommitInfo:
         """Commit on main the undo of ``rev`` (``git revert --no-edit`` semantics)."""
         validate_identity(author, "author")
@@ -144,9 +134,7 @@ class RevertsMixin(RepoCore):
         head = self._head_for_write(expected_head)
         target = self._revertable(rev, head)
         subject = _title(to_info(target).message)
-        message = build_message(
-            f'Revert "{subject}"\n\nThis reverts commit {target.id}.', pairs
-        )
+        message = build_message(f'Revert "{subject}"\n\nThis reverts commit {target.id}.', pairs)
         tree = self._revert_onto(head, [target])
         oid = self._write_commit(tree, message, author, [str(head.id)])
         self._move_ref(MAIN_REF, str(oid), str(head.id))
@@ -159,7 +147,7 @@ class RevertsMixin(RepoCore):
         *,
         author: Identity,
         trailers: TrailerInput = (),
-        expected_head: str | None | _Any = ANY,
+        expected_head: str | _Any | None = ANY,
     ) -> CommitInfo:
         """One commit on main undoing several commits, applied newest first."""
         validate_identity(author, "author")
@@ -171,7 +159,7 @@ class RevertsMixin(RepoCore):
         targets = [self._revertable(rev, head) for rev in shas_newest_first]
         if len({t.id for t in targets}) != len(targets):
             raise InvalidInputError("The same commit appears twice in the range to revert.")
-        for newer, older in zip(targets, targets[1:]):
+        for newer, older in itertools.pairwise(targets):
             if not self._repo.descendant_of(newer.id, older.id):
                 raise InvalidInputError(
                     f"Commits must be given newest first: {short(str(older.id))} "
@@ -199,14 +187,10 @@ class RevertsMixin(RepoCore):
         commit = self._commit(rev)
         base = self._commit(onto)
         if len(commit.parents) != 1:
-            raise InvalidInputError(
-                f"Commit {short(str(commit.id))} has no single parent to diff against."
-            )
+            raise InvalidInputError(f"Commit {short(str(commit.id))} has no single parent to diff against.")
         original = to_info(commit)
         who = validate_identity(author, "author") if author is not None else original.author
-        full_message = build_message(
-            original.message if message is None else message, trailers, merge=message is None
-        )
+        full_message = build_message(original.message if message is None else message, trailers, merge=message is None)
         with ScratchMerger(self._repo) as merger:
             try:
                 tree = merger.merge(commit.parents[0].tree_id, base.tree_id, commit.tree_id)
@@ -216,9 +200,7 @@ class RevertsMixin(RepoCore):
                     f"{', '.join(exc.paths)} changed since.",
                 ) from None
             if tree == base.tree_id:
-                raise InvalidInputError(
-                    f"Commit {short(str(commit.id))} changes nothing on {short(str(base.id))}."
-                )
+                raise InvalidInputError(f"Commit {short(str(commit.id))} changes nothing on {short(str(base.id))}.")
             merger.publish(tree)
         oid = self._write_commit(tree, full_message, who, [str(base.id)])
         return str(oid)

@@ -63,6 +63,7 @@ _WS = " \t\n\r"
 def _space(c: str) -> bool:
     return c != "" and c in _WS
 
+
 TrailerInput = Sequence[tuple[str, str]] | Mapping[str, str]
 
 
@@ -75,16 +76,12 @@ def normalize_trailers(trailers: TrailerInput) -> list[tuple[str, str]]:
             raise InvalidInputError(f"A trailer must be a (name, value) pair, not {pair!r:.80}.")
         token, value = pair
         if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token) or len(token) > 100:
-            raise InvalidInputError(
-                f"Invalid trailer name {token!r:.80}: use letters, digits, '-'."
-            )
+            raise InvalidInputError(f"Invalid trailer name {token!r:.80}: use letters, digits, '-'.")
         if not isinstance(value, str):
             raise InvalidInputError(f"The value of trailer {token} must be text.")
         value = value.strip()
         if not value or any(c in value for c in "\n\r\x00") or len(value) > 1000:
-            raise InvalidInputError(
-                f"Invalid value for trailer {token}: it must be one non-empty line."
-            )
+            raise InvalidInputError(f"Invalid value for trailer {token}: it must be one non-empty line.")
         out.append((_CANONICAL.get(token.lower(), token), value))
     return out
 

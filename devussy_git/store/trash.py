@@ -57,9 +57,7 @@ def _git(*args: str, cwd: Path) -> None:
         subprocess.run([git, *args], cwd=cwd, check=True, capture_output=True, env=env, timeout=600)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         stderr = getattr(exc, "stderr", b"") or b""
-        raise StoreError(
-            f"git {args[0]} failed.", detail=stderr.decode("utf-8", "replace")[-500:]
-        ) from exc
+        raise StoreError(f"git {args[0]} failed.", detail=stderr.decode("utf-8", "replace")[-500:]) from exc
 
 
 def _trash(root: Path) -> Path:
@@ -69,8 +67,13 @@ def _trash(root: Path) -> Path:
 
 
 def bundle_into_trash(
-    root: Path, project_id: str, repo_path: Path, policy: LockPolicy, meta: Mapping[str, Any],
-    *, now: datetime | None = None,
+    root: Path,
+    project_id: str,
+    repo_path: Path,
+    policy: LockPolicy,
+    meta: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> TrashEntry:
     """Bundle ``repo_path`` into the trash and remove it from ``root``."""
     when = (now or datetime.now(UTC)).astimezone(UTC)

@@ -41,9 +41,7 @@ def check_changes(files: Changes) -> dict[tuple[str, ...], bytes | None]:
             out[tuple(path.split("/"))] = None
             continue
         if not isinstance(text, str):
-            raise InvalidInputError(
-                f"{path}: only text files can be stored (got {type(text).__name__})."
-            )
+            raise InvalidInputError(f"{path}: only text files can be stored (got {type(text).__name__}).")
         if "\x00" in text:
             raise InvalidInputError(f"{path}: a text file may not contain NUL bytes.")
         try:
@@ -54,13 +52,11 @@ def check_changes(files: Changes) -> dict[tuple[str, ...], bytes | None]:
             raise InvalidInputError(f"{path}: larger than {_MAX_FILE_BYTES // 1024 // 1024} MiB.")
         out[tuple(path.split("/"))] = data
     parts = set(out)
-    for key, data in out.items():
+    for key in out:
         for depth in range(1, len(key)):
             prefix = key[:depth]
             if prefix in parts and out[prefix] is not None:
-                raise InvalidInputError(
-                    f"{'/'.join(prefix)} cannot be both a file and a directory in one change."
-                )
+                raise InvalidInputError(f"{'/'.join(prefix)} cannot be both a file and a directory in one change.")
     return out
 
 
@@ -73,9 +69,7 @@ def _lookup(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
         return None
 
 
-def precheck_changes(
-    base: pygit2.Tree | None, changes: dict[tuple[str, ...], bytes | None]
-) -> None:
+def precheck_changes(base: pygit2.Tree | None, changes: dict[tuple[str, ...], bytes | None]) -> None:
     """Refuse, before anything is written, changes that cannot apply to ``base``."""
     for key, data in changes.items():
         path = "/".join(key)

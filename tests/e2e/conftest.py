@@ -94,7 +94,11 @@ def serving(cli: Cli, *, set_public_url: bool = True, **env: str) -> Iterator[Se
         cli.env["DEVUSSY_PUBLIC_URL"] = base
     proc = subprocess.Popen(
         [sys.executable, "-m", "devussy_git", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=cli.workdir, env={**cli.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cli.workdir,
+        env={**cli.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     served = Served(base, proc)
     try:

@@ -96,16 +96,20 @@ def test_revert_needs_confirmation_off_a_terminal(cli: Cli) -> None:
 
 
 def test_interactive_interview_on_the_terminal(cli: Cli) -> None:
-    answers = "\n".join(
-        [
-            "Tiny CLI",  # project_name
-            "99",  # project_type: out of range, re-asked
-            "cli tool",  # project_type by text
-            "Python",  # primary_language
-            "skip",  # additional_languages
-            "Convert CSV files to JSON with a streaming parser",  # requirements
-        ]
-    ) + "\n" + "skip\n" * 20
+    answers = (
+        "\n".join(
+            [
+                "Tiny CLI",  # project_name
+                "99",  # project_type: out of range, re-asked
+                "cli tool",  # project_type by text
+                "Python",  # primary_language
+                "skip",  # additional_languages
+                "Convert CSV files to JSON with a streaming parser",  # requirements
+            ]
+        )
+        + "\n"
+        + "skip\n" * 20
+    )
     r = cli("new", "tiny-cli", input_=answers)
     assert r.code == 0, r.err
     repo = cli.workdir / "repos" / "tiny-cli.git"
@@ -147,9 +151,15 @@ def test_one_ctrl_c_ends_the_interview_and_leaves_nothing(cli: Cli, tmp_path: Pa
     import sys
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", "new", "halfway"], cwd=cli.workdir,
-                            env=cli.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", "new", "halfway"],
+        cwd=cli.workdir,
+        env=cli.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("Half Way\n")
     proc.stdin.flush()

@@ -16,8 +16,15 @@ from tests.support.gitcli import git
 def _on_terminal(cli: Cli, args: list[str], wait_for: bytes, typed: bytes) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal, type ``typed`` once ``wait_for`` shows."""
     main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", *args], cwd=cli.workdir, env=cli.env,
-                            stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", *args],
+        cwd=cli.workdir,
+        env=cli.env,
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     deadline = time.monotonic() + 60
@@ -50,8 +57,12 @@ def test_archive_hides_and_freezes_a_project_and_restore_undoes_it(cli: Cli) -> 
     r = cli("projects")
     assert "shop" not in r.out.split() and "1 archived" in r.out and "projects --archived" in r.out
     assert cli("projects", "--archived", "--json").json()[0]["project_id"] == "shop"
-    for verb in (["handoff-next", "shop"], ["revert", "shop", "--yes"], ["run", "shop", "--yes"],
-                 ["handoff-next", "shop", "--preview"]):
+    for verb in (
+        ["handoff-next", "shop"],
+        ["revert", "shop", "--yes"],
+        ["run", "shop", "--yes"],
+        ["handoff-next", "shop", "--preview"],
+    ):
         r = cli(*verb)
         assert r.code == 1, (verb, r.out)
         assert "archived" in r.err and "devussy-git restore shop" in r.err and "Traceback" not in r.err

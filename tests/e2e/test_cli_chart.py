@@ -18,8 +18,9 @@ SCRIPT = Path(sys.executable).parent / "devussy-git"
 
 def devussy_git(cli: Cli, *args: str) -> Result:
     assert SCRIPT.is_file(), f"{SCRIPT} is missing: install the package (pip install -e .)"
-    done = subprocess.run([str(SCRIPT), *args], cwd=cli.workdir, env=cli.env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [str(SCRIPT), *args], cwd=cli.workdir, env=cli.env, capture_output=True, text=True, timeout=120, check=False
+    )
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -27,8 +28,13 @@ def devussy_git(cli: Cli, *args: str) -> Result:
 def stepped(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """A plan with two steps, the second reverted."""
     cli = Cli(tmp_path_factory.mktemp("chart"))
-    for argv in (("new", "shop", "--answers", str(DEMO_ANSWERS)), ("run", "shop"),
-                 ("handoff-next", "shop"), ("handoff-next", "shop"), ("revert", "shop", "--yes")):
+    for argv in (
+        ("new", "shop", "--answers", str(DEMO_ANSWERS)),
+        ("run", "shop"),
+        ("handoff-next", "shop"),
+        ("handoff-next", "shop"),
+        ("revert", "shop", "--yes"),
+    ):
         done = cli(*argv)
         assert done.code == 0, (argv, done.err)
     return cli
@@ -44,7 +50,7 @@ def test_status_with_chart_prints_the_status_and_writes_the_png(stepped: Cli) ->
     assert charted.code == 0, charted.err
     assert charted.out.startswith(plain.out)  # the status text as before, then one line more
     assert "Progress: 1/" in plain.out
-    extra = charted.out[len(plain.out):].strip().splitlines()
+    extra = charted.out[len(plain.out) :].strip().splitlines()
     assert len(extra) == 1 and extra[0].startswith("Chart written to charts/progress.png")
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")

@@ -64,8 +64,15 @@ def test_revert_on_a_terminal_shows_what_it_would_undo_before_asking(cli: Cli) -
     repo = cli.workdir / "repos" / "shop.git"
     head = git(repo, "rev-parse", "main").strip()
     main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", "revert", "shop"], cwd=cli.workdir,
-                            env=cli.env, stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", "revert", "shop"],
+        cwd=cli.workdir,
+        env=cli.env,
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     deadline = time.monotonic() + 60
@@ -100,8 +107,14 @@ def _closed_port() -> int:
 def test_an_unreachable_model_server_is_named_and_not_retried(cli: Cli) -> None:
     assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
     port = _closed_port()
-    cli.env.update({"LLM_DEFAULT_PROVIDER": "openai", "LLM_DEFAULT_MODEL": "m",
-                    "LLM_API_BASE": f"http://127.0.0.1:{port}/v1", "LLM_API_KEY": "sk-test-secret"})
+    cli.env.update(
+        {
+            "LLM_DEFAULT_PROVIDER": "openai",
+            "LLM_DEFAULT_MODEL": "m",
+            "LLM_API_BASE": f"http://127.0.0.1:{port}/v1",
+            "LLM_API_KEY": "sk-test-secret",
+        }
+    )
     r = cli("run", "shop")
     assert r.code == 1
     assert f"Could not connect to http://127.0.0.1:{port}/v1: connection refused." in r.err
@@ -172,9 +185,15 @@ def test_an_offline_note_that_says_blocked_leaves_the_task_open_and_shows_the_bl
 def test_run_on_a_terminal_shows_live_stage_lines_and_plain_lines_elsewhere(cli: Cli) -> None:
     assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
     main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "devussy_git", "run", "shop"], cwd=cli.workdir,
-                            env={**cli.env, "COLUMNS": "120", "TERM": "xterm"},
-                            stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", "run", "shop"],
+        cwd=cli.workdir,
+        env={**cli.env, "COLUMNS": "120", "TERM": "xterm"},
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     while True:

@@ -38,15 +38,17 @@ def cli_env(tmp_path: Path, planned_repo: Path) -> dict[str, str]:
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "devussy_git", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def git(env: dict[str, str], *args: str) -> str:
     repo = Path(env["DEVUSSY_REPOS_ROOT"]) / f"{PROJECT}.git"
-    return subprocess.run(
-        ["git", "--git-dir", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run(["git", "--git-dir", str(repo), *args], capture_output=True, text=True, check=True).stdout
 
 
 def test_handoff_next_prints_task_summary_diff_and_next_task(cli_env: dict[str, str]) -> None:
@@ -121,7 +123,11 @@ def test_two_processes_at_once_lose_nothing(cli_env: dict[str, str]) -> None:
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "devussy_git", "handoff-next", PROJECT, "--json"],
-            env=cli_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=cli_env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

@@ -33,7 +33,11 @@ def _probe(cli: Cli, *argv: str, extra: tuple[str, ...] = ()) -> tuple[int, list
     """Exit code, heavy modules loaded and what the command printed."""
     probe = _PROBE.replace(repr(HEAVY), repr(HEAVY + extra))
     done = subprocess.run(
-        [sys.executable, "-c", probe, *argv], cwd=cli.workdir, env=cli.env, capture_output=True, text=True,
+        [sys.executable, "-c", probe, *argv],
+        cwd=cli.workdir,
+        env=cli.env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     *printed, last = done.stdout.strip().splitlines()

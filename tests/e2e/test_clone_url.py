@@ -27,8 +27,13 @@ def test_clone_url_follows_the_port_serve_listens_on_and_the_printed_command_clo
         assert [line.startswith("# ") for line in text[1:]] == [True, False] * 3
         assert "git pull keeps working" in text[1] and "exported" in text[5]
         clone = tmp_path / "clone"
-        done = subprocess.run([*text[2].split(), str(clone)], capture_output=True,
-                              text=True, env={**cli.env, "GIT_TERMINAL_PROMPT": "0"}, timeout=60)
+        done = subprocess.run(
+            [*text[2].split(), str(clone)],
+            capture_output=True,
+            text=True,
+            env={**cli.env, "GIT_TERMINAL_PROMPT": "0"},
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         assert (clone / "interview.json").exists()
     assert f"Clone URLs use {served.base}" in served.output

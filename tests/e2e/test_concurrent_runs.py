@@ -28,8 +28,11 @@ def _fire(bases: list[str], project_id: str, count: int) -> list[tuple[str, int,
     def post(index: int) -> None:
         name = f"Contender {index}"
         barrier.wait()
-        r = httpx.post(f"{bases[index % len(bases)]}/runs", timeout=60,
-                       json={"project_id": project_id, "interview": _answers(name)})
+        r = httpx.post(
+            f"{bases[index % len(bases)]}/runs",
+            timeout=60,
+            json={"project_id": project_id, "interview": _answers(name)},
+        )
         results.append((name, r.status_code, r.text))
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
@@ -56,9 +59,7 @@ def _wait_done(base: str, run_id: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("existing", [True, False])
-def test_refused_requests_commit_nothing_and_each_run_uses_its_own_answers(
-    tmp_path: Path, existing: bool
-) -> None:
+def test_refused_requests_commit_nothing_and_each_run_uses_its_own_answers(tmp_path: Path, existing: bool) -> None:
     cli = Cli(tmp_path)
     if existing:
         assert cli("new", "race", "--answers", str(DEMO_ANSWERS)).code == 0
@@ -72,8 +73,9 @@ def test_refused_requests_commit_nothing_and_each_run_uses_its_own_answers(
         for run_id in accepted.values():
             assert _wait_done(servers[0].base, run_id) == "completed"
     repo = tmp_path / "repos" / "race.git"
-    committed = {json.loads(git(repo, "show", f"{sha}:interview.json"))["project_name"]
-                 for sha in _interview_commits(repo)}
+    committed = {
+        json.loads(git(repo, "show", f"{sha}:interview.json"))["project_name"] for sha in _interview_commits(repo)
+    }
     original = {"Shop API"} if existing else set()
     assert committed == set(accepted) | original, (committed, accepted)
     assert not committed & set(refused)

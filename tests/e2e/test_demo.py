@@ -13,8 +13,16 @@ def test_demo_runs_offline_and_leaves_a_clonable_plan(cli: Cli) -> None:
     cli.env["LLM_DEFAULT_PROVIDER"] = "openai"  # the demo ignores it: always offline
     r = cli("demo", timeout=300)
     assert r.code == 0, r.err
-    for title in ("new demo-shop-api", "run demo-shop-api", "handoff-next #1", "handoff-next #2",
-                  "revert the last step", "log (newest 5)", "where it went", "try next"):
+    for title in (
+        "new demo-shop-api",
+        "run demo-shop-api",
+        "handoff-next #1",
+        "handoff-next #2",
+        "revert the last step",
+        "log (newest 5)",
+        "where it went",
+        "try next",
+    ):
         assert f"=== {title} " in r.out
     # Changes are folded to their stat; the whole demo fits in about a screen and a half.
     assert "diff --git" not in r.out
@@ -24,14 +32,19 @@ def test_demo_runs_offline_and_leaves_a_clonable_plan(cli: Cli) -> None:
     assert f"State database:    sqlite+aiosqlite:///{cli.workdir}/state.db" in r.out
     last = r.out.rstrip().splitlines()[-3:]
     assert [line.split()[:2] for line in last] == [
-        ["devussy-git", "status"], ["devussy-git", "handoff-next"], ["devussy-git", "diff"]
+        ["devussy-git", "status"],
+        ["devussy-git", "handoff-next"],
+        ["devussy-git", "diff"],
     ]
 
     repo = cli.workdir / "repos" / "demo-shop-api.git"
     git(repo, "fsck", "--strict")
     subjects = git(repo, "log", "--format=%s", "main").splitlines()
     assert [s.split(":")[0].split(" ")[0] for s in subjects[:4]] == [
-        "Revert", "handoff-next", "handoff-next", "handoff"
+        "Revert",
+        "handoff-next",
+        "handoff-next",
+        "handoff",
     ]
     assert subjects[0] == f'Revert "{subjects[1]}"'
     assert "Devussy-Model: offline" in git(repo, "log", "-1", "--format=%B", "main~1")

@@ -85,7 +85,14 @@ async def test_team_flow(tmp_path: Path, apps: list[App], snapshot: SnapshotAsse
     tags = git(repo, "tag", "--list", "run/*").split()
     assert len(tags) == 1
     assert [trailers_of(repo, s).get("Devussy-Stage") for s in git(repo, "log", "--format=%H").split()] == [
-        "handoff", "phases", "devplan", "validation", "design", "complexity", "interview"]
+        "handoff",
+        "phases",
+        "devplan",
+        "validation",
+        "design",
+        "complexity",
+        "interview",
+    ]
 
     await h.command("devussy handoff-next", ALICE, channel=thread, note="Repository created on GitHub")
     step = h.outbox.last()

@@ -66,7 +66,13 @@ def test_post_run_then_status_artifacts_and_files(client: TestClient, tmp_path: 
     done = _wait_done(client.get, run["run_id"])
     assert done["state"] == "completed" and done["error"] is None
     assert [s["name"] for s in done["stages"]] == [
-        "interview", "complexity", "design", "validation", "devplan", "phases", "handoff",
+        "interview",
+        "complexity",
+        "design",
+        "validation",
+        "devplan",
+        "phases",
+        "handoff",
     ]
     assert all(s["state"] == "completed" and s["commit"] for s in done["stages"])
     assert set(done["stages"][0]) == {"name", "state", "commit", "started_at", "finished_at", "error"}
@@ -167,7 +173,9 @@ def test_real_uvicorn_run_then_git_clone(tmp_path: Path) -> None:
         dest = tmp_path / "clone"
         done_clone = subprocess.run(
             ["git", "clone", "-q", f"http://x:{token}@127.0.0.1:{port}/git/cloneme.git", str(dest)],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={"GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
         )
         assert done_clone.returncode == 0, done_clone.stderr
@@ -197,9 +205,14 @@ def test_posting_the_same_interview_again_adds_no_commit(client: TestClient, tmp
     assert len(subjects) == 13  # interview + 2 x 6 stages
 
 
-@pytest.mark.parametrize(("field", "value"), [("requirements", "Cart\x00and checkout"),
-                                              ("project_name", "Shop \x1b[2J API"),
-                                              ("external_apis", ["Stripe", "Send\x07Grid"])])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("requirements", "Cart\x00and checkout"),
+        ("project_name", "Shop \x1b[2J API"),
+        ("external_apis", ["Stripe", "Send\x07Grid"]),
+    ],
+)
 def test_control_characters_in_an_interview_are_refused_before_anything_is_written(
     client: TestClient, tmp_path: Path, field: str, value: object
 ) -> None:
@@ -232,8 +245,11 @@ def test_an_archived_project_refuses_runs_with_409_and_still_serves_its_files(
     repos = tmp_path / "repos"
     subprocess.run(
         [sys.executable, "-m", "devussy_git", "archive", "shop-api"],
-        env={**os.environ, "DEVUSSY_REPOS_ROOT": str(repos),
-             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/state.db"},
+        env={
+            **os.environ,
+            "DEVUSSY_REPOS_ROOT": str(repos),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/state.db",
+        },
         check=True,
         capture_output=True,
     )

@@ -62,25 +62,31 @@ def test_a_huge_body_without_the_token_is_refused_unread(tmp_path: Path) -> None
         pid = served.proc.pid
         before = _peak_rss_kb(pid)
         size = 60 * 2**20
-        head = (f"POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {size}\r\n\r\n")
+        head = f"POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
         status, _ = _raw(served.base, head, body_chunks=size // 2**16, chunk=b" " * 2**16)
         assert status == 401
         # with the token, the size alone refuses it
         status, _ = _raw(served.base, head.replace("Host: x", f"Host: x\r\nAuthorization: Bearer {TOKEN}"))
         assert status == 413
         # a chunked body that grows past the limit is cut off too
-        chunked = (f"POST /runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
-                   "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunked = (
+            f"POST /runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         piece = b" " * 2**16
-        status, _ = _raw(served.base, chunked, body_chunks=size // 2**16,
-                         chunk=f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        status, _ = _raw(
+            served.base, chunked, body_chunks=size // 2**16, chunk=f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+        )
         assert status == 413
         grown_mb = (_peak_rss_kb(pid) - before) / 1024
         assert grown_mb < 20, f"peak memory grew {grown_mb:.0f} MB"
         # and a real interview still fits
-        ok = httpx.post(f"{served.base}/runs", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30,
-                        json={"project_id": "fits", "interview": json.loads(DEMO_ANSWERS.read_text())})
+        ok = httpx.post(
+            f"{served.base}/runs",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+            json={"project_id": "fits", "interview": json.loads(DEMO_ANSWERS.read_text())},
+        )
         assert ok.status_code == 202, ok.text
 
 
@@ -99,9 +105,14 @@ def test_every_api_path_needs_the_token_when_set(tmp_path: Path, path: str) -> N
     from devussy_git.config import load_settings
     from devussy_git.faces.http import create_http_app
 
-    settings = load_settings({"DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"),
-                              "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db",
-                              "DEVUSSY_RUNNER_TOKEN": TOKEN}, dotenv_path=None)
+    settings = load_settings(
+        {
+            "DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db",
+            "DEVUSSY_RUNNER_TOKEN": TOKEN,
+        },
+        dotenv_path=None,
+    )
     with TestClient(create_http_app(settings)) as client:
         refused = client.get(path)
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
@@ -143,8 +154,11 @@ def test_file_reads_see_only_what_a_clone_sees(tmp_path: Path) -> None:
     hidden = [line.split()[0] for line in git(repo, "for-each-ref", "refs/proposals").splitlines()]
     assert hidden, "the preview made a proposal ref"
     with serving(cli) as served:
-        get = lambda rev: httpx.get(f"{served.base}/projects/shop/files/devplan.md",  # noqa: E731
-                                    params={"rev": rev}, timeout=30)
+        get = lambda rev: httpx.get(  # noqa: E731
+            f"{served.base}/projects/shop/files/devplan.md",
+            params={"rev": rev},
+            timeout=30,
+        )
         assert get("main").status_code == 200
         assert get(main_shas[1]).status_code == 200  # an older commit on main
         assert get(main_shas[0][:8]).status_code == 200

@@ -42,9 +42,14 @@ def test_twenty_mixed_requests_give_twenty_clean_access_lines(tmp_path: Path) ->
                     break
                 time.sleep(0.2)
             assert state == "completed"
-            for path in ("/healthz", "/metrics", f"/runs/{run_id}/artifacts",
-                         "/projects/shop-api/files/devplan.md", "/runs/nope",
-                         "/projects/shop-api/files/nope.md"):
+            for path in (
+                "/healthz",
+                "/metrics",
+                f"/runs/{run_id}/artifacts",
+                "/projects/shop-api/files/devplan.md",
+                "/runs/nope",
+                "/projects/shop-api/files/nope.md",
+            ):
                 http.get(path)
                 sent += 1
             assert httpx.get(f"{base}/runs/{run_id}", timeout=30).status_code == 401  # no token
@@ -58,15 +63,22 @@ def test_twenty_mixed_requests_give_twenty_clean_access_lines(tmp_path: Path) ->
         trace = tmp_path / "curl-trace.txt"
         git_env = {**cli.env, "GIT_TERMINAL_PROMPT": "0"}
         done = subprocess.run(
-            ["git", "clone", "-q", clone_url, str(tmp_path / "clone")], capture_output=True, text=True,
-            env={**git_env, "GIT_TRACE_CURL": str(trace), "GIT_TRACE_CURL_NO_DATA": "1"}, timeout=120,
+            ["git", "clone", "-q", clone_url, str(tmp_path / "clone")],
+            capture_output=True,
+            text=True,
+            env={**git_env, "GIT_TRACE_CURL": str(trace), "GIT_TRACE_CURL_NO_DATA": "1"},
+            timeout=120,
         )
         assert (tmp_path / "clone" / "devplan.md").is_file(), done.stderr
         # A wrong token is refused and logged like any request.
         wrong = clone_url.replace(clone_url.split("@")[0].rsplit(":", 1)[1], "wrong")
-        refused = subprocess.run(["git", "ls-remote", wrong], capture_output=True, text=True,
-                                 env={**git_env, "GIT_TRACE_CURL": str(trace), "GIT_TRACE_CURL_NO_DATA": "1"},
-                                 timeout=60)
+        refused = subprocess.run(
+            ["git", "ls-remote", wrong],
+            capture_output=True,
+            text=True,
+            env={**git_env, "GIT_TRACE_CURL": str(trace), "GIT_TRACE_CURL_NO_DATA": "1"},
+            timeout=60,
+        )
         assert refused.returncode != 0
         # git asks first without credentials, then with them: count what it sent.
         git_requests = len(re.findall(r"=> Send header: (?:GET|POST) ", trace.read_text()))

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from devussy_git import services
-from devussy_git.services import build_executor
 from devussy_git.app import App, build_app
 from devussy_git.config import Secret
+from devussy_git.services import build_executor
 from tests.integration.discord.helpers import ADMIN, ALICE, interview, planned, settings_for
 from tests.support.discord_fakes import DiscordHarness
 from tests.support.llm_server import ScriptedLLMServer, Text, drain_litellm, llm_server
@@ -32,16 +32,26 @@ KEY = "sk-operator-0123456789abcdef"
 LAB = 1_000_000_000_000_000_101
 SHOP = 1_000_000_000_000_000_202
 
-STEP = json.dumps({
-    "summary": "set up the repository",
-    "status": "done",
-    "edits": [
-        {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append",
-         "content": "- 1.1: repository created on the lab's own model"},
-        {"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append",
-         "content": "- The lab model wrote this step."},
-    ],
-})
+STEP = json.dumps(
+    {
+        "summary": "set up the repository",
+        "status": "done",
+        "edits": [
+            {
+                "file": "devplan.md",
+                "anchor": "PROGRESS_LOG",
+                "action": "append",
+                "content": "- 1.1: repository created on the lab's own model",
+            },
+            {
+                "file": "handoff.md",
+                "anchor": "HANDOFF_NOTES",
+                "action": "append",
+                "content": "- The lab model wrote this step.",
+            },
+        ],
+    }
+)
 
 
 @pytest.fixture(autouse=True)
@@ -249,7 +259,12 @@ async def test_a_guild_cannot_point_the_bot_at_private_addresses(tmp_path: Path)
     built = await build_app(settings_for(tmp_path, llm_api_key=Secret(KEY)))
     try:
         lab = DiscordHarness(built, guild_id=LAB)
-        for url in ("http://127.0.0.1:9/v1", "http://169.254.169.254/v1", "http://10.1.2.3/v1", "http://localhost:8/v1"):
+        for url in (
+            "http://127.0.0.1:9/v1",
+            "http://169.254.169.254/v1",
+            "http://10.1.2.3/v1",
+            "http://localhost:8/v1",
+        ):
             await lab.command("devussy admin set-provider", ADMIN, provider="openai", base_url=url)
             assert "private or local address" in lab.outbox.last()["content"], url
         assert await built.db.profiles.get(services.guild_profile_name(LAB)) is None

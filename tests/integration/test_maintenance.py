@@ -85,10 +85,22 @@ async def test_packing_keeps_what_proposals_tags_and_runs_in_progress_reach(app:
     repo = app.store.open("keep")
     head = repo.head()
     assert head is not None
-    side = repo.commit({"draft.md": "a run that has not landed\n"}, "devplan: pending", author=AUTHOR,
-                       expected_head=None, parent=head, ref="refs/runs/r1")
-    proposal = repo.commit({"idea.md": "a proposal\n"}, "handoff-next 9.9: idea", author=AUTHOR,
-                           expected_head=None, parent=head, ref="refs/proposals/deadbeef01")
+    side = repo.commit(
+        {"draft.md": "a run that has not landed\n"},
+        "devplan: pending",
+        author=AUTHOR,
+        expected_head=None,
+        parent=head,
+        ref="refs/runs/r1",
+    )
+    proposal = repo.commit(
+        {"idea.md": "a proposal\n"},
+        "handoff-next 9.9: idea",
+        author=AUTHOR,
+        expected_head=None,
+        parent=head,
+        ref="refs/proposals/deadbeef01",
+    )
     assert repo.pack(wait=False) is True
     assert repo.loose_object_count() == 0
     path = app.store.path_of("keep")

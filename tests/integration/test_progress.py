@@ -84,7 +84,7 @@ async def test_steps_raise_the_counts_and_a_revert_drops_them(app: App) -> None:
 
     # One point per commit of main's first-parent line, from the commit that wrote handoff.md.
     line = git(repo, "log", "--first-parent", "--reverse", "--format=%H", "main").split()
-    assert [p.sha for p in points] == line[line.index(points[0].sha):]
+    assert [p.sha for p in points] == line[line.index(points[0].sha) :]
     assert git(repo, "log", "-1", "--format=%s", f"{points[0].sha}~1").strip().startswith("phases:")
     for point in points:
         trailers = trailers_of(repo, point.sha)

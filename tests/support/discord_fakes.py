@@ -37,11 +37,11 @@ from devussy_git.faces.discord.bot import DevussyBot
 __all__ = [
     "APP_ID",
     "BOT_USER_ID",
+    "PNG_MAGIC",
     "DiscordHarness",
     "FakeChannel",
     "FakeMessage",
     "Outbox",
-    "PNG_MAGIC",
     "normalise",
     "record_syncs",
 ]
@@ -142,8 +142,15 @@ class Outbox:
 class FakeMessage:
     """A message the bot sent; it can be edited and its buttons pressed."""
 
-    def __init__(self, harness: DiscordHarness, channel: FakeChannel, kwargs: Mapping[str, Any], *,
-                 ephemeral: bool = False, asker: int | None = None) -> None:
+    def __init__(
+        self,
+        harness: DiscordHarness,
+        channel: FakeChannel,
+        kwargs: Mapping[str, Any],
+        *,
+        ephemeral: bool = False,
+        asker: int | None = None,
+    ) -> None:
         self.harness = harness
         self.channel = channel
         self.id = snowflake()
@@ -208,8 +215,12 @@ class FakeMessage:
             "components": self.components,
         }
         if self.asker is not None:
-            data["interaction_metadata"] = {"id": str(snowflake()), "type": 2, "user": _user(self.asker, "asker"),
-                                            "authorizing_integration_owners": {}}
+            data["interaction_metadata"] = {
+                "id": str(snowflake()),
+                "type": 2,
+                "user": _user(self.asker, "asker"),
+                "authorizing_integration_owners": {},
+            }
         return data
 
 
@@ -231,8 +242,9 @@ class _GoneMessage:
 class FakeChannel:
     """A text channel or thread: records sends, makes threads."""
 
-    def __init__(self, harness: DiscordHarness, name: str, *, thread: bool = False,
-                 parent: FakeChannel | None = None) -> None:
+    def __init__(
+        self, harness: DiscordHarness, name: str, *, thread: bool = False, parent: FakeChannel | None = None
+    ) -> None:
         self.harness = harness
         self.id = snowflake()
         self.name = name
@@ -304,8 +316,9 @@ class _Response:
         self.harness.acked_at.append(asyncio.get_running_loop().time())
         kwargs = {"content": content, **kwargs}
         self.harness.outbox.events.append(record("send", "response", kwargs, ephemeral))
-        message = FakeMessage(self.harness, self.interaction.channel, kwargs, ephemeral=ephemeral,
-                              asker=self.interaction.user.id)
+        message = FakeMessage(
+            self.harness, self.interaction.channel, kwargs, ephemeral=ephemeral, asker=self.interaction.user.id
+        )
         self.harness.messages[message.id] = message
 
     async def edit_message(self, **kwargs: Any) -> None:
@@ -416,14 +429,29 @@ class DiscordHarness:
         return twin
 
     def add_role(self, role_id: int, name: str = "planners") -> None:
-        data = {"id": str(role_id), "name": name, "permissions": "0", "position": 1, "color": 0,
-                "hoist": False, "managed": False, "mentionable": True}
+        data = {
+            "id": str(role_id),
+            "name": name,
+            "permissions": "0",
+            "position": 1,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": True,
+        }
         self.guild._add_role(discord.Role(guild=self.guild, state=self.bot._connection, data=data))
 
     # -- building interactions -----------------------------------------------------
 
-    def _interaction(self, data: dict[str, Any], member: Member, channel: FakeChannel,
-                     message: dict[str, Any] | None = None, kind: int = 2, age_s: float = 0.0) -> FakeInteraction:
+    def _interaction(
+        self,
+        data: dict[str, Any],
+        member: Member,
+        channel: FakeChannel,
+        message: dict[str, Any] | None = None,
+        kind: int = 2,
+        age_s: float = 0.0,
+    ) -> FakeInteraction:
         payload: dict[str, Any] = {
             "id": str(snowflake(age_s)),
             "application_id": str(APP_ID),
@@ -464,8 +492,15 @@ class DiscordHarness:
             if isinstance(value, discord.Role):
                 option["value"] = str(value.id)
                 resolved.setdefault("roles", {})[str(value.id)] = {
-                    "id": str(value.id), "name": value.name, "permissions": "0", "position": 1, "color": 0,
-                    "hoist": False, "managed": False, "mentionable": True}
+                    "id": str(value.id),
+                    "name": value.name,
+                    "permissions": "0",
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": True,
+                }
             else:
                 option["value"] = value
             if focused == param.display_name:
@@ -480,8 +515,9 @@ class DiscordHarness:
             data["resolved"] = resolved
         return data
 
-    async def command(self, path: str, member: Member, *, channel: FakeChannel | None = None,
-                      age_s: float = 0.0, **values: Any) -> Outbox:
+    async def command(
+        self, path: str, member: Member, *, channel: FakeChannel | None = None, age_s: float = 0.0, **values: Any
+    ) -> Outbox:
         """Run ``/path`` (e.g. ``"devussy run"``) with option values through the real tree.
 
         ``age_s``: how long ago the interaction was created (its token expires at 15 minutes).
@@ -491,8 +527,9 @@ class DiscordHarness:
         await self.bot.tree._call(interaction)
         return self.outbox
 
-    async def ack_latency(self, path: str, member: Member, *, channel: FakeChannel | None = None,
-                          **values: Any) -> float:
+    async def ack_latency(
+        self, path: str, member: Member, *, channel: FakeChannel | None = None, **values: Any
+    ) -> float:
         """Seconds from receiving the raw payload to the first acknowledgement (defer/response)."""
         loop = asyncio.get_running_loop()
         data = self._options(path.split(), values, None)
@@ -504,8 +541,9 @@ class DiscordHarness:
             raise AssertionError(f"/{path} never acknowledged the interaction")
         return self.acked_at[before] - started
 
-    async def autocomplete(self, path: str, member: Member, focused: str, *,
-                           channel: FakeChannel | None = None, **values: Any) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self, path: str, member: Member, focused: str, *, channel: FakeChannel | None = None, **values: Any
+    ) -> list[dict[str, Any]]:
         data = self._options(path.split(), values, focused)
         interaction = self._interaction(data, member, channel or self.channel, kind=4)
         await self.bot.tree._call(interaction)
@@ -521,9 +559,7 @@ class DiscordHarness:
         await asyncio.gather(*tasks)
         return self.outbox
 
-    async def say(
-        self, channel: FakeChannel, member: Member, content: str, *, message_type: int = 0
-    ) -> Outbox:
+    async def say(self, channel: FakeChannel, member: Member, content: str, *, message_type: int = 0) -> Outbox:
         """A ``MESSAGE_CREATE`` from ``member`` in ``channel``, given to the bot
         (``message_type`` 0 is an ordinary message; others are system messages)."""
         data = {

@@ -147,9 +147,7 @@ class ScriptedLLMServer:
         httpd.block_on_close = False
         self._httpd = httpd
         self._closing.clear()
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -302,17 +300,17 @@ def _make_handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
         # client's delayed ACK adds ~40 ms to every reply.
         disable_nagle_algorithm = True
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Keep test output quiet."""
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path.rstrip("/") == "/v1/models":
                 model = {"id": server.model_default, "object": "model"}
                 self._send_json(200, {"object": "list", "data": [model]})
             else:
                 self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if self.path.rstrip("/") != "/v1/chat/completions":
@@ -404,9 +402,7 @@ def _make_handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _stream_events(
-    completion: dict[str, Any], content: str, body: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
+def _stream_events(completion: dict[str, Any], content: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
     base = {k: completion[k] for k in ("id", "created", "model")}
     base["object"] = "chat.completion.chunk"
     pieces = [content[i : i + 16] for i in range(0, len(content), 16)] or [""]

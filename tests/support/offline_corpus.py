@@ -51,15 +51,13 @@ _REQUIREMENTS = (
     "Remind users by push notification.",
     "Import CSV exports from the bank; categorise transactions, compute monthly totals; "
     "export a PDF report - and sync with the accountant's folder.",
-    "It should let teams manage tasks with due dates, comments and file uploads, with JWT "
-    "login and an audit log.",
+    "It should let teams manage tasks with due dates, comments and file uploads, with JWT login and an audit log.",
     "API for sensor readings",
     "Search recipes by ingredient, save favourites, build a weekly meal plan, generate a "
     "shopping list, share lists with family, rate recipes, scan barcodes, track pantry "
     "stock, plan a budget and suggest substitutions.",
     "Validate configuration files against a schema and report errors with line numbers.",
-    "OCR receipts, GDPR-compliant storage of the images, and real-time dashboards for "
-    "finance teams across regions.",
+    "OCR receipts, GDPR-compliant storage of the images, and real-time dashboards for finance teams across regions.",
 )
 _LANGUAGES = ("Python", "TypeScript", "Go", "Rust", "Java", "C#", "Ruby", "PHP", "JavaScript", "Elixir")
 _DATABASES = ("PostgreSQL", None, "MongoDB", "SQLite", "Redis")
@@ -113,8 +111,10 @@ def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def cases() -> Iterator[tuple[str, Interview, ComplexityProfile, bool]]:
     """``(name, interview, profile, whole)``: ``whole`` when the texts are recorded whole."""
-    named = [(p.stem, json.loads(p.read_text(encoding="utf-8")))
-             for p in sorted((ROOT / "fixtures" / "interviews").glob("*.json"))]
+    named = [
+        (p.stem, json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((ROOT / "fixtures" / "interviews").glob("*.json"))
+    ]
     demo = ROOT / "devussy_git" / "fixtures" / "demo_interview.json"
     named.append(("demo", json.loads(demo.read_text(encoding="utf-8"))))
     for name, data in named:
@@ -161,19 +161,35 @@ def case_replies(interview: Interview, profile: ComplexityProfile) -> dict[str, 
     outline = parse_devplan_outline(out["devplan"], profile.phase_count)
     phase_ctx = {**ctx, "design": design}
     for item in outline:
-        out[f"phase/{item.number}"] = _ask(client, "phase", {
-            **phase_ctx,
-            "phase": {"number": item.number, "title": item.title, "summary": item.summary},
-            "phase_count": len(outline),
-        })
+        out[f"phase/{item.number}"] = _ask(
+            client,
+            "phase",
+            {
+                **phase_ctx,
+                "phase": {"number": item.number, "title": item.title, "summary": item.summary},
+                "phase_count": len(outline),
+            },
+        )
     beyond = len(outline) + 1
-    out["phase/beyond"] = _ask(client, "phase", {
-        **phase_ctx, "phase": {"number": beyond, "title": "Extra Work"}, "phase_count": len(outline),
-    })
+    out["phase/beyond"] = _ask(
+        client,
+        "phase",
+        {
+            **phase_ctx,
+            "phase": {"number": beyond, "title": "Extra Work"},
+            "phase_count": len(outline),
+        },
+    )
     other = 3 + (profile.phase_count + 4) % 13
-    out[f"phase/2-of-{other}"] = _ask(client, "phase", {
-        **phase_ctx, "phase": {"number": 2, "title": "Second"}, "phase_count": other,
-    })
+    out[f"phase/2-of-{other}"] = _ask(
+        client,
+        "phase",
+        {
+            **phase_ctx,
+            "phase": {"number": 2, "title": "Second"},
+            "phase_count": other,
+        },
+    )
     return out
 
 
@@ -181,14 +197,22 @@ def fixed_replies() -> dict[str, str]:
     """Replies that need no interview: handoff-next, and contexts the provider refuses."""
     client = OfflineClient()
     asks: dict[str, tuple[str, dict[str, Any]]] = {
-        "handoff-next/note": ("handoff-next", {
-            "task": {"id": "2.3", "title": "Add JWT middleware"}, "note": "Tokens expire after\n15 min",
-        }),
+        "handoff-next/note": (
+            "handoff-next",
+            {
+                "task": {"id": "2.3", "title": "Add JWT middleware"},
+                "note": "Tokens expire after\n15 min",
+            },
+        ),
         "handoff-next/no-note": ("handoff-next", {"task": {"id": "1.1", "title": "Initialise the repo"}}),
         "handoff-next/no-title": ("handoff-next", {"task": {"id": "4.12"}, "note": "  "}),
-        "handoff-next/blocked": ("handoff-next", {
-            "task": {"id": "3.2", "title": "API keys"}, "note": "Blocked: waiting for the vendor's keys",
-        }),
+        "handoff-next/blocked": (
+            "handoff-next",
+            {
+                "task": {"id": "3.2", "title": "API keys"},
+                "note": "Blocked: waiting for the vendor's keys",
+            },
+        ),
         "handoff-next/waiting": ("handoff-next", {"task": {"id": "1.2", "title": "x"}, "note": "waiting on QA"}),
         "handoff-next/long": ("handoff-next", {"task": {"id": "10.1", "title": "JWT " + "long " * 30}}),
         "refused/stage": ("deploy", {}),

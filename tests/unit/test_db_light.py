@@ -13,7 +13,7 @@ from devussy_git.db.schema import schema_mark
 
 
 def test_the_mark_the_reader_expects_is_the_schema_s_mark() -> None:
-    assert SCHEMA_MARK == schema_mark(), (
+    assert schema_mark() == SCHEMA_MARK, (
         f"the schema changed: check the columns db/light.py reads, then set its SCHEMA_MARK = {schema_mark()}"
     )
 

@@ -29,7 +29,9 @@ LOCKED_EXTRAS = ("test", "postgres")
 REFRESH = "Run scripts/lock and commit requirements.lock (see README, Development)."
 REINSTALL = "Reinstall from the lock: pip install --require-hashes -r requirements.lock"
 
-_ENTRY = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)\s*(?:;\s*(?P<marker>[^\\]+?))?\s*\\?$")
+_ENTRY = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)\s*(?:;\s*(?P<marker>[^\\]+?))?\s*\\?$"
+)
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,14 @@ def test_credentials_are_masked(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["GET /git/p.git/info/refs?service=git-upload-pack 200", "http://127.0.0.1:8000/git/p.git",
-     "basic plan", "basic configuration", "the token verification failed",
-     "no authorization needed"],
+    [
+        "GET /git/p.git/info/refs?service=git-upload-pack 200",
+        "http://127.0.0.1:8000/git/p.git",
+        "basic plan",
+        "basic configuration",
+        "the token verification failed",
+        "no authorization needed",
+    ],
 )
 def test_harmless_text_is_unchanged(text: str) -> None:
     assert redact(text) == text
@@ -103,7 +108,7 @@ def test_default_install_covers_handlers_of_named_loggers() -> None:
 class _ArgsShapeFormatter(logging.Formatter):
     """Like uvicorn's access formatter: unpacks ``record.args`` as a 3-tuple."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         client, path, status = record.args  # type: ignore[misc]
         return f"{client} {path} {status}"
 

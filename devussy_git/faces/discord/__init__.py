@@ -37,11 +37,11 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
             file=sys.stderr,
         )
         return 1
+    import discord
+
     from devussy_git.faces.discord.bot import DevussyBot
     from devussy_git.faces.discord.logs import ContextFormatter
     from devussy_git.redaction import RedactingFormatter
-
-    import discord
 
     handler = logging.StreamHandler()
     bot = DevussyBot(settings)

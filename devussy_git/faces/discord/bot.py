@@ -148,10 +148,14 @@ class DevussyBot(discord.Client):
                 )
                 if step is None:
                     return
-                log.info("interview %s: %s", step.session.project_id, step.state,
-                         extra={"guild_id": message.guild.id, "project_id": step.session.project_id})
+                log.info(
+                    "interview %s: %s",
+                    step.session.project_id,
+                    step.state,
+                    extra={"guild_id": message.guild.id, "project_id": step.session.project_id},
+                )
                 await send_to(message.channel, render.render_interview(step))
-            except Exception as exc:  # the listener's error boundary (same mapper as commands)
+            except Exception as exc:  # noqa: BLE001 - the listener's error boundary (same mapper as commands)
                 await report_message_error(message, exc)
 
 

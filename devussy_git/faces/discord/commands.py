@@ -28,7 +28,8 @@ __all__ = ["AdminGroup", "DevussyGroup", "ping", "register"]
 
 log = logging.getLogger(__name__)
 
-Project = Optional[app_commands.Transform[str, ProjectTransformer]]  # noqa: UP007 (discord.py reads it)
+# discord.py reads this alias at runtime, where Transform[...] does not support `| None`.
+Project = Optional[app_commands.Transform[str, ProjectTransformer]]  # noqa: UP045
 _PROJECT_HELP = "Project id (default: the project of this thread)"
 
 
@@ -50,7 +51,7 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
         self,
         interaction: discord.Interaction,
         provider: str,
-        base_url: app_commands.Range[str, 1, 500] | None = None,  # noqa: UP007
+        base_url: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
@@ -79,15 +80,15 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
 
     @app_commands.command(name="set-role", description="Choose the role allowed to run, step, revert and administer.")
     @app_commands.describe(role="The role; leave empty to let everyone run again")
-    async def set_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:  # noqa: UP007
+    async def set_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
-        config = await services.set_guild_role(
-            ctx.app, ctx.guild_id, role.id if role else None, caller=ctx.caller
-        )
+        config = await services.set_guild_role(ctx.app, ctx.guild_id, role.id if role else None, caller=ctx.caller)
         await reply(interaction, render.render_admin(config, "role"))
 
-    @app_commands.command(name="archive", description="Make a project read-only and hide it from the list (asks first).")
+    @app_commands.command(
+        name="archive", description="Make a project read-only and hide it from the list (asks first)."
+    )
     @app_commands.describe(project=_PROJECT_HELP)
     async def archive(self, interaction: discord.Interaction, project: Project = None) -> None:
         await defer(interaction, ephemeral=True)
@@ -97,7 +98,9 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
         await services.get_project(ctx.app, name, guild_id=ctx.guild_id)
         await reply(interaction, render_admin.render_archive_confirm(name))
 
-    @app_commands.command(name="restore", description="Bring back an archived project, or a deleted one from the trash.")
+    @app_commands.command(
+        name="restore", description="Bring back an archived project, or a deleted one from the trash."
+    )
     @app_commands.describe(project=_PROJECT_HELP)
     async def restore(self, interaction: discord.Interaction, project: Project = None) -> None:
         await defer(interaction)
@@ -108,7 +111,9 @@ class AdminGroup(app_commands.Group, name="admin", description="Server settings 
         await reply(interaction, render_admin.render_restored(restored))
         await refresh_hud(ctx.bot, name)
 
-    @app_commands.command(name="delete", description="Delete a project for good; its history is kept a while (asks first).")
+    @app_commands.command(
+        name="delete", description="Delete a project for good; its history is kept a while (asks first)."
+    )
     @app_commands.describe(project=_PROJECT_HELP)
     async def delete(self, interaction: discord.Interaction, project: Project = None) -> None:
         await defer(interaction, ephemeral=True)
@@ -136,7 +141,9 @@ class DevussyGroup(
         if home is None or not hasattr(home, "create_thread"):
             raise InvalidInputError("Use /devussy new in a text channel where the bot can create threads.")
         if getattr(home, "type", None) in (
-            discord.ChannelType.forum, discord.ChannelType.news, discord.ChannelType.media
+            discord.ChannelType.forum,
+            discord.ChannelType.news,
+            discord.ChannelType.media,
         ):
             # Forum and announcement channels make threads differently (a post, a news thread).
             raise InvalidInputError("Use /devussy new in a text channel (not a forum or announcement channel).")
@@ -191,8 +198,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        note: app_commands.Range[str, 1, 2000] | None = None,  # noqa: UP007
-        task: app_commands.Range[str, 1, 20] | None = None,  # noqa: UP007
+        note: app_commands.Range[str, 1, 2000] | None = None,
+        task: app_commands.Range[str, 1, 20] | None = None,
         preview: bool = False,
     ) -> None:
         await defer(interaction)
@@ -209,8 +216,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        step: app_commands.Range[int, 1, 1000000] | None = None,  # noqa: UP007
-        commit: app_commands.Range[str, 4, 64] | None = None,  # noqa: UP007
+        step: app_commands.Range[int, 1, 1000000] | None = None,
+        commit: app_commands.Range[str, 4, 64] | None = None,
     ) -> None:
         await defer(interaction, ephemeral=True)
         ctx = Ctx.of(interaction)
@@ -227,8 +234,8 @@ class DevussyGroup(
         self,
         interaction: discord.Interaction,
         project: Project = None,
-        from_: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
-        to: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
+        from_: app_commands.Range[str, 1, 100] | None = None,
+        to: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         await defer(interaction)
         ctx = Ctx.of(interaction)
@@ -262,7 +269,7 @@ class DevussyGroup(
         interaction: discord.Interaction,
         file: app_commands.Range[str, 1, 200],
         project: Project = None,
-        rev: app_commands.Range[str, 1, 100] | None = None,  # noqa: UP007
+        rev: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         await defer(interaction)
         ctx = Ctx.of(interaction)

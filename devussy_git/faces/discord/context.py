@@ -16,14 +16,13 @@ import discord
 
 from devussy_git import services
 from devussy_git.app import App
-from devussy_git.services import Caller
 from devussy_git.errors import InvalidInputError
-from devussy_git.services import Actor
+from devussy_git.services import Actor, Caller
 
 if TYPE_CHECKING:
     from devussy_git.faces.discord.bot import DevussyBot
 
-__all__ = ["Ctx", "THREAD_TYPES", "caller_of", "is_thread"]
+__all__ = ["THREAD_TYPES", "Ctx", "caller_of", "is_thread"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,7 @@ def is_thread(channel: Any) -> bool:
 
 def caller_of(user: discord.abc.User, permissions: discord.Permissions) -> Caller:
     # @everyone is in every member's roles: it must never count as a configured role.
-    roles = frozenset(
-        role.id for role in getattr(user, "roles", ()) if role is not None and not role.is_default()
-    )
+    roles = frozenset(role.id for role in getattr(user, "roles", ()) if role is not None and not role.is_default())
     return Caller(user.id, roles, bool(permissions.manage_guild or permissions.administrator))
 
 

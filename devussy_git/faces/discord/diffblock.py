@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "DiffBlock",
     "EMBED_DESCRIPTION_LIMIT",
     "MESSAGE_LIMIT",
+    "DiffBlock",
     "discord_len",
     "fence",
     "fit_text",
@@ -206,9 +206,7 @@ def render_diff_block(patch: str, *, limit: int = MESSAGE_LIMIT, attachment: str
         shown = _take(compact, budget)
         if len(shown) == len(compact) or any(line.kind == "change" for line in shown):
             break
-    if not any(line.kind == "change" for line in shown) and any(
-        line.kind == "change" for line in original
-    ):
+    if not any(line.kind == "change" for line in shown) and any(line.kind == "change" for line in original):
         shown = _changes_first([_shorten(line) for line in original], budget)
     omitted = total - len(shown)
     note = f"\n… {omitted} more lines{where}" if omitted else f"\n… long lines are cut; the whole patch is{where}"

@@ -54,8 +54,14 @@ def payload_for(error: BaseException, where: dict[str, Any]) -> MessagePayload:
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         return render.render_error(str(error) or "You may not use this command here.")
     error_id = secrets.token_hex(4)
-    log.error("error id %s: unexpected %s %s", error_id, type(error).__name__, where,
-              exc_info=(type(error), error, error.__traceback__), extra={"error_id": error_id, **where})
+    log.error(
+        "error id %s: unexpected %s %s",
+        error_id,
+        type(error).__name__,
+        where,
+        exc_info=(type(error), error, error.__traceback__),
+        extra={"error_id": error_id, **where},
+    )
     return render.render_unexpected(error_id)
 
 
@@ -80,8 +86,11 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
 
 async def report_message_error(message: discord.Message, error: BaseException) -> None:
     """Answer a failed interview message in its thread (no ephemeral replies there)."""
-    where = {"guild_id": message.guild.id if message.guild else None, "user_id": message.author.id,
-             "command": "interview"}
+    where = {
+        "guild_id": message.guild.id if message.guild else None,
+        "user_id": message.author.id,
+        "command": "interview",
+    }
     payload = payload_for(error, where)
     try:
         await message.channel.send(**payload_kwargs(MessagePayload(content=payload.content)))

@@ -16,13 +16,13 @@ from typing import Any
 import discord
 
 from devussy_git import services
-from devussy_git.services import ProgressEvent, RunStarted
 from devussy_git.errors import RestartNeedsConfirmationError
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.context import Ctx
 from devussy_git.faces.discord.hud import refresh_hud
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.faces.discord.send import edit_message, reply
+from devussy_git.services import ProgressEvent, RunStarted
 
 __all__ = [
     "apply_proposal",
@@ -30,10 +30,10 @@ __all__ = [
     "discard_proposal",
     "full_diff",
     "log_page",
+    "revert",
     "run_with_progress",
     "start_run",
     "step",
-    "revert",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,14 @@ async def start_run(
         await reply(interaction, render.render_restart_confirm(project, exc.user_message))
 
 
-async def _start_run(
-    ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool, restart: bool
-) -> None:
+async def _start_run(ctx: Ctx, interaction: discord.Interaction, project: str, *, resume: bool, restart: bool) -> None:
     started = await services.start_guild_run(
-        ctx.app, project, actor=ctx.actor, caller=ctx.caller, guild_id=ctx.guild_id, resume=resume,
+        ctx.app,
+        project,
+        actor=ctx.actor,
+        caller=ctx.caller,
+        guild_id=ctx.guild_id,
+        resume=resume,
         restart=restart,
     )
     await run_with_progress(ctx, interaction, started)
@@ -167,6 +170,6 @@ async def log_page(ctx: Ctx, project: str, page: int) -> Any:
     size = render.LOG_PAGE_SIZE
     commits = await services.log(ctx.app, project, limit=(page + 1) * size + 1, guild_id=ctx.guild_id)
     shown = commits[page * size : (page + 1) * size]
-    return render.render_log(project, shown, page=page, has_more=len(commits) > (page + 1) * size,
-                             now=datetime.now(UTC))
-
+    return render.render_log(
+        project, shown, page=page, has_more=len(commits) > (page + 1) * size, now=datetime.now(UTC)
+    )

@@ -20,10 +20,10 @@ from typing import Any
 import discord
 
 from devussy_git import services
-from devussy_git.services import HudRecord
 from devussy_git.errors import DevussyError, NotFoundError
 from devussy_git.faces.discord.render_hud import hud_digest, render_hud
 from devussy_git.faces.discord.send import payload_kwargs, send_to
+from devussy_git.services import HudRecord
 
 __all__ = ["refresh_hud", "retire_hud", "start_hud_refresher"]
 
@@ -96,9 +96,7 @@ async def _refresh(bot: Any, app: Any, project_id: str, channel: Any) -> bool:
     try:
         await message.pin(reason="devussy: the project's heads-up display")
     except discord.HTTPException as exc:
-        log.warning(
-            "could not pin the HUD of %s (%s): give the bot the Pin Messages permission", project_id, exc
-        )
+        log.warning("could not pin the HUD of %s (%s): give the bot the Pin Messages permission", project_id, exc)
     return True
 
 

@@ -36,9 +36,7 @@ async def project_choices(interaction: discord.Interaction, current: str) -> lis
     except DevussyError as exc:
         log.warning("project autocomplete failed: %s", exc.user_message)
         return []
-    return [
-        app_commands.Choice(name=f"{r.project_id} — {r.name}"[:100], value=r.project_id) for r in records
-    ]
+    return [app_commands.Choice(name=f"{r.project_id} — {r.name}"[:100], value=r.project_id) for r in records]
 
 
 class ProjectTransformer(app_commands.Transformer):

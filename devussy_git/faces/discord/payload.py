@@ -15,15 +15,15 @@ from devussy_git.faces.discord.diffblock import discord_len
 
 __all__ = [
     "ACTIONS",
-    "ButtonSpec",
     "CUSTOM_ID_PATTERN",
+    "MAX_FILE_BYTES",
+    "MAX_REQUEST_BYTES",
+    "ButtonSpec",
+    "Colour",
     "EmbedField",
     "EmbedSpec",
     "FileSpec",
     "MessagePayload",
-    "Colour",
-    "MAX_FILE_BYTES",
-    "MAX_REQUEST_BYTES",
     "parse_custom_id",
 ]
 
@@ -169,5 +169,5 @@ class MessagePayload:
             raise ValueError("attachments over 25 MiB in all")
         names = {f.filename for f in self.files}
         for embed in self.embeds:
-            if embed.image.startswith(_ATTACHMENT_URL) and embed.image[len(_ATTACHMENT_URL):] not in names:
+            if embed.image.startswith(_ATTACHMENT_URL) and embed.image[len(_ATTACHMENT_URL) :] not in names:
                 raise ValueError(f"embed image {embed.image} is not attached")

@@ -61,8 +61,9 @@ class ProgressTracker:
     def __post_init__(self) -> None:
         self._stages = {name: StageLine(name, "pending") for name in STAGES}
 
-    def event(self, stage: str, state: str, elapsed_s: float, tokens_in: int = 0, tokens_out: int = 0,
-              detail: str = "") -> None:
+    def event(
+        self, stage: str, state: str, elapsed_s: float, tokens_in: int = 0, tokens_out: int = 0, detail: str = ""
+    ) -> None:
         """Fold one pipeline :class:`~devussy_git.pipeline.ProgressEvent`."""
         self._elapsed = max(self._elapsed, elapsed_s)
         line = self._stages.get(stage, StageLine(stage, "pending"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.faces.discord.diffblock import fence, fit_text, neutralise
 from devussy_git.faces.discord.payload import (
     MAX_FILE_BYTES,
@@ -37,18 +36,21 @@ from devussy_git.faces.discord.render_git import (
     render_full_diff,
     render_log,
     render_proposals,
-    render_revert_confirm,
     render_restart_confirm,
+    render_revert_confirm,
     render_reverted,
     render_show,
     render_step,
 )
 from devussy_git.services import (
     CloneInfo,
+    EffectiveConfig,
+    InterviewStep,
     ProjectRecord,
     ProjectStatus,
     Question,
     RunRecord,
+    RunSummary,
     endpoint_host,
 )
 
@@ -68,11 +70,12 @@ __all__ = [
     "render_interview",
     "render_interview_started",
     "render_log",
-    "render_proposals",
     "render_ping",
     "render_progress",
     "render_projects",
+    "render_proposals",
     "render_refusal",
+    "render_restart_confirm",
     "render_revert_confirm",
     "render_reverted",
     "render_run_failed",
@@ -140,8 +143,7 @@ def render_refusal(reason: str) -> MessagePayload:
 def render_interview_started(project_id: str, thread_mention: str) -> MessagePayload:
     return MessagePayload(
         content=(
-            f"Started the interview for **{project_id}** in {thread_mention}. "
-            "Answer there, one message per question."
+            f"Started the interview for **{project_id}** in {thread_mention}. Answer there, one message per question."
         ),
         ephemeral=True,
     )
@@ -175,8 +177,9 @@ def _answers_embed(project_id: str, answers: dict[str, Any], title: str) -> Embe
         else:
             shown = str(value)
         fields.append(_field(key.replace("_", " "), _clean(shown, 1024)))
-    return EmbedSpec(title=fit_text(title, 256), colour=Colour.SUCCESS, fields=tuple(fields),
-                     footer=f"project {project_id}")
+    return EmbedSpec(
+        title=fit_text(title, 256), colour=Colour.SUCCESS, fields=tuple(fields), footer=f"project {project_id}"
+    )
 
 
 def render_interview(step: InterviewStep) -> MessagePayload:
@@ -234,8 +237,7 @@ def render_progress(progress: RunProgress) -> MessagePayload:
     now = progress.current
     lines.append(
         f"-# {progress.done}/{len(progress.stages)} stages · {progress.elapsed_s:.1f} s"
-        f" · tokens in {progress.tokens_in}, out {progress.tokens_out}"
-        + (f" · now: {now}" if now else "")
+        f" · tokens in {progress.tokens_in}, out {progress.tokens_out}" + (f" · now: {now}" if now else "")
     )
     if progress.error:
         lines.append(f"❌ {_clean(progress.error, 500)}")
@@ -306,7 +308,9 @@ def render_status(status: ProjectStatus, chart: bytes | None = None) -> MessageP
     if progress is not None:
         fields.append(_field("Progress", f"{progress.done}/{progress.total} tasks", inline=True))
         task = progress.next_task
-        fields.append(_field("Next task", f"{task.id}: {_clean(task.title, 900)}" if task else "none: every task is done"))
+        fields.append(
+            _field("Next task", f"{task.id}: {_clean(task.title, 900)}" if task else "none: every task is done")
+        )
         if progress.blockers:
             fields.append(_field("Blockers", "\n".join(f"• {_clean(b, 200)}" for b in progress.blockers[:5])))
     else:
@@ -319,8 +323,14 @@ def render_status(status: ProjectStatus, chart: bytes | None = None) -> MessageP
     if chart is not None and len(chart) <= MAX_FILE_BYTES:
         files, image = (FileSpec(CHART_FILENAME, chart),), f"attachment://{CHART_FILENAME}"
     return MessagePayload(
-        embeds=(EmbedSpec(title=f"{_clean(project.name, 200)} ({project.project_id})", colour=Colour.INFO,
-                          fields=tuple(fields), image=image),),
+        embeds=(
+            EmbedSpec(
+                title=f"{_clean(project.name, 200)} ({project.project_id})",
+                colour=Colour.INFO,
+                fields=tuple(fields),
+                image=image,
+            ),
+        ),
         files=files,
         buttons=buttons,
     )
@@ -329,10 +339,12 @@ def render_status(status: ProjectStatus, chart: bytes | None = None) -> MessageP
 def render_projects(projects: Sequence[ProjectRecord]) -> MessagePayload:
     if not projects:
         return MessagePayload(content="No projects in this server yet: start one with `/devussy new`.", ephemeral=True)
-    lines = [f"`{p.project_id}` {_clean(p.name, 80)}" + (f" · <#{p.thread_id}>" if p.thread_id else "")
-             for p in projects]
-    embed = EmbedSpec(title=f"Projects ({len(projects)})", description=fit_text("\n".join(lines), 4096),
-                      colour=Colour.INFO)
+    lines = [
+        f"`{p.project_id}` {_clean(p.name, 80)}" + (f" · <#{p.thread_id}>" if p.thread_id else "") for p in projects
+    ]
+    embed = EmbedSpec(
+        title=f"Projects ({len(projects)})", description=fit_text("\n".join(lines), 4096), colour=Colour.INFO
+    )
     return MessagePayload(embeds=(embed,), ephemeral=True)
 
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from devussy_git.services import TRAILER_TASK
 from devussy_git.faces.discord.diffblock import (
     EMBED_DESCRIPTION_LIMIT,
     discord_len,
@@ -30,7 +29,7 @@ from devussy_git.faces.discord.payload import (
     FileSpec,
     MessagePayload,
 )
-from devussy_git.services import CommitInfo, Diff
+from devussy_git.services import TRAILER_TASK, CommitInfo, Diff
 
 if TYPE_CHECKING:
     from devussy_git.services import RevertResult, StepResult
@@ -83,13 +82,12 @@ def _field(name: str, value: str, inline: bool = False) -> EmbedField:
     return EmbedField(fit_text(name, 256), fit_text(value or "—", 1024), inline)
 
 
-def _diff_embed(title: str, diff: Diff, attachment: str, *, colour: int, fields: Sequence[EmbedField] = (),
-                footer: str = "") -> EmbedSpec:
+def _diff_embed(
+    title: str, diff: Diff, attachment: str, *, colour: int, fields: Sequence[EmbedField] = (), footer: str = ""
+) -> EmbedSpec:
     title = fit_text(title, 256)
     footer = fit_text(footer, 2048)
-    others = discord_len(title) + discord_len(footer) + sum(
-        discord_len(f.name) + discord_len(f.value) for f in fields
-    )
+    others = discord_len(title) + discord_len(footer) + sum(discord_len(f.name) + discord_len(f.value) for f in fields)
     # Discord counts 6,000 characters per message over every embed part.
     limit = min(EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - others)
     block = render_diff_block(diff.patch, limit=limit, attachment=attachment)
@@ -112,10 +110,7 @@ def render_step(project: str, result: StepResult, *, applied: bool = False) -> M
     attachment = diff_file(project, result.diff, f"step{result.step}-{sha[:REF_LEN]}")
     blocked = result.status == "blocked"
     kind = "Preview of step" if preview else "Applied step" if applied else "Step"
-    title = (
-        f"{kind} {result.step} · {result.task.id}: "
-        f"{neutralise(result.summary)}"
-    )
+    title = f"{kind} {result.step} · {result.task.id}: {neutralise(result.summary)}"
     fields = [
         _field("Task", _task_text(result.task)),
         _field("Status", "blocked: see BLOCKERS in handoff.md" if blocked else "done", inline=True),
@@ -270,9 +265,7 @@ def render_proposals(project: str, proposals: Sequence[Any], *, now: datetime) -
     for p in shown:
         summary = fit_text(neutralise(p.summary).replace("`", "'"), 90)
         author = fit_text(neutralise(p.author.name).replace("`", "'"), 40)
-        lines.append(
-            f"`{p.id}` task {p.task}: {summary} — {author}, {_age(p.created_at, now)} ago, on `{p.base[:7]}`"
-        )
+        lines.append(f"`{p.id}` task {p.task}: {summary} — {author}, {_age(p.created_at, now)} ago, on `{p.base[:7]}`")
     more = len(newest) - len(shown)
     footer = f"{more} older not shown" if more else "Apply lands a proposal on main; Discard drops it"
     embed = EmbedSpec(

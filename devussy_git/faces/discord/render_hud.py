@@ -52,8 +52,10 @@ def render_hud(hud: Hud, chart: bytes | None = None) -> MessagePayload:
         fields.append(_field("Plan", "not planned yet: `/devussy run`"))
     else:
         if hud.active is not None:
-            phase = (f"{hud.active.number} of {len(hud.phases)} · {_clean(hud.active.title, 200)} "
-                     f"({hud.active.done}/{hud.active.total} tasks)")
+            phase = (
+                f"{hud.active.number} of {len(hud.phases)} · {_clean(hud.active.title, 200)} "
+                f"({hud.active.done}/{hud.active.total} tasks)"
+            )
         else:
             phase = f"all {len(hud.phases)} phases done"
         fields.append(_field("Phase", phase))
@@ -64,10 +66,12 @@ def render_hud(hud: Hud, chart: bytes | None = None) -> MessagePayload:
     last = hud.last_commit
     if last is not None:
         when = int(last.commit_time.timestamp())
-        fields.append(_field(
-            "Last change",
-            f"`{last.sha[:7]}` {_clean(last.subject, 150)}\nby {_clean(last.author.name, 80)} <t:{when}:R>",
-        ))
+        fields.append(
+            _field(
+                "Last change",
+                f"`{last.sha[:7]}` {_clean(last.subject, 150)}\nby {_clean(last.author.name, 80)} <t:{when}:R>",
+            )
+        )
     if hud.archived is not None:
         fields.append(_field("Archived", "read-only; `/devussy admin restore` brings it back"))
     fields.append(_field("Clone", f"`git clone {hud.clone_url}` (`/devussy clone` gives you the token)"))

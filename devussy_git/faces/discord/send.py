@@ -31,8 +31,9 @@ _STYLES = {
 
 
 def _button(spec: ButtonSpec) -> discord.ui.Button[Any]:
-    return discord.ui.Button(label=spec.label, style=_STYLES[spec.style], custom_id=spec.custom_id,
-                             disabled=spec.disabled)
+    return discord.ui.Button(
+        label=spec.label, style=_STYLES[spec.style], custom_id=spec.custom_id, disabled=spec.disabled
+    )
 
 
 class ActionView(discord.ui.View):
@@ -65,8 +66,9 @@ class ActionView(discord.ui.View):
 
 
 def _embed(spec: Any) -> discord.Embed:
-    embed = discord.Embed(title=spec.title, description=spec.description or None,
-                          colour=spec.colour, url=spec.url or None)
+    embed = discord.Embed(
+        title=spec.title, description=spec.description or None, colour=spec.colour, url=spec.url or None
+    )
     for f in spec.fields:
         embed.add_field(name=f.name, value=f.value, inline=f.inline)
     if spec.footer:
@@ -88,8 +90,10 @@ def payload_kwargs(payload: MessagePayload, *, editing: bool = False) -> dict[st
         kwargs["attachments"] = files
     elif files:
         kwargs["files"] = files
-    kwargs["view"] = ActionView(payload.buttons, payload.timeout_s) if payload.buttons else (
-        None if editing else discord.utils.MISSING
+    kwargs["view"] = (
+        ActionView(payload.buttons, payload.timeout_s)
+        if payload.buttons
+        else (None if editing else discord.utils.MISSING)
     )
     kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, users=False, roles=False)
     return kwargs

@@ -222,16 +222,20 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
                 await reply(interaction, render.render_refusal("That button is from an older version of the bot."))
                 return False
             if self.action in CONFIRM_ACTIONS and confirmation_expired(interaction):
-                await reply(interaction, render.render_refusal(
-                    "This confirmation expired (they last 2 minutes); nothing changed. Ask again."
-                ))
+                await reply(
+                    interaction,
+                    render.render_refusal(
+                        "This confirmation expired (they last 2 minutes); nothing changed. Ask again."
+                    ),
+                )
                 return False
             asker = asker_of(interaction.message)
             if self.action in OWNER_ACTIONS and asker is None:
                 # Without a record of who asked, fail closed.
-                await reply(interaction, render.render_refusal(
-                    "These buttons answer only the person who asked; run the command again."
-                ))
+                await reply(
+                    interaction,
+                    render.render_refusal("These buttons answer only the person who asked; run the command again."),
+                )
                 return False
             if self.action in OWNER_ACTIONS and asker != interaction.user.id:
                 await reply(interaction, render.render_refusal(f"Only <@{asker}> can use these buttons."))
@@ -244,5 +248,5 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await HANDLERS[self.action](Ctx.of(interaction), interaction, self.project, self.ref)
-        except Exception as exc:  # the button's error boundary: same mapper as tree.on_error
+        except Exception as exc:  # noqa: BLE001 - the button's error boundary: same mapper as tree.on_error
             await report_interaction_error(interaction, exc)

@@ -34,9 +34,7 @@ def _default_responder(stage: str, context: Mapping[str, Any]) -> str:
 class OfflineClient:
     """An :class:`~devussy_git.llm.types.LLMClient` that answers from code."""
 
-    def __init__(
-        self, profile: LLMProfile | None = None, responder: Responder | None = None
-    ) -> None:
+    def __init__(self, profile: LLMProfile | None = None, responder: Responder | None = None) -> None:
         self.profile = profile or LLMProfile(provider="offline", model=OFFLINE_MODEL)
         self._responder = responder or _default_responder
 

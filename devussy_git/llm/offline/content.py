@@ -47,9 +47,7 @@ def fill(text: Text, names: Mapping[str, str], flags: Mapping[str, bool]) -> str
     return text.format_map(names)
 
 
-def fill_lines(
-    lines: Sequence[Text], names: Mapping[str, str], flags: Mapping[str, bool], items: Items
-) -> list[str]:
+def fill_lines(lines: Sequence[Text], names: Mapping[str, str], flags: Mapping[str, bool], items: Items) -> list[str]:
     """A list of lines filled in: lines whose condition fails left out, ``for_each`` repeated."""
     out: list[str] = []
     for line in lines:

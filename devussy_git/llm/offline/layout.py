@@ -54,7 +54,7 @@ def _split(streams: list[Workstream], index: int) -> list[Workstream]:
         Workstream(f"{stream.label} I", stream.summary, first, stream.core),
         Workstream(f"{stream.label} II", stream.summary, second, stream.core),
     ]
-    return streams[:index] + parts + streams[index + 1:]
+    return streams[:index] + parts + streams[index + 1 :]
 
 
 def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[LayoutPhase, ...]:
@@ -86,16 +86,18 @@ def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[La
     phases: list[LayoutPhase] = []
     start = 0
     for number, size in enumerate(sizes, 1):
-        group = streams[start:start + size]
+        group = streams[start : start + size]
         start += size
         tasks: list[tuple[str, tuple[str, ...]]] = []
         for stream in group:
             limit = len(stream.tasks) if stream.core else per_task
             tasks.extend((t, d[:per_detail]) for t, d in stream.tasks[:limit])
-        phases.append(LayoutPhase(
-            number,
-            join_labels([s.label for s in group]),
-            " ".join(s.summary for s in group),
-            tuple(tasks),
-        ))
+        phases.append(
+            LayoutPhase(
+                number,
+                join_labels([s.label for s in group]),
+                " ".join(s.summary for s in group),
+                tuple(tasks),
+            )
+        )
     return tuple(phases)

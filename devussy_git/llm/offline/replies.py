@@ -109,13 +109,21 @@ def _design(i: Interview, c: ComplexityProfile) -> str:
     challenges = list(c.risks) or [design["no_risks"]]
     sections = [
         f"# Project Design: {i.project_name}",
-        "## Overview", fill(design["overview"], names, flags),
-        "## Objectives", lines("objectives"),
-        "## Tech Stack", lines("stack"),
-        "## Architecture", fill(design["architecture"], names, flags), lines("components"),
-        "## Dependencies", lines("dependencies"),
-        "## Challenges", _bullets(challenges),
-        "## Mitigations", _bullets([_mitigation(risk) for risk in challenges]),
+        "## Overview",
+        fill(design["overview"], names, flags),
+        "## Objectives",
+        lines("objectives"),
+        "## Tech Stack",
+        lines("stack"),
+        "## Architecture",
+        fill(design["architecture"], names, flags),
+        lines("components"),
+        "## Dependencies",
+        lines("dependencies"),
+        "## Challenges",
+        _bullets(challenges),
+        "## Mitigations",
+        _bullets([_mitigation(risk) for risk in challenges]),
         "## Complexity",
         f"Score {c.score:g}, {c.depth} depth, {c.phase_count} phases. {c.rationale}".strip(),
     ]
@@ -164,7 +172,8 @@ def _validation(context: Mapping[str, Any]) -> str:
     i = _interview(context)
     headings = [m.group(1) for m in re.finditer(r"^#{1,6}\s+(.+)$", design, re.MULTILINE)]
     missing = [
-        name for name, words in _REQUIRED_SECTIONS
+        name
+        for name, words in _REQUIRED_SECTIONS
         if not any(re.search(rf"\b(?:{words})\b", h, re.IGNORECASE) for h in headings)
     ]
     not_named = [api for api in i.external_apis if api.lower() not in design.lower()]
@@ -279,8 +288,5 @@ def offline_reply(stage: str, context: Mapping[str, Any]) -> str:
     """
     handler = _STAGES.get(stage)
     if handler is None:
-        raise InvalidInputError(
-            f"The offline provider has no stage '{stage}' "
-            f"(known: {', '.join(OFFLINE_STAGES)})."
-        )
+        raise InvalidInputError(f"The offline provider has no stage '{stage}' (known: {', '.join(OFFLINE_STAGES)}).")
     return handler(context)

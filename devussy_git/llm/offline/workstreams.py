@@ -172,7 +172,5 @@ def build_workstreams(i: Interview) -> list[Workstream]:
     """The workstreams of a project, in plan order."""
     names, flags, items = _facts(i)
     return [
-        fill_workstream(spec, names, flags, items)
-        for spec in content()["workstream"]
-        if holds(spec.get("when"), flags)
+        fill_workstream(spec, names, flags, items) for spec in content()["workstream"] if holds(spec.get("when"), flags)
     ]

@@ -30,9 +30,7 @@ def _always_drain_litellm(drain_litellm: None) -> None:
 
 
 def settings_for(tmp: Path, **changes: object) -> Settings:
-    return Settings(
-        repos_root=tmp / "repos", database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite"
-    ).with_(**changes)
+    return Settings(repos_root=tmp / "repos", database_url=f"sqlite+aiosqlite:///{tmp}/db.sqlite").with_(**changes)
 
 
 async def _build(tmp: Path) -> None:

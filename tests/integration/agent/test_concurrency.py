@@ -7,12 +7,12 @@ import json
 import re
 from typing import Any
 
-from devussy_git.services import handoff_next
 from devussy_git.agent.landing import plan_files_at
 from devussy_git.app import App
 from devussy_git.config import Secret
 from devussy_git.errors import ConflictError
 from devussy_git.plan.files import plan_progress
+from devussy_git.services import handoff_next
 from tests.integration.agent.conftest import ACTOR, OTHER, PROJECT, git
 from tests.integration.agent.test_steps_and_reverts import assert_valid
 from tests.support.llm_server import ScriptedLLMServer, Text
@@ -25,14 +25,28 @@ def answer_any_task(body: dict[str, Any]) -> Text:
     prompt = body["messages"][-1]["content"]
     phase, step = _TASK.search(prompt).groups()  # type: ignore[union-attr]
     task = f"{phase}.{step}"
-    return Text(json.dumps({
-        "summary": f"finish {task}",
-        "status": "done",
-        "edits": [
-            {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append", "content": f"- {task}: finished"},
-            {"file": f"phase{phase}.md", "anchor": "PHASE_OUTCOMES", "action": "append", "content": f"- {task} works"},
-        ],
-    }))
+    return Text(
+        json.dumps(
+            {
+                "summary": f"finish {task}",
+                "status": "done",
+                "edits": [
+                    {
+                        "file": "devplan.md",
+                        "anchor": "PROGRESS_LOG",
+                        "action": "append",
+                        "content": f"- {task}: finished",
+                    },
+                    {
+                        "file": f"phase{phase}.md",
+                        "anchor": "PHASE_OUTCOMES",
+                        "action": "append",
+                        "content": f"- {task} works",
+                    },
+                ],
+            }
+        )
+    )
 
 
 def scripted(server: ScriptedLLMServer) -> dict[str, object]:
@@ -55,9 +69,7 @@ async def test_one_process_serialises_steps(app: App) -> None:
     assert_valid(app.store.open(PROJECT))
 
 
-async def test_two_writers_on_different_tasks_both_land(
-    make_app: Any, llm_server: ScriptedLLMServer
-) -> None:
+async def test_two_writers_on_different_tasks_both_land(make_app: Any, llm_server: ScriptedLLMServer) -> None:
     # Two Apps = two in-process locks: only the store's compare-and-swap orders them.
     one, two = await make_app(**scripted(llm_server)), await make_app(**scripted(llm_server))
     llm_server.route(answer_any_task)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from devussy_git.services import handoff_next
 from devussy_git.app import App
 from devussy_git.errors import InvalidLLMOutputError
+from devussy_git.services import handoff_next
 from tests.integration.agent.conftest import ACTOR, PROJECT
 from tests.support.llm_server import ScriptedLLMServer, Text
 
@@ -23,12 +23,24 @@ def reply(*edits: dict[str, Any], summary: str = "add the project layout", statu
 
 
 GOOD = reply(
-    {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append",
-     "content": "- 1.1: repository created with src layout"},
-    {"file": "phase1.md", "anchor": "PHASE_OUTCOMES", "action": "append",
-     "content": "- src/ layout, README and .gitignore in place"},
-    {"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append",
-     "content": "- Use `make check` before committing."},
+    {
+        "file": "devplan.md",
+        "anchor": "PROGRESS_LOG",
+        "action": "append",
+        "content": "- 1.1: repository created with src layout",
+    },
+    {
+        "file": "phase1.md",
+        "anchor": "PHASE_OUTCOMES",
+        "action": "append",
+        "content": "- src/ layout, README and .gitignore in place",
+    },
+    {
+        "file": "handoff.md",
+        "anchor": "HANDOFF_NOTES",
+        "action": "append",
+        "content": "- Use `make check` before committing.",
+    },
 )
 
 
@@ -39,9 +51,7 @@ def _feedback(server: ScriptedLLMServer, index: int) -> str:
     return str(messages[-1]["content"])
 
 
-async def test_good_reply_lands_one_commit_with_trailers(
-    scripted_app: App, llm_server: ScriptedLLMServer
-) -> None:
+async def test_good_reply_lands_one_commit_with_trailers(scripted_app: App, llm_server: ScriptedLLMServer) -> None:
     llm_server.enqueue(Text(GOOD, prompt_tokens=812, completion_tokens=95))
     result = await handoff_next(scripted_app, PROJECT, actor=ACTOR, note="layout done")
     info = result.commit
@@ -62,9 +72,7 @@ async def test_good_reply_lands_one_commit_with_trailers(
     assert "Plan created:" not in prompt
 
 
-async def test_prose_with_a_fenced_json_block_is_accepted(
-    scripted_app: App, llm_server: ScriptedLLMServer
-) -> None:
+async def test_prose_with_a_fenced_json_block_is_accepted(scripted_app: App, llm_server: ScriptedLLMServer) -> None:
     llm_server.enqueue(Text(f"Sure! Here are the edits:\n\n```json\n{GOOD}\n```\n\nLet me know."))
     result = await handoff_next(scripted_app, PROJECT, actor=ACTOR)
     assert result.task.id == "1.1" and result.status == "done"
@@ -85,19 +93,16 @@ BAD_REPLIES = {
         [".git/config"],
     ),
     "removed anchor": (
-        reply({"file": "phase1.md", "heading": "Outcomes", "action": "replace",
-               "content": "Everything went fine."}),
+        reply({"file": "phase1.md", "heading": "Outcomes", "action": "replace", "content": "Everything went fine."}),
         ["PHASE_OUTCOMES"],
     ),
     "oversize content": (
-        reply({"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append",
-               "content": "- " + "x" * 9000}),
+        reply({"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append", "content": "- " + "x" * 9000}),
         ["the limit is 8,000"],
     ),
     "invalid json": ('{"summary": "oops", "edits": [', ["no valid JSON object"]),
     "ritual anchor": (
-        reply({"file": "handoff.md", "anchor": "QUICK_STATUS", "action": "replace",
-               "content": "- all done"}),
+        reply({"file": "handoff.md", "anchor": "QUICK_STATUS", "action": "replace", "content": "- all done"}),
         ["QUICK_STATUS", "Devussy updates those itself"],
     ),
     "wrong shape": (json.dumps({"summary": "", "status": "finished", "edits": []}), ["summary", "status"]),
@@ -120,19 +125,17 @@ async def test_bad_reply_is_re_asked_with_an_actionable_message(
     assert llm_server.requests[1].body["messages"][-2] == {"role": "assistant", "content": bad}
 
 
-async def test_ambiguous_heading_is_re_asked_with_the_paths(
-    scripted_app: App, llm_server: ScriptedLLMServer
-) -> None:
+async def test_ambiguous_heading_is_re_asked_with_the_paths(scripted_app: App, llm_server: ScriptedLLMServer) -> None:
     repo = scripted_app.store.open(PROJECT)
     handoff = repo.read("handoff.md")
     handoff = handoff.replace("## Decisions", "### Notes\n\nSee below.\n\n## Decisions").replace(
         "## Blockers", "### Notes\n\nNone yet.\n\n## Blockers"
     )
-    repo.commit({"handoff.md": handoff}, "docs: add notes", author=ACTOR.identity,
-                expected_head=repo.head())
+    repo.commit({"handoff.md": handoff}, "docs: add notes", author=ACTOR.identity, expected_head=repo.head())
     ambiguous = reply({"file": "handoff.md", "heading": "Notes", "action": "append", "content": "- x"})
-    fixed = reply({"file": "handoff.md", "heading": "Decisions > Notes", "action": "append",
-                   "content": "- picked src layout"})
+    fixed = reply(
+        {"file": "handoff.md", "heading": "Decisions > Notes", "action": "append", "content": "- picked src layout"}
+    )
     llm_server.enqueue(Text(ambiguous), Text(fixed))
     result = await handoff_next(scripted_app, PROJECT, actor=ACTOR)
     assert "ambiguous" in _feedback(llm_server, 1)
@@ -140,9 +143,7 @@ async def test_ambiguous_heading_is_re_asked_with_the_paths(
     assert "+- picked src layout" in result.diff.patch
 
 
-async def test_three_bad_replies_commit_nothing(
-    scripted_app: App, llm_server: ScriptedLLMServer
-) -> None:
+async def test_three_bad_replies_commit_nothing(scripted_app: App, llm_server: ScriptedLLMServer) -> None:
     repo = scripted_app.store.open(PROJECT)
     head, objects = repo.head(), repo.count_objects()
     bad = BAD_REPLIES["missing anchor"][0]

@@ -49,8 +49,7 @@ def reply(*edits: dict[str, Any], summary: str = "layout in place", status: str 
     return json.dumps({"summary": summary, "status": status, "edits": list(edits)})
 
 
-NOTES = {"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append",
-         "content": "- src layout chosen"}
+NOTES = {"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append", "content": "- src layout chosen"}
 GOOD = reply(NOTES)
 
 
@@ -65,8 +64,7 @@ def assert_whole(files: Mapping[str, str]) -> None:
 
 HOSTILE: dict[str, tuple[str, str]] = {
     "summary-marker": (
-        reply(NOTES, summary="x <!-- PROGRESS_LOG_END --> <!-- QUICK_STATUS_START -->",
-              status="blocked"),
+        reply(NOTES, summary="x <!-- PROGRESS_LOG_END --> <!-- QUICK_STATUS_START -->", status="blocked"),
         "HTML comment markers",
     ),
     "nul-content": (
@@ -81,23 +79,33 @@ HOSTILE: dict[str, tuple[str, str]] = {
         "lone surrogate",
     ),
     "overview-row": (
-        reply({"file": "devplan.md", "heading": "Phase Overview", "action": "append",
-               "content": "| 6 | Fake | Done | 0/0 | [phase6.md](phase6.md) |"}),
+        reply(
+            {
+                "file": "devplan.md",
+                "heading": "Phase Overview",
+                "action": "append",
+                "content": "| 6 | Fake | Done | 0/0 | [phase6.md](phase6.md) |",
+            }
+        ),
         "Phase Overview table",
     ),
     "overview-removed": (
-        reply({"file": "devplan.md", "heading": "Phase Overview", "action": "replace",
-               "content": "(removed)"}),
+        reply({"file": "devplan.md", "heading": "Phase Overview", "action": "replace", "content": "(removed)"}),
         "Phase Overview table",
     ),
     "log-replaced": (
-        reply({"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "replace",
-               "content": "- 1.1: wrote config"}),
+        reply({"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "replace", "content": "- 1.1: wrote config"}),
         "use action 'append'",
     ),
     "invisible-content": (
-        reply({"file": "handoff.md", "anchor": "HANDOFF_NOTES", "action": "append",
-               "content": "[devplan.md]: http://evil.example"}),
+        reply(
+            {
+                "file": "handoff.md",
+                "anchor": "HANDOFF_NOTES",
+                "action": "append",
+                "content": "[devplan.md]: http://evil.example",
+            }
+        ),
         "no visible text",
     ),
 }
@@ -150,8 +158,7 @@ async def test_a_plan_the_ritual_would_break_is_re_asked_not_committed(
         out = real_record(files, *args, **kwargs)
         calls.append(1)
         if len(calls) == 1:
-            out["handoff.md"] = replace_anchor(out["handoff.md"], "HANDOFF_NOTES",
-                                               "- x\n<!-- QUICK_STATUS_START -->")
+            out["handoff.md"] = replace_anchor(out["handoff.md"], "HANDOFF_NOTES", "- x\n<!-- QUICK_STATUS_START -->")
         return out
 
     monkeypatch.setattr(step_module, "record", breaking_record)
@@ -172,24 +179,40 @@ async def test_landing_refuses_a_broken_plan_and_commits_nothing(app: App) -> No
     )
     objects = repo.count_objects()
     with pytest.raises(InvalidLLMOutputError) as caught:
-        land(repo, base_head=head, base_files=files, content={**files, "devplan.md": devplan},
-             task_id="1.1", done=True, subject="handoff-next 1.1: x", trailers=[],
-             author=ACTOR.identity)
+        land(
+            repo,
+            base_head=head,
+            base_files=files,
+            content={**files, "devplan.md": devplan},
+            task_id="1.1",
+            done=True,
+            subject="handoff-next 1.1: x",
+            trailers=[],
+            author=ACTOR.identity,
+        )
     assert "PROGRESS_LOG appears more than once" in caught.value.user_message
     assert repo.head() == head and repo.count_objects() == objects
     # A check made for other content is not taken for this one.
     good = check_step(files, files, "1.1", True)
     with pytest.raises(InvalidLLMOutputError):
-        land(repo, base_head=head, base_files=files, content={**files, "devplan.md": devplan},
-             task_id="1.1", done=True, subject="handoff-next 1.1: x", trailers=[],
-             author=ACTOR.identity, checked=good)
+        land(
+            repo,
+            base_head=head,
+            base_files=files,
+            content={**files, "devplan.md": devplan},
+            task_id="1.1",
+            done=True,
+            subject="handoff-next 1.1: x",
+            trailers=[],
+            author=ACTOR.identity,
+            checked=good,
+        )
     assert repo.head() == head and repo.count_objects() == objects
 
 
 async def test_the_step_records_its_own_log_line_unless_the_model_did(app: App) -> None:
     repo = app.store.open(PROJECT)
-    other = {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append",
-             "content": "- cleaned up the README"}
+    other = {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append", "content": "- cleaned up the README"}
     await step(repo, FakeClient(reply(other, summary="made the layout")))
     log = anchor_value(plan_files_at(repo, repo.head())["devplan.md"], "PROGRESS_LOG") or ""
     assert log.endswith("- cleaned up the README\n- 1.1: made the layout")
@@ -209,9 +232,7 @@ async def test_the_model_trailer_is_one_printable_line(app: App) -> None:
     assert result.commit.trailers["Devussy-Actor"] == ACTOR.trailer
 
 
-async def test_preview_creates_its_ref_with_its_commit(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_preview_creates_its_ref_with_its_commit(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = app.store.open(PROJECT)
     head = repo.head()
 
@@ -226,9 +247,7 @@ async def test_preview_creates_its_ref_with_its_commit(
     assert repo.head() == head
 
 
-async def test_a_preview_whose_commit_fails_leaves_no_ref(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_preview_whose_commit_fails_leaves_no_ref(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = app.store.open(PROJECT)
 
     def failing_commit(*args: object, **kwargs: object) -> None:

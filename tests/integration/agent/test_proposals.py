@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from devussy_git.services import apply_proposal, discard_proposal, handoff_next, list_proposals
 from devussy_git.agent.proposals import prune_proposals
 from devussy_git.app import App
 from devussy_git.errors import ConflictError, NotFoundError
+from devussy_git.services import apply_proposal, discard_proposal, handoff_next, list_proposals
 from tests.integration.agent.conftest import ACTOR, OTHER, PROJECT, git
 from tests.integration.agent.test_steps_and_reverts import assert_valid
 
@@ -26,7 +26,10 @@ async def test_preview_parks_the_step_off_main(app: App, tmp_path: Path) -> None
     assert "+- [x] 1.1:" in result.diff.patch
     [listed] = await list_proposals(app, PROJECT)
     assert (listed.id, listed.task, listed.base, listed.author.name) == (
-        result.proposal_id, "1.1", head, "Other Person"
+        result.proposal_id,
+        "1.1",
+        head,
+        "Other Person",
     )
     assert listed.summary == "drafted" and listed.age_s() < 600
     # A plain clone does not fetch proposals.
@@ -92,8 +95,7 @@ async def test_apply_refuses_when_both_replaced_one_region(app: App) -> None:
     devplan = repo.read("devplan.md")
     start, end = devplan.index("<!-- PROGRESS_LOG_START -->"), devplan.index("<!-- PROGRESS_LOG_END -->")
     devplan = devplan[: start + 27] + "\n\n- Log restarted.\n\n" + devplan[end:]
-    repo.commit({"devplan.md": devplan}, "docs: restart the log", author=ACTOR.identity,
-                expected_head=repo.head())
+    repo.commit({"devplan.md": devplan}, "docs: restart the log", author=ACTOR.identity, expected_head=repo.head())
     head = repo.head()
     with pytest.raises(ConflictError, match="PROGRESS_LOG"):
         await apply_proposal(app, PROJECT, parked.proposal_id, actor=ACTOR)

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from devussy_git import services
-from devussy_git.services import handoff_next
 from devussy_git.agent.landing import plan_files_at
 from devussy_git.agent.regions import split_regions
 from devussy_git.agent.ritual import check_consistency
 from devussy_git.app import App
 from devussy_git.errors import RevertConflictError
-from devussy_git.plan.files import plan_progress
 from devussy_git.plan.anchors import check_plan_anchors
+from devussy_git.plan.files import plan_progress
+from devussy_git.services import handoff_next
 from devussy_git.store import PlanRepo
 from tests.integration.agent.conftest import ACTOR, PROJECT, git
 
@@ -46,9 +46,7 @@ def assert_valid(repo: PlanRepo, rev: str = "main") -> None:
 def assert_handoff_names_the_active_phase(files: dict[str, str]) -> None:
     """Every phase file ``handoff.md`` names is the active one: nothing in it goes stale."""
     progress = plan_progress(files)
-    handoff = "\n".join(
-        line for line in files["handoff.md"].splitlines() if not line.startswith("- phase1.md …")
-    )
+    handoff = "\n".join(line for line in files["handoff.md"].splitlines() if not line.startswith("- phase1.md …"))
     named = set(re.findall(r"phase(\d+)\.md", handoff))
     expected = set() if progress.active_phase is None else {str(progress.active_phase)}
     assert named == expected, (named, expected)
@@ -88,9 +86,7 @@ def git_revert_tree(bare: Path, work: Path, head: str, shas: list[str]) -> str |
         git(bare, "config", "user.name", "t", cwd=work)
     git(bare, "fetch", "--quiet", "origin", cwd=work)
     git(bare, "reset", "--quiet", "--hard", head, cwd=work)
-    done = subprocess.run(
-        ["git", "revert", "--no-commit", *shas], cwd=work, capture_output=True, text=True
-    )
+    done = subprocess.run(["git", "revert", "--no-commit", *shas], cwd=work, capture_output=True, text=True)
     if done.returncode != 0:
         subprocess.run(["git", "revert", "--abort"], cwd=work, capture_output=True)
         return None

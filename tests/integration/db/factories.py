@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from devussy_git.db import ProjectRecord
 
@@ -22,7 +22,7 @@ def project(
         guild_id=guild_id,
         thread_id=thread_id,
         created_by="discord:42",
-        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
 
 
@@ -30,7 +30,7 @@ class FakeClock:
     """A clock the test moves by hand (aware UTC)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -58,15 +58,9 @@ def unavailable() -> str | None:
     if importlib.util.find_spec("asyncpg") is None:
         return ASYNC_DRIVER_MISSING
     if find_bin_dir() is None:
-        return (
-            "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH "
-            "or under /usr/lib/postgresql/*/bin"
-        )
+        return "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under /usr/lib/postgresql/*/bin"
     if _run_as() is None:
-        return (
-            "PostgreSQL refuses to run as root, and there is no 'postgres' user "
-            "(or no runuser) to run it as"
-        )
+        return "PostgreSQL refuses to run as root, and there is no 'postgres' user (or no runuser) to run it as"
     return None
 
 

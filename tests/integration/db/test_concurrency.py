@@ -48,9 +48,7 @@ async def test_creates_through_two_databases_on_one_url_let_exactly_one_win(
     first, second = await open_db(), await open_db()
     await first.projects.add(project())
 
-    results = await asyncio.gather(
-        *(_create(db) for _ in range(4) for db in (first, second)), return_exceptions=True
-    )
+    results = await asyncio.gather(*(_create(db) for _ in range(4) for db in (first, second)), return_exceptions=True)
 
     won, lost = _outcomes(results)
     assert len(won) == 1
@@ -93,9 +91,7 @@ _RACER = textwrap.dedent(
 
 
 @pytest.mark.slow
-async def test_creates_from_separate_processes_let_exactly_one_win(
-    db_url: str, db: Database, tmp_path: Path
-) -> None:
+async def test_creates_from_separate_processes_let_exactly_one_win(db_url: str, db: Database, tmp_path: Path) -> None:
     await db.projects.add(project())
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -130,9 +126,7 @@ async def test_guild_limit_holds_under_concurrent_creates(open_db: OpenDb) -> No
     await first.projects.add(project("elsewhere", guild_id=8))
 
     async def create(db: Database, pid: str) -> str:
-        run = await db.runs.create(
-            pid, provider="o", model="o", actor="a", guild_id=7, guild_limit=2
-        )
+        run = await db.runs.create(pid, provider="o", model="o", actor="a", guild_id=7, guild_limit=2)
         return run.run_id
 
     results = await asyncio.gather(
@@ -144,9 +138,7 @@ async def test_guild_limit_holds_under_concurrent_creates(open_db: OpenDb) -> No
     assert len(won) == 2 and len(lost) == 4
     assert all(type(e) is ConflictError and "its limit is 2" in e.user_message for e in lost)
     assert await first.runs.active_count(7) == 2
-    other = await first.runs.create(
-        "elsewhere", provider="o", model="o", actor="a", guild_id=8, guild_limit=2
-    )
+    other = await first.runs.create("elsewhere", provider="o", model="o", actor="a", guild_id=8, guild_limit=2)
     assert other.state == "queued"
 
 
@@ -160,6 +152,4 @@ async def test_guild_limit_counts_only_active_runs(db: Database) -> None:
         await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=0)
     await db.runs.fail(run.run_id, "stop")
 
-    assert (
-        await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=1)
-    ).state == "queued"
+    assert (await db.runs.create("b", provider="o", model="o", actor="x", guild_id=7, guild_limit=1)).state == "queued"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -84,8 +84,8 @@ async def test_timestamps_come_back_as_aware_utc(open_db: OpenDb) -> None:
 
     run = await db.runs.create("shop-api", provider="offline", model="offline", actor="x")
 
-    assert run.created_at == datetime(2026, 5, 1, 12, 30, tzinfo=timezone.utc)
-    assert run.created_at.tzinfo == timezone.utc
+    assert run.created_at == datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    assert run.created_at.tzinfo == UTC
 
 
 async def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
@@ -93,9 +93,7 @@ async def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
     await db.close()
     engine = create_async_engine(db_url)
     async with engine.begin() as conn:
-        await conn.execute(
-            sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1}
-        )
+        await conn.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1})
     await engine.dispose()
 
     with pytest.raises(ConfigurationError, match=f"schema version {SCHEMA_VERSION + 1}, newer"):
@@ -185,9 +183,7 @@ async def test_missing_asyncpg_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
 
 
 async def test_unreachable_postgres_is_unavailable_without_the_password() -> None:
-    pytest.importorskip(
-        "asyncpg", reason="asyncpg not installed (pip install devussy-git[postgres])"
-    )
+    pytest.importorskip("asyncpg", reason="asyncpg not installed (pip install devussy-git[postgres])")
     with pytest.raises(DatabaseUnavailableError) as caught:
         await Database.open("postgresql://devussy:hunter2@127.0.0.1:1/devussy")
     assert "hunter2" not in caught.value.user_message

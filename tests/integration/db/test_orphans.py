@@ -106,9 +106,7 @@ _WORKER = textwrap.dedent(
 
 
 @pytest.mark.slow
-async def test_a_run_of_a_killed_process_is_failed_at_the_next_start(
-    db_url: str, open_db: OpenDb
-) -> None:
+async def test_a_run_of_a_killed_process_is_failed_at_the_next_start(db_url: str, open_db: OpenDb) -> None:
     db = await open_db()
     await db.projects.add(project())
     worker = subprocess.Popen(

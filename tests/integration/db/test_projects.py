@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -19,7 +19,7 @@ async def test_add_then_get_returns_the_same_record(db: Database) -> None:
 
     assert found == added == project(thread_id=9_000_000_000_000_000_001)
     assert isinstance(found, ProjectRecord)
-    assert found.created_at.tzinfo == timezone.utc
+    assert found.created_at.tzinfo == UTC
 
 
 async def test_get_unknown_project_is_none(db: Database) -> None:

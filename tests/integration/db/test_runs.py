@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -20,9 +20,7 @@ OWNER = "worker-host:4242"
 
 
 async def _new_run(db: Database, project_id: str = "shop-api", **kwargs: object) -> RunRecord:
-    return await db.runs.create(
-        project_id, provider="offline", model="offline", actor="discord:42", **kwargs
-    )
+    return await db.runs.create(project_id, provider="offline", model="offline", actor="discord:42", **kwargs)
 
 
 async def _run_until_phases_fail(db: Database, run_id: str) -> None:
@@ -35,9 +33,7 @@ async def _run_until_phases_fail(db: Database, run_id: str) -> None:
     await db.runs.fail(run_id, "phases: model returned no phases")
 
 
-async def test_create_queues_a_run_with_every_stage_pending(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_create_queues_a_run_with_every_stage_pending(db: Database, shop: ProjectRecord) -> None:
     run = await _new_run(db, guild_id=111)
 
     assert len(run.run_id) == 12 and int(run.run_id, 16) >= 0
@@ -51,7 +47,7 @@ async def test_create_queues_a_run_with_every_stage_pending(
     )
     assert [s.name for s in run.stages] == list(STAGES)
     assert {s.state for s in run.stages} == {"pending"}
-    assert run.created_at.tzinfo == timezone.utc
+    assert run.created_at.tzinfo == UTC
     assert (run.started_at, run.finished_at, run.tokens_in, run.tokens_out) == (None, None, 0, 0)
     assert await db.runs.get(run.run_id) == run
 
@@ -110,9 +106,7 @@ async def test_a_full_run_records_stages_commits_timings_and_tokens(
     assert await db.runs.get(run.run_id) == done
 
 
-async def test_failure_records_the_error_on_the_run_and_the_stage(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_failure_records_the_error_on_the_run_and_the_stage(db: Database, shop: ProjectRecord) -> None:
     run = await _new_run(db)
     await _run_until_phases_fail(db, run.run_id)
 
@@ -140,9 +134,7 @@ async def test_fail_marks_a_still_running_stage_failed(db: Database, shop: Proje
     assert failed.stage_record("interview").error == "cancelled by the user"
 
 
-async def test_resume_keeps_completed_stages_and_requeues(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_resume_keeps_completed_stages_and_requeues(db: Database, shop: ProjectRecord) -> None:
     run = await _new_run(db)
     await _run_until_phases_fail(db, run.run_id)
     before = await db.runs.get(run.run_id)
@@ -199,9 +191,7 @@ async def test_only_resumable_failed_runs_resume(
         assert (await db.runs.resume(run.run_id)).state == "queued"
 
 
-async def test_resume_refuses_active_completed_and_unknown_runs(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_resume_refuses_active_completed_and_unknown_runs(db: Database, shop: ProjectRecord) -> None:
     run = await _new_run(db)
     with pytest.raises(ConflictError, match="is queued: cannot resume"):
         await db.runs.resume(run.run_id)
@@ -233,9 +223,7 @@ async def test_only_the_newest_run_resumes(db: Database, shop: ProjectRecord) ->
         (lambda db, rid: db.runs.finish(rid), "is queued: cannot finish"),
     ],
 )
-async def test_stage_moves_need_a_running_run(
-    db: Database, shop: ProjectRecord, call, message: str
-) -> None:
+async def test_stage_moves_need_a_running_run(db: Database, shop: ProjectRecord, call, message: str) -> None:
     run = await _new_run(db)
     with pytest.raises(ConflictError, match=message):
         await call(db, run.run_id)

@@ -44,9 +44,7 @@ async def test_none_clears_a_field(db: Database) -> None:
         ({"model": "m" * 201}, "model is too long"),
     ],
 )
-async def test_bad_guild_settings_are_refused(
-    db: Database, fields: dict[str, object], message: str
-) -> None:
+async def test_bad_guild_settings_are_refused(db: Database, fields: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         await db.guilds.set(1, **fields)
     assert await db.guilds.get(1) == GuildConfig(1)
@@ -156,9 +154,7 @@ async def test_profiles_upsert_get_list(db: Database) -> None:
         ("x" * 65, None, "profile name is too long"),
     ],
 )
-async def test_profiles_never_hold_keys(
-    db: Database, name: str, api_base: str | None, message: str
-) -> None:
+async def test_profiles_never_hold_keys(db: Database, name: str, api_base: str | None, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message) as caught:
         await db.profiles.upsert(name, "openai", "gpt-4o-mini", api_base=api_base)
     assert "sk-123" not in caught.value.user_message

@@ -13,8 +13,21 @@ ADMIN = Member(333333333333333333, "admin", manage_guild=True)
 
 #: Answers typed one message at a time (REST API in Python): every required
 #: question, one choice by number, skips, yes/no, a list and a team size.
-ANSWERS = ["2", "Python", "skip", "catalog, cart, checkout with Stripe", "1", "1", "yes", "Stripe, SendGrid",
-           "skip", "2", "no", "skip", "3"]
+ANSWERS = [
+    "2",
+    "Python",
+    "skip",
+    "catalog, cart, checkout with Stripe",
+    "1",
+    "1",
+    "yes",
+    "Stripe, SendGrid",
+    "skip",
+    "2",
+    "no",
+    "skip",
+    "3",
+]
 
 
 def settings_for(tmp: Path, **more: object) -> Settings:

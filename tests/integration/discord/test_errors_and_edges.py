@@ -57,11 +57,21 @@ async def test_user_errors_are_short_and_ephemeral(harness: DiscordHarness) -> N
 
 async def test_commands_acknowledge_before_touching_git_llm_or_database(harness: DiscordHarness) -> None:
     thread = await planned(harness, ALICE)
-    calls = [("devussy run", {}), ("devussy status", {}), ("devussy handoff-next", {}), ("devussy revert", {}),
-             ("devussy diff", {}), ("devussy log", {}), ("devussy show", {"file": "devplan.md"}),
-             ("devussy clone", {}), ("devussy projects", {}), ("devussy new", {"name": "Other"}),
-             ("devussy version", {}), ("devussy admin set-max-runs", {"count": 0}),
-             ("devussy admin set-model", {"model": "default"})]
+    calls = [
+        ("devussy run", {}),
+        ("devussy status", {}),
+        ("devussy handoff-next", {}),
+        ("devussy revert", {}),
+        ("devussy diff", {}),
+        ("devussy log", {}),
+        ("devussy show", {"file": "devplan.md"}),
+        ("devussy clone", {}),
+        ("devussy projects", {}),
+        ("devussy new", {"name": "Other"}),
+        ("devussy version", {}),
+        ("devussy admin set-max-runs", {"count": 0}),
+        ("devussy admin set-model", {"model": "default"}),
+    ]
     for path, values in calls:
         harness.outbox.clear()
         await harness.command(path, ALICE, channel=thread, **values)
@@ -97,16 +107,20 @@ async def test_interview_reasks_and_accepts_buttons(harness: DiscordHarness) -> 
     assert "This question needs an answer." in harness.outbox.last()["content"]
     session = await harness.app.db.interviews.by_thread(thread.id)
     assert session is not None and session.answers == {
-        "project_name": "Buttons", "project_type": "CLI Tool", "primary_language": "Go",
-        "additional_languages": None}
+        "project_name": "Buttons",
+        "project_type": "CLI Tool",
+        "primary_language": "Go",
+        "additional_languages": None,
+    }
 
 
 async def test_max_runs_is_enforced_with_a_clear_message(harness: DiscordHarness) -> None:
     thread = await interview(harness, ALICE)
     await harness.command("devussy admin set-max-runs", ADMIN, count=1)
     await interview(harness, ALICE, "Other")
-    await harness.app.db.runs.create("other", provider="offline", model="offline", actor="discord:1",
-                                     guild_id=harness.guild_id)
+    await harness.app.db.runs.create(
+        "other", provider="offline", model="offline", actor="discord:1", guild_id=harness.guild_id
+    )
     harness.outbox.clear()
     await harness.command("devussy run", ALICE, channel=thread)
     assert harness.outbox.last()["content"] == (
@@ -193,8 +207,10 @@ async def test_two_runs_at_once_cannot_both_take_the_last_slot(harness: DiscordH
     caller = services.Caller(ALICE.user_id)
     actor = services.Actor.discord(ALICE.user_id, "alice")
     results = await asyncio.gather(
-        *(services.start_guild_run(harness.app, pid, actor=actor, caller=caller, guild_id=harness.guild_id)
-          for pid in ("one", "two")),
+        *(
+            services.start_guild_run(harness.app, pid, actor=actor, caller=caller, guild_id=harness.guild_id)
+            for pid in ("one", "two")
+        ),
         return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) == ["RunAlreadyActiveError", "RunStarted"]

@@ -11,10 +11,12 @@ ROLE = 1_000_000_000_000_000_777
 
 
 async def test_non_admin_is_refused_every_admin_command(harness: DiscordHarness) -> None:
-    for path, values in [("devussy admin set-provider", {"provider": "offline"}),
-                         ("devussy admin set-model", {"model": "m"}),
-                         ("devussy admin set-max-runs", {"count": 2}),
-                         ("devussy admin set-role", {})]:
+    for path, values in [
+        ("devussy admin set-provider", {"provider": "offline"}),
+        ("devussy admin set-model", {"model": "m"}),
+        ("devussy admin set-max-runs", {"count": 2}),
+        ("devussy admin set-role", {}),
+    ]:
         harness.outbox.clear()
         await harness.command(path, ALICE, **values)
         reply = harness.outbox.last()
@@ -54,8 +56,14 @@ async def test_role_is_required_to_run_and_revert_once_set(harness: DiscordHarne
 async def test_another_guilds_project_is_not_found(app: App, harness: DiscordHarness) -> None:
     await planned(harness, ALICE)
     other = DiscordHarness(app, guild_id=1_000_000_000_000_000_099)
-    for path in ("devussy status", "devussy log", "devussy run", "devussy clone", "devussy handoff-next",
-                 "devussy diff"):
+    for path in (
+        "devussy status",
+        "devussy log",
+        "devussy run",
+        "devussy clone",
+        "devussy handoff-next",
+        "devussy diff",
+    ):
         other.outbox.clear()
         await other.command(path, ALICE, project="shop-api")
         assert other.outbox.last()["content"] == "⚠️ There is no project called 'shop-api'.", path
@@ -97,7 +105,7 @@ async def test_interview_ignores_other_users_and_refuses_their_buttons(harness: 
     assert session is not None and "project_type" not in session.answers
 
 
-def _agent():  # noqa: ANN202
+def _agent():
     from devussy_git import services
 
     return services

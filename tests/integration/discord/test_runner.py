@@ -26,8 +26,9 @@ TOKEN = Secret("runner-s3cret")
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[App, str]]:
     app = await build_app(settings_for(tmp_path, runner_token=TOKEN))
-    server = uvicorn.Server(uvicorn.Config(create_http_app(app_state=app), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_http_app(app_state=app), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -86,6 +87,11 @@ async def test_runner_client_maps_http_errors(served: tuple[App, str]) -> None:
 def test_status_parsing_refuses_garbage() -> None:
     with pytest.raises(RunnerUnavailableError, match="cannot read"):
         RunnerStatus.from_json(["not", "a", "status"])
-    status = RunnerStatus.from_json({"run_id": "r", "state": "completed", "stages": [{"name": "design",
-                                     "state": "completed", "commit": "abc", "error": None}, "junk"]})
+    status = RunnerStatus.from_json(
+        {
+            "run_id": "r",
+            "state": "completed",
+            "stages": [{"name": "design", "state": "completed", "commit": "abc", "error": None}, "junk"],
+        }
+    )
     assert status.done and [s.name for s in status.stages] == ["design"]

@@ -81,9 +81,7 @@ def serve_router(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, lifespan="off", access_log=True, log_level="debug")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off", access_log=True, log_level="debug"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -44,9 +44,7 @@ def git(
     *args: str, env: dict[str, str], cwd: Path | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run ``git args...``; raise with its stderr when ``check`` and it fails."""
-    result = subprocess.run(
-        ["git", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run(["git", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
@@ -57,9 +55,7 @@ def _data(text: str) -> bytes:
     return b"data %d\n" % len(raw) + raw + b"\n"
 
 
-def make_plan_repo(
-    bare: Path, env: dict[str, str], *, commits: int = 5, runs: int = 2, proposals: int = 1
-) -> None:
+def make_plan_repo(bare: Path, env: dict[str, str], *, commits: int = 5, runs: int = 2, proposals: int = 1) -> None:
     """A bare repo at ``bare`` on branch ``main`` with ``commits`` plan commits.
 
     Each commit edits ``devplan.md``/``handoff.md`` and carries Devussy trailers;

@@ -25,7 +25,11 @@ def test_clone_with_token_brings_history_tags_and_trailers(
     env = {**genv, "GIT_TRACE_PACKET": "1"}
     target = tmp_path / "clone"
     result = git(
-        "-c", f"protocol.version={version}", "clone", server.url(PROJECT, token), str(target),
+        "-c",
+        f"protocol.version={version}",
+        "clone",
+        server.url(PROJECT, token),
+        str(target),
         env=env,
     )
     assert ("version 2" in result.stderr) is (version == "2")
@@ -42,9 +46,7 @@ def test_clone_with_token_brings_history_tags_and_trailers(
 def test_ls_remote_shows_main_and_run_tags_but_not_proposals(
     server: GitServer, token: str, genv: dict[str, str], version: str
 ) -> None:
-    out = git(
-        "-c", f"protocol.version={version}", "ls-remote", server.url(PROJECT, token), env=genv
-    ).stdout
+    out = git("-c", f"protocol.version={version}", "ls-remote", server.url(PROJECT, token), env=genv).stdout
     refs = _refs(out)
     assert {"HEAD", "refs/heads/main", "refs/tags/run/r1", "refs/tags/run/r2"} <= refs
     assert not any(ref.startswith("refs/proposals") for ref in refs)
@@ -64,8 +66,14 @@ def test_proposal_commit_cannot_be_fetched_by_sha(
     target = tmp_path / "clone"
     git("clone", "--quiet", server.url(PROJECT, token), str(target), env=genv)
     fetched = git(
-        "-c", f"protocol.version={version}", "fetch", "origin", proposal_sha,
-        env=genv, cwd=target, check=False,
+        "-c",
+        f"protocol.version={version}",
+        "fetch",
+        "origin",
+        proposal_sha,
+        env=genv,
+        cwd=target,
+        check=False,
     )
     assert fetched.returncode != 0
     assert git("cat-file", "-e", proposal_sha, env=genv, cwd=target, check=False).returncode != 0
@@ -77,9 +85,7 @@ def _pkt(text: str) -> bytes:
     return b"%04x" % (len(text) + 4) + text.encode()
 
 
-def test_v2_object_info_and_unknown_wants_are_refused(
-    server: GitServer, token: str, genv: dict[str, str]
-) -> None:
+def test_v2_object_info_and_unknown_wants_are_refused(server: GitServer, token: str, genv: dict[str, str]) -> None:
     bare = server.root / f"{PROJECT}.git"
     proposal_blob = git("rev-parse", "refs/proposals/p1:draft.md", env=genv, cwd=bare).stdout.strip()
     headers = {"Git-Protocol": "version=2", "Content-Type": "application/x-git-upload-pack-request"}
@@ -95,9 +101,7 @@ def test_v2_object_info_and_unknown_wants_are_refused(
     assert garbage.status_code == 400
 
 
-def test_pull_sees_a_new_commit_at_once(
-    server: GitServer, token: str, genv: dict[str, str], tmp_path: Path
-) -> None:
+def test_pull_sees_a_new_commit_at_once(server: GitServer, token: str, genv: dict[str, str], tmp_path: Path) -> None:
     target = tmp_path / "clone"
     git("clone", "--quiet", server.url(PROJECT, token), str(target), env=genv)
     new_sha = push_commit(
@@ -122,9 +126,7 @@ def test_public_project_clones_without_token_until_made_private(
     assert not (tmp_path / "b" / "devplan.md").exists()
 
 
-def test_rotate_invalidates_the_old_token(
-    server: GitServer, genv: dict[str, str], tmp_path: Path
-) -> None:
+def test_rotate_invalidates_the_old_token(server: GitServer, genv: dict[str, str], tmp_path: Path) -> None:
     old = server.access.token_for(PUBLIC_PROJECT)
     git("ls-remote", server.url(PUBLIC_PROJECT, old), env=genv)
     new = server.access.rotate(PUBLIC_PROJECT)
@@ -165,9 +167,7 @@ def test_upload_pack_request_bodies_may_be_gzip_encoded(
         expected_start = b"000dpackfile\n"
     if gzipped:
         body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
-    response = httpx.post(
-        f"{server.url(PROJECT)}/git-upload-pack", content=body, headers=headers, auth=("x", token)
-    )
+    response = httpx.post(f"{server.url(PROJECT)}/git-upload-pack", content=body, headers=headers, auth=("x", token))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-git-upload-pack-result"
     assert response.content.startswith(expected_start) and b"PACK" in response.content

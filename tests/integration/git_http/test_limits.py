@@ -47,9 +47,7 @@ def _auth(server: GitServer) -> str:
     return "Basic " + base64.b64encode(f"x:{token}".encode()).decode()
 
 
-def _open_post(
-    server: GitServer, content_length: int | None, first_body: bytes, extra: str = ""
-) -> socket.socket:
+def _open_post(server: GitServer, content_length: int | None, first_body: bytes, extra: str = "") -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     length = f"Content-Length: {content_length}\r\n" if content_length is not None else ""
     chunked = "" if content_length is not None else "Transfer-Encoding: chunked\r\n"
@@ -125,9 +123,7 @@ def test_backend_is_killed_when_the_client_leaves_mid_request(limited: GitServer
     assert wait_until_no_backend(limited.root) == set()
 
 
-def test_backend_is_killed_when_the_client_leaves_mid_pack(
-    limited: GitServer, genv: dict[str, str]
-) -> None:
+def test_backend_is_killed_when_the_client_leaves_mid_pack(limited: GitServer, genv: dict[str, str]) -> None:
     main = git("rev-parse", "main", env=genv, cwd=limited.root / f"{PROJECT}.git").stdout.strip()
     request = f"0032want {main}\n00000009done\n".encode()
     sock = _open_post(limited, len(request), request)
@@ -143,7 +139,9 @@ def test_metrics_record_refusals_and_served_requests(limited: GitServer) -> None
     body, content_type = limited.metrics.render()
     assert content_type.startswith("text/plain")
     text = body.decode()
-    assert 'devussy_http_requests_total{method="POST",route="/git/{project_id}.git/git-upload-pack",status="413"}' in text
+    assert (
+        'devussy_http_requests_total{method="POST",route="/git/{project_id}.git/git-upload-pack",status="413"}' in text
+    )
     assert 'status="504"' in text
 
 

@@ -18,9 +18,7 @@ COMMITS = 1000
 
 
 @pytest.fixture(scope="module")
-def big_server(
-    tmp_path_factory: pytest.TempPathFactory, genv: dict[str, str]
-) -> Iterator[GitServer]:
+def big_server(tmp_path_factory: pytest.TempPathFactory, genv: dict[str, str]) -> Iterator[GitServer]:
     root = tmp_path_factory.mktemp("bigrepos")
     make_plan_repo(root / f"{BIG_PROJECT}.git", genv, commits=COMMITS, runs=5, proposals=3)
     yield from serve_router(root)
@@ -53,9 +51,7 @@ def test_twenty_concurrent_clones_of_a_1000_commit_repo_all_succeed(
 
 
 def _clone_count(server: GitServer) -> float:
-    value = server.metrics.registry.get_sample_value(
-        "devussy_git_clones_total", {"project": BIG_PROJECT}
-    )
+    value = server.metrics.registry.get_sample_value("devussy_git_clones_total", {"project": BIG_PROJECT})
     return value or 0.0
 
 
@@ -70,8 +66,7 @@ def test_tokens_never_reach_the_logs(
     with caplog.at_level(logging.DEBUG):
         git("clone", "--quiet", big_server.url(BIG_PROJECT, token), str(tmp_path / "c"), env=genv)
         git("ls-remote", big_server.url(BIG_PROJECT, "wrong-" + token), env=genv, check=False)
-        git("push", big_server.url(BIG_PROJECT, token), "HEAD:main", env=genv,
-            cwd=tmp_path / "c", check=False)
+        git("push", big_server.url(BIG_PROJECT, token), "HEAD:main", env=genv, cwd=tmp_path / "c", check=False)
     assert caplog.records, "the server logged nothing, so this test proves nothing"
     assert any("git-upload-pack" in r.getMessage() for r in caplog.records)
     for secret in (token, basic):
@@ -82,9 +77,6 @@ def test_metrics_count_requests_per_route(big_server: GitServer, genv: dict[str,
     token = big_server.access.token_for(BIG_PROJECT)
     git("ls-remote", big_server.url(BIG_PROJECT, token), env=genv)
     text = big_server.metrics.render()[0].decode()
-    assert (
-        'devussy_http_requests_total{method="GET",route="/git/{project_id}.git/info/refs",'
-        'status="200"}' in text
-    )
+    assert 'devussy_http_requests_total{method="GET",route="/git/{project_id}.git/info/refs",status="200"}' in text
     assert 'devussy_http_request_duration_seconds_count{route="/git/{project_id}.git/info/refs"}' in text
     assert token not in text

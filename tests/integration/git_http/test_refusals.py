@@ -41,9 +41,7 @@ def test_any_user_name_works_with_the_token(server: GitServer, token: str) -> No
         assert response.headers["content-type"] == "application/x-git-upload-pack-advertisement"
 
 
-def test_missing_wrong_token_and_unknown_project_get_the_identical_401(
-    server: GitServer, token: str
-) -> None:
+def test_missing_wrong_token_and_unknown_project_get_the_identical_401(server: GitServer, token: str) -> None:
     cases = [
         (PROJECT, {}),
         (PROJECT, _basic("wrong-token")),
@@ -64,9 +62,7 @@ def test_missing_wrong_token_and_unknown_project_get_the_identical_401(
     assert post.status_code == 401
 
 
-def test_git_client_without_token_is_refused(
-    server: GitServer, genv: dict[str, str], tmp_path: Path
-) -> None:
+def test_git_client_without_token_is_refused(server: GitServer, genv: dict[str, str], tmp_path: Path) -> None:
     result = git("clone", server.url(PROJECT), str(tmp_path / "c"), env=genv, check=False)
     assert result.returncode != 0
     assert not (tmp_path / "c" / "devplan.md").exists()
@@ -86,9 +82,7 @@ def test_push_is_refused_with_403_even_with_a_valid_token(
     assert pushed.returncode != 0
     assert "403" in pushed.stderr
     assert git("rev-parse", "main", env=genv, cwd=bare).stdout == before
-    probe = httpx.get(
-        f"{server.url(PROJECT)}/info/refs?service=git-receive-pack", headers=_basic(token)
-    )
+    probe = httpx.get(f"{server.url(PROJECT)}/info/refs?service=git-receive-pack", headers=_basic(token))
     assert probe.status_code == 403
     post = httpx.post(
         f"{server.url(PROJECT)}/git-receive-pack",
@@ -111,9 +105,7 @@ def test_push_is_refused_with_403_even_with_a_valid_token(
         "devussy-access.json",
     ],
 )
-def test_dumb_http_and_other_files_are_not_served(
-    server: GitServer, token: str, rest: str
-) -> None:
+def test_dumb_http_and_other_files_are_not_served(server: GitServer, token: str, rest: str) -> None:
     response = httpx.get(f"{server.url(PROJECT)}/{rest}", headers=_basic(token))
     assert response.status_code == 404
     assert b"salt" not in response.content
@@ -165,9 +157,7 @@ def test_symlink_to_a_repo_outside_the_root_is_not_served(
         link.unlink()
 
 
-def test_symlink_to_a_repo_inside_the_root_is_served(
-    server: GitServer, token: str
-) -> None:
+def test_symlink_to_a_repo_inside_the_root_is_served(server: GitServer, token: str) -> None:
     link = server.root / "alias.git"
     link.symlink_to(server.root / f"{PROJECT}.git")
     try:

@@ -47,12 +47,20 @@ def test_a_store_commit_is_fetched_at_once_with_equal_trailers(
     git("clone", "--quiet", server.url(PROJECT, token), str(clone), env=genv)
     repo = store.open(PROJECT)
     proposal = repo.commit(
-        {"draft.md": "draft\n"}, "proposal", author=AUTHOR, expected_head=None,
-        ref="refs/proposals/p1", parent=repo.log(limit=1)[0].sha,
+        {"draft.md": "draft\n"},
+        "proposal",
+        author=AUTHOR,
+        expected_head=None,
+        ref="refs/proposals/p1",
+        parent=repo.log(limit=1)[0].sha,
     )
     running = repo.commit(
-        {"devplan.md": "half a plan\n"}, "devplan: a run that has not landed", author=AUTHOR,
-        expected_head=None, ref="refs/runs/r1", parent=repo.log(limit=1)[0].sha,
+        {"devplan.md": "half a plan\n"},
+        "devplan: a run that has not landed",
+        author=AUTHOR,
+        expected_head=None,
+        ref="refs/runs/r1",
+        parent=repo.log(limit=1)[0].sha,
     )
     second = _step(store, 2)
     git("pull", "--quiet", "--ff-only", env=genv, cwd=clone)

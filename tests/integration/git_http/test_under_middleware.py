@@ -33,8 +33,7 @@ def test_clone_and_refusals_work_inside_a_middleware(
 ) -> None:
     token = wrapped.access.token_for(PROJECT)
     target = tmp_path / "c"
-    git("-c", f"protocol.version={version}", "clone", "--quiet", wrapped.url(PROJECT, token),
-        str(target), env=genv)
+    git("-c", f"protocol.version={version}", "clone", "--quiet", wrapped.url(PROJECT, token), str(target), env=genv)
     assert git("rev-list", "--count", "HEAD", env=genv, cwd=target).stdout.strip() == "20"
     assert git("ls-remote", wrapped.url(PROJECT), env=genv, check=False).returncode != 0
 

@@ -72,9 +72,7 @@ async def test_request_options_reach_the_server(llm_server: ScriptedLLMServer) -
 
 async def test_requesty_model_names_keep_their_vendor_prefix(llm_server: ScriptedLLMServer) -> None:
     llm_server.enqueue(Text("ok"))
-    reply = await client(llm_server, provider="requesty", model="openai/gpt-4o-mini").complete(
-        REQUEST
-    )
+    reply = await client(llm_server, provider="requesty", model="openai/gpt-4o-mini").complete(REQUEST)
     assert llm_server.requests[0].body["model"] == "openai/gpt-4o-mini"
     assert reply.model == "openai/gpt-4o-mini"
 
@@ -108,9 +106,7 @@ async def test_a_rate_limit_is_retried_then_succeeds(llm_server: ScriptedLLMServ
     assert retries == [(1, "RateLimitError")]
 
 
-async def test_retry_after_stretches_the_wait(
-    llm_server: ScriptedLLMServer, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_retry_after_stretches_the_wait(llm_server: ScriptedLLMServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="devussy_git.llm")
     llm_server.enqueue(Status(429, headers={"Retry-After": "0.3"}), Text("ok"))
     await client(llm_server).complete(REQUEST)
@@ -158,9 +154,7 @@ async def test_a_refused_key_is_not_retried(llm_server: ScriptedLLMServer) -> No
 
 
 @pytest.mark.parametrize("status", [400, 403, 404])
-async def test_other_client_errors_are_not_retried(
-    llm_server: ScriptedLLMServer, status: int
-) -> None:
+async def test_other_client_errors_are_not_retried(llm_server: ScriptedLLMServer, status: int) -> None:
     llm_server.enqueue(Status(status), Text("never asked for"))
     with pytest.raises(LLMUnavailableError, match=f"HTTP {status}"):
         await client(llm_server).complete(REQUEST)
@@ -178,8 +172,9 @@ async def test_a_malformed_response_is_retried_and_can_recover(
 async def test_malformed_responses_only_end_in_a_clear_error(
     llm_server: ScriptedLLMServer,
 ) -> None:
-    llm_server.enqueue(Malformed("{not json"), Malformed("<html>bad gateway</html>", status=502,
-                                                        content_type="text/html"))
+    llm_server.enqueue(
+        Malformed("{not json"), Malformed("<html>bad gateway</html>", status=502, content_type="text/html")
+    )
     with pytest.raises(LLMUnavailableError) as caught:
         await client(llm_server, max_retries=2).complete(REQUEST)
     assert "BadGatewayError (HTTP 502)" in caught.value.user_message
@@ -196,9 +191,7 @@ async def test_an_empty_reply_comes_back_empty_for_the_caller_to_refuse(
 
 
 @pytest.mark.parametrize(("finish", "truncated"), [("length", True), ("stop", False)])
-async def test_the_finish_reason_is_read(
-    llm_server: ScriptedLLMServer, finish: str, truncated: bool
-) -> None:
+async def test_the_finish_reason_is_read(llm_server: ScriptedLLMServer, finish: str, truncated: bool) -> None:
     llm_server.enqueue(Text("## Objectives\nShip the", finish_reason=finish))
     reply = await client(llm_server).complete(REQUEST)
     assert reply.finish_reason == finish
@@ -237,9 +230,7 @@ async def test_a_keyless_server_never_gets_a_key_from_the_environment(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
     llm_server.enqueue(Text("ok"))
-    profile = LLMProfile.from_settings(
-        load_settings({"LLM_API_BASE": llm_server.base_url}, dotenv_path=None)
-    )
+    profile = LLMProfile.from_settings(load_settings({"LLM_API_BASE": llm_server.base_url}, dotenv_path=None))
     assert profile.api_key is None
     await make_client(profile).complete(REQUEST)
     assert llm_server.requests[0].headers["authorization"] == "Bearer no-key"

@@ -17,8 +17,7 @@ from tests.support.llm_server import (
     Text,
 )
 
-BODY = {"model": "m", "messages": [{"role": "system", "content": "stage: design"},
-                                   {"role": "user", "content": "go"}]}
+BODY = {"model": "m", "messages": [{"role": "system", "content": "stage: design"}, {"role": "user", "content": "go"}]}
 
 
 def post(server: ScriptedLLMServer, body: dict | None = None, **kw: object) -> httpx.Response:
@@ -138,8 +137,7 @@ def test_models_reset_and_unknown_paths(llm_server: ScriptedLLMServer) -> None:
 
 def test_profile_and_env_point_at_the_server(llm_server: ScriptedLLMServer) -> None:
     profile = llm_server.profile(key="sk-x", model="m2")
-    assert (profile.provider, profile.model, profile.api_base) == ("openai", "m2",
-                                                                   llm_server.base_url)
+    assert (profile.provider, profile.model, profile.api_base) == ("openai", "m2", llm_server.base_url)
     env = llm_server.env(key="sk-x")
     assert env["LLM_API_BASE"] == llm_server.base_url
     assert env["LLM_API_KEY"] == "sk-x"

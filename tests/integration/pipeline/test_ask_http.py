@@ -30,8 +30,7 @@ def _parse(text: str) -> str:
 
 
 async def _ask(server: ScriptedLLMServer, attempts: int = 3) -> tuple[str, int]:
-    answer = await ask(_client(server), stage="design", messages=MESSAGES, context={},
-                       parse=_parse, attempts=attempts)
+    answer = await ask(_client(server), stage="design", messages=MESSAGES, context={}, parse=_parse, attempts=attempts)
     return answer.value, answer.attempts
 
 
@@ -48,9 +47,7 @@ async def test_a_truncated_reply_is_re_asked_even_when_it_would_parse(
 
 
 @pytest.mark.parametrize("content", [None, "", "  \n", "<think>\nThe user wants a design.\n</think>\n"])
-async def test_an_empty_reply_is_re_asked_not_fatal(
-    llm_server: ScriptedLLMServer, content: str | None
-) -> None:
+async def test_an_empty_reply_is_re_asked_not_fatal(llm_server: ScriptedLLMServer, content: str | None) -> None:
     llm_server.enqueue(Text(content), Text(GOOD))
     assert await _ask(llm_server) == (GOOD, 2)
     assert "answer itself was missing" in llm_server.requests[1].body["messages"][-1]["content"]

@@ -134,8 +134,9 @@ async def test_a_commit_landing_mid_run_keeps_main_whole_and_the_resume_replays_
 
         async def complete(self, request: LLMRequest) -> Reply:
             if request.stage == "devplan" and not repo.exists_at("notes.md"):
-                repo.commit({"notes.md": "meanwhile\n"}, "apply: someone else", author=ACTOR.identity,
-                            expected_head=repo.head())
+                repo.commit(
+                    {"notes.md": "meanwhile\n"}, "apply: someone else", author=ACTOR.identity, expected_head=repo.head()
+                )
             return await self.inner.complete(request)
 
     with pytest.raises(HeadMovedError, match="changed on main while run r1 was going"):

@@ -24,8 +24,9 @@ async def test_each_reply_through_litellm(llm_server: ScriptedLLMServer, reply: 
     llm_server.route(lambda body: Text(reply.text, finish_reason=reply.finish_reason))
     client = LiteLLMClient(llm_server.profile(), wait_initial_s=0.01)
     try:
-        answer = await ask(client, stage=reply.stage, messages=MESSAGES, context={},
-                           parse=PARSERS[reply.stage], attempts=ATTEMPTS)
+        answer = await ask(
+            client, stage=reply.stage, messages=MESSAGES, context={}, parse=PARSERS[reply.stage], attempts=ATTEMPTS
+        )
     except InvalidLLMOutputError as exc:
         assert not reply.usable, f"refused a usable reply: {exc.model_message}"
         assert len(llm_server.requests) == ATTEMPTS

@@ -95,9 +95,7 @@ async def test_sigkill_during_phases_then_resume(
     finally:
         await app.close()
 
-    stages = Counter(
-        line.split(":", 1)[0] for line in git(repo, "log", "--format=%s", "main").splitlines()
-    )
+    stages = Counter(line.split(":", 1)[0] for line in git(repo, "log", "--format=%s", "main").splitlines())
     assert stages == Counter(
         {"interview": 1, "complexity": 1, "design": 1, "validation": 1, "devplan": 1, "phases": 1, "handoff": 1}
     )

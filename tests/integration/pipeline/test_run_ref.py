@@ -19,8 +19,8 @@ from devussy_git import services
 from devussy_git.app import App, build_app
 from devussy_git.errors import InvalidLLMOutputError, RunOutdatedError
 from devussy_git.pipeline import STAGES
-from devussy_git.plan.files import plan_progress
 from devussy_git.plan import check_plan_anchors
+from devussy_git.plan.files import plan_progress
 from tests.integration.pipeline.conftest import make_settings
 from tests.support.gitcli import git
 from tests.support.llm_server import ScriptedLLMServer, Text
@@ -124,9 +124,7 @@ async def test_a_rerun_that_fails_at_phases_leaves_main_on_the_old_plan_and_resu
     git(repo, "fsck", "--strict")
 
 
-async def test_a_failed_run_whose_answers_changed_on_main_is_not_resumed(
-    app: App, answers: dict[str, Any]
-) -> None:
+async def test_a_failed_run_whose_answers_changed_on_main_is_not_resumed(app: App, answers: dict[str, Any]) -> None:
     from devussy_git.llm import LLMRequest, OfflineClient, Reply
     from devussy_git.pipeline import PipelineRunner
 

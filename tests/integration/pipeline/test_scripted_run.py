@@ -104,7 +104,9 @@ async def test_server_errors_fail_the_stage_and_the_run_resumes(
     git(repo, "fsck", "--strict")
 
 
-async def test_unauthorised_is_not_retried(tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]) -> None:
+async def test_unauthorised_is_not_retried(
+    tmp_path: Path, llm_server: ScriptedLLMServer, answers: dict[str, Any]
+) -> None:
     script = PipelineScript(answers)
     script.override("complexity", Status(401))
     llm_server.route(script)

@@ -70,7 +70,7 @@ def test_git_log_agrees(repo: PlanRepo, author: Identity, git) -> None:
     records = [r for r in records if r]
     ours = repo.log()
     assert len(ours) == len(records) == 5
-    for info, record in zip(ours, records):
+    for info, record in zip(ours, records, strict=True):
         sha, subject, body, an, ae, cn, ce, at, ct, parents = record.split("\x1f")
         assert info.sha == sha
         assert info.subject == subject
@@ -217,9 +217,7 @@ def test_blob_ids_and_read_blob_agree_with_git(repo: PlanRepo, author: Identity,
     assert repo.read_blob(after["a.md"]) == "changed\n"
 
 
-def test_read_blob_refuses_what_is_not_a_file_version(
-    repo: PlanRepo, author: Identity, git, tmp_path: Path
-) -> None:
+def test_read_blob_refuses_what_is_not_a_file_version(repo: PlanRepo, author: Identity, git, tmp_path: Path) -> None:
     info = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
     tree = git("rev-parse", "main^{tree}", cwd=repo.path).strip()
     for missing in ("0" * 40, info.sha, tree):
@@ -236,8 +234,9 @@ def test_read_blob_refuses_what_is_not_a_file_version(
 
 def test_first_parent_log_follows_main_s_own_line(repo: PlanRepo, author: Identity, git) -> None:
     base = repo.commit({"a.md": "1\n"}, "base", author=author, expected_head=None)
-    side = repo.commit({"b.md": "side\n"}, "side", author=author, expected_head=None,
-                       ref="refs/proposals/side", parent=base.sha)
+    side = repo.commit(
+        {"b.md": "side\n"}, "side", author=author, expected_head=None, ref="refs/proposals/side", parent=base.sha
+    )
     ours = repo.commit({"a.md": "2\n"}, "ours", author=author, expected_head=base.sha)
     tree = git("rev-parse", f"{ours.sha}^{{tree}}", cwd=repo.path).strip()
     merge = git("commit-tree", tree, "-p", ours.sha, "-p", side.sha, "-m", "merge side", cwd=repo.path).strip()

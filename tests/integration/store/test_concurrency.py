@@ -72,16 +72,15 @@ def _held_main_lock(tmp_path: Path, author: Identity, seconds: float) -> tuple[P
     repo = store.create("demo")
     first = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
     lock = repo.path / "refs" / "heads" / "main.lock"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(lock), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return repo, first.sha, lock, holder
 
 
-def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(
-    tmp_path: Path, author: Identity, fsck
-) -> None:
-    repo, first, lock, holder = _held_main_lock(tmp_path, author, 2.5)
+def test_a_lock_held_by_a_live_outside_git_is_waited_for_not_taken(tmp_path: Path, author: Identity, fsck) -> None:
+    repo, first, _lock, holder = _held_main_lock(tmp_path, author, 2.5)
     started = time.monotonic()
     second = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=first)
     waited = time.monotonic() - started

@@ -54,8 +54,12 @@ CASES = {
     ),
     "rename_with_quoted_names": (
         {"é/old naïve.md": BIG, "plain.md": "t\n" * 5},
-        {"é/old naïve.md": None, 'q"x/new.md': BIG.replace("line 9:", "nine:"), "plain.md": None,
-         "moved here ☕.md": "t\n" * 5},
+        {
+            "é/old naïve.md": None,
+            'q"x/new.md': BIG.replace("line 9:", "nine:"),
+            "plain.md": None,
+            "moved here ☕.md": "t\n" * 5,
+        },
     ),
     "duplicate_contents_renamed": (
         {"one.md": BIG, "two.md": BIG, "d/one.md": "x\n"},
@@ -161,9 +165,25 @@ def test_big_packed_repo_gets_longer_abbreviations(repo: PlanRepo, author: Ident
 
 
 _LINES = st.sampled_from(
-    ["alpha", "beta", "", "  indented", "}", "def f():", "# Heading", "- [ ] 1.1: task",
-     "<!-- X_START -->", "é word", "_private", "$var", "9digit", "Zed\x0c", "crlf\r",
-     "same line here", "long " * 20]
+    [
+        "alpha",
+        "beta",
+        "",
+        "  indented",
+        "}",
+        "def f():",
+        "# Heading",
+        "- [ ] 1.1: task",
+        "<!-- X_START -->",
+        "é word",
+        "_private",
+        "$var",
+        "9digit",
+        "Zed\x0c",
+        "crlf\r",
+        "same line here",
+        "long " * 20,
+    ]
 )
 _TEXT = st.lists(_LINES, max_size=30).map("\n".join).flatmap(lambda t: st.sampled_from([t, t + "\n"]))
 _NAMES = st.sampled_from(["a.md", "b.md", "d/c.md", "d/e/f.md", "x y.md", "d/a.md", "é.md"])

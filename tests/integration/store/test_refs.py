@@ -120,8 +120,14 @@ def test_published_revisions_are_what_a_clone_sees(repo: PlanRepo, author: Ident
     one = repo.commit({"a.md": "1\n"}, "one", author=author, expected_head=None)
     two = repo.commit({"a.md": "2\n"}, "two", author=author, expected_head=one.sha)
     repo.create_tag("run/r1", one.sha)
-    side = repo.commit({"a.md": "secret\n"}, "proposal: secret", author=author, expected_head=None,
-                       ref="refs/proposals/p1", parent=two.sha)
+    side = repo.commit(
+        {"a.md": "secret\n"},
+        "proposal: secret",
+        author=author,
+        expected_head=None,
+        ref="refs/proposals/p1",
+        parent=two.sha,
+    )
     assert repo.resolve_published("main") == two.sha
     assert repo.resolve_published("HEAD") == two.sha
     assert repo.resolve_published("run/r1") == one.sha
@@ -130,7 +136,18 @@ def test_published_revisions_are_what_a_clone_sees(repo: PlanRepo, author: Ident
     assert repo.resolve_published(two.sha.upper()) == two.sha
     # what `git clone` would fetch holds exactly these commits
     assert side.sha not in git("rev-list", "--branches", "--tags", cwd=repo.path)
-    for hidden in (side.sha, side.sha[:10], "refs/proposals/p1", "main~1", "main^", ":/secret",
-                   "main@{0}", "HEAD:a.md", "0" * 40, "", "run/nope"):
+    for hidden in (
+        side.sha,
+        side.sha[:10],
+        "refs/proposals/p1",
+        "main~1",
+        "main^",
+        ":/secret",
+        "main@{0}",
+        "HEAD:a.md",
+        "0" * 40,
+        "",
+        "run/nope",
+    ):
         with pytest.raises(NotFoundError, match="Unknown revision"):
             repo.resolve_published(hidden)

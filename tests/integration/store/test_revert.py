@@ -64,9 +64,7 @@ SCENARIOS: dict[str, tuple[list[dict[str, str | None]], int]] = {
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_revert_tree_equals_git_revert(
-    name: str, repo: PlanRepo, author: Identity, git, fsck, tmp_path: Path
-) -> None:
+def test_revert_tree_equals_git_revert(name: str, repo: PlanRepo, author: Identity, git, fsck, tmp_path: Path) -> None:
     steps, index = SCENARIOS[name]
     shas = _history(repo, author, [BASE, *steps])
     target = shas[index]
@@ -132,9 +130,7 @@ def test_conflicting_revert_names_files_and_later_commits(
     check()
 
     # The offered way out: revert the range newest first.
-    info = repo.revert_range(
-        [shas[3], shas[1]], "Revert steps 3 and 1", author=author, expected_head=shas[4]
-    )
+    info = repo.revert_range([shas[3], shas[1]], "Revert steps 3 and 1", author=author, expected_head=shas[4])
     assert repo.read("devplan.md") == LINES
     assert repo.read("phases/phase1.md") == _edit(LINES, 1, "one")
     work2 = tmp_path / "clone2"

@@ -29,15 +29,25 @@ def sample_plan() -> Plan:
         "Shop API",
         "An online shop backend.",
         (
-            Phase(1, "Project Setup", "Repository and tooling.", (
-                Task("1.1", "Create the repository layout", ("src layout", "README")),
-                Task("1.2", "Add CI with tests"),
-            )),
-            Phase(2, "Data Model", "Orders and products.", (
-                Task("2.1", "Design the PostgreSQL schema for orders", ("orders, order_items",)),
-                Task("2.2", "Add migrations"),
-                Task("2.3", "Seed the product catalog"),
-            )),
+            Phase(
+                1,
+                "Project Setup",
+                "Repository and tooling.",
+                (
+                    Task("1.1", "Create the repository layout", ("src layout", "README")),
+                    Task("1.2", "Add CI with tests"),
+                ),
+            ),
+            Phase(
+                2,
+                "Data Model",
+                "Orders and products.",
+                (
+                    Task("2.1", "Design the PostgreSQL schema for orders", ("orders, order_items",)),
+                    Task("2.2", "Add migrations"),
+                    Task("2.3", "Seed the product catalog"),
+                ),
+            ),
             Phase(3, "Payments", "", (Task("3.1", "Integrate Stripe checkout"),)),
         ),
         ComplexityProfile(score=5.0, phase_count=3, depth="standard"),

@@ -7,8 +7,8 @@ from syrupy.assertion import SnapshotAssertion
 from devussy_git.agent.context import build_context, newest_lines
 from devussy_git.agent.ritual import refresh
 from devussy_git.agent.selection import select_task
-from devussy_git.plan.files import read_phases
 from devussy_git.pipeline.prompts import build_messages
+from devussy_git.plan.files import read_phases
 from tests.unit.agent.conftest import plan_files, sample_plan
 
 

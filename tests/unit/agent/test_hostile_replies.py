@@ -18,8 +18,8 @@ from devussy_git.agent.reply import apply_reply, parse_reply
 from devussy_git.agent.ritual import check_consistency, record, refresh, restore_ritual
 from devussy_git.agent.step import trailer_value
 from devussy_git.errors import InvalidEditError, InvalidLLMOutputError
-from devussy_git.plan.files import outline_from_devplan, read_phases
 from devussy_git.plan.anchors import check_plan_anchors
+from devussy_git.plan.files import outline_from_devplan, read_phases
 
 
 def reply(*edits: dict[str, Any], summary: str = "did it", status: str = "done") -> str:
@@ -53,9 +53,7 @@ def test_a_summary_that_could_break_the_plan_is_refused(summary: str, phrase: st
 
 
 def test_line_breaks_in_a_summary_are_still_folded() -> None:
-    assert parse_reply(reply(NOTES, summary="two\r\nlines\tand a tab")).summary == (
-        "two lines and a tab"
-    )
+    assert parse_reply(reply(NOTES, summary="two\r\nlines\tand a tab")).summary == ("two lines and a tab")
 
 
 @pytest.mark.parametrize(
@@ -91,15 +89,17 @@ def test_tabs_and_crlf_in_content_are_fine() -> None:
         {"file": "devplan.md", "heading": "Phase Overview", "action": "append", "content": FAKE_ROW},
         {"file": "devplan.md", "heading": "Phase Overview", "action": "replace", "content": "(gone)"},
         {"file": "devplan.md", "heading": "Phases", "action": "append", "content": "- more"},
-        {"file": "devplan.md", "heading": "Phases > Phase 1: Project Setup", "action": "append",
-         "content": "- another step"},
+        {
+            "file": "devplan.md",
+            "heading": "Phases > Phase 1: Project Setup",
+            "action": "append",
+            "content": "- another step",
+        },
         {"file": "devplan.md", "heading": "phase 2:  data model", "action": "prepend", "content": "x"},
     ],
     ids=["overview-row", "overview-replace", "phases", "phase-path", "phase-heading"],
 )
-def test_edits_aimed_at_the_overview_or_outline_are_refused(
-    files: dict[str, str], edit: dict[str, Any]
-) -> None:
+def test_edits_aimed_at_the_overview_or_outline_are_refused(files: dict[str, str], edit: dict[str, Any]) -> None:
     with pytest.raises(InvalidEditError) as caught:
         apply_reply(editable(files), parse_reply(reply(edit)))
     assert "Phase Overview" in caught.value.model_message
@@ -157,8 +157,14 @@ def test_record_logs_the_step_when_the_model_logged_another_line(files: dict[str
     task = read_phases(files)[0].tasks[0]
     edit = {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append", "content": "- tidy"}
     applied = apply_reply(editable(files), parse_reply(reply(edit, summary="laid out")))
-    out = record({**files, **applied.files}, task, summary="laid out", blocked=False,
-                 touched=applied.touched, edits=applied.edits)
+    out = record(
+        {**files, **applied.files},
+        task,
+        summary="laid out",
+        blocked=False,
+        touched=applied.touched,
+        edits=applied.edits,
+    )
     assert anchor_value(out["devplan.md"], "PROGRESS_LOG").endswith("- tidy\n- 1.1: laid out")
 
 
@@ -170,17 +176,21 @@ def test_a_crlf_plan_has_its_anchors(files: dict[str, str]) -> None:
     lf, windows = split_regions(files["devplan.md"]), split_regions(crlf(files)["devplan.md"])
     assert [key for key, _ in windows] == [key for key, _ in lf]
     assert RegionDoc(crlf(files)["handoff.md"]).names() == RegionDoc(files["handoff.md"]).names()
-    assert anchor_value(crlf(files)["devplan.md"], "PROGRESS_LOG") == anchor_value(
-        files["devplan.md"], "PROGRESS_LOG"
-    )
+    assert anchor_value(crlf(files)["devplan.md"], "PROGRESS_LOG") == anchor_value(files["devplan.md"], "PROGRESS_LOG")
 
 
 def test_a_step_on_a_crlf_plan_ticks_the_task_and_keeps_crlf(files: dict[str, str]) -> None:
     windows = crlf(files)
     applied = apply_reply(editable(windows), parse_reply(reply(NOTES)))
     task = read_phases(windows)[0].tasks[0]
-    content = record({**windows, **applied.files}, task, summary="did it", blocked=False,
-                     touched=applied.touched, edits=applied.edits)
+    content = record(
+        {**windows, **applied.files},
+        task,
+        summary="did it",
+        blocked=False,
+        touched=applied.touched,
+        edits=applied.edits,
+    )
     out = refresh(content, "1.1")
     assert read_phases(out)[0].tasks[0].done
     assert "- 1.1: did it" in (anchor_value(out["devplan.md"], "PROGRESS_LOG") or "")
@@ -195,8 +205,12 @@ def test_a_step_on_a_crlf_plan_ticks_the_task_and_keeps_crlf(files: dict[str, st
 def test_verify_step_refuses_new_anchor_problems_and_stale_regions(files: dict[str, str]) -> None:
     final = refresh(files, "1.1")
     verify_step(files, final)
-    broken = {**final, "devplan.md": final["devplan.md"].replace(
-        "<!-- PROGRESS_LOG_END -->", "- x <!-- PROGRESS_LOG_END -->\n<!-- PROGRESS_LOG_END -->")}
+    broken = {
+        **final,
+        "devplan.md": final["devplan.md"].replace(
+            "<!-- PROGRESS_LOG_END -->", "- x <!-- PROGRESS_LOG_END -->\n<!-- PROGRESS_LOG_END -->"
+        ),
+    }
     with pytest.raises(InvalidLLMOutputError) as caught:
         verify_step(files, broken)
     assert "PROGRESS_LOG appears more than once" in caught.value.model_message
@@ -208,7 +222,7 @@ def test_verify_step_refuses_new_anchor_problems_and_stale_regions(files: dict[s
 def test_verify_step_lets_through_what_the_base_already_lacked(files: dict[str, str]) -> None:
     start, end = "<!-- DECISIONS_START -->", "<!-- DECISIONS_END -->"
     handoff = files["handoff.md"]
-    lacking = {**files, "handoff.md": handoff[: handoff.index(start)] + handoff[handoff.index(end) + len(end):]}
+    lacking = {**files, "handoff.md": handoff[: handoff.index(start)] + handoff[handoff.index(end) + len(end) :]}
     assert check_plan_anchors(lacking, strict=True)
     verify_step(lacking, refresh(lacking, "1.1"))
 

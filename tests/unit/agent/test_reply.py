@@ -71,16 +71,28 @@ def test_good_edits_apply_and_report_the_touched_anchors(files: dict[str, str]) 
         ({**LOG, "file": ".git/config"}, [".git/config"]),
         ({**LOG, "file": "phase2.md"}, ["phase2.md"]),
         ({**LOG, "content": "x" * 9000}, ["the limit is 8,000"]),
-        ({"file": "phase1.md", "heading": "Outcomes", "action": "replace", "content": "gone"},
-         ["PHASE_OUTCOMES"]),
-        ({"file": "handoff.md", "anchor": "QUICK_STATUS", "action": "append", "content": "- x"},
-         ["QUICK_STATUS", "Devussy updates those itself"]),
-        ({"file": "phase1.md", "anchor": "PHASE_TASKS", "action": "append", "content": "- [ ] 1.9: x"},
-         ["PHASE_TASKS"]),
+        ({"file": "phase1.md", "heading": "Outcomes", "action": "replace", "content": "gone"}, ["PHASE_OUTCOMES"]),
+        (
+            {"file": "handoff.md", "anchor": "QUICK_STATUS", "action": "append", "content": "- x"},
+            ["QUICK_STATUS", "Devussy updates those itself"],
+        ),
+        (
+            {"file": "phase1.md", "anchor": "PHASE_TASKS", "action": "append", "content": "- [ ] 1.9: x"},
+            ["PHASE_TASKS"],
+        ),
         ({"file": "devplan.md", "task": "1.1", "checked": True}, ["Devussy does that itself"]),
     ],
-    ids=["missing-anchor", "parent-path", "git-config", "other-phase", "oversize", "removed-anchor",
-         "ritual-anchor", "task-list", "task-check"],
+    ids=[
+        "missing-anchor",
+        "parent-path",
+        "git-config",
+        "other-phase",
+        "oversize",
+        "removed-anchor",
+        "ritual-anchor",
+        "task-list",
+        "task-check",
+    ],
 )
 def test_invalid_edits_are_refused_with_a_model_message(
     files: dict[str, str], edit: dict[str, Any], phrases: list[str]

@@ -14,8 +14,8 @@ from devussy_git.agent.ritual import (
     restore_ritual,
 )
 from devussy_git.markdown.edits import Edit
-from devussy_git.plan.files import read_phases
 from devussy_git.plan.anchors import check_plan_anchors
+from devussy_git.plan.files import read_phases
 from devussy_git.plan.render import render_handoff, render_plan_files
 from tests.unit.agent.conftest import sample_plan
 
@@ -30,8 +30,14 @@ def test_ticking_a_task_matches_a_fresh_render_of_the_plan(files: dict[str, str]
     out = refresh(refresh(files, "1.1"), "1.2")
     expected = {**render_plan_files(plan), "handoff.md": render_handoff(plan)}
     for path in ("devplan.md", "phase1.md", "handoff.md"):
-        for name in ("NEXT_TASK_GROUP", "COMPLETION_SUMMARY", "PHASE_1_STATUS", "PHASE_TASKS",
-                     "PHASE_PROGRESS", "QUICK_STATUS"):
+        for name in (
+            "NEXT_TASK_GROUP",
+            "COMPLETION_SUMMARY",
+            "PHASE_1_STATUS",
+            "PHASE_TASKS",
+            "PHASE_PROGRESS",
+            "QUICK_STATUS",
+        ):
             if anchor_value(expected[path], name) is not None:
                 assert anchor_value(out[path], name) == anchor_value(expected[path], name), (path, name)
     assert "| Done" in out["devplan.md"].split("\n| 1 ")[1].split("\n")[0]
@@ -66,9 +72,7 @@ def test_record_adds_the_log_line_only_when_the_model_did_not(files: dict[str, s
 
 
 @pytest.mark.parametrize("content", ["- misc: tidied up", "- 1.10: other task", "- 11.1: other"])
-def test_record_logs_the_step_when_the_models_log_line_is_not_this_tasks(
-    files: dict[str, str], content: str
-) -> None:
+def test_record_logs_the_step_when_the_models_log_line_is_not_this_tasks(files: dict[str, str], content: str) -> None:
     task = read_phases(files)[0].tasks[0]
     other = Edit(file="devplan.md", anchor="PROGRESS_LOG", action="append", content=content)
     touched = frozenset({("devplan.md", "PROGRESS_LOG")})

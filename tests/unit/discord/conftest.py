@@ -67,8 +67,11 @@ def diff(patch: str = PATCH, head: str = "01" + "ab" * 19) -> Diff:
 @pytest.fixture
 def step_result() -> StepResult:
     return StepResult(
-        commit=commit(1, "handoff-next 1.1: repository initialised",
-                      trailers={"Devussy-Stage": "handoff-next", "Devussy-Task": "1.1", "Devussy-Step": "1"}),
+        commit=commit(
+            1,
+            "handoff-next 1.1: repository initialised",
+            trailers={"Devussy-Stage": "handoff-next", "Devussy-Task": "1.1", "Devussy-Step": "1"},
+        ),
         task=Task("1.1", "Initialise the repository", done=True),
         summary="repository initialised",
         status="done",
@@ -98,5 +101,22 @@ def failed_run() -> RunRecord:
             ("handoff", "pending", None),
         )
     )
-    return RunRecord("abcdef123456", "shop-api", "failed", "design", "offline", "offline", "discord:111",
-                     "the model did not answer", True, NOW, NOW, NOW, stages, 42, "host:1", 10, 20)
+    return RunRecord(
+        "abcdef123456",
+        "shop-api",
+        "failed",
+        "design",
+        "offline",
+        "offline",
+        "discord:111",
+        "the model did not answer",
+        True,
+        NOW,
+        NOW,
+        NOW,
+        stages,
+        42,
+        "host:1",
+        10,
+        20,
+    )

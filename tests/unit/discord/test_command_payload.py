@@ -11,8 +11,21 @@ from syrupy.assertion import SnapshotAssertion
 from devussy_git.faces.discord.bot import command_payload
 
 EXPECTED = {
-    "devussy": {"new", "run", "status", "handoff-next", "revert", "diff", "log", "show", "clone", "projects", "proposals",
-                "version", "admin"},
+    "devussy": {
+        "new",
+        "run",
+        "status",
+        "handoff-next",
+        "revert",
+        "diff",
+        "log",
+        "show",
+        "clone",
+        "projects",
+        "proposals",
+        "version",
+        "admin",
+    },
     "devussy admin": {"set-provider", "set-model", "set-max-runs", "set-role", "archive", "restore", "delete"},
 }
 
@@ -51,12 +64,24 @@ def test_every_command_and_option_is_described_and_projects_autocomplete() -> No
 
 def test_cli_dump_needs_no_token_and_missing_token_is_named() -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
-    dumped = subprocess.run([sys.executable, "-m", "devussy_git", "bot", "--dump-commands"],
-                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    dumped = subprocess.run(
+        [sys.executable, "-m", "devussy_git", "bot", "--dump-commands"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert dumped.returncode == 0, dumped.stderr
     assert json.loads(dumped.stdout) == json.loads(json.dumps(command_payload()))
-    bare = subprocess.run([sys.executable, "-c", "from devussy_git.faces.discord import run_bot; "
-                           "import sys; sys.exit(run_bot())"], capture_output=True, text=True,
-                          env=env, timeout=60, check=False, cwd="/tmp")
+    bare = subprocess.run(
+        [sys.executable, "-c", "from devussy_git.faces.discord import run_bot; import sys; sys.exit(run_bot())"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        cwd="/tmp",
+    )
     assert bare.returncode == 1
     assert "DISCORD_TOKEN" in bare.stderr

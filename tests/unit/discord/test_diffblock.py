@@ -119,9 +119,9 @@ def test_fence_and_fit_helpers() -> None:
     assert neutralise("x\r\ny") == "x\ny"
 
 
-line = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
-).map(lambda s: s.replace("\n", " "))
+line = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300).map(
+    lambda s: s.replace("\n", " ")
+)
 
 
 @example(body=[("+", "0" * 146)], limit=200)  # one change line longer than the room in a small block

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from devussy_git.services import Caller, may_administer, may_operate, require_admin, require_operator
 from devussy_git.db import GuildConfig
 from devussy_git.errors import PermissionDeniedError
 from devussy_git.faces.discord.payload import (
@@ -17,6 +16,7 @@ from devussy_git.faces.discord.payload import (
     parse_custom_id,
 )
 from devussy_git.faces.discord.progress import ProgressTracker
+from devussy_git.services import Caller, may_administer, may_operate, require_admin, require_operator
 
 
 def test_custom_ids_round_trip_and_stay_under_100_characters() -> None:
@@ -29,8 +29,13 @@ def test_custom_ids_round_trip_and_stay_under_100_characters() -> None:
 
 @pytest.mark.parametrize(
     "custom_id",
-    ["devussy:explode:shop-api:1", "devussy:revert:Shop_API:1", "other:revert:shop-api:1",
-     "devussy:revert:shop-api:", "devussy:revert:../x:1"],
+    [
+        "devussy:explode:shop-api:1",
+        "devussy:revert:Shop_API:1",
+        "other:revert:shop-api:1",
+        "devussy:revert:shop-api:",
+        "devussy:revert:../x:1",
+    ],
 )
 def test_foreign_or_malformed_custom_ids_are_not_ours(custom_id: str) -> None:
     assert parse_custom_id(custom_id) is None

@@ -10,16 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from syrupy.assertion import SnapshotAssertion
 
-from devussy_git.services import EffectiveConfig, InterviewStep, RunSummary
 from devussy_git.db import InterviewSession
 from devussy_git.faces.discord import render
 from devussy_git.faces.discord.payload import MessagePayload
 from devussy_git.faces.discord.progress import ProgressTracker
 from devussy_git.gitserve import CloneInfo
-from devussy_git.plan.files import PlanProgress
 from devussy_git.plan import Task
+from devussy_git.plan.files import PlanProgress
 from devussy_git.plan.interview import question_by_id
-from devussy_git.services import ProjectStatus, RevertResult
+from devussy_git.services import EffectiveConfig, InterviewStep, ProjectStatus, RevertResult, RunSummary
 
 from .conftest import NOW, commit, diff
 
@@ -85,13 +84,21 @@ def test_show_small_and_large_files(snapshot: SnapshotAssertion) -> None:
 def test_interview_question_reask_complete_cancel(snapshot: SnapshotAssertion) -> None:
     q = question_by_id("project_type")
     asking = InterviewStep("asking", session({"project_name": "Shop API"}), q, 2, 12)
-    reask = InterviewStep("reask", session({"project_name": "Shop API"}), q, 2, 12,
-                          problem="'9' is not one of the choices.")
+    reask = InterviewStep(
+        "reask", session({"project_name": "Shop API"}), q, 2, 12, problem="'9' is not one of the choices."
+    )
     optional = InterviewStep("asking", session({}), question_by_id("authentication"), 8, 14)
     from devussy_git.plan import validate_answers
 
-    interview = validate_answers({"project_name": "Shop API", "project_type": "CLI Tool",
-                                  "primary_language": "Go", "requirements": "fast", "team_size": "solo"})
+    interview = validate_answers(
+        {
+            "project_name": "Shop API",
+            "project_type": "CLI Tool",
+            "primary_language": "Go",
+            "requirements": "fast",
+            "team_size": "solo",
+        }
+    )
     complete = InterviewStep("complete", session({}, "complete"), interview=interview)
     cancelled = InterviewStep("cancelled", session({}, "cancelled"))
     rendered = [render.render_interview(s) for s in (asking, reask, optional, complete, cancelled)]
@@ -109,11 +116,24 @@ def test_progress_summary_and_failure(failed_run: Any, snapshot: SnapshotAsserti
     tracker.event("complexity", "started", 0.2)
     tracker.event("complexity", "completed", 1.7, 500, 100)
     tracker.event("design", "started", 1.8)
-    summary = RunSummary("shop-api", "abcdef123456", 6.0, "standard", 2,
-                         ((1, "Project Setup"), (2, "Data ```Model```")),
-                         ("Auth is security-sensitive", "Schema changes"), "# Development Plan\n", "# Handoff\n")
-    clone = CloneInfo("shop-api", "http://x:tok@h/git/shop-api.git", False, "http://h/git/shop-api.git",
-                      ["git clone http://x:tok@h/git/shop-api.git"])
+    summary = RunSummary(
+        "shop-api",
+        "abcdef123456",
+        6.0,
+        "standard",
+        2,
+        ((1, "Project Setup"), (2, "Data ```Model```")),
+        ("Auth is security-sensitive", "Schema changes"),
+        "# Development Plan\n",
+        "# Handoff\n",
+    )
+    clone = CloneInfo(
+        "shop-api",
+        "http://x:tok@h/git/shop-api.git",
+        False,
+        "http://h/git/shop-api.git",
+        ["git clone http://x:tok@h/git/shop-api.git"],
+    )
     payloads = [
         render.render_progress(tracker.snapshot()),
         render.render_run_summary(summary, clone),
@@ -127,8 +147,13 @@ def test_status_projects_clone_admin(project: Any, failed_run: Any, snapshot: Sn
     progress = PlanProgress(1, 20, 1, Task("1.2", "Configure tooling"), ("waiting for API keys",))
     status = render.render_status(ProjectStatus(project, "01" + "ab" * 19, failed_run, progress))
     unplanned = render.render_status(ProjectStatus(project, None, None, None))
-    clone = CloneInfo("shop-api", "http://x:tok@h/git/shop-api.git", False, "http://h/git/shop-api.git",
-                      ["git clone http://x:tok@h/git/shop-api.git"])
+    clone = CloneInfo(
+        "shop-api",
+        "http://x:tok@h/git/shop-api.git",
+        False,
+        "http://h/git/shop-api.git",
+        ["git clone http://x:tok@h/git/shop-api.git"],
+    )
     config = EffectiveConfig(42, "offline", "offline", 2, 777, frozenset({"max_runs", "role_id"}))
     payloads = [
         status,
@@ -152,15 +177,19 @@ def test_status_with_a_chart_shows_it_as_the_embed_picture(project: Any, failed_
     charted.check_limits()
     assert [(f.filename, f.data) for f in charted.files] == [("progress.png", png)]
     assert charted.embeds[0].image == "attachment://progress.png"
-    assert dataclasses.replace(charted, files=(), embeds=(dataclasses.replace(charted.embeds[0], image=""),)) == \
-        render.render_status(status)  # the rest of the reply is the same as without a chart
+    assert dataclasses.replace(
+        charted, files=(), embeds=(dataclasses.replace(charted.embeds[0], image=""),)
+    ) == render.render_status(status)  # the rest of the reply is the same as without a chart
     too_big = render.render_status(status, chart=b"x" * (MAX_FILE_BYTES + 1))
     assert too_big.files == () and too_big.embeds[0].image == ""
 
 
 def test_errors_are_short_and_ephemeral(snapshot: SnapshotAssertion) -> None:
-    payloads = [render.render_error("There is no project called 'x'."), render.render_unexpected("deadbeef"),
-                render.render_refusal("Only <@1> can use these buttons.")]
+    payloads = [
+        render.render_error("There is no project called 'x'."),
+        render.render_unexpected("deadbeef"),
+        render.render_refusal("Only <@1> can use these buttons."),
+    ]
     assert all(p.ephemeral for p in payloads)
     assert [as_data(p) for p in payloads] == snapshot
 
@@ -191,10 +220,17 @@ def test_whatever_the_model_or_users_write_the_replies_fit(
     step_result: Any, summary: str, title: str, next_title: str, body: str, author: str
 ) -> None:
     patch = "diff --git a/a.md b/a.md\n@@ -1 +1 @@\n" + "".join(f"+{line}\n" for line in body.splitlines())
-    step = dataclasses.replace(step_result, summary=summary, task=Task("1.1", title), next_task=Task("1.2", next_title),
-                               diff=diff(patch or "x"))
-    info = dataclasses.replace(commit(2, summary or "s", trailers={"Devussy-Task": title[:20]}),
-                               author=dataclasses.replace(step_result.commit.author, name=author or "a"))
+    step = dataclasses.replace(
+        step_result,
+        summary=summary,
+        task=Task("1.1", title),
+        next_task=Task("1.2", next_title),
+        diff=diff(patch or "x"),
+    )
+    info = dataclasses.replace(
+        commit(2, summary or "s", trailers={"Devussy-Task": title[:20]}),
+        author=dataclasses.replace(step_result.commit.author, name=author or "a"),
+    )
     for payload in (
         render.render_step("shop-api", step),
         render.render_step("shop-api", dataclasses.replace(step, proposal_id="0a1b2c3d")),

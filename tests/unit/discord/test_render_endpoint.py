@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devussy_git.services import EffectiveConfig
 from devussy_git.faces.discord import render
+from devussy_git.services import EffectiveConfig
 
 
 def _fields(config: EffectiveConfig) -> dict[str, str]:

@@ -20,14 +20,22 @@ def test_the_bar_is_full_only_when_every_task_is_done() -> None:
 
 def _hud(**changes: object) -> Hud:
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    commit = CommitInfo("a" * 40, "s" * 300, "", "", Identity("n" * 300, "e@x"), when, Identity("b", "b@x"),
-                        when, (), {})
+    commit = CommitInfo(
+        "a" * 40, "s" * 300, "", "", Identity("n" * 300, "e@x"), when, Identity("b", "b@x"), when, (), {}
+    )
     phases = tuple(HudPhase(n, "T" * 300, 1, 40) for n in range(1, 16))
     base = dict(
         project=ProjectRecord("p" * 63, "N" * 200, 1, 2, "x", when),
-        head="a" * 40, phases=phases, active=phases[0], done=15, total=600,
-        next_task="1.2: " + "t" * 2000, blockers=tuple("b" * 500 for _ in range(20)), last_commit=commit,
-        clone_url="https://plans.example.com/git/" + "p" * 63 + ".git", archived=None,
+        head="a" * 40,
+        phases=phases,
+        active=phases[0],
+        done=15,
+        total=600,
+        next_task="1.2: " + "t" * 2000,
+        blockers=tuple("b" * 500 for _ in range(20)),
+        last_commit=commit,
+        clone_url="https://plans.example.com/git/" + "p" * 63 + ".git",
+        archived=None,
     )
     base.update(changes)
     return Hud(**base)  # type: ignore[arg-type]
@@ -39,7 +47,7 @@ def test_the_largest_hud_fits_discord_limits() -> None:
     fields = {f.name: f.value for f in payload.embeds[0].fields}
     assert fields["Phase"].startswith("1 of 15 · ")
     assert fields["Last change"].endswith("<t:1767323045:R>")
-    assert len([line for line in fields["Blockers"].splitlines()]) == 5
+    assert len(fields["Blockers"].splitlines()) == 5
 
 
 def test_a_hud_before_any_plan_and_the_digest_follows_content() -> None:

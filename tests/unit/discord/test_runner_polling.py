@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from devussy_git.services import summarise_run
 from devussy_git.config import Secret
 from devussy_git.errors import RunnerUnavailableError, UnavailableError
 from devussy_git.runner_client import RunnerClient, RunnerStatus
+from devussy_git.services import summarise_run
 
 
 def status(state: str, stage: str | None = None) -> dict[str, Any]:
@@ -40,8 +40,9 @@ async def test_wait_backs_off_resets_on_change_and_reports_each_status() -> None
         delays.append(seconds)
 
     changes: list[str | None] = []
-    async with RunnerClient("http://runner", Secret("tok"), transport=transport, sleep=sleep,
-                            poll_initial_s=0.5, poll_max_s=2.0) as runner:
+    async with RunnerClient(
+        "http://runner", Secret("tok"), transport=transport, sleep=sleep, poll_initial_s=0.5, poll_max_s=2.0
+    ) as runner:
         final = await runner.wait("r1", on_status=lambda s: changes.append(s.stage))
     assert final.done and final.state == "completed"
     assert delays == [0.5, 1.0, 2.0, 2.0, 0.5, 1.0]
@@ -82,8 +83,12 @@ def test_status_equality_drives_change_detection() -> None:
 
 @pytest.mark.parametrize("profile", ["not json", "[1, 2]", json.dumps({"score": "high", "risks": "many"})])
 def test_summary_survives_odd_files(profile: str) -> None:
-    files = {"complexity_profile.json": profile, "phase2.md": "# Phase 2: Data\n", "phase1.md": "no title",
-             "devplan.md": "# Development Plan\n"}
+    files = {
+        "complexity_profile.json": profile,
+        "phase2.md": "# Phase 2: Data\n",
+        "phase1.md": "no title",
+        "devplan.md": "# Development Plan\n",
+    }
     summary = summarise_run("p", "r1", files)
     assert (summary.score, summary.risks) == (None, ())
     assert summary.phases == ((1, "Phase 1"), (2, "Data"))

@@ -31,8 +31,11 @@ def test_payload_becomes_embeds_files_and_persistent_buttons() -> None:
     assert view.timeout is None  # persistent
     assert view.to_components()[0]["components"][0]["custom_id"] == "devussy:revert:shop-api:abc123def456"
     assert kwargs["allowed_mentions"].everyone is False
-    pictured = payload_kwargs(MessagePayload(embeds=(EmbedSpec("Status", image="attachment://progress.png"),),
-                                             files=(FileSpec("progress.png", b"png"),)))
+    pictured = payload_kwargs(
+        MessagePayload(
+            embeds=(EmbedSpec("Status", image="attachment://progress.png"),), files=(FileSpec("progress.png", b"png"),)
+        )
+    )
     assert pictured["embeds"][0].to_dict()["image"] == {"url": "attachment://progress.png"}
     assert [f.filename for f in pictured["files"]] == ["progress.png"]
     assert "image" not in kwargs["embeds"][0].to_dict()
@@ -41,8 +44,10 @@ def test_payload_becomes_embeds_files_and_persistent_buttons() -> None:
 
 
 async def test_timed_out_confirmation_buttons_are_disabled() -> None:
-    view = ActionView((ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"),
-                       ButtonSpec("cancel", "p", "0", "Cancel")), timeout=120)
+    view = ActionView(
+        (ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"), ButtonSpec("cancel", "p", "0", "Cancel")),
+        timeout=120,
+    )
     message = RecordingMessage()
     view.message = message  # type: ignore[assignment]
     await view.on_timeout()
@@ -93,7 +98,10 @@ async def test_a_settled_confirmation_does_not_get_its_buttons_back_when_its_tim
     channel = RecordingChannel()
     payload = MessagePayload(
         content="Revert abc1234?",
-        buttons=(ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"), ButtonSpec("cancel", "p", "0", "Keep it")),
+        buttons=(
+            ButtonSpec("revert-yes", "p", "abc1234", "Revert", "danger"),
+            ButtonSpec("cancel", "p", "0", "Keep it"),
+        ),
         timeout_s=120,
     )
     message = await send_to(channel, payload)

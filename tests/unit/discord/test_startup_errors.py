@@ -20,7 +20,11 @@ from devussy_git.faces.discord import run_bot
     ],
 )
 def test_discord_refusing_the_bot_at_start_up_is_explained(
-    raised: Exception, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    raised: Exception,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from devussy_git.faces.discord import bot as bot_module
 
@@ -28,8 +32,10 @@ def test_discord_refusing_the_bot_at_start_up_is_explained(
         raise raised
 
     monkeypatch.setattr(bot_module.DevussyBot, "run", refuse)
-    settings = load_settings({"DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"),
-                              "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/state.db"}, dotenv_path=None)
+    settings = load_settings(
+        {"DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/state.db"},
+        dotenv_path=None,
+    )
     settings = settings.with_(discord_token=Secret("not-a-real-token"))
     assert run_bot(settings=settings) == 1
     err = capsys.readouterr().err

@@ -37,9 +37,7 @@ def test_token_is_long_url_safe_and_stable(access: CloneAccess) -> None:
     assert access.token_for("beta") != token
 
 
-def test_only_the_salt_is_stored_and_a_new_secret_gives_other_tokens(
-    access: CloneAccess, root: Path
-) -> None:
+def test_only_the_salt_is_stored_and_a_new_secret_gives_other_tokens(access: CloneAccess, root: Path) -> None:
     token = access.token_for("alpha")
     stored = (root / "alpha.git" / ACCESS_FILE_NAME).read_text()
     assert token not in stored
@@ -63,9 +61,7 @@ def test_check_refuses_missing_or_wrong_credentials(access: CloneAccess, header:
     assert not access.check("alpha", header)
 
 
-def test_check_refuses_unknown_and_invalid_projects_without_creating_anything(
-    access: CloneAccess, root: Path
-) -> None:
+def test_check_refuses_unknown_and_invalid_projects_without_creating_anything(access: CloneAccess, root: Path) -> None:
     token = access.token_for("alpha")
     assert not access.check("gamma", _basic(token))
     assert not access.check("../alpha", _basic(token))
@@ -103,9 +99,7 @@ def test_bad_and_unknown_projects_raise_for_the_admin_verbs(access: CloneAccess)
         access.set_public("gamma", True)
 
 
-def test_damaged_state_is_a_store_error_and_check_fails_closed(
-    access: CloneAccess, root: Path
-) -> None:
+def test_damaged_state_is_a_store_error_and_check_fails_closed(access: CloneAccess, root: Path) -> None:
     (root / "alpha.git" / ACCESS_FILE_NAME).write_text('{"salt": 1}')
     with pytest.raises(StoreError):
         access.token_for("alpha")
@@ -119,8 +113,13 @@ def test_empty_secret_is_refused(root: Path) -> None:
 
 @pytest.mark.parametrize(
     ("header", "password"),
-    [(_basic("tok"), "tok"), (_basic("a:b"), "a:b"), ("basic " + base64.b64encode(b"u:p").decode(), "p"),
-     ("Basic " + base64.b64encode(b"nocolon").decode(), None), (_basic("\u00e9"), "\u00e9")],
+    [
+        (_basic("tok"), "tok"),
+        (_basic("a:b"), "a:b"),
+        ("basic " + base64.b64encode(b"u:p").decode(), "p"),
+        ("Basic " + base64.b64encode(b"nocolon").decode(), None),
+        (_basic("\u00e9"), "\u00e9"),
+    ],
 )
 def test_basic_auth_password(header: str, password: str | None) -> None:
     assert basic_auth_password(header) == password

@@ -46,10 +46,7 @@ def test_env_passes_protocol_headers_and_never_credentials() -> None:
 
 def test_env_forces_hidden_proposals_and_runs_and_no_push() -> None:
     env = _env({})
-    items = [
-        (env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"])
-        for i in range(int(env["GIT_CONFIG_COUNT"]))
-    ]
+    items = [(env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"]) for i in range(int(env["GIT_CONFIG_COUNT"]))]
     pairs = dict(items)
     assert {v for k, v in items if k == "uploadpack.hideRefs"} == {"refs/proposals", "refs/runs"}
     assert pairs["http.receivepack"] == "false"
@@ -58,8 +55,12 @@ def test_env_forces_hidden_proposals_and_runs_and_no_push() -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Git-Protocol": "version=2\nX: y"}, {"Content-Encoding": "br"}, {"Content-Length": "-1"},
-     {"Content-Type": "text/plain\r\nStatus: 200"}],
+    [
+        {"Git-Protocol": "version=2\nX: y"},
+        {"Content-Encoding": "br"},
+        {"Content-Length": "-1"},
+        {"Content-Type": "text/plain\r\nStatus: 200"},
+    ],
 )
 def test_env_drops_malformed_header_values(headers: dict[str, str]) -> None:
     env = _env(headers)
@@ -68,8 +69,7 @@ def test_env_drops_malformed_header_values(headers: dict[str, str]) -> None:
 
 def test_head_with_status_and_headers() -> None:
     head = parse_cgi_head(
-        b"Status: 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n"
-        b"Cache-Control: no-cache\r\n"
+        b"Status: 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\nCache-Control: no-cache\r\n"
     )
     assert head.status == 403
     assert head.headers == (("content-type", "text/plain"), ("cache-control", "no-cache"))
@@ -79,9 +79,7 @@ def test_head_without_status_is_200() -> None:
     assert parse_cgi_head(b"Content-Type: application/x-git-upload-pack-result\n").status == 200
 
 
-@pytest.mark.parametrize(
-    "block", [b"garbage line\r\n", b"Status: abc\r\n", b"Bad Name: x\r\n", b"X: y\n" * 100]
-)
+@pytest.mark.parametrize("block", [b"garbage line\r\n", b"Status: abc\r\n", b"Bad Name: x\r\n", b"X: y\n" * 100])
 def test_malformed_heads_are_errors(block: bytes) -> None:
     with pytest.raises(CgiHeaderError):
         parse_cgi_head(block)

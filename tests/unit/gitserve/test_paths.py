@@ -21,9 +21,7 @@ def test_valid_ids_pass(good: str) -> None:
     assert validate_project_id(good) == good
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "-a", "A", "a" * 64, "a/b", "..", "a.b", "a_b", "a\n", " a", "é", "a\x00"]
-)
+@pytest.mark.parametrize("bad", ["", "-a", "A", "a" * 64, "a/b", "..", "a.b", "a_b", "a\n", " a", "é", "a\x00"])
 def test_invalid_ids_are_refused(bad: str) -> None:
     with pytest.raises(InvalidProjectIdError):
         validate_project_id(bad)
@@ -49,8 +47,19 @@ def test_requests_are_classified(subpath: str, service: str | None, kind: GitReq
 
 
 @pytest.mark.parametrize(
-    "subpath", ["", "p.git", "../x", "../p.git/info/refs", "/etc/passwd", "P.git/HEAD", ".git/HEAD",
-                "p/info/refs", "p.gitx/info/refs", "a..b.git/HEAD"]
+    "subpath",
+    [
+        "",
+        "p.git",
+        "../x",
+        "../p.git/info/refs",
+        "/etc/passwd",
+        "P.git/HEAD",
+        ".git/HEAD",
+        "p/info/refs",
+        "p.gitx/info/refs",
+        "a..b.git/HEAD",
+    ],
 )
 def test_paths_without_a_valid_repo_name_are_rejected(subpath: str) -> None:
     assert classify_git_path(subpath, "git-upload-pack") is None

@@ -17,14 +17,18 @@ def _pkt(text: str) -> bytes:
 
 def _fetch(*args: str) -> bytes:
     return (
-        _pkt("command=fetch\n") + _pkt("agent=git/2.39.5\n") + b"0001"
-        + b"".join(_pkt(a + "\n") for a in args) + b"0000"
+        _pkt("command=fetch\n")
+        + _pkt("agent=git/2.39.5\n")
+        + b"0001"
+        + b"".join(_pkt(a + "\n") for a in args)
+        + b"0000"
     )
 
 
 def test_fetch_wants_and_want_refs_are_found() -> None:
-    parsed = parse_v2_request(_fetch(f"want {OID}", "thin-pack", f"have {'a' * 40}",
-                                     "want-ref refs/proposals/p1", "done"))
+    parsed = parse_v2_request(
+        _fetch(f"want {OID}", "thin-pack", f"have {'a' * 40}", "want-ref refs/proposals/p1", "done")
+    )
     assert parsed.command == "fetch"
     assert parsed.wants == (OID,)
     assert parsed.want_refs == ("refs/proposals/p1",)
@@ -43,8 +47,16 @@ def test_ls_refs_has_no_wants() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"zzzz", b"0x10command=fetch", _pkt("want " + OID), b"00ffcommand=fetch\n",
-     _fetch("want not-an-oid"), _fetch(f"want {OID.upper()}"), b"+01acommand=fetch"],
+    [
+        b"",
+        b"zzzz",
+        b"0x10command=fetch",
+        _pkt("want " + OID),
+        b"00ffcommand=fetch\n",
+        _fetch("want not-an-oid"),
+        _fetch(f"want {OID.upper()}"),
+        b"+01acommand=fetch",
+    ],
 )
 def test_malformed_bodies_are_errors(body: bytes) -> None:
     with pytest.raises(V2RequestError):

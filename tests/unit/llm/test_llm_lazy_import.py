@@ -20,7 +20,5 @@ def test_importing_building_clients_and_closing_leave_litellm_unloaded() -> None
         "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
         "assert 'openai' not in sys.modules, 'openai was imported'\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

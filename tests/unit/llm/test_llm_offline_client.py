@@ -81,9 +81,7 @@ async def test_the_default_responder_is_the_offline_content(
     fake = types.ModuleType("devussy_git.llm.offline.replies")
     fake.offline_reply = offline_reply  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "devussy_git.llm.offline.replies", fake)
-    reply = await OfflineClient().complete(
-        LLMRequest(messages=[], stage="complexity", context={"k": 1})
-    )
+    reply = await OfflineClient().complete(LLMRequest(messages=[], stage="complexity", context={"k": 1}))
     assert reply.text == "from the offline content"
     assert calls == [("complexity", {"k": 1})]
 

@@ -35,9 +35,7 @@ def test_openai_uses_the_default_model_and_its_key() -> None:
 
 
 def test_requesty_goes_to_its_router_with_its_own_key() -> None:
-    profile = LLMProfile.from_settings(
-        settings(LLM_REQUESTY_API_KEY="rq-key", LLM_API_KEY="other")
-    )
+    profile = LLMProfile.from_settings(settings(LLM_REQUESTY_API_KEY="rq-key", LLM_API_KEY="other"))
     assert profile.provider == "requesty"
     assert profile.model == "openai/gpt-4o-mini"
     assert profile.api_base == "https://router.requesty.ai/v1"
@@ -68,8 +66,7 @@ def test_a_self_hosted_server_needs_no_key() -> None:
 
 
 def test_provider_override_takes_that_providers_default_model_unless_model_given() -> None:
-    s = settings(LLM_DEFAULT_PROVIDER="openai", LLM_DEFAULT_MODEL="gpt-4.1", LLM_API_KEY="k",
-                 LLM_ZAI_API_KEY="z")
+    s = settings(LLM_DEFAULT_PROVIDER="openai", LLM_DEFAULT_MODEL="gpt-4.1", LLM_API_KEY="k", LLM_ZAI_API_KEY="z")
     assert LLMProfile.from_settings(s).model == "gpt-4.1"
     assert LLMProfile.from_settings(s, provider="openai").model == "gpt-4.1"
     assert LLMProfile.from_settings(s, provider="zai").model == "glm-4.6"

@@ -22,18 +22,12 @@ def litellm_exception_classes() -> dict[str, type[BaseException]]:
     return {
         name: value
         for name, value in vars(exceptions).items()
-        if inspect.isclass(value)
-        and issubclass(value, BaseException)
-        and value.__module__ == exceptions.__name__
+        if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == exceptions.__name__
     }
 
 
 def unclassified() -> list[str]:
-    known = (
-        RETRYABLE_EXCEPTIONS.keys()
-        | NON_RETRYABLE_EXCEPTIONS.keys()
-        | STATUS_DECIDED_EXCEPTIONS.keys()
-    )
+    known = RETRYABLE_EXCEPTIONS.keys() | NON_RETRYABLE_EXCEPTIONS.keys() | STATUS_DECIDED_EXCEPTIONS.keys()
     return sorted(set(litellm_exception_classes()) - known)
 
 
@@ -51,9 +45,7 @@ def test_the_guard_notices_a_class_litellm_adds(monkeypatch: pytest.MonkeyPatch)
 
 def test_no_class_is_in_two_tables() -> None:
     assert not RETRYABLE_EXCEPTIONS.keys() & NON_RETRYABLE_EXCEPTIONS.keys()
-    assert not (
-        RETRYABLE_EXCEPTIONS.keys() | NON_RETRYABLE_EXCEPTIONS.keys()
-    ) & STATUS_DECIDED_EXCEPTIONS.keys()
+    assert not (RETRYABLE_EXCEPTIONS.keys() | NON_RETRYABLE_EXCEPTIONS.keys()) & STATUS_DECIDED_EXCEPTIONS.keys()
 
 
 def test_every_class_says_why_it_is_where_it_is() -> None:
@@ -109,8 +101,8 @@ def test_request_and_auth_failures_are_not_retried(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "retried"), [(500, True), (503, True), (429, True), (408, True), (400, False),
-                            (401, False), (None, False)]
+    ("status", "retried"),
+    [(500, True), (503, True), (429, True), (408, True), (400, False), (401, False), (None, False)],
 )
 def test_a_generic_api_error_is_retried_by_its_status(status: int | None, retried: bool) -> None:
     assert is_retryable(make("APIError", status_code=status)) is retried
@@ -142,9 +134,7 @@ def test_cause_names_class_and_status_only() -> None:
     ("attempt", "jitter", "expected"),
     [(1, 0.0, 1.0), (2, 0.0, 2.0), (3, 0.5, 4.5), (4, 1.0, 9.0), (9, 0.0, 30.0)],
 )
-def test_backoff_doubles_with_jitter_up_to_the_cap(
-    attempt: int, jitter: float, expected: float
-) -> None:
+def test_backoff_doubles_with_jitter_up_to_the_cap(attempt: int, jitter: float, expected: float) -> None:
     assert backoff_s(attempt, initial_s=1.0, max_s=30.0, rand=lambda: jitter) == expected
 
 

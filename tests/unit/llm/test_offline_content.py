@@ -37,8 +37,12 @@ def test_every_text_names_only_known_names_and_conditions(kind: str) -> None:
     known = set(NAMES) | {name for item in ITEMS.values() for name in item[0]}
     for spec in content()[kind]:
         conditions = [spec.get("when"), *(task.get("when") for task in spec["task"])]
-        texts = [spec["label"], spec["summary"], *(t["title"] for t in spec["task"]),
-                 *(t["details"] for t in spec["task"])]
+        texts = [
+            spec["label"],
+            spec["summary"],
+            *(t["title"] for t in spec["task"]),
+            *(t["details"] for t in spec["task"]),
+        ]
         for value in texts:
             if isinstance(value, Mapping):
                 conditions.append(value["when"])
@@ -52,8 +56,7 @@ def test_every_text_names_only_known_names_and_conditions(kind: str) -> None:
 def test_every_design_line_names_only_known_names_and_conditions() -> None:
     names, flags, items = _design_facts(load_interview("shop-api"))
     design = content()["design"]
-    lines = [design["overview"], design["architecture"], *design["names"].values(),
-             *content()["entry_points"].values()]
+    lines = [design["overview"], design["architecture"], *design["names"].values(), *content()["entry_points"].values()]
     lines += [line for key in ("objectives", "stack", "components", "dependencies") for line in design[key]]
     for line in lines:
         extra = set(items[line["for_each"]][0]) if isinstance(line, Mapping) and "for_each" in line else set()
@@ -83,6 +86,5 @@ def test_the_core_workstream_has_one_task_per_feature() -> None:
 def test_the_plan_package_never_reaches_for_the_offline_provider() -> None:
     from tests.unit.test_layers import _edges
 
-    wrong = [(source, target) for source, target in _edges()
-             if source.startswith("plan") and target.startswith("llm")]
+    wrong = [(source, target) for source, target in _edges() if source.startswith("plan") and target.startswith("llm")]
     assert wrong == []

@@ -140,8 +140,7 @@ def test_validation_asks_for_missing_sections(shop_api: Interview, shop_profile)
     assert "Explain how Stripe is integrated." in review.issues
     revised = offline_reply("design-revision", {**ctx, "issues": list(review.issues)})
     assert "## Revision Notes" in revised
-    assert parse_validation(offline_reply("validation", {**ctx, "design": parse_design(revised)}))\
-        .approved
+    assert parse_validation(offline_reply("validation", {**ctx, "design": parse_design(revised)})).approved
 
 
 def test_handoff_next_records_the_note() -> None:
@@ -157,10 +156,18 @@ def test_handoff_next_records_the_note() -> None:
         "summary": "Tokens expire after 15 min",
         "status": "done",
         "edits": [
-            {"file": "devplan.md", "anchor": "PROGRESS_LOG", "action": "append",
-             "content": "- 2.3: Tokens expire after 15 min"},
-            {"file": "phase2.md", "anchor": "PHASE_OUTCOMES", "action": "append",
-             "content": "- 2.3: Tokens expire after 15 min"},
+            {
+                "file": "devplan.md",
+                "anchor": "PROGRESS_LOG",
+                "action": "append",
+                "content": "- 2.3: Tokens expire after 15 min",
+            },
+            {
+                "file": "phase2.md",
+                "anchor": "PHASE_OUTCOMES",
+                "action": "append",
+                "content": "- 2.3: Tokens expire after 15 min",
+            },
         ],
     }
 
@@ -189,14 +196,11 @@ def test_bad_stage_or_context_is_invalid_input(stage: str, context: dict[str, An
 
 
 @pytest.mark.parametrize("count", [3, 5, 7, 9, 12, 15])
-def test_outline_has_exactly_the_phase_count(count: int, shop_api: Interview,
-                                             shop_profile: ComplexityProfile) -> None:
+def test_outline_has_exactly_the_phase_count(count: int, shop_api: Interview, shop_profile: ComplexityProfile) -> None:
     profile = ComplexityProfile(shop_profile.score, count, "detailed", {}, (), "")
     ctx = {"interview": shop_api.to_dict(), "complexity": profile.to_dict()}
     outline = parse_devplan_outline(offline_reply("devplan", ctx), count)
     assert len(outline) == count
     for item in outline:
-        reply = offline_reply(
-            "phase", {**ctx, "phase": {"number": item.number, "title": item.title}}
-        )
+        reply = offline_reply("phase", {**ctx, "phase": {"number": item.number, "title": item.title}})
         assert parse_phase_tasks(reply, item.number)

@@ -22,8 +22,11 @@ def test_every_case_replies_as_recorded() -> None:
         replies = case_replies(interview, profile)
         if whole:
             recorded = RECORDED["full"][name]
-            changed += [f"{name} {key}" for key in sorted(recorded.keys() | replies.keys())
-                        if replies.get(key) != recorded.get(key)]
+            changed += [
+                f"{name} {key}"
+                for key in sorted(recorded.keys() | replies.keys())
+                if replies.get(key) != recorded.get(key)
+            ]
         elif digest(replies) != RECORDED["digests"][name]:
             changed.append(name)
     assert changed == []

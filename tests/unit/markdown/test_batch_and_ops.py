@@ -130,6 +130,4 @@ def test_reports_and_changed_ranges_describe_the_batch() -> None:
         ChangedRange(4, 5, 4, 4),
         ChangedRange(9, 12, 8, 9),
     )
-    assert result.text == (
-        "# A\n\n<!-- LOG_START -->\n- one\n- two\n<!-- LOG_END -->\n\n## B\n\nnew\n\nlines\n"
-    )
+    assert result.text == ("# A\n\n<!-- LOG_START -->\n- one\n- two\n<!-- LOG_END -->\n\n## B\n\nnew\n\nlines\n")

@@ -72,7 +72,7 @@ NOT_REPEATABLE = {"nested_sections"}
 
 @pytest.mark.parametrize("name", [n for n in CASE_NAMES if n not in NOT_REPEATABLE])
 def test_applying_the_batch_twice_changes_nothing_more(name: str) -> None:
-    text, edits, expected = _load(name)
+    _text, edits, expected = _load(name)
     again = apply_edits(expected, edits)
     assert again.text == expected
     assert {r.status for r in again.reports} <= {"unchanged", "already-present"}

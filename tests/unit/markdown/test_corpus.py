@@ -13,8 +13,14 @@ from .conftest import CASES, CORPUS, reference_document
 DOCUMENTS = sorted(p.name for p in CORPUS.glob("*.md") if p.name != "SOURCES.md")
 # The Devussy-shaped fixtures carry the anchors the corpus lacks.
 ANCHORED = [
-    "devplan_progress", "phase_tasks", "handoff_notes", "anchor_in_list", "html_block",
-    "blockquote_anchor", "crlf", "unicode",
+    "devplan_progress",
+    "phase_tasks",
+    "handoff_notes",
+    "anchor_in_list",
+    "html_block",
+    "blockquote_anchor",
+    "crlf",
+    "unicode",
 ]
 
 NEW_CONTENT = (
@@ -41,9 +47,7 @@ def _check(before: Document, edit: Edit, scope: tuple[int, int]) -> str:
     assert after == reference_document(result.text)
     for changed in result.changed_ranges:
         assert scope[0] <= changed.original_start <= changed.original_end <= scope[1]
-    assert before.lines[: result.changed_ranges[0].original_start] == after.lines[
-        : result.changed_ranges[0].start
-    ]
+    assert before.lines[: result.changed_ranges[0].original_start] == after.lines[: result.changed_ranges[0].start]
     last = result.changed_ranges[-1]
     assert before.lines[last.original_end :] == after.lines[last.end :]
     assert [h.path for h in after.headings] == [h.path for h in before.headings]
@@ -67,12 +71,10 @@ def test_every_heading_section_can_be_replaced_and_restored(name: str) -> None:
     assert doc.headings, "a corpus document needs headings"
     for heading in doc.headings:
         target = heading.path if len(doc.find_headings(heading.text)) > 1 else heading.text
-        holds_anchor = any(heading.heading_end <= a.start_line < heading.body_end
-                           for a in doc.anchors.values())
+        holds_anchor = any(heading.heading_end <= a.start_line < heading.body_end for a in doc.anchors.values())
         action = "append" if holds_anchor else "replace"
         scope = (heading.heading_end, heading.body_end)
-        changed = _check(doc, Edit(file=name, heading=target, action=action, content=NEW_CONTENT),
-                         scope)
+        changed = _check(doc, Edit(file=name, heading=target, action=action, content=NEW_CONTENT), scope)
         if action == "replace":
             original = _core(doc, *scope)
             restore = Edit(file=name, heading=target, action="replace", content=original)

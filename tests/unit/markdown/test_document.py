@@ -24,8 +24,9 @@ def _find_headings_by_list(doc: Document, target: str) -> list[Heading]:
         return found
     parts = [normalize_heading_text(p) for p in wanted.split(">")]
     return [
-        h for h in doc.headings
-        if [normalize_heading_text(p) for p in h.path.split(PATH_SEPARATOR)][-len(parts):] == parts
+        h
+        for h in doc.headings
+        if [normalize_heading_text(p) for p in h.path.split(PATH_SEPARATOR)][-len(parts) :] == parts
     ]
 
 
@@ -41,9 +42,7 @@ def test_lookups_on_parse_facts_match_the_full_lists(path) -> None:
         assert fresh.find_headings(target) == _find_headings_by_list(parse_document(text), target)
     doc = parse_document(text)
     for task_id in {t.task_id for t in doc.tasks if t.task_id} | {"9.99", "1"}:
-        assert parse_document(text).find_tasks(task_id) == [
-            t for t in doc.tasks if t.task_id == task_id
-        ]
+        assert parse_document(text).find_tasks(task_id) == [t for t in doc.tasks if t.task_id == task_id]
     for line in range(-1, len(doc.lines) + 2):
         inside = [h for h in doc.headings if h.line <= line < h.end_line]
         expected = inside[-1] if inside and 0 <= line < len(doc.lines) else None

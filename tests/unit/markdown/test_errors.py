@@ -42,8 +42,13 @@ CASES_OF_ONE = {
     "oversize": (DEVPLAN, [_dev(anchor="PROGRESS_LOG", action="append", content="x" * 30)]),
     "marker_in_content": (
         DEVPLAN,
-        [_dev(anchor="PROGRESS_LOG", action="replace",
-              content="<!-- PROGRESS_LOG_START -->\n- x\n<!-- PROGRESS_LOG_END -->")],
+        [
+            _dev(
+                anchor="PROGRESS_LOG",
+                action="replace",
+                content="<!-- PROGRESS_LOG_START -->\n- x\n<!-- PROGRESS_LOG_END -->",
+            )
+        ],
     ),
     "unclosed_fence": (DEVPLAN, [_dev(anchor="PROGRESS_LOG", action="append", content="```python\nx = 1")]),
     "unclosed_comment": (DEVPLAN, [_dev(anchor="PROGRESS_LOG", action="append", content="<!-- note")]),
@@ -54,7 +59,8 @@ CASES_OF_ONE = {
     ),
     "missing_task": (PHASE, [TaskCheck(file="phase1.md", task_id="1.9")]),
     "status_in_missing_anchor": (
-        DEVPLAN, [StatusUpdate(file="devplan.md", anchor="PHASE_3_STATUS", key="completed", value="1/2")]
+        DEVPLAN,
+        [StatusUpdate(file="devplan.md", anchor="PHASE_3_STATUS", key="completed", value="1/2")],
     ),
     "duplicate_sub_heading": (
         NESTED,
@@ -125,8 +131,9 @@ def test_nothing_is_applied_when_one_edit_fails() -> None:
 
 
 def test_edit_for_another_file_is_refused() -> None:
-    error = _refused(DEVPLAN, [Edit(file="phase1.md", anchor="PROGRESS_LOG", action="append",
-                                    content="x")], file="devplan.md")
+    error = _refused(
+        DEVPLAN, [Edit(file="phase1.md", anchor="PROGRESS_LOG", action="append", content="x")], file="devplan.md"
+    )
     assert "this batch is for devplan.md" in error.model_message
 
 
@@ -147,9 +154,7 @@ def test_html_block_that_would_run_into_the_end_marker_gets_a_blank_line() -> No
     text = "# A\n\n<!-- X_START -->\n- a\n<!-- X_END -->\ntext right after\n"
     edit = Edit(file="a.md", anchor="X", action="replace", content="<div>\nopen html")
     result = apply_edits(text, [edit])
-    assert result.text == (
-        "# A\n\n<!-- X_START -->\n<div>\nopen html\n\n<!-- X_END -->\ntext right after\n"
-    )
+    assert result.text == ("# A\n\n<!-- X_START -->\n<div>\nopen html\n\n<!-- X_END -->\ntext right after\n")
     assert list(result.document.anchors) == ["X"]
 
 

@@ -28,16 +28,67 @@ ALL_FIXTURES = sorted(p for p in FIXTURES.rglob("*.md") if p.name != "SOURCES.md
 
 # Lines chosen to sit on both sides of a piece boundary: headings (real and not),
 # fences, HTML blocks, lists, quotes, tables, setext underlines, reference definitions.
-LINES = st.sampled_from([
-    "# Title", "## Section", "###### Deep", "####### not a heading", "#hashtag", "#",
-    " # indented heading", "    # code", "\t# tab code", "## Closed ##",
-    "```", "```python", "~~~", "````", "``` ", "  ```", "code line # x", "# inside a fence?",
-    "<div>", "</div>", "<!--", "-->", "<!-- X_START -->", "<!-- X_END -->", "<!-- a --> b",
-    "<details>", "<pre>", "</pre>", "<?php", "?>", "<![CDATA[", "]]>", "<span>inline</span> text",
-    "- item", "- [ ] 1.1: task", "  - nested", "1. one", "> quote", "> ```", "| a | b |",
-    "|---|---|", "| 1 | 2 |", "paragraph text", "===", "---", "", "", "",
-    "    indented code", "[ref]: /url", "[ref]: /url 'title", "title'", "'title", "'t'", "x'", "[a", "c]: /url",
-])
+LINES = st.sampled_from(
+    [
+        "# Title",
+        "## Section",
+        "###### Deep",
+        "####### not a heading",
+        "#hashtag",
+        "#",
+        " # indented heading",
+        "    # code",
+        "\t# tab code",
+        "## Closed ##",
+        "```",
+        "```python",
+        "~~~",
+        "````",
+        "``` ",
+        "  ```",
+        "code line # x",
+        "# inside a fence?",
+        "<div>",
+        "</div>",
+        "<!--",
+        "-->",
+        "<!-- X_START -->",
+        "<!-- X_END -->",
+        "<!-- a --> b",
+        "<details>",
+        "<pre>",
+        "</pre>",
+        "<?php",
+        "?>",
+        "<![CDATA[",
+        "]]>",
+        "<span>inline</span> text",
+        "- item",
+        "- [ ] 1.1: task",
+        "  - nested",
+        "1. one",
+        "> quote",
+        "> ```",
+        "| a | b |",
+        "|---|---|",
+        "| 1 | 2 |",
+        "paragraph text",
+        "===",
+        "---",
+        "",
+        "",
+        "",
+        "    indented code",
+        "[ref]: /url",
+        "[ref]: /url 'title",
+        "title'",
+        "'title",
+        "'t'",
+        "x'",
+        "[a",
+        "c]: /url",
+    ]
+)
 
 
 @st.composite
@@ -48,7 +99,11 @@ def texts(draw: st.DrawFn) -> str:
     return newline.join(lines) + (end if lines else "")
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("MD_INCREMENTAL_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("MD_INCREMENTAL_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(autouse=True)
@@ -80,21 +135,17 @@ def test_a_cached_index_of_an_edited_text_is_a_fresh_parse(text: str, data: st.D
     parse_facts(lines)
     position = data.draw(st.integers(0, len(lines)))
     inserted = data.draw(st.lists(LINES, max_size=3))
-    new_text = "".join([*lines[:position], *(line + "\n" for line in inserted),
-                        *lines[position + 1 :]])
+    new_text = "".join([*lines[:position], *(line + "\n" for line in inserted), *lines[position + 1 :]])
     new_lines = split_lines(new_text)
     assert parse_facts(new_lines) == parse_whole(new_lines)
 
 
 @SETTINGS
 @given(texts(), texts(), st.data())
-def test_remembered_pieces_are_what_a_parse_of_them_gives(
-    text: str, other: str, data: st.DataObject
-) -> None:
+def test_remembered_pieces_are_what_a_parse_of_them_gives(text: str, other: str, data: st.DataObject) -> None:
     clear_cache()
     lines = split_lines(text)
-    ranges = data.draw(st.lists(st.tuples(st.integers(0, len(lines)), st.integers(0, 3)),
-                                max_size=4))
+    ranges = data.draw(st.lists(st.tuples(st.integers(0, len(lines)), st.integers(0, 3)), max_size=4))
     remember(lines, parse_whole(lines), sorted((a, min(a + n, len(lines))) for a, n in ranges))
     assert parse_facts(lines) == parse_whole(lines)
     # Pieces of ``text`` met again in another text, in another context.
@@ -105,9 +156,7 @@ def test_remembered_pieces_are_what_a_parse_of_them_gives(
 
 @SETTINGS
 @given(st.lists(LINES, max_size=14), st.data())
-def test_a_window_the_patcher_accepts_reads_as_the_whole_text(
-    body: list[str], data: st.DataObject
-) -> None:
+def test_a_window_the_patcher_accepts_reads_as_the_whole_text(body: list[str], data: st.DataObject) -> None:
     """``reparse_window`` either refuses or gives exactly the facts of a whole parse."""
     lines = split_lines("".join(line + "\n" for line in body))
     start = data.draw(st.integers(0, len(lines)))
@@ -129,8 +178,7 @@ def test_a_window_the_patcher_accepts_reads_as_the_whole_text(
         ("# h\n'foo\n===\nbar'\n", "[a]: /url\n'foo\n===\nbar'\n", 0, 1),
         ("'t\n===\nt'\n", "[a]: /url\n't\n===\nt'\n", 0, 0),
         # A title opened two blocks above the edit, closed by it.
-        ("[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n",
-         "[a]: /url\n'foo\n===\nbar\n===\nstatus: done'\n", 5, 6),
+        ("[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n", "[a]: /url\n'foo\n===\nbar\n===\nstatus: done'\n", 5, 6),
         # The same inside a list item and a quote: the title's lines are lazy lines.
         ("- [a]: /url\n'foo\n===\nstatus: open\n", "- [a]: /url\n'foo\n===\nstatus: done'\n", 3, 4),
         ("> [a]: /url\n'foo\n===\nstatus: open\n", "> [a]: /url\n'foo\n===\nstatus: done'\n", 3, 4),
@@ -138,9 +186,7 @@ def test_a_window_the_patcher_accepts_reads_as_the_whole_text(
         ("[a\n===\nb\n===\nstatus: open\n", "[a\n===\nb\n===\nc]: /url\n", 4, 5),
     ],
 )
-def test_a_reference_definition_reading_on_over_blocks_is_seen(
-    old: str, new: str, start: int, end: int
-) -> None:
+def test_a_reference_definition_reading_on_over_blocks_is_seen(old: str, new: str, start: int, end: int) -> None:
     old_lines, new_lines = split_lines(old), split_lines(new)
     inserted = len(new_lines) - len(old_lines) + (end - start)
     result = reparse_window(parse_whole(old_lines), old_lines, new_lines, start, end, inserted)
@@ -151,17 +197,13 @@ def test_a_reference_definition_reading_on_over_blocks_is_seen(
     ("text", "value"),
     [
         # A status value that closes a link reference title opened lines above it.
-        ("# Plan\n\n<!-- S_START -->\n\n[a]: /url\n'title\n===\nstatus: open\n<!-- S_END -->\n",
-         "done'"),
+        ("# Plan\n\n<!-- S_START -->\n\n[a]: /url\n'title\n===\nstatus: open\n<!-- S_END -->\n", "done'"),
         ("<!-- S_START -->\n\n[a]: /url\n'title\nstatus: open\n<!-- S_END -->\n", "x'"),
-        ("<!-- S_START -->\n[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n<!-- S_END -->\n",
-         "done'"),
+        ("<!-- S_START -->\n[a]: /url\n'foo\n===\nbar\n===\nstatus: open\n<!-- S_END -->\n", "done'"),
         ("<!-- S_START -->\n- [a]: /url\n'foo\n===\nstatus: open\n<!-- S_END -->\n", "done'"),
     ],
 )
-def test_an_edit_that_changes_text_above_its_window_is_refused_or_read_right(
-    text: str, value: str
-) -> None:
+def test_an_edit_that_changes_text_above_its_window_is_refused_or_read_right(text: str, value: str) -> None:
     try:
         result = apply_edits(text, [StatusUpdate(file="x.md", anchor="S", key="status", value=value)])
     except InvalidEditError:
@@ -217,15 +259,11 @@ def test_open_at_end(text: str, is_open: bool) -> None:
     assert open_at_end(facts, lines, 0, len(lines)) is is_open
 
 
-PLAN = (
-    "# Plan\n\n## Progress\n\n<!-- PROGRESS_LOG_START -->\n- 1.1: started\n"
-    "<!-- PROGRESS_LOG_END -->\n\n"
-    + "".join(
-        f"## Phase {n}\n\n<!-- PHASE_{n}_STATUS_START -->\ncompleted: 0/2\n"
-        f"<!-- PHASE_{n}_STATUS_END -->\n\n### Tasks\n\n- [ ] {n}.1: first\n- [ ] {n}.2: second\n\n"
-        f"### Outcomes\n\nNone yet.\n\n```\n# code, not a heading\n```\n"
-        for n in range(1, 6)
-    )
+PLAN = "# Plan\n\n## Progress\n\n<!-- PROGRESS_LOG_START -->\n- 1.1: started\n<!-- PROGRESS_LOG_END -->\n\n" + "".join(
+    f"## Phase {n}\n\n<!-- PHASE_{n}_STATUS_START -->\ncompleted: 0/2\n"
+    f"<!-- PHASE_{n}_STATUS_END -->\n\n### Tasks\n\n- [ ] {n}.1: first\n- [ ] {n}.2: second\n\n"
+    f"### Outcomes\n\nNone yet.\n\n```\n# code, not a heading\n```\n"
+    for n in range(1, 6)
 )
 
 
@@ -235,15 +273,25 @@ def test_handoff_steps_on_a_remembered_plan_match_fresh_parses() -> None:
     text = PLAN
     steps = [(2, 1, "//"), (2, 2, "//"), (4, 1, "#"), (1, 2, "//"), (5, 1, "#"), (3, 1, "//")]
     for step, (phase, task, comment) in enumerate(steps):
-        result = apply_edits(parse_document(text), [
-            Edit(file="x.md", anchor="PROGRESS_LOG", action="append",
-                 content=f"- {phase}.{task}: done in step {step}"),
-            TaskCheck(file="x.md", task_id=f"{phase}.{task}"),
-            StatusUpdate(file="x.md", anchor=f"PHASE_{phase}_STATUS", key="completed",
-                         value=f"{task}/2"),
-            Edit(file="x.md", heading=f"Phase {phase} > Outcomes", action="append",
-                 content=f"- step {step}\n\n```\n{comment} still code\n```"),
-        ])
+        result = apply_edits(
+            parse_document(text),
+            [
+                Edit(
+                    file="x.md",
+                    anchor="PROGRESS_LOG",
+                    action="append",
+                    content=f"- {phase}.{task}: done in step {step}",
+                ),
+                TaskCheck(file="x.md", task_id=f"{phase}.{task}"),
+                StatusUpdate(file="x.md", anchor=f"PHASE_{phase}_STATUS", key="completed", value=f"{task}/2"),
+                Edit(
+                    file="x.md",
+                    heading=f"Phase {phase} > Outcomes",
+                    action="append",
+                    content=f"- step {step}\n\n```\n{comment} still code\n```",
+                ),
+            ],
+        )
         text = result.text
         misses = cache_info()["misses"]
         again = parse_document(text)

@@ -34,6 +34,7 @@ def test_blank_content_still_clears_a_section() -> None:
 
 
 def test_a_link_reference_with_text_keeps_the_text() -> None:
-    edit = Edit(file="handoff.md", anchor="HANDOFF_NOTES", action="append",
-                content="- see the plan\n\n[plan]: devplan.md")
+    edit = Edit(
+        file="handoff.md", anchor="HANDOFF_NOTES", action="append", content="- see the plan\n\n[plan]: devplan.md"
+    )
     assert "- see the plan" in apply_edits(HANDOFF, [edit], file="handoff.md").text

@@ -18,8 +18,23 @@ from .conftest import reference_document
 EXAMPLES = int(os.environ.get("MD_PROPERTY_EXAMPLES", "60"))
 
 WORDS = st.sampled_from(
-    ["alpha", "beta", "gamma", "δέλτα", "ünïcode", "🚀", "task", "x_y", "a*b", "`code`", "[link](u)",
-     "1.", "#tag", "<b>", "end"]
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "δέλτα",
+        "ünïcode",
+        "🚀",
+        "task",
+        "x_y",
+        "a*b",
+        "`code`",
+        "[link](u)",
+        "1.",
+        "#tag",
+        "<b>",
+        "end",
+    ]
 )
 SENTENCE = st.lists(WORDS, min_size=1, max_size=6).map(" ".join)
 SPACES = st.sampled_from(["", "", " ", "  ", "\t"])
@@ -28,9 +43,7 @@ SPACES = st.sampled_from(["", "", " ", "  ", "\t"])
 @st.composite
 def blocks(draw: st.DrawFn, *, tidy: bool, markers: bool = True) -> str:
     """One markdown block; ``tidy`` blocks are already in normalised form."""
-    kind = draw(st.sampled_from(
-        ["para", "bullets", "ordered", "tasks", "fence", "quote", "table", "html"]
-    ))
+    kind = draw(st.sampled_from(["para", "bullets", "ordered", "tasks", "fence", "quote", "table", "html"]))
     if kind == "para":
         lines = draw(st.lists(SENTENCE, min_size=1, max_size=3))
         text = "\n".join(line + ("" if tidy else draw(SPACES)) for line in lines)
@@ -107,7 +120,8 @@ def _target(draw: st.DrawFn, doc: Generated, *, replace: bool = False) -> dict[s
     """A target; with ``replace``, never a section that holds an anchor (that is refused)."""
     parsed = parse_document(doc.text)
     free = [
-        h.text for h in parsed.headings
+        h.text
+        for h in parsed.headings
         if not any(h.heading_end <= a.start_line < h.body_end for a in parsed.anchors.values())
     ]
     if doc.anchors and (draw(st.booleans()) or (replace and not free)):
@@ -180,22 +194,27 @@ def test_replace_then_replace_with_original_gives_original(data: st.DataObject) 
     target = _target(data.draw, doc, replace=True)
     original = _core(doc.text, target)
     new_content = data.draw(CONTENT)
-    changed = apply_edits(doc.text, [Edit(file="x.md", action="replace", content=new_content, **target)],
-                          normalize=tidy)
-    reverted = apply_edits(changed.text, [Edit(file="x.md", action="replace", content=original, **target)],
-                           normalize=tidy)
+    changed = apply_edits(
+        doc.text, [Edit(file="x.md", action="replace", content=new_content, **target)], normalize=tidy
+    )
+    reverted = apply_edits(
+        changed.text, [Edit(file="x.md", action="replace", content=original, **target)], normalize=tidy
+    )
     assert reverted.text == doc.text
 
 
 MARKDOWNISH = st.lists(
-    st.sampled_from(list("#>-*+`~|:=_[]()!<>/\\ \t\r\n0123456789aAxX.") +
-                    ["<!-- ", " -->", "A_START", "A_END", "```", "- [ ] ", "1.2: ", "é", "🚀"]),
+    st.sampled_from(
+        list("#>-*+`~|:=_[]()!<>/\\ \t\r\n0123456789aAxX.")
+        + ["<!-- ", " -->", "A_START", "A_END", "```", "- [ ] ", "1.2: ", "é", "🚀"]
+    ),
     max_size=120,
 ).map("".join)
 
 
-@settings(max_examples=EXAMPLES * 2, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(text=MARKDOWNISH, content=MARKDOWNISH, data=st.data())
 def test_arbitrary_input_never_crashes(text: str, content: str, data: st.DataObject) -> None:
     doc = parse_document(text)

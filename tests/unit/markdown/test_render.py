@@ -46,8 +46,14 @@ def test_the_reused_parser_formats_as_mdformat_text_does() -> None:
     # The reused parser, not the fallback (which would compare mdformat.text with itself).
     assert getattr(formatter, "__name__", "") == "render"
     texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.md"))]
-    texts += ["- [ ] 1.1: task\n* b\n\n3) three\n", "| a |\n|-|\n| 1 |\n", "", "x  \ny\n",
-              "[a][r] and ![i](u 'T')\n\n[r]: http://x.invalid \"t\"\n", "~~gone~~ www.example.com\n"]
+    texts += [
+        "- [ ] 1.1: task\n* b\n\n3) three\n",
+        "| a |\n|-|\n| 1 |\n",
+        "",
+        "x  \ny\n",
+        "[a][r] and ![i](u 'T')\n\n[r]: http://x.invalid \"t\"\n",
+        "~~gone~~ www.example.com\n",
+    ]
     for text in texts:
         expected = mdformat.text(text, options={"number": True}, extensions={"gfm"})
         assert formatter(text) == expected

@@ -53,18 +53,14 @@ def recorded(tmp_path: Path) -> list[LLMRequest]:
     return client.requests
 
 
-def test_every_stage_prompt_matches_its_snapshot(
-    recorded: list[LLMRequest], snapshot: SnapshotAssertion
-) -> None:
+def test_every_stage_prompt_matches_its_snapshot(recorded: list[LLMRequest], snapshot: SnapshotAssertion) -> None:
     stages = [r.stage for r in recorded]
     assert stages[:4] == ["complexity", "design", "validation", "devplan"]
     assert set(stages[4:]) == {"phase"}
     for request in recorded:
         assert request.messages[0]["role"] == "system"
         assert request.messages[1]["content"].startswith(f"Stage: {request.stage}")
-    rendered: list[Any] = [
-        {"stage": r.stage, "messages": [dict(m) for m in r.messages]} for r in recorded[:6]
-    ]
+    rendered: list[Any] = [{"stage": r.stage, "messages": [dict(m) for m in r.messages]} for r in recorded[:6]]
     assert rendered == snapshot
 
 

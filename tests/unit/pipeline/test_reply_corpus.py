@@ -51,8 +51,14 @@ def rendered(value: object) -> str:
 async def run(reply: CorpusReply) -> tuple[FakeRepeatingClient, object]:
     client = FakeRepeatingClient(reply.text, reply.finish_reason)
     try:
-        answer = await ask(client, stage=reply.stage, messages=[{"role": "user", "content": "go"}],
-                           context={}, parse=PARSERS[reply.stage], attempts=ATTEMPTS)
+        answer = await ask(
+            client,
+            stage=reply.stage,
+            messages=[{"role": "user", "content": "go"}],
+            context={},
+            parse=PARSERS[reply.stage],
+            attempts=ATTEMPTS,
+        )
     except InvalidLLMOutputError as exc:
         return client, exc
     return client, answer

@@ -31,4 +31,3 @@ def read_reply(path: Path) -> str:
     # newline="" keeps CRLF fixtures as the model sent them.
     with path.open(encoding="utf-8", newline="") as handle:
         return handle.read()
-

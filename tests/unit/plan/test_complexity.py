@@ -14,7 +14,7 @@ from devussy_git.plan import (
     validate_answers,
 )
 from devussy_git.plan.complexity import depth_for_score, estimate_phase_count, match_keywords
-from tests.unit.plan.helpers import load_interview, llm_fixtures, read_reply
+from tests.unit.plan.helpers import llm_fixtures, load_interview, read_reply
 
 BASE = {
     "project_name": "Rubric",
@@ -38,9 +38,7 @@ def profile(**answers: object) -> ComplexityProfile:
         ("tutor-saas", 18.0, 12, "detailed"),
     ],
 )
-def test_fixture_interviews_land_in_their_bands(
-    name: str, score: float, phases: int, depth: str
-) -> None:
+def test_fixture_interviews_land_in_their_bands(name: str, score: float, phases: int, depth: str) -> None:
     result = score_complexity(load_interview(name))
     assert (result.score, result.phase_count, result.depth) == (score, phases, depth)
 
@@ -90,8 +88,7 @@ def test_email_never_counts_as_ml() -> None:
 
 @pytest.mark.parametrize(
     ("apis", "score"),
-    [([], 0), (["Stripe"], 1), (["A", "B"], 1), (["A", "B", "C"], 2), (list("ABCDE"), 2),
-     (list("ABCDEF"), 3)],
+    [([], 0), (["Stripe"], 1), (["A", "B"], 1), (["A", "B", "C"], 2), (list("ABCDE"), 2), (list("ABCDEF"), 3)],
 )
 def test_integrations_score_by_api_count(apis: list[str], score: int) -> None:
     assert profile(external_apis=apis).factors["integration_score"] == score
@@ -118,9 +115,7 @@ def test_team_multiplier(team: object, multiplier: float) -> None:
     ],
 )
 def test_project_type_scores(project_type: str, requirements: str, type_score: int) -> None:
-    assert profile(project_type=project_type, requirements=requirements).factors[
-        "project_type_score"
-    ] == type_score
+    assert profile(project_type=project_type, requirements=requirements).factors["project_type_score"] == type_score
 
 
 def test_profile_explains_itself_and_names_risks(shop_profile: ComplexityProfile) -> None:
@@ -162,9 +157,7 @@ def test_refinement_replies_are_applied(path, shop_profile: ComplexityProfile, s
 
 
 @pytest.mark.parametrize("path", llm_fixtures("complexity", "bad"), ids=lambda p: p.name)
-def test_unusable_refinements_say_what_is_wrong(
-    path, shop_profile: ComplexityProfile, snapshot
-) -> None:
+def test_unusable_refinements_say_what_is_wrong(path, shop_profile: ComplexityProfile, snapshot) -> None:
     with pytest.raises(InvalidLLMOutputError) as caught:
         parse_complexity_refinement(read_reply(path), shop_profile)
     assert "phase_count" in caught.value.model_message
@@ -173,8 +166,12 @@ def test_unusable_refinements_say_what_is_wrong(
 
 def test_refinement_with_the_same_values_changes_nothing(shop_profile: ComplexityProfile) -> None:
     reply = json.dumps(
-        {"score": shop_profile.score, "phase_count": shop_profile.phase_count,
-         "depth": shop_profile.depth, "risks": list(shop_profile.risks)}
+        {
+            "score": shop_profile.score,
+            "phase_count": shop_profile.phase_count,
+            "depth": shop_profile.depth,
+            "risks": list(shop_profile.risks),
+        }
     )
     assert parse_complexity_refinement(reply, shop_profile) == shop_profile
 

@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devussy_git.errors import InvalidInputError
+from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.files import (
     blockers_from_quick_status,
     outline_from_devplan,
     plan_progress,
     read_plan,
 )
-from devussy_git.plan.complexity import ComplexityProfile
 from devussy_git.plan.interview import Interview
 from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
 from devussy_git.plan.render import (
@@ -145,8 +145,8 @@ def test_any_rendered_plan_reads_back_equal(plan: Plan) -> None:
 
 
 def test_a_phase_file_gives_its_own_title() -> None:
-    from devussy_git.plan.files import read_phase
     from devussy_git.plan import render_phase
+    from devussy_git.plan.files import read_phase
 
     phase = SAMPLE.phases[0]
     text = render_phase(SAMPLE, phase)
@@ -156,22 +156,24 @@ def test_a_phase_file_gives_its_own_title() -> None:
 
 # -- counting without building tasks (the progress history reads every version) -------
 
-_NOISE = st.sampled_from([
-    "- [ ] 9.9: a task line outside its phase",
-    "- [x] 1.7: done elsewhere",
-    "- \\[ \\] 2.2: escaped box",
-    "- [X] 1.8: capital X",
-    "  - a detail",
-    "## Phase Overview",
-    "| 7 | Intruder | Done | 1/1 | x |",
-    "| Phase | Title | Status | Steps | File |",
-    "|---|---|---|---|---|",
-    "# Phase 4: Another heading",
-    "### Phase 1: Sub heading",
-    "",
-    "text\r",
-    "<!-- PHASE_TASKS_END -->",
-])
+_NOISE = st.sampled_from(
+    [
+        "- [ ] 9.9: a task line outside its phase",
+        "- [x] 1.7: done elsewhere",
+        "- \\[ \\] 2.2: escaped box",
+        "- [X] 1.8: capital X",
+        "  - a detail",
+        "## Phase Overview",
+        "| 7 | Intruder | Done | 1/1 | x |",
+        "| Phase | Title | Status | Steps | File |",
+        "|---|---|---|---|---|",
+        "# Phase 4: Another heading",
+        "### Phase 1: Sub heading",
+        "",
+        "text\r",
+        "<!-- PHASE_TASKS_END -->",
+    ]
+)
 
 
 @st.composite
@@ -199,9 +201,7 @@ def test_counted_tasks_equal_the_tasks_read(plan: Plan, data: st.DataObject) -> 
     assert phase_titles(files["devplan.md"]) == {p.number: p.title for p in plan.phases}
     for phase in plan.phases:
         name = phase.filename
-        assert count_tasks(name, files[name]) == (
-            phase.title, sum(1 for t in phase.tasks if t.done), len(phase.tasks)
-        )
+        assert count_tasks(name, files[name]) == (phase.title, sum(1 for t in phase.tasks if t.done), len(phase.tasks))
         text = data.draw(edited(files[name]))
         try:
             expected = _tally(name, text)

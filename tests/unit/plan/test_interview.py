@@ -66,9 +66,7 @@ def test_question_ids_are_devussys_plus_team_size() -> None:
         ("CLI Tool", set(), {"frontend_framework", "backend_framework", "database"}),
     ],
 )
-def test_dependent_questions_follow_the_project_type(
-    project_type: str, asked: set[str], not_asked: set[str]
-) -> None:
+def test_dependent_questions_follow_the_project_type(project_type: str, asked: set[str], not_asked: set[str]) -> None:
     ids = {q.id for q in applicable_questions({"project_type": project_type})}
     assert asked <= ids
     assert not (not_asked & ids)
@@ -254,9 +252,7 @@ def test_skipped_optional_answers_are_kept_as_null() -> None:
     assert interview.deployment_platform is None
 
 
-@pytest.mark.parametrize(
-    "bad", ["[1, 2]", "{not json", "null", "[" * 50_000, '{"team_size": ' + "1" * 5_000 + "}"]
-)
+@pytest.mark.parametrize("bad", ["[1, 2]", "{not json", "null", "[" * 50_000, '{"team_size": ' + "1" * 5_000 + "}"])
 def test_from_json_refuses_non_objects(bad: str) -> None:
     with pytest.raises(InvalidInputError):
         Interview.from_json(bad)
@@ -292,17 +288,12 @@ def test_slugify_always_gives_a_valid_project_id(name: str) -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=3),
     max_leaves=8,
 )
 
 
-@given(
-    st.dictionaries(
-        st.sampled_from([q.id for q in QUESTIONS] + ["extra", ""]), _json_values, max_size=16
-    )
-)
+@given(st.dictionaries(st.sampled_from([q.id for q in QUESTIONS] + ["extra", ""]), _json_values, max_size=16))
 def test_any_answers_file_is_accepted_or_refused_with_problems(data: dict[str, object]) -> None:
     try:
         interview = validate_answers(data)
@@ -314,8 +305,13 @@ def test_any_answers_file_is_accepted_or_refused_with_problems(data: dict[str, o
 
 @pytest.mark.parametrize(
     ("raw", "shown"),
-    [("Shop\x00API", "NUL (U+0000)"), ("\x1b[31mred", "ESC (U+001B)"), ("a\rb", "U+000D"),
-     ("x\x7f", "U+007F"), ("csi\x9b2J", "U+009B")],
+    [
+        ("Shop\x00API", "NUL (U+0000)"),
+        ("\x1b[31mred", "ESC (U+001B)"),
+        ("a\rb", "U+000D"),
+        ("x\x7f", "U+007F"),
+        ("csi\x9b2J", "U+009B"),
+    ],
 )
 def test_typed_answers_with_control_characters_are_re_asked(raw: str, shown: str) -> None:
     with pytest.raises(InvalidInputError) as caught:

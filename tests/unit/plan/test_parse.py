@@ -114,8 +114,7 @@ def test_outline_formats_give_the_same_phases(path) -> None:
 def test_outline_keeps_component_bullets_in_the_summary() -> None:
     outline = parse_devplan_outline(read_reply(LLM / "outline" / "ok-bold.md"))
     assert outline[0].summary == (
-        "Create the repository, toolchain and skeleton.\n"
-        "- Repository and CI skeleton\n- FastAPI app factory"
+        "Create the repository, toolchain and skeleton.\n- Repository and CI skeleton\n- FastAPI app factory"
     )
     assert "Let me know" not in outline[-1].summary
 
@@ -154,27 +153,25 @@ def test_unusable_phase_steps_say_why(path, snapshot) -> None:
 
 
 def test_checked_steps_are_done_and_versions_are_not_steps() -> None:
-    tasks = parse_phase_tasks(
-        "- [x] 3.1: Upgrade to Python 3.11\n  - 2.5 s timeout stays\n- [ ] 3.2: Deploy", 3
-    )
+    tasks = parse_phase_tasks("- [x] 3.1: Upgrade to Python 3.11\n  - 2.5 s timeout stays\n- [ ] 3.2: Deploy", 3)
     assert [(t.id, t.done) for t in tasks] == [("3.1", True), ("3.2", False)]
     assert tasks[0].details == ("2.5 s timeout stays",)
 
 
-_title = st.text(
-    alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" ,'()/"),
-    min_size=1,
-    max_size=40,
-).map(lambda s: " ".join(s.split())).filter(bool)
-
-
-@given(st.lists(st.tuples(_title, st.lists(_title, max_size=3), st.booleans()), min_size=1,
-                max_size=8))
-def test_rendered_tasks_parse_back_unchanged(items) -> None:
-    tasks = tuple(
-        Task(f"4.{n}", title, tuple(details), done)
-        for n, (title, details, done) in enumerate(items, 1)
+_title = (
+    st.text(
+        alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" ,'()/"),
+        min_size=1,
+        max_size=40,
     )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+
+
+@given(st.lists(st.tuples(_title, st.lists(_title, max_size=3), st.booleans()), min_size=1, max_size=8))
+def test_rendered_tasks_parse_back_unchanged(items) -> None:
+    tasks = tuple(Task(f"4.{n}", title, tuple(details), done) for n, (title, details, done) in enumerate(items, 1))
     block = phase_tasks_block(Phase(4, "Any", "", tasks))
     assert parse_phase_tasks(block, 4) == tasks
 

@@ -61,8 +61,7 @@ ANCHOR_CASES: dict[str, tuple[str, str | None]] = {
     "fence-after": (FENCE_AFTER, "real"),
     # A marker is a line of its own; one quoted inside a sentence is text.
     "inline-mention": (
-        "Put notes after <!-- NOTES_START --> like this.\n\n"
-        "<!-- NOTES_START -->\n\nreal\n\n<!-- NOTES_END -->\n",
+        "Put notes after <!-- NOTES_START --> like this.\n\n<!-- NOTES_START -->\n\nreal\n\n<!-- NOTES_END -->\n",
         "real",
     ),
     # Spacing inside the comment does not matter.
@@ -222,10 +221,7 @@ def test_a_crlf_phase_file_reads_like_its_lf_twin() -> None:
 
 def test_task_markers_inside_a_fence_are_no_tasks_section() -> None:
     """Found: string search took the fenced example for the tasks section."""
-    text = (
-        "# Phase 1: Setup\n\n```\n<!-- PHASE_TASKS_START -->\n- [ ] 1.1: x\n"
-        "<!-- PHASE_TASKS_END -->\n```\n"
-    )
+    text = "# Phase 1: Setup\n\n```\n<!-- PHASE_TASKS_START -->\n- [ ] 1.1: x\n<!-- PHASE_TASKS_END -->\n```\n"
     with pytest.raises(InvalidInputError, match="PHASE_TASKS"):
         read_phase("phase1.md", text)
 
@@ -255,11 +251,9 @@ def test_the_anchor_check_refuses_what_a_reader_could_not_read() -> None:
     fenced = "```\n<!-- PROGRESS_LOG_START -->\n<!-- PROGRESS_LOG_END -->\n```\n"
     devplan = fenced + "<!-- NEXT_TASK_GROUP_START -->\n<!-- NEXT_TASK_GROUP_END -->\n"
     assert check_plan_anchors({"devplan.md": devplan}) == [
-        "devplan.md: anchor PROGRESS_LOG is not readable: "
-        "its markers are not lines of their own outside code"
+        "devplan.md: anchor PROGRESS_LOG is not readable: its markers are not lines of their own outside code"
     ]
     inline = devplan.replace(fenced, "Log: <!-- PROGRESS_LOG_START --> <!-- PROGRESS_LOG_END -->\n")
     assert check_plan_anchors({"devplan.md": inline}) == [
-        "devplan.md: anchor PROGRESS_LOG is not readable: "
-        "marker PROGRESS_LOG_START on line 1 is not alone on its line"
+        "devplan.md: anchor PROGRESS_LOG is not readable: marker PROGRESS_LOG_START on line 1 is not alone on its line"
     ]

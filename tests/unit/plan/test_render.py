@@ -34,15 +34,25 @@ PROFILE = ComplexityProfile(6.0, 3, "standard", {}, ("Stripe may fail.",), "Beca
 
 def make_plan(done: tuple[str, ...] = ()) -> Plan:
     phases = (
-        Phase(1, "Project Setup", "Repository and tooling.", (
-            Task("1.1", "Initialise the repository", ("README and licence",)),
-            Task("1.2", "Add CI"),
-        )),
-        Phase(2, "Data Model", "Tables.\n- Products\n- Orders", (
-            Task("2.1", "Create models", ("Product", "Order")),
-            Task("2.2", "Add migrations"),
-            Task("2.3", "Seed data"),
-        )),
+        Phase(
+            1,
+            "Project Setup",
+            "Repository and tooling.",
+            (
+                Task("1.1", "Initialise the repository", ("README and licence",)),
+                Task("1.2", "Add CI"),
+            ),
+        ),
+        Phase(
+            2,
+            "Data Model",
+            "Tables.\n- Products\n- Orders",
+            (
+                Task("2.1", "Create models", ("Product", "Order")),
+                Task("2.2", "Add migrations"),
+                Task("2.3", "Seed data"),
+            ),
+        ),
         Phase(3, "API | Endpoints", "", (Task("3.1", "Catalog endpoints"),)),
     )
     plan = Plan("shop-api", "Shop API", "A shop backend.", phases, PROFILE)
@@ -86,8 +96,7 @@ def test_phase_file_layout() -> None:
     for heading in ("## Tasks", "## Context", "## Outcomes", "## Progress"):
         assert f"\n{heading}\n" in text
     assert extract_anchor(text, "PHASE_TASKS") == (
-        "- [ ] 2.1: Create models\n  - Product\n  - Order\n"
-        "- [x] 2.2: Add migrations\n- [ ] 2.3: Seed data"
+        "- [ ] 2.1: Create models\n  - Product\n  - Order\n- [x] 2.2: Add migrations\n- [ ] 2.3: Seed data"
     )
     assert "[devplan.md](devplan.md)" in text
     assert extract_anchor(text, "PHASE_OUTCOMES") == ""
@@ -133,9 +142,7 @@ def test_task_items_are_never_escaped(shop_api: Interview, shop_profile) -> None
     assert items and all(item.startswith(("- [ ] ", "- [x] ")) for item in items)
 
 
-@pytest.mark.parametrize(
-    "name", ["devplan.md", "phase1.md", "phase2.md", "phase3.md", "handoff.md"]
-)
+@pytest.mark.parametrize("name", ["devplan.md", "phase1.md", "phase2.md", "phase3.md", "handoff.md"])
 def test_rendered_files_are_stable_under_mdformat(name: str) -> None:
     text = all_files(make_plan(done=("1.1",)))[name]
     assert mdformat.text(text, extensions={"gfm"}) == text
@@ -176,8 +183,7 @@ def test_missing_duplicated_and_misordered_anchors_are_named() -> None:
         "devplan.md: anchor PROGRESS_LOG has no <!-- PROGRESS_LOG_END -->",
         "handoff.md: anchor TOKEN_RULES appears more than once (2 starts, 1 ends)",
         "phase2.md: anchor PHASE_OUTCOMES ends before it starts",
-        "phase3.md: anchor PHASE_PROGRESS is missing "
-        "(<!-- PHASE_PROGRESS_START --> ... <!-- PHASE_PROGRESS_END -->)",
+        "phase3.md: anchor PHASE_PROGRESS is missing (<!-- PHASE_PROGRESS_START --> ... <!-- PHASE_PROGRESS_END -->)",
     ]
 
 
@@ -187,10 +193,8 @@ def test_strict_check_wants_every_design_anchor() -> None:
     files["handoff.md"] = files["handoff.md"].replace("DECISIONS", "CHOICES")
     assert check_plan_anchors(files) == []
     assert check_plan_anchors(files, strict=True) == [
-        "handoff.md: anchor DECISIONS is missing "
-        "(<!-- DECISIONS_START --> ... <!-- DECISIONS_END -->)",
-        "devplan.md: anchor PHASE_3_STATUS is missing "
-        "(<!-- PHASE_3_STATUS_START --> ... <!-- PHASE_3_STATUS_END -->)",
+        "handoff.md: anchor DECISIONS is missing (<!-- DECISIONS_START --> ... <!-- DECISIONS_END -->)",
+        "devplan.md: anchor PHASE_3_STATUS is missing (<!-- PHASE_3_STATUS_START --> ... <!-- PHASE_3_STATUS_END -->)",
     ]
 
 
@@ -200,9 +204,13 @@ def test_other_files_are_ignored() -> None:
 
 def test_outline_only_devplan_says_steps_come_later() -> None:
     plan = make_plan()
-    outline_only = Plan(plan.project_id, plan.project_name, plan.summary,
-                        tuple(Phase(p.number, p.title, p.summary) for p in plan.phases),
-                        plan.complexity)
+    outline_only = Plan(
+        plan.project_id,
+        plan.project_name,
+        plan.summary,
+        tuple(Phase(p.number, p.title, p.summary) for p in plan.phases),
+        plan.complexity,
+    )
     text = render_devplan(outline_only)
     assert "No steps yet" in extract_anchor(text, "NEXT_TASK_GROUP")
     assert check_plan_anchors({"devplan.md": text}) == []
