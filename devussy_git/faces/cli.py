@@ -3,13 +3,18 @@
 It parses arguments, calls :mod:`devussy_git.services`, and prints. Errors the
 user can fix go to stderr with exit code 1 (2 for usage errors); a user
 mistake never prints a traceback.
+
+The command line itself is :mod:`.cli_parser`, terminal prompts :mod:`.cli_prompts`,
+output formatting :mod:`.cli_output`, live progress :mod:`.cli_live`, the agent's verbs
+:mod:`.cli_agent` and archive/restore/delete :mod:`.cli_lifecycle`. What stays here,
+about 440 lines, is one short handler per remaining verb and ``main``, which decides
+what each verb needs built (nothing, git only, or the database) before running it.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -18,315 +23,15 @@ from typing import Any
 
 from devussy_git import __version__
 from devussy_git.errors import DevussyError, InvalidInputError, RevertConflictError
+from devussy_git.faces.cli_parser import UsageError, build_parser
+from devussy_git.faces.cli_prompts import ask_interview, confirm, is_tty, load_answers
 
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
-    """A command line that cannot be acted on (exit code 2)."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
-    return value
-
-
-#: Stands for the ``new`` verb's epilog until its help is shown: listing the answer keys
-#: imports the interview's questions, which no other command line needs.
-_ANSWER_KEYS_EPILOG = "(answer keys)"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-    def format_help(self) -> str:
-        if self.epilog is _ANSWER_KEYS_EPILOG:
-            self.epilog = _answer_keys_help()
-        return super().format_help()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="devussy-git",
-        description="Plan software with an LLM; every change is a commit in the project's git repo.",
-    )
-    p.add_argument("--version", action="version", version=f"devussy-git {__version__}")
-    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
-
-    def verb(name: str, help_: str, epilog: str | None = None) -> argparse.ArgumentParser:
-        return sub.add_parser(
-            name,
-            help=help_,
-            description=help_,
-            epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-
-    project_help = "project id: 1-63 lowercase letters, digits and single dashes (e.g. shop-api)"
-    json_help = "print JSON instead of text"
-    provider_help = "offline, openai, requesty or zai (default: LLM_DEFAULT_PROVIDER)"
-    model_help = "model name as the provider knows it (default: LLM_DEFAULT_MODEL)"
-
-    s = verb(
-        "new",
-        "Create a project repo and commit its interview (asks on the terminal without --answers).",
-        epilog=_ANSWER_KEYS_EPILOG,
-    )
-    s.add_argument("project", help=project_help)
-    s.add_argument(
-        "--answers",
-        type=Path,
-        metavar="FILE.json",
-        help="interview answers as one JSON object keyed by question id (below)",
-    )
-
-    s = verb(
-        "run",
-        "Run the Devussy pipeline: complexity → design → validation → devplan → phases → handoff. "
-        "On a plan with steps done it asks before starting over (--yes off a terminal).",
-    )
-    s.add_argument("project", help=project_help)
-    s.add_argument("--provider", help=provider_help)
-    s.add_argument("--model", help=model_help)
-    s.add_argument("--resume", action="store_true", help="resume the last failed run from its last completed stage")
-    s.add_argument(
-        "--yes",
-        action="store_true",
-        help="restart a plan that has progress without asking (a new run starts it over at 0)",
-    )
-
-    s = verb("status", "Show the last run's stages, plan progress and the next task.")
-    s.add_argument("project", help=project_help)
-    s.add_argument("--json", action="store_true", help=json_help)
-    s.add_argument(
-        "--chart",
-        type=Path,
-        metavar="FILE.png",
-        help="also write a progress chart there: tasks done over the plan's history, one line "
-        "per phase, reverts marked (a 1000x500 PNG; the project needs a plan)",
-    )
-
-    s = verb("handoff-next", "Let the agent take the next task, record the outcome and advance the plan.")
-    s.add_argument("project", help=project_help)
-    s.add_argument("--note", help="what the team did, decided or is blocked on")
-    s.add_argument("--task", help="task id to work on instead of the next one (e.g. 2.3)")
-    s.add_argument(
-        "--preview", action="store_true", help="commit to a proposal instead of main (apply it with `proposals`)"
-    )
-    s.add_argument("--provider", help=provider_help)
-    s.add_argument("--model", help=model_help)
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb("proposals", "List preview proposals, or apply / discard one.")
-    s.add_argument("project", help=project_help)
-    s.add_argument(
-        "action",
-        nargs="?",
-        choices=["apply", "discard"],
-        help="apply: land the proposal on main; discard: drop it (default: list them)",
-    )
-    s.add_argument("proposal", nargs="?", metavar="ID", help="the proposal's id, as listed")
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb(
-        "revert",
-        "Undo a step with a new commit (default: the newest handoff-next step). "
-        "Shows what it would undo and asks first; off a terminal it needs --yes.",
-    )
-    s.add_argument("project", help=project_help)
-    s.add_argument("rev", nargs="?", metavar="REV", help="commit to revert (sha, tag, main~1, ...)")
-    s.add_argument("--step", type=_positive_int, metavar="N", help="the handoff-next step number to revert")
-    s.add_argument("--range", action="store_true", help="with --step: revert steps N..newest as one commit")
-    s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-
-    s = verb("log", "Show the project's history, newest first.")
-    s.add_argument("project", help=project_help)
-    s.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="how many commits (default: 20)")
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb("diff", "Show a diff: newest commit, REV_A..main, or REV_A..REV_B.")
-    s.add_argument("project", help=project_help)
-    s.add_argument(
-        "rev_a",
-        nargs="?",
-        metavar="REV_A",
-        help="older revision: sha, run/<id> tag, main~N (default: the newest commit's parent)",
-    )
-    s.add_argument("rev_b", nargs="?", metavar="REV_B", help="newer revision (default: main)")
-    s.add_argument("--stat", action="store_true", help="per-file counts only")
-
-    s = verb("show", "Print a plan file at a revision.")
-    s.add_argument("project", help=project_help)
-    s.add_argument("path", metavar="PATH", help="file in the plan, e.g. devplan.md or phase2.md")
-    s.add_argument("--rev", default="main", help="revision to read it at (default: main)")
-
-    s = verb("projects", "List projects (archived ones only with --archived; deleted ones with --trash).")
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--archived", action="store_true", help="list the archived projects instead")
-    g.add_argument(
-        "--trash",
-        action="store_true",
-        help="list deleted projects whose bundles are still kept (restore brings them back)",
-    )
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb(
-        "archive",
-        "Make a project read-only and hide it from `projects`; its history still "
-        "reads and clones. `restore` undoes it.",
-    )
-    s.add_argument("project", help=project_help)
-
-    s = verb("restore", "Bring back an archived project, or a deleted one from its bundle in the trash.")
-    s.add_argument("project", help=project_help)
-
-    s = verb(
-        "delete",
-        "Delete a project for good (its repository and runs). A git bundle stays in "
-        "<repos root>/.trash/ for DEVUSSY_TRASH_DAYS; asks you to type the id (--yes off a terminal).",
-    )
-    s.add_argument("project", help=project_help)
-    s.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-
-    s = verb(
-        "clone-url",
-        "Print labelled git clone commands for a project (with its token), for the "
-        "server running on these repos (or DEVUSSY_PUBLIC_URL).",
-    )
-    s.add_argument("project", help=project_help)
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb("clone-token", "Rotate a project's clone token or make it public/private.")
-    s.add_argument("project", help=project_help)
-    g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--rotate", action="store_true", help="issue a new token; the old one stops working")
-    g.add_argument("--public", action="store_true", help="allow cloning without a token")
-    g.add_argument("--private", action="store_true", help="require the token again")
-
-    s = verb(
-        "maintenance",
-        "Housekeeping: pack repositories, prune old proposals, delete run rows older than "
-        "DEVUSSY_RUN_RETENTION_DAYS (run tags stay) and end interviews idle longer than "
-        "DEVUSSY_INTERVIEW_TTL_DAYS, remove deleted projects' bundles older than DEVUSSY_TRASH_DAYS. "
-        "serve and bot also run it every DEVUSSY_MAINTENANCE_INTERVAL_S.",
-    )
-    s.add_argument("--dry-run", action="store_true", help="list what would be done; change nothing")
-    s.add_argument("--json", action="store_true", help=json_help)
-
-    s = verb(
-        "serve",
-        "Run the HTTP service: runner API and git clone endpoint. On a host other than "
-        "loopback it refuses to start without DEVUSSY_RUNNER_TOKEN unless --allow-unauthenticated.",
-    )
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
-    s.add_argument(
-        "--allow-unauthenticated",
-        action="store_true",
-        help="serve the runner API without DEVUSSY_RUNNER_TOKEN on a non-loopback host: anyone "
-        "who can reach it can start runs and read every project's plan",
-    )
-
-    s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")
-    s.add_argument("--dump-commands", action="store_true", help="print the command payload and exit")
-
-    s = verb("demo", "Offline quickstart: new → run → two handoff-next steps → revert, each change as its diff stat.")
-    s.add_argument("--full-diffs", action="store_true", help="print every change's diff whole")
-    verb("version", "Print the version.")
-    return p
-
-
 # -- helpers --------------------------------------------------------------------
-
-
-def _answer_keys_help() -> str:
-    """The answer keys of ``--answers``, listed in ``new --help``."""
-    from devussy_git.services import QUESTIONS
-
-    lines = ["answer keys (* = required):"]
-    for q in QUESTIONS:
-        kind = {"yesno": "true/false", "number": "number or range", "list": "list of text"}.get(q.kind, "text")
-        choices = f"; one of: {', '.join(q.choices)}" if q.choices and q.kind == "choice" else ""
-        lines.append(f"  {q.id}{'*' if q.required else ''}  ({kind}{choices})")
-    return "\n".join(lines)
-
-
-def _tty(stream: Any = None) -> bool:
-    stream = stream or sys.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def _load_answers(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError(f"Cannot read {path}: {exc.strerror}.") from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8 text.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
-    if not isinstance(data, dict):
-        raise InvalidInputError(f"{path} must hold one JSON object keyed by question id.")
-    return data
-
-
-def _ask_interview() -> dict[str, Any]:
-    """Ask the interview questions on the terminal (DESIGN section 5)."""
-    from devussy_git.services import next_question, parse_answer
-
-    answers: dict[str, Any] = {}
-    asked: set[str] = set()
-    while (question := next_question(answers)) is not None:
-        if question.id in asked:
-            break
-        prompt = question.prompt + ("" if question.required else " (or 'skip')")
-        if question.choices:
-            prompt += "\n" + "\n".join(f"  {i}. {c}" for i, c in enumerate(question.choices, 1))
-        # The question is shown once; a re-ask shows only what was wrong.
-        print(prompt)
-        while True:
-            try:
-                raw = input("> ")
-            except EOFError:
-                raise InvalidInputError("The interview was interrupted (end of input).") from None
-            try:
-                value = parse_answer(question, raw)
-            except InvalidInputError as exc:
-                print(exc.user_message, file=sys.stderr)
-                continue
-            break
-        asked.add(question.id)
-        answers[question.id] = value
-    return {k: v for k, v in answers.items() if v is not None}
-
-
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} — add --yes to confirm when not on a terminal.")
-    try:
-        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
-        return False
 
 
 # -- verbs ----------------------------------------------------------------------
@@ -375,7 +80,7 @@ async def cmd_new(app: Any, args: argparse.Namespace) -> int:
 
     await services.ensure_project_id_free(app, args.project)
     if args.answers:
-        answers = _load_answers(args.answers)
+        answers = load_answers(args.answers)
     else:
         # Asked by main() before the event loop started, where Ctrl-C is plain.
         answers = args.typed_answers
@@ -400,7 +105,7 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
         try:
             # On a terminal, one live line per stage (time, tokens); plain lines otherwise.
             live = None
-            if _tty():
+            if is_tty():
                 from devussy_git.faces.cli_live import LiveRunProgress
 
                 live = LiveRunProgress(args.project)
@@ -422,7 +127,7 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
             if not sys.stdin.isatty():
                 raise UsageError(f"error: {exc.user_message} Add --yes to restart it when not on a terminal.") from None
             print(exc.user_message)
-            if not _confirm("Start the plan over?"):
+            if not confirm("Start the plan over?"):
                 print("Nothing changed.")
                 return EXIT_OK
             restart = True
@@ -475,7 +180,7 @@ async def cmd_log(app: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(to_json([commit_to_json(c) for c in commits]))
     else:
-        print(format_log(commits, colour=_tty()))
+        print(format_log(commits, colour=is_tty()))
     return EXIT_OK
 
 
@@ -484,7 +189,7 @@ async def cmd_diff(app: Any, args: argparse.Namespace) -> int:
     from devussy_git.faces.cli_output import format_diff
 
     result = await services.diff(app, args.project, args.rev_a, args.rev_b)
-    sys.stdout.write(format_diff(result, colour=_tty(), stat=args.stat).rstrip("\n") + "\n")
+    sys.stdout.write(format_diff(result, colour=is_tty(), stat=args.stat).rstrip("\n") + "\n")
     return EXIT_OK
 
 
@@ -551,7 +256,7 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
         # What would be undone: the commit's own change (with --range, everything since).
         undone = await services.diff(app, args.project, target.parents[0], "main" if args.range else target.sha)
         print(f"Reverting undoes:\n{format_stat(undone).rstrip()}")
-    if not args.yes and not _confirm(f"Revert {what}?"):
+    if not args.yes and not confirm(f"Revert {what}?"):
         print("Nothing reverted.")
         return EXIT_OK
     # Revert exactly the commit the user confirmed, even if main moved meanwhile.
@@ -571,7 +276,7 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
             ) from exc
         raise
     print(f"[{result.commit.sha[:10]}] {result.commit.subject}")
-    sys.stdout.write(format_diff(result.diff, colour=_tty()).rstrip("\n") + "\n")
+    sys.stdout.write(format_diff(result.diff, colour=is_tty()).rstrip("\n") + "\n")
     return EXIT_OK
 
 
@@ -692,7 +397,7 @@ def _new_interactively(args: argparse.Namespace) -> int:
     """
     _run(_with_app(_check_new, args))
     try:
-        args.typed_answers = _ask_interview()
+        args.typed_answers = ask_interview()
     except KeyboardInterrupt:
         print("\nInterview cancelled; nothing was written.", file=sys.stderr)
         return 130

@@ -144,8 +144,8 @@ async def cmd_handoff_next(app: Any, args: argparse.Namespace) -> int:
 
 
 async def cmd_proposals(app: Any, args: argparse.Namespace) -> int:
-    from devussy_git.faces.cli import UsageError
     from devussy_git.faces.cli_output import to_json
+    from devussy_git.faces.cli_parser import UsageError
     from devussy_git.services import Actor, apply_proposal, discard_proposal, list_proposals
 
     as_json = bool(getattr(args, "json", False))
