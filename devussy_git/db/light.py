@@ -17,6 +17,9 @@ and a database holding an active run whose process died (the full open marks it 
 Each read is one transaction (``BEGIN`` ... ``COMMIT``): a run and its stages come from
 one snapshot even while other processes write. This module never writes and must never
 import SQLAlchemy at import time.
+
+About 400 lines in one module on purpose: the reader, its row-to-record mapping and the
+fall-back to the full database must change together with the schema they mirror.
 """
 
 from __future__ import annotations
