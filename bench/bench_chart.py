@@ -40,10 +40,10 @@ from devussy_git.app import App, build_app  # noqa: E402
 from devussy_git.config import Settings  # noqa: E402
 from devussy_git.llm import OfflineClient  # noqa: E402
 from devussy_git.plan import files as planfiles  # noqa: E402
-from devussy_git.plan.files import read_phases  # noqa: E402
 from devussy_git.plan.complexity import ComplexityProfile  # noqa: E402
+from devussy_git.plan.compose import render_handoff, render_plan_files  # noqa: E402
+from devussy_git.plan.files import read_phases  # noqa: E402
 from devussy_git.plan.model import Phase, Plan, Task  # noqa: E402
-from devussy_git.plan.render import render_handoff, render_plan_files  # noqa: E402
 
 ACTOR = services.Actor("cli", "bench", "Bench Person", "bench@example.invalid")
 ANSWERS = ROOT / "fixtures" / "interviews" / "tutor-saas.json"

@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from devussy_git import services  # noqa: E402
-from devussy_git.services import handoff_next  # noqa: E402
 from devussy_git.agent.context import build_context  # noqa: E402
 from devussy_git.agent.landing import land, plan_files_at, step_subject  # noqa: E402
 from devussy_git.agent.reply import apply_reply, parse_reply  # noqa: E402
@@ -48,12 +47,13 @@ from devussy_git.agent.step import run_step  # noqa: E402
 from devussy_git.app import build_app  # noqa: E402
 from devussy_git.config import Settings  # noqa: E402
 from devussy_git.llm import OfflineClient  # noqa: E402
-from devussy_git.plan.files import read_phases  # noqa: E402
+from devussy_git.llm.offline.replies import offline_reply  # noqa: E402
 from devussy_git.pipeline.prompts import build_messages  # noqa: E402
 from devussy_git.plan.complexity import ComplexityProfile  # noqa: E402
+from devussy_git.plan.compose import render_handoff, render_plan_files  # noqa: E402
+from devussy_git.plan.files import read_phases  # noqa: E402
 from devussy_git.plan.model import Phase, Plan, Task  # noqa: E402
-from devussy_git.llm.offline.replies import offline_reply  # noqa: E402
-from devussy_git.plan.render import render_handoff, render_plan_files  # noqa: E402
+from devussy_git.services import handoff_next  # noqa: E402
 from devussy_git.store import Identity, PlanRepo, PlanStore  # noqa: E402
 
 AUTHOR = Identity("Bench Person", "bench@example.invalid")

@@ -28,14 +28,14 @@ from collections.abc import Mapping, Sequence
 from devussy_git.agent.regions import RegionDoc, anchor_value, replace_anchor
 from devussy_git.markdown.edits import Edit
 from devussy_git.plan.complexity import ComplexityProfile
-from devussy_git.plan.files import overview_rows, phase_files, read_phases
-from devussy_git.plan.model import Phase, Plan, Task
-from devussy_git.plan.render import (
+from devussy_git.plan.compose import (
     completion_summary_block,
     next_task_group_block,
     phase_progress_block,
     quick_status_block,
 )
+from devussy_git.plan.files import overview_rows, phase_files, read_phases
+from devussy_git.plan.model import Phase, Plan, Task
 from devussy_git.plan.tasks import set_task_box
 
 __all__ = [

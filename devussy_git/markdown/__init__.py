@@ -77,7 +77,7 @@ _HOMES: dict[str, str] = {
     "LineRange": "devussy_git.markdown.patcher",
     "PatchResult": "devussy_git.markdown.patcher",
     "apply_edits": "devussy_git.markdown.patcher",
-    "normalize_content": "devussy_git.markdown.render",
+    "normalize_content": "devussy_git.markdown.normalize",
 }
 
 __all__ = sorted(_HOMES)
@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from .document import Anchor, Document, Heading, Problem, TaskItem, parse_document
     from .edits import AnyEdit, Edit, StatusUpdate, TaskCheck, describe, parse_edits
     from .messages import EditBatchError, EditFailure
+    from .normalize import normalize_content
     from .ops import check_task, get_anchor_content, set_anchor_content, set_status_field
     from .patcher import (
         DEFAULT_MAX_CONTENT,
@@ -98,4 +99,3 @@ if TYPE_CHECKING:
         PatchResult,
         apply_edits,
     )
-    from .render import normalize_content

@@ -22,7 +22,7 @@ from ._lines import split_lines, strip_ending
 from ._targets import Target
 from .document import Document, normalize_heading_text
 from .messages import Refusal
-from .render import content_lines
+from .normalize import content_lines
 
 __all__ = ["Prepared", "Splice", "plan_splice", "prepare_content"]
 

@@ -1,9 +1,9 @@
-"""Read a plan back from its rendered files: the inverse of ``plan.render``.
+"""Read a plan back from its rendered files: the inverse of ``plan.compose``.
 
 A run resumed after the devplan or phases stage, ``status`` and the handoff
 agent all need the plan as values (phases, tasks and which tasks are done)
 while git only holds markdown. This module parses the files
-:mod:`devussy_git.plan.render` writes — the devplan's summary and overview
+:mod:`devussy_git.plan.compose` writes — the devplan's summary and overview
 table, each ``phaseN.md``'s title, ``PHASE_TASKS`` items and ``PHASE_CONTEXT``
 — and ``handoff.md``'s ``QUICK_STATUS`` blockers.
 

@@ -1,7 +1,7 @@
 """The plan model: phases of tasks, as rendered into devplan.md and phaseN.md.
 
 Frozen values only; no parsing of markdown and no rendering here (see
-``parse.py`` and ``render.py``). The small queries (active phase, next task,
+``parse.py`` and ``compose.py``). The small queries (active phase, next task,
 next task group) are what the handoff agent and the renderers share, so the
 two can never disagree about "what comes next".
 """

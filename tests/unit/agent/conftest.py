@@ -6,8 +6,8 @@ import pytest
 
 from devussy_git.markdown import normalize_content
 from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.compose import render_handoff, render_plan_files
 from devussy_git.plan.model import Phase, Plan, Task
-from devussy_git.plan.render import render_handoff, render_plan_files
 
 DESIGN = """# Project Design: Shop API
 

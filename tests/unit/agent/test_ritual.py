@@ -15,8 +15,8 @@ from devussy_git.agent.ritual import (
 )
 from devussy_git.markdown.edits import Edit
 from devussy_git.plan.anchors import check_plan_anchors
+from devussy_git.plan.compose import render_handoff, render_plan_files
 from devussy_git.plan.files import read_phases
-from devussy_git.plan.render import render_handoff, render_plan_files
 from tests.unit.agent.conftest import sample_plan
 
 

@@ -33,8 +33,20 @@ def fence_count(text: str) -> int:
 
 
 def shown_changes(text: str) -> list[str]:
+    """Change lines outside file headers: a removed ``--`` reads ``---`` and is still a change.
+
+    A cut block may start at a change line, with no header before it.
+    """
     inside = text.split("```diff\n", 1)[1].split("\n```", 1)[0]
-    return [line for line in inside.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    changes, in_hunk = [], True
+    for line in inside.splitlines():
+        if line.startswith("diff --git "):
+            in_hunk = False
+        elif line.startswith("@@"):
+            in_hunk = True
+        elif in_hunk and line[:1] in "+-":
+            changes.append(line)
+    return changes
 
 
 def test_small_patch_is_shown_whole_without_note() -> None:
@@ -125,6 +137,7 @@ line = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 
 
 @example(body=[("+", "0" * 146)], limit=200)  # one change line longer than the room in a small block
+@example(body=[("-", "--")], limit=200)  # a removed "--" shows as "---", like a file header
 @settings(max_examples=150, deadline=None)
 @given(
     body=st.lists(st.tuples(st.sampled_from("+- "), line), min_size=1, max_size=120),

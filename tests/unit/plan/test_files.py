@@ -8,6 +8,12 @@ from hypothesis import strategies as st
 
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.complexity import ComplexityProfile
+from devussy_git.plan.compose import (
+    quick_status_block,
+    render_devplan,
+    render_handoff,
+    render_plan_files,
+)
 from devussy_git.plan.files import (
     blockers_from_quick_status,
     outline_from_devplan,
@@ -16,12 +22,6 @@ from devussy_git.plan.files import (
 )
 from devussy_git.plan.interview import Interview
 from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
-from devussy_git.plan.render import (
-    quick_status_block,
-    render_devplan,
-    render_handoff,
-    render_plan_files,
-)
 
 INTERVIEW = Interview({"project_name": "Shop API", "project_type": "REST API"})
 PROFILE = ComplexityProfile(score=5.0, phase_count=3, depth="standard")

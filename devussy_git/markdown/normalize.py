@@ -43,7 +43,7 @@ def _formatter() -> Callable[[str], str]:
     with mdformat's ``MDRenderer`` and the registered ``gfm`` parser extension.
     What is not public is the names of the parser options ``MDRenderer`` reads
     (``mdformat``, ``store_labels``, ``parser_extension``, ``codeformatters``). A probe
-    here and ``tests/unit/markdown/test_render.py`` compare the result with
+    here and ``tests/unit/markdown/test_normalize.py`` compare the result with
     ``mdformat.text``; if a later mdformat renders differently, ``mdformat.text``
     is used instead.
     """

@@ -40,9 +40,9 @@ def test_devussy_anchors_tasks_and_headings_are_kept(name: str) -> None:
 
 
 def test_the_reused_parser_formats_as_mdformat_text_does() -> None:
-    from devussy_git.markdown import render
+    from devussy_git.markdown import normalize
 
-    formatter = render._formatter()
+    formatter = normalize._formatter()
     # The reused parser, not the fallback (which would compare mdformat.text with itself).
     assert getattr(formatter, "__name__", "") == "render"
     texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.md"))]
