@@ -162,6 +162,16 @@ async def _create_schema(conn: AsyncConnection, gateway: Gateway) -> None:
             f"understands ({SCHEMA_VERSION}); upgrade devussy-git"
         )
     elif found < SCHEMA_VERSION:
+        from devussy_git.db.migrations import upgrade
+
+        reached = await upgrade(conn, gateway.dialect, found, SCHEMA_VERSION)
+        if reached == SCHEMA_VERSION:
+            await conn.execute(
+                schema_version.update()
+                .where(schema_version.c.id == 1)
+                .values(version=reached, updated_at=gateway.now())
+            )
+            return
         raise ConfigurationError(
             f"the database has schema version {found}; this devussy-git needs "
             f"{SCHEMA_VERSION} and has no migration for it"

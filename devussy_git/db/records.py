@@ -69,7 +69,7 @@ class RunRecord:
 
     run_id: str
     project_id: str
-    #: ``queued`` | ``running`` | ``completed`` | ``failed``.
+    #: ``queued`` | ``running`` | ``completed`` | ``failed`` | ``cancelled``.
     state: str
     #: The stage running now, or the one that failed; ``None`` when queued or completed.
     stage: str | None
@@ -90,6 +90,8 @@ class RunRecord:
     #: Totals over the completed stages.
     tokens_in: int
     tokens_out: int
+    #: Someone asked to cancel this running run; its process stops at its next await.
+    cancel_requested: bool = False
 
     @property
     def is_active(self) -> bool:

@@ -68,6 +68,7 @@ def _run(row: sa.Row[Any], stages: Sequence[StageRecord]) -> RunRecord:
         owner=row.owner,
         tokens_in=sum(s.tokens_in for s in done),
         tokens_out=sum(s.tokens_out for s in done),
+        cancel_requested=bool(row.cancel_requested),
     )
 
 

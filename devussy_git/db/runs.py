@@ -28,6 +28,7 @@ from devussy_git.db.engine import Gateway
 from devussy_git.db.orphans import ORPHAN_ERROR, mark_orphans
 from devussy_git.db.owners import claim, process_owner
 from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
+from devussy_git.stages import FINISHED_RUN_STATES
 from devussy_git.db.run_rows import (
     already_active,
     fail_locked,
@@ -359,6 +360,59 @@ class RunRepo:
             await fail_locked(conn, self._gw.now(), run_id, error, resumable)
             return await load_one(conn, run_id)
 
+    async def cancel(self, run_id: str) -> RunRecord:
+        """Cancel a run: ``queued -> cancelled`` at once; a running run is marked
+        ``cancel_requested`` and its process ends it with :meth:`cancelled`.
+
+        :class:`ConflictError` naming the state when the run has finished.
+        """
+        async with self._gw.write() as conn:
+            row = await lock_run(conn, run_id, ACTIVE_RUN_STATES, "cancel it")
+            if row.state == "queued":
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.run_id == run_id)
+                    .values(
+                        state="cancelled",
+                        error="cancelled",
+                        resumable=True,
+                        cancel_requested=True,
+                        finished_at=self._gw.now(),
+                    )
+                )
+            else:
+                await conn.execute(runs.update().where(runs.c.run_id == run_id).values(cancel_requested=True))
+            return await load_one(conn, run_id)
+
+    async def cancel_requested(self, run_id: str) -> bool:
+        """Whether someone asked to cancel the run (any process may have)."""
+        async with self._gw.read() as conn:
+            flag = await conn.scalar(sa.select(runs.c.cancel_requested).where(runs.c.run_id == run_id))
+        return bool(flag)
+
+    async def cancelled(self, run_id: str) -> RunRecord:
+        """``queued|running -> cancelled``; a stage still running goes back to pending,
+        so a resume redoes it. The stages already completed stay completed."""
+        async with self._gw.write() as conn:
+            await lock_run(conn, run_id, ACTIVE_RUN_STATES, "end it cancelled")
+            await conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(
+                    state="cancelled",
+                    error="cancelled",
+                    resumable=True,
+                    cancel_requested=True,
+                    finished_at=self._gw.now(),
+                )
+            )
+            await conn.execute(
+                run_stages.update()
+                .where(run_stages.c.run_id == run_id, run_stages.c.state == "running")
+                .values(state="pending", started_at=None, finished_at=None, error=None)
+            )
+            return await load_one(conn, run_id)
+
     async def resume(self, run_id: str, *, provider: str | None = None, model: str | None = None) -> RunRecord:
         """Put a failed resumable run back in the queue, keeping its completed stages.
 
@@ -371,7 +425,7 @@ class RunRepo:
         """
         try:
             async with self._gw.write() as conn:
-                row = await lock_run(conn, run_id, ("failed",), "resume it")
+                row = await lock_run(conn, run_id, ("failed", "cancelled"), "resume it")
                 if not row.resumable:
                     raise ConflictError(
                         f"run {run_id} cannot be resumed ({row.error or 'not resumable'}); start a new run"
@@ -402,6 +456,7 @@ class RunRepo:
                         stage=None,
                         error=None,
                         resumable=False,
+                        cancel_requested=False,
                         owner=_claimed_owner(),
                         started_at=None,
                         finished_at=None,
@@ -445,7 +500,7 @@ class RunRepo:
         old = (
             sa.select(runs.c.run_id)
             .where(
-                runs.c.state.in_(("completed", "failed")),
+                runs.c.state.in_(FINISHED_RUN_STATES),
                 runs.c.finished_at.is_not(None),
                 runs.c.finished_at < before,
                 runs.c.seq.not_in(sa.select(newest.c.seq)),

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: The schema this code writes and understands.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Column sizes, shared with the repositories' input checks.
 PROJECT_ID_LEN = 63
@@ -140,6 +140,11 @@ runs = sa.Table(
     sa.Column("owner", sa.String(OWNER_LEN), nullable=False),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("resumable", sa.Boolean, nullable=False, default=False),
+    # Set by a cancel from any process; the process running the run stops at
+    # its next stage boundary or model wait (version 2).
+    sa.Column(
+        "cancel_requested", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    ),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=True),
     sa.Column("finished_at", UTCDateTime, nullable=True),

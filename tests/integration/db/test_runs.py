@@ -329,4 +329,5 @@ async def test_active_count_per_guild_and_counts_by_state(db: Database) -> None:
         "running": 1,
         "completed": 1,
         "failed": 1,
+        "cancelled": 0,
     }
