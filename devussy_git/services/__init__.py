@@ -31,6 +31,7 @@ _HOMES: dict[str, str] = {
     "ArtifactFile": "devussy_git.services.runs",
     "ProgressCallback": "devussy_git.services.runs",
     "execute_run": "devussy_git.services.runs",
+    "cancel_run": "devussy_git.services.runs",
     "get_run": "devussy_git.services.runs",
     "guild_api_base": "devussy_git.services.endpoints",
     "guild_profile_name": "devussy_git.services.endpoints",
@@ -300,6 +301,7 @@ if TYPE_CHECKING:
     from devussy_git.services.runs import (
         ArtifactFile,
         ProgressCallback,
+        cancel_run,
         execute_run,
         get_run,
         run_artifacts,

@@ -44,6 +44,7 @@ from devussy_git.store.validation import validate_new_project_id
 __all__ = [
     "ArtifactFile",
     "ProgressCallback",
+    "cancel_run",
     "execute_run",
     "get_run",
     "run_artifacts",
@@ -54,6 +55,15 @@ __all__ = [
 ]
 
 log_ = logging.getLogger(__name__)
+
+#: How often a running run looks for a cancel asked by another process.
+CANCEL_POLL_SECONDS = 0.5
+#: The tasks executing runs in this process, by run id (a cancel here reaches them at once).
+_RUNNING: dict[str, asyncio.Task[Any]] = {}
+
+
+class RunCancelledError(ConflictError):
+    """The run was cancelled while this process executed it."""
 
 
 # -- runs -----------------------------------------------------------------------
@@ -164,7 +174,15 @@ async def execute_run(
 
         runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
         async with app.lock_for(record.project_id):
-            outcome = await runner.run(repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress)
+            outcome = await _cancellable(
+                app,
+                run_id,
+                runner.run(repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress),
+            )
+    except RunCancelledError:
+        await asyncio.shield(app.db.runs.cancelled(run_id))
+        app.metrics.count_run("cancelled")
+        raise
     except DevussyError as exc:
         await app.db.runs.fail(run_id, exc.user_message, resumable=not isinstance(exc, RunOutdatedError))
         app.metrics.count_run("failed")
@@ -184,6 +202,68 @@ async def execute_run(
     if await app.db.projects.get(record.project_id) is not None:
         await app.db.projects.set_name(record.project_id, outcome.plan.project_name)
     return outcome
+
+
+async def _cancellable(app: App, run_id: str, work: Any) -> Any:
+    """Await ``work`` as its own task, cancelled when the run's cancel is asked.
+
+    A cancel in this process cancels the task at once (:func:`cancel_run`);
+    one from another process is seen by polling the run's ``cancel_requested``
+    flag. Either way the task stops at its next await, between or inside a
+    stage, before anything lands on ``main``: a stage commits in one ref update.
+    """
+    task: asyncio.Task[Any] = asyncio.ensure_future(work)
+    _RUNNING[run_id] = task
+    asked = False
+
+    async def watch() -> None:
+        nonlocal asked
+        while not task.done():
+            await asyncio.sleep(CANCEL_POLL_SECONDS)
+            if await app.db.runs.cancel_requested(run_id):
+                asked = True
+                task.cancel()
+                return
+
+    watcher = asyncio.get_running_loop().create_task(watch())
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if asked or (task.cancelled() and await app.db.runs.cancel_requested(run_id)):
+            raise RunCancelledError(f"Run {run_id} was cancelled.") from None
+        raise
+    finally:
+        watcher.cancel()
+        _RUNNING.pop(run_id, None)
+        if not task.done():
+            task.cancel()
+
+
+async def cancel_run(app: App, project_id: str, run_id: str | None = None, *, actor: Actor) -> RunRecord:
+    """Cancel ``run_id`` (default: the project's active run).
+
+    A queued run is ``cancelled`` at once and never starts. A running one is
+    marked ``cancel_requested``; the process running it (this one or another)
+    stops it at its next await and ends it ``cancelled``, keeping the stages
+    already committed on its ref and leaving ``main`` alone. :class:`NotFoundError`
+    without such a run, :class:`ConflictError` naming the state of a finished one.
+    """
+    if run_id is None:
+        latest = await app.db.runs.latest(project_id)
+        if latest is None or not latest.is_active:
+            raise NotFoundError(f"Project {project_id} has no queued or running run to cancel.")
+        run_id = latest.run_id
+    record = await get_run(app, run_id)
+    if record.project_id != project_id:
+        raise NotFoundError(f"Project {project_id} has no run {run_id!r}.")
+    if not record.is_active:
+        raise ConflictError(f"Run {run_id} is already {record.state}: there is nothing to cancel.")
+    log_.info("run %s cancelled by %s", run_id, actor.trailer)
+    record = await app.db.runs.cancel(run_id)
+    task = _RUNNING.get(run_id)
+    if task is not None and not task.done():
+        task.cancel()
+    return record
 
 
 async def run_project(
