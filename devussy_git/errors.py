@@ -17,6 +17,7 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   │                        built from are no longer on main
     │   ├── RestartNeedsConfirmationError  a new run would start a plan with
     │   │                        progress over: ask, then retry with restart
+    │   ├── RunCancelledError    the run was cancelled while it ran (resumable)
     │   └── ProjectArchivedError the project is read-only until restored
     ├── PermissionDeniedError    the caller may not do this
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
@@ -56,6 +57,7 @@ __all__ = [
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
+    "RunCancelledError",
     "RunOutdatedError",
     "RunnerUnavailableError",
     "StoreError",
@@ -138,6 +140,10 @@ class RevertConflictError(ConflictError):
 
 class RunAlreadyActiveError(ConflictError):
     """A project already has a run in progress."""
+
+
+class RunCancelledError(ConflictError):
+    """Someone cancelled the run while it ran; its committed stages stay on its ref."""
 
 
 class RunOutdatedError(ConflictError):

@@ -1,6 +1,6 @@
 """HTTP client of the runner API (DESIGN section 8), used by the bot when
 ``DEVUSSY_RUNNER_URL`` is set: ``POST /runs``, ``GET /runs/{id}`` polled with
-backoff, and ``GET /projects/{id}/files/{path}`` for the run's summary.
+backoff, ``DELETE /runs/{id}`` to cancel, and ``GET /projects/{id}/files/{path}`` for the run's summary.
 
 It owns httpx and translates its errors into :mod:`devussy_git.errors` here
 (never an httpx exception past this module). The bearer token is sent in a
@@ -35,7 +35,7 @@ __all__ = ["TERMINAL_STATES", "RunnerClient", "RunnerStage", "RunnerStatus"]
 log = logging.getLogger(__name__)
 
 #: Run states after which polling stops.
-TERMINAL_STATES = frozenset({"completed", "failed"})
+TERMINAL_STATES = frozenset({"completed", "failed", "cancelled"})
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,11 @@ class RunnerClient:
 
     async def get_run(self, run_id: str) -> RunnerStatus:
         response = await self._request("GET", f"/runs/{quote(run_id, safe='')}")
+        return RunnerStatus.from_json(response.json())
+
+    async def cancel_run(self, run_id: str) -> RunnerStatus:
+        """``DELETE /runs/{id}``: a queued run comes back ``cancelled``, a running one still ``running``."""
+        response = await self._request("DELETE", f"/runs/{quote(run_id, safe='')}")
         return RunnerStatus.from_json(response.json())
 
     async def read_file(self, project_id: str, path: str, rev: str = "main") -> str:

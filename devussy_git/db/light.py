@@ -45,7 +45,7 @@ __all__ = ["SCHEMA_MARK", "LightDatabase", "open_light", "sqlite_file_of"]
 
 #: ``PRAGMA user_version`` of a SQLite database whose schema this code reads: the
 #: value of :func:`devussy_git.db.schema.schema_mark` (a unit test keeps them equal).
-SCHEMA_MARK = 1097630719
+SCHEMA_MARK = 176450484
 
 #: How long a read waits for a writer that locks the file (as ``engine.BUSY_TIMEOUT_MS``).
 BUSY_TIMEOUT_S = 15.0
@@ -59,7 +59,7 @@ _PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+aiosqlite)?:///(?P<path>[^?%#]+)")
 _PROJECT_COLUMNS = "project_id, name, guild_id, thread_id, created_by, created_at"
 _RUN_COLUMNS = (
     "run_id, project_id, state, stage, provider, model, actor, error, resumable, "
-    "created_at, started_at, finished_at, guild_id, owner"
+    "created_at, started_at, finished_at, guild_id, owner, cancel_requested"
 )
 _STAGE_COLUMNS = 'run_id, name, state, "commit", started_at, finished_at, error, tokens_in, tokens_out'
 
@@ -123,6 +123,7 @@ def _run(row: Sequence[Any], stages: Sequence[StageRecord]) -> RunRecord:
         finished_at,
         guild_id,
         owner,
+        cancel_requested,
     ) = row
     done = [s for s in stages if s.state == "completed"]
     created = _when(created_at)
@@ -143,6 +144,7 @@ def _run(row: Sequence[Any], stages: Sequence[StageRecord]) -> RunRecord:
         stages=tuple(stages),
         guild_id=guild_id,
         owner=owner,
+        cancel_requested=bool(cancel_requested),
         tokens_in=sum(s.tokens_in for s in done),
         tokens_out=sum(s.tokens_out for s in done),
     )

@@ -27,19 +27,11 @@ def _new_check() -> str:
 async def _to_2(conn: AsyncConnection, dialect: str) -> None:
     if dialect == "postgresql":
         await conn.execute(sa.text("ALTER TABLE runs DROP CONSTRAINT ck_runs_state"))
-        await conn.execute(
-            sa.text(f"ALTER TABLE runs ADD CONSTRAINT ck_runs_state CHECK ({_new_check()})")
-        )
-        await conn.execute(
-            sa.text("ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false")
-        )
+        await conn.execute(sa.text(f"ALTER TABLE runs ADD CONSTRAINT ck_runs_state CHECK ({_new_check()})"))
+        await conn.execute(sa.text("ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false"))
         return
-    await conn.execute(
-        sa.text("ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT 0")
-    )
-    sql = await conn.scalar(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
-    )
+    await conn.execute(sa.text("ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT 0"))
+    sql = await conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'"))
     if sql is None or _OLD_CHECK not in sql:
         raise RuntimeError("the runs table does not have the state check version 1 made")
     version = await conn.scalar(sa.text("PRAGMA schema_version"))

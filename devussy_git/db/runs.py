@@ -28,7 +28,6 @@ from devussy_git.db.engine import Gateway
 from devussy_git.db.orphans import ORPHAN_ERROR, mark_orphans
 from devussy_git.db.owners import claim, process_owner
 from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
-from devussy_git.stages import FINISHED_RUN_STATES
 from devussy_git.db.run_rows import (
     already_active,
     fail_locked,
@@ -55,6 +54,7 @@ from devussy_git.errors import (
     NotFoundError,
     RunAlreadyActiveError,
 )
+from devussy_git.stages import FINISHED_RUN_STATES
 
 __all__ = ["ORPHAN_ERROR", "RunRepo"]
 

@@ -142,9 +142,7 @@ runs = sa.Table(
     sa.Column("resumable", sa.Boolean, nullable=False, default=False),
     # Set by a cancel from any process; the process running the run stops at
     # its next stage boundary or model wait (version 2).
-    sa.Column(
-        "cancel_requested", sa.Boolean, nullable=False, default=False, server_default=sa.false()
-    ),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=True),
     sa.Column("finished_at", UTCDateTime, nullable=True),

@@ -151,6 +151,21 @@ def _write_chart(path: Path, png: bytes) -> None:
         raise InvalidInputError(f"Cannot write the chart to {path}: {exc.strerror}.") from exc
 
 
+async def cmd_cancel(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    done = await services.cancel_guild_run(app, args.project, args.run_id, actor=services.Actor.cli())
+    if done.stopping:
+        print(
+            f"Run {done.run_id} of {done.project_id} is stopping: it ends at its next step, keeping the stages "
+            "it finished; main does not move."
+        )
+    else:
+        print(f"Run {done.run_id} of {done.project_id} is cancelled; it never started.")
+    print(f"Resume it with: devussy-git run {done.project_id} --resume")
+    return EXIT_OK
+
+
 async def cmd_status(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
     from devussy_git.faces.cli_output import format_status, status_to_json, to_json
@@ -336,6 +351,7 @@ async def cmd_maintenance(app: Any, args: argparse.Namespace) -> int:
 ASYNC_VERBS: dict[str, Handler] = {
     "new": cmd_new,
     "run": cmd_run,
+    "cancel": cmd_cancel,
     "status": cmd_status,
     "log": cmd_log,
     "diff": cmd_diff,

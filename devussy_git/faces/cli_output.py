@@ -147,7 +147,10 @@ def format_status(status: Any) -> str:
     if run is None:
         lines.append(f"Run: none yet (start one with `devussy-git run {status.project.project_id}`)")
     else:
-        lines.append(f"Run {run.run_id}: {run.state}" + (f" — {run.error}" if run.error else ""))
+        state = "running, stopping (cancel asked)" if run.is_active and run.cancel_requested else run.state
+        lines.append(f"Run {run.run_id}: {state}" + (f" — {run.error}" if run.error and run.error != state else ""))
+        if run.state in ("failed", "cancelled") and run.resumable:
+            lines.append(f"  resume it with `devussy-git run {status.project.project_id} --resume`")
         for stage in run.stages:
             commit = f" {stage.commit[:10]}" if stage.commit else ""
             err = f" — {stage.error}" if stage.error else ""
@@ -179,6 +182,7 @@ def status_to_json(status: Any) -> dict[str, Any]:
             "state": run.state,
             "stage": run.stage,
             "error": run.error,
+            "cancel_requested": run.cancel_requested,
             "stages": [
                 {
                     "name": s.name,

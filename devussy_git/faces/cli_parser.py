@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="restart a plan that has progress without asking (a new run starts it over at 0)",
     )
 
+    s = verb(
+        "cancel",
+        "Cancel the project's queued or running run: a queued run never starts; a running one stops "
+        "at its next step and keeps the stages it finished (resume it with run --resume). main is not moved.",
+    )
+    s.add_argument("project", help=project_help)
+    s.add_argument("run_id", nargs="?", metavar="RUN_ID", help="the run to cancel (default: the project's active run)")
+
     s = verb("status", "Show the last run's stages, plan progress and the next task.")
     s.add_argument("project", help=project_help)
     s.add_argument("--json", action="store_true", help=json_help)

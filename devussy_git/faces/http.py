@@ -215,6 +215,13 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
     async def get_run(run_id: str, app: App = Depends(get_app)) -> RunStatus:
         return RunStatus.of(await services.get_run(app, run_id))
 
+    @api.delete("/runs/{run_id}", response_model=RunStatus)
+    async def delete_run(run_id: str, app: App = Depends(get_app)) -> RunStatus:
+        """Cancel a run: a queued one ends ``cancelled`` now; a running one stops at its next await."""
+        record = await services.get_run(app, run_id)
+        await services.cancel_run(app, record.project_id, run_id, actor=services.Actor.http())
+        return RunStatus.of(await services.get_run(app, run_id))
+
     @api.get("/runs/{run_id}/artifacts", response_model=Artifacts)
     async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
         record = await services.get_run(app, run_id)

@@ -130,6 +130,24 @@ class _State:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+async def _land_past_cancel(repo: PlanRepo, run_id: str, head: str) -> None:
+    """Move ``main`` to the run's last commit; once begun, a cancel cannot stop it.
+
+    Landing is one ref update in a thread, which a cancelled task would not stop:
+    if the task gave up while the thread moved ``main``, the run would be recorded
+    cancelled with its plan on ``main``. So a cancel that arrives now waits for the
+    landing and is then dropped: the run completes, as it would have a moment later.
+    """
+    landing = asyncio.ensure_future(asyncio.to_thread(land, repo, run_id, head))
+    try:
+        await asyncio.shield(landing)
+    except asyncio.CancelledError:
+        await landing  # a failed landing raises its own error instead
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+
+
 class PipelineRunner:
     """Runs the stages of one run against one project repository."""
 
@@ -210,7 +228,7 @@ class PipelineRunner:
 
         tag = f"run/{run_id}"
         head = commits["handoff"]
-        await asyncio.to_thread(land, repo, run_id, head)
+        await _land_past_cancel(repo, run_id, head)
         assert state.plan is not None
         return RunOutcome(run_id, repo.project_id, head, tag, state.plan, total_in, total_out, commits)
 

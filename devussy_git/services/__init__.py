@@ -63,6 +63,8 @@ _HOMES: dict[str, str] = {
     "RunnerExecutor": "devussy_git.services.executors",
     "build_executor": "devussy_git.services.executors",
     "follow_run": "devussy_git.services.executors",
+    "cancel_guild_run": "devussy_git.services.executors",
+    "RunCancel": "devussy_git.services.executors",
     "MAX_RUNS_LIMIT": "devussy_git.services.guilds",
     "DEFAULT": "devussy_git.services.guilds",
     "refuse_private_endpoint": "devussy_git.services.guilds",
@@ -212,11 +214,13 @@ if TYPE_CHECKING:
     from devussy_git.services.endpoints import guild_api_base, guild_profile_name, llm_client_for
     from devussy_git.services.executors import (
         LocalExecutor,
+        RunCancel,
         RunExecutor,
         RunFinished,
         RunnerExecutor,
         RunStarted,
         build_executor,
+        cancel_guild_run,
         follow_run,
     )
     from devussy_git.services.guilds import (

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from devussy_git.errors import DevussyError
+from devussy_git.errors import DevussyError, NotFoundError, RunCancelledError
 from devussy_git.pipeline import ProgressEvent
 from devussy_git.pipeline.run import ProgressCallback
 from devussy_git.services.actors import Actor
@@ -32,11 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LocalExecutor",
+    "RunCancel",
     "RunExecutor",
     "RunFinished",
     "RunStarted",
     "RunnerExecutor",
     "build_executor",
+    "cancel_guild_run",
     "follow_run",
 ]
 
@@ -50,8 +52,22 @@ class RunStarted:
 
 
 @dataclass(frozen=True)
+class RunCancel:
+    """What a cancel did: ``cancelled`` (the run was queued: it never starts) or
+    ``running`` (it stops at its next await and then ends ``cancelled``)."""
+
+    project_id: str
+    run_id: str
+    state: str
+
+    @property
+    def stopping(self) -> bool:
+        return self.state != "cancelled"
+
+
+@dataclass(frozen=True)
 class RunFinished:
-    """How a run ended: ``completed`` with its summary, or ``failed`` with the reason."""
+    """How a run ended: ``completed`` with its summary, ``failed`` or ``cancelled`` with the reason."""
 
     project_id: str
     run_id: str
@@ -89,6 +105,8 @@ class RunExecutor(Protocol):
     async def follow(
         self, app: App, started: RunStarted, *, actor: Actor, on_progress: ProgressCallback | None
     ) -> RunFinished: ...
+
+    async def cancel(self, app: App, project_id: str, run_id: str | None, *, actor: Actor) -> RunCancel: ...
 
     async def aclose(self) -> None: ...
 
@@ -134,10 +152,18 @@ class LocalExecutor:
 
         try:
             outcome = await execute_run(app, started.run_id, actor=actor, on_progress=on_progress)
+        except RunCancelledError as exc:
+            return RunFinished(started.project_id, started.run_id, "cancelled", exc.user_message)
         except DevussyError as exc:
             return RunFinished(started.project_id, started.run_id, "failed", exc.user_message)
         summary = await local_run_summary(app, started.project_id, started.run_id, outcome.tag)
         return RunFinished(started.project_id, started.run_id, "completed", summary=summary)
+
+    async def cancel(self, app: App, project_id: str, run_id: str | None, *, actor: Actor) -> RunCancel:
+        from devussy_git.services.runs import cancel_run
+
+        record = await cancel_run(app, project_id, run_id, actor=actor)
+        return RunCancel(record.project_id, record.run_id, record.state)
 
     async def aclose(self) -> None:
         return None
@@ -151,6 +177,8 @@ class RunnerExecutor:
 
     def __init__(self, client: RunnerClient) -> None:
         self.client = client
+        #: The run this executor last started per project: what a cancel without a run id means.
+        self._started: dict[str, str] = {}
 
     async def start(
         self,
@@ -166,6 +194,7 @@ class RunnerExecutor:
         guild_limit: int | None,
     ) -> RunStarted:
         status = await self.client.start_run(project_id, provider=provider, model=model, resume=resume, restart=restart)
+        self._started[status.project_id] = status.run_id
         return RunStarted(status.project_id, status.run_id)
 
     async def follow(
@@ -196,11 +225,24 @@ class RunnerExecutor:
                         await result
 
         final = await self.client.wait(started.run_id, on_status=on_status)
+        if final.state == "cancelled":
+            return RunFinished(final.project_id, final.run_id, "cancelled", final.error or "cancelled")
         if final.state != "completed":
             return RunFinished(final.project_id, final.run_id, "failed", final.error or "failed")
         files = await self._plan_files(final.project_id, f"run/{final.run_id}")
         summary = summarise_run(final.project_id, final.run_id, files)
         return RunFinished(final.project_id, final.run_id, "completed", summary=summary)
+
+    async def cancel(self, app: App, project_id: str, run_id: str | None, *, actor: Actor) -> RunCancel:
+        run_id = run_id or self._started.get(project_id)
+        if run_id is None:
+            raise NotFoundError(
+                f"This bot started no run of {project_id} since it started; name the run to cancel (its run id)."
+            )
+        status = await self.client.cancel_run(run_id)
+        if status.project_id != project_id:
+            raise NotFoundError(f"Project {project_id} has no run {run_id!r}.")
+        return RunCancel(status.project_id, status.run_id, status.state)
 
     async def _plan_files(self, project_id: str, rev: str) -> dict[str, str]:
         files: dict[str, str] = {}
@@ -234,3 +276,12 @@ async def follow_run(
     """Follow a started run to its end with the app's executor."""
     executor: Any = app.executor
     return await executor.follow(app, started, actor=actor, on_progress=on_progress)
+
+
+async def cancel_guild_run(app: App, project_id: str, run_id: str | None = None, *, actor: Actor) -> RunCancel:
+    """Cancel a project's run with the app's executor (in this process, or on the runner).
+
+    Permission checks are the caller's (:func:`~devussy_git.services.guilds.require_operator`).
+    """
+    executor: Any = app.executor
+    return await executor.cancel(app, project_id, run_id, actor=actor)

@@ -23,6 +23,7 @@ from devussy_git.errors import (
     NotFoundError,
     RestartNeedsConfirmationError,
     RunAlreadyActiveError,
+    RunCancelledError,
     RunOutdatedError,
 )
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
@@ -62,10 +63,6 @@ CANCEL_POLL_SECONDS = 0.5
 _RUNNING: dict[str, asyncio.Task[Any]] = {}
 
 
-class RunCancelledError(ConflictError):
-    """The run was cancelled while this process executed it."""
-
-
 # -- runs -----------------------------------------------------------------------
 
 
@@ -95,8 +92,8 @@ async def start_run(
         await _refuse_silent_restart(app, project_id)
     if resume:
         last = await app.db.runs.latest(project_id)
-        if last is None or last.state != "failed" or not last.resumable:
-            raise NotFoundError(f"Project {project_id} has no failed run to resume; start one with `run`.")
+        if last is None or last.state not in ("failed", "cancelled") or not last.resumable:
+            raise NotFoundError(f"Project {project_id} has no failed or cancelled run to resume; start one with `run`.")
         if provider is None and model is None:
             return await app.db.runs.resume(last.run_id)
         # Resuming after a provider failure with another provider or model.
@@ -290,6 +287,8 @@ def spawn_run(app: App, run_id: str, *, actor: Actor, on_progress: ProgressCallb
     async def go() -> None:
         try:
             await execute_run(app, run_id, actor=actor, on_progress=on_progress)
+        except RunCancelledError:
+            log_.info("run %s cancelled", run_id)
         except DevussyError as exc:
             log_.info("run %s failed: %s", run_id, exc.user_message)
         except asyncio.CancelledError:

@@ -176,6 +176,15 @@ class DevussyGroup(
         ctx = Ctx.of(interaction)
         await flows.start_run(ctx, interaction, await ctx.project(project), resume=resume)
 
+    @app_commands.command(name="cancel", description="Cancel the project's queued or running run.")
+    @app_commands.describe(project=_PROJECT_HELP, run_id="The run to cancel (default: the project's active run)")
+    async def cancel(
+        self, interaction: discord.Interaction, project: Project = None, run_id: str | None = None
+    ) -> None:
+        await defer(interaction)
+        ctx = Ctx.of(interaction)
+        await flows.cancel(ctx, interaction, await ctx.project(project), run_id)
+
     @app_commands.command(name="status", description="Show the last run, the plan's progress and the next task.")
     @app_commands.describe(project=_PROJECT_HELP)
     async def status(self, interaction: discord.Interaction, project: Project = None) -> None:

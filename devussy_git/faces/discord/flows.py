@@ -78,6 +78,12 @@ async def run_with_progress(ctx: Ctx, interaction: discord.Interaction, started:
             await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
 
     finished = await services.follow_run(ctx.app, started, actor=ctx.actor, on_progress=on_progress)
+    if finished.state == "cancelled":
+        log.info("run %s cancelled", started.run_id, extra=extra)
+        tracker.status([], tracker.snapshot().elapsed_s, error="cancelled")
+        await edit_message(message, render.render_progress(tracker.snapshot()), channel=interaction.channel)
+        await reply(interaction, render.render_run_cancelled(started.project_id, started.run_id))
+        return
     if not finished.ok or finished.summary is None:
         error = finished.error or "failed"
         log.info("run %s failed: %s", started.run_id, error, extra=extra)
@@ -119,6 +125,15 @@ async def step(
     await reply(interaction, render.render_step(project, result))
     if not preview:
         await refresh_hud(ctx.bot, project, channel=interaction.channel)
+
+
+async def cancel(ctx: Ctx, interaction: discord.Interaction, project: str, run_id: str | None) -> None:
+    """Cancel the project's queued or running run (the run's own message then says it ended)."""
+    await ctx.require_operator()
+    await services.get_project(ctx.app, project, guild_id=ctx.guild_id)
+    done = await services.cancel_guild_run(ctx.app, project, run_id, actor=ctx.actor)
+    log.info("run %s of %s cancel asked", done.run_id, project, extra=ctx.log_extra(project, done.run_id))
+    await reply(interaction, render.render_cancel(done))
 
 
 async def confirm_revert(

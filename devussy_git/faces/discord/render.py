@@ -49,6 +49,7 @@ from devussy_git.services import (
     ProjectRecord,
     ProjectStatus,
     Question,
+    RunCancel,
     RunRecord,
     RunSummary,
     endpoint_host,
@@ -60,6 +61,7 @@ __all__ = [
     "REF_LEN",
     "diff_file",
     "render_admin",
+    "render_cancel",
     "render_cancelled",
     "render_clone",
     "render_diff",
@@ -78,6 +80,7 @@ __all__ = [
     "render_restart_confirm",
     "render_revert_confirm",
     "render_reverted",
+    "render_run_cancelled",
     "render_run_failed",
     "render_run_queued",
     "render_run_summary",
@@ -94,6 +97,7 @@ _ICONS = {
     "completed": "✅",
     "skipped": "⏭️",
     "failed": "❌",
+    "cancelled": "⏹️",
 }
 
 
@@ -284,6 +288,28 @@ def render_run_failed(project_id: str, run_id: str, error: str) -> MessagePayloa
     return MessagePayload(embeds=(embed,), buttons=(ButtonSpec("resume", project_id, run_id, "Resume", "primary"),))
 
 
+def render_run_cancelled(project_id: str, run_id: str) -> MessagePayload:
+    embed = EmbedSpec(
+        title=f"Run {run_id} of {project_id} was cancelled",
+        description="The plan on main did not change.",
+        colour=Colour.WARNING,
+        footer="Completed stages are kept; Resume continues from the stage that was stopped.",
+    )
+    return MessagePayload(embeds=(embed,), buttons=(ButtonSpec("resume", project_id, run_id, "Resume", "primary"),))
+
+
+def render_cancel(done: RunCancel) -> MessagePayload:
+    """The reply to ``/devussy cancel``."""
+    if done.stopping:
+        text = (
+            f"⏹️ Run `{done.run_id}` of **{done.project_id}** is stopping: it ends at its next step and keeps "
+            "the stages it finished. The plan on main does not change."
+        )
+    else:
+        text = f"⏹️ Run `{done.run_id}` of **{done.project_id}** is cancelled; it never started."
+    return MessagePayload(content=text)
+
+
 # -- status, projects, clone, admin --------------------------------------------------
 
 
@@ -316,7 +342,7 @@ def render_status(status: ProjectStatus, chart: bytes | None = None) -> MessageP
     else:
         fields.append(_field("Plan", "not planned yet: `/devussy run`"))
     buttons: tuple[ButtonSpec, ...] = ()
-    if run is not None and run.state == "failed" and run.resumable:
+    if run is not None and run.state in ("failed", "cancelled") and run.resumable:
         buttons = (ButtonSpec("resume", project.project_id, run.run_id, "Resume", "primary"),)
     files: tuple[FileSpec, ...] = ()
     image = ""

@@ -14,6 +14,7 @@ EXPECTED = {
     "devussy": {
         "new",
         "run",
+        "cancel",
         "status",
         "handoff-next",
         "revert",
@@ -58,6 +59,7 @@ def test_every_command_and_option_is_described_and_projects_autocomplete() -> No
     assert set(handoff) == {"project", "note", "task", "preview"} and handoff["preview"]["type"] == 5
     assert {o["name"] for o in subs["revert"]["options"]} == {"project", "step", "commit"}
     assert {o["name"] for o in subs["diff"]["options"]} == {"project", "from", "to"}
+    assert {o["name"] for o in subs["cancel"]["options"]} == {"project", "run_id"}
     show = {o["name"]: o for o in subs["show"]["options"]}
     assert show["file"]["autocomplete"] is True and "rev" in show
 
