@@ -19,9 +19,7 @@ async def _new_run(db: Database) -> str:
     return run.run_id
 
 
-async def test_a_queued_run_is_cancelled_at_once_and_frees_the_project(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_a_queued_run_is_cancelled_at_once_and_frees_the_project(db: Database, shop: ProjectRecord) -> None:
     run_id = await _new_run(db)
     run = await db.runs.cancel(run_id)
     assert (run.state, run.resumable, run.cancel_requested) == ("cancelled", True, True)
@@ -29,9 +27,7 @@ async def test_a_queued_run_is_cancelled_at_once_and_frees_the_project(
     await _new_run(db)  # no longer active: another run may start
 
 
-async def test_a_running_run_is_marked_and_ended_by_its_process(
-    db: Database, shop: ProjectRecord
-) -> None:
+async def test_a_running_run_is_marked_and_ended_by_its_process(db: Database, shop: ProjectRecord) -> None:
     run_id = await _new_run(db)
     await db.runs.start(run_id, OWNER)
     await db.runs.stage_started(run_id, "interview")
