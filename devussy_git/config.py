@@ -14,7 +14,10 @@ from pathlib import Path
 
 from devussy_git.errors import InvalidInputError
 
-__all__ = ["PROVIDERS", "Secret", "Settings", "load_settings"]
+__all__ = ["EXECUTORS", "PROVIDERS", "Secret", "Settings", "load_settings"]
+
+#: How runs execute (``DEVUSSY_EXECUTOR``): in the process that starts them, or on queue workers.
+EXECUTORS = ("local", "queue")
 
 #: Providers the LLM adapter knows, with their default model and endpoint.
 PROVIDERS: dict[str, dict[str, str | None]] = {
@@ -61,6 +64,10 @@ class Settings:
     discord_dev_guild: int | None = None
     runner_url: str | None = None
     runner_token: Secret | None = None
+    #: ``local`` (runs execute in the process that starts them) or ``queue`` (workers, PostgreSQL).
+    executor: str = "local"
+    #: A queue worker silent this long is stalled: its run goes to another worker.
+    stalled_after_s: float = 60.0
     public_url: str = "http://127.0.0.1:8000"
     #: Whether DEVUSSY_PUBLIC_URL was set (else clone URLs follow the server actually running).
     public_url_configured: bool = False
@@ -159,6 +166,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Pa
     model = merged.get("LLM_DEFAULT_MODEL", "").strip() or str(PROVIDERS[provider]["model"])
 
     guild = merged.get("DEVUSSY_DEV_GUILD", "").strip()
+    executor = merged.get("DEVUSSY_EXECUTOR", "").strip().lower() or "local"
+    if executor not in EXECUTORS:
+        raise InvalidInputError(f"DEVUSSY_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     return Settings(
         repos_root=Path(merged.get("DEVUSSY_REPOS_ROOT", "").strip() or "./repos"),
         database_url=merged.get("DATABASE_URL", "").strip() or "sqlite+aiosqlite:///./devussy_bot.db",
@@ -166,6 +176,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Pa
         discord_dev_guild=int(guild) if guild.isdigit() else None,
         runner_url=merged.get("DEVUSSY_RUNNER_URL", "").strip() or None,
         runner_token=_secret(merged, "DEVUSSY_RUNNER_TOKEN"),
+        executor=executor,
+        stalled_after_s=float(_number(merged, "DEVUSSY_STALLED_AFTER_S", 60.0, float)) or 60.0,
         public_url=(merged.get("DEVUSSY_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/"),
         public_url_configured=bool(merged.get("DEVUSSY_PUBLIC_URL", "").strip()),
         secret_key=_secret(merged, "DEVUSSY_SECRET_KEY"),

@@ -18,6 +18,7 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   ├── RestartNeedsConfirmationError  a new run would start a plan with
     │   │                        progress over: ask, then retry with restart
     │   ├── RunCancelledError    the run was cancelled while it ran (resumable)
+    │   ├── RunTakenOverError    another worker took the run over from this one
     │   └── ProjectArchivedError the project is read-only until restored
     ├── PermissionDeniedError    the caller may not do this
     ├── InvalidLLMOutputError    the model's reply cannot be used (re-ask it)
@@ -59,6 +60,7 @@ __all__ = [
     "RunAlreadyActiveError",
     "RunCancelledError",
     "RunOutdatedError",
+    "RunTakenOverError",
     "RunnerUnavailableError",
     "StoreError",
     "UnavailableError",
@@ -144,6 +146,10 @@ class RunAlreadyActiveError(ConflictError):
 
 class RunCancelledError(ConflictError):
     """Someone cancelled the run while it ran; its committed stages stay on its ref."""
+
+
+class RunTakenOverError(ConflictError):
+    """The job queue gave this run to another worker (this one looked stalled); stop, write nothing."""
 
 
 class RunOutdatedError(ConflictError):

@@ -15,7 +15,11 @@ from __future__ import annotations
 import os
 import socket
 
-__all__ = ["claim", "is_owner_alive", "process_owner", "process_state"]
+__all__ = ["QUEUE_OWNER", "claim", "is_owner_alive", "process_owner", "process_state"]
+
+#: The owner of a run waiting on the job queue (``DEVUSSY_EXECUTOR=queue``): no process
+#: here will start it, a worker will; a worker that stops is the queue's to detect.
+QUEUE_OWNER = "job-queue"
 
 _claimed: set[str] = set()
 
@@ -36,6 +40,8 @@ def is_owner_alive(owner: str) -> bool:
     Another host cannot be checked from here, so its runs count as alive;
     a malformed owner string counts as dead (nobody can be running it).
     """
+    if owner == QUEUE_OWNER:
+        return True
     host, sep, pid_text = owner.rpartition(":")
     if not sep or not pid_text.isdigit():
         return False

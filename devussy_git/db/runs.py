@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from devussy_git.db._checks import check_choice, check_count, check_snowflake, check_text, error_text
 from devussy_git.db.engine import Gateway
 from devussy_git.db.orphans import ORPHAN_ERROR, mark_orphans
-from devussy_git.db.owners import claim, process_owner
+from devussy_git.db.owners import QUEUE_OWNER, claim, process_owner
 from devussy_git.db.records import ACTIVE_RUN_STATES, RUN_STATES, STAGES, RunRecord
 from devussy_git.db.run_rows import (
     already_active,
@@ -389,6 +389,43 @@ class RunRepo:
         async with self._gw.read() as conn:
             flag = await conn.scalar(sa.select(runs.c.cancel_requested).where(runs.c.run_id == run_id))
         return bool(flag)
+
+    async def watch(self, run_id: str) -> tuple[bool, str | None]:
+        """``(cancel_requested, owner)`` of the run: what its process polls while it runs."""
+        async with self._gw.read() as conn:
+            row = (
+                await conn.execute(sa.select(runs.c.cancel_requested, runs.c.owner).where(runs.c.run_id == run_id))
+            ).one_or_none()
+        return (False, None) if row is None else (bool(row.cancel_requested), row.owner)
+
+    async def take_over(self, run_id: str, stalled_owner: str | None) -> RunRecord:
+        """``running -> queued`` for a run whose worker stopped (the queue saw its heartbeat stop).
+
+        Only while ``stalled_owner`` still owns it: a second taker finds another owner
+        and gets :class:`ConflictError`. The queue owns it until a worker starts it; the
+        stage that was running goes back to pending, the completed ones stay.
+        """
+        async with self._gw.write() as conn:
+            row = await lock_run(conn, run_id, ("running",), "take it over")
+            if row.owner != stalled_owner:
+                raise ConflictError(f"run {run_id} was taken over already")
+            await conn.execute(
+                runs.update().where(runs.c.run_id == run_id).values(state="queued", owner=QUEUE_OWNER, stage=None)
+            )
+            await conn.execute(
+                run_stages.update()
+                .where(run_stages.c.run_id == run_id, run_stages.c.state == "running")
+                .values(state="pending", started_at=None, finished_at=None, error=None)
+            )
+            return await load_one(conn, run_id)
+
+    async def hand_to_queue(self, run_id: str) -> RunRecord:
+        """A queued run's owner becomes the job queue: no process here will start it,
+        so the orphan sweep leaves it to the queue's workers."""
+        async with self._gw.write() as conn:
+            await lock_run(conn, run_id, ("queued",), "queue it")
+            await conn.execute(runs.update().where(runs.c.run_id == run_id).values(owner=QUEUE_OWNER))
+            return await load_one(conn, run_id)
 
     async def cancelled(self, run_id: str) -> RunRecord:
         """``queued|running -> cancelled``; a stage still running goes back to pending,

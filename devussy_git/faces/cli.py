@@ -103,6 +103,20 @@ async def cmd_run(app: Any, args: argparse.Namespace) -> int:
     restart = args.yes
     while True:
         try:
+            if args.detach:
+                record = await services.queue_project_run(
+                    app,
+                    args.project,
+                    actor=services.Actor.cli(),
+                    provider=args.provider,
+                    model=args.model,
+                    resume=args.resume,
+                    restart=restart,
+                )
+                print(f"Run {record.run_id} of {record.project_id} queued for the workers.")
+                print(f"Follow it: devussy-git status {record.project_id}")
+                print(f"Cancel it: devussy-git cancel {record.project_id}")
+                return EXIT_OK
             # On a terminal, one live line per stage (time, tokens); plain lines otherwise.
             live = None
             if is_tty():
@@ -149,6 +163,27 @@ def _write_chart(path: Path, png: bytes) -> None:
         path.write_bytes(png)
     except OSError as exc:
         raise InvalidInputError(f"Cannot write the chart to {path}: {exc.strerror}.") from exc
+
+
+async def cmd_worker(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
+    print(f"worker: running queued runs, {args.concurrency} at once (Ctrl-C to stop)", flush=True)
+    await services.run_worker(app, concurrency=args.concurrency, queues=queues)
+    return EXIT_OK
+
+
+async def cmd_migrate(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    created = await services.migrate(app)
+    print("The state database's schema is current.")
+    if app.settings.database_url.startswith(("postgresql", "postgres")):
+        print(
+            "The job queue's schema was created." if created["queue"] else "The job queue's schema was there already."
+        )
+    return EXIT_OK
 
 
 async def cmd_cancel(app: Any, args: argparse.Namespace) -> int:
@@ -352,6 +387,8 @@ ASYNC_VERBS: dict[str, Handler] = {
     "new": cmd_new,
     "run": cmd_run,
     "cancel": cmd_cancel,
+    "worker": cmd_worker,
+    "migrate": cmd_migrate,
     "status": cmd_status,
     "log": cmd_log,
     "diff": cmd_diff,

@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="restart a plan that has progress without asking (a new run starts it over at 0)",
     )
+    s.add_argument(
+        "--detach",
+        action="store_true",
+        help="with DEVUSSY_EXECUTOR=queue: queue the run for the workers, print its id and return",
+    )
 
     s = verb(
         "cancel",
@@ -242,6 +247,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the runner API without DEVUSSY_RUNNER_TOKEN on a non-loopback host: anyone "
         "who can reach it can start runs and read every project's plan",
+    )
+
+    s = verb(
+        "worker",
+        "Run queued runs (DEVUSSY_EXECUTOR=queue, PostgreSQL) until stopped; start one per machine or more. "
+        "Runs of one project never overlap; a worker that dies has its run resumed by another.",
+    )
+    s.add_argument(
+        "--concurrency", type=_positive_int, default=4, metavar="N", help="runs at once in this worker (default 4)"
+    )
+    s.add_argument(
+        "--queues", default=None, metavar="Q[,Q…]", help="the queues to take jobs from (default: every queue)"
+    )
+
+    s = verb(
+        "migrate",
+        "Create or upgrade the state database's schema and, on PostgreSQL, the job queue's; "
+        "serve, bot and worker say when it is needed.",
     )
 
     s = verb("bot", "Run the Discord bot (needs DISCORD_TOKEN).")

@@ -208,7 +208,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
             resume=body.resume,
             restart=body.restart,
         )
-        services.spawn_run(app, record.run_id, actor=actor)
+        await services.dispatch_run(app, record, actor=actor)
         return RunStatus.of(record)
 
     @api.get("/runs/{run_id}", response_model=RunStatus)
@@ -310,7 +310,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
 
     async def check() -> None:
         app = await build_app(settings)
-        await app.close()
+        try:
+            await services.check_queue_ready(app)
+        finally:
+            await app.close()
 
     asyncio.run(check())
     try:

@@ -8,9 +8,10 @@ stream and the same :class:`RunFinished` at the end.
 - :class:`LocalExecutor` runs the pipeline in this process (the default).
 - :class:`RunnerExecutor` hands the run to a runner service over HTTP
   (``DEVUSSY_RUNNER_URL``) and turns its status polls into progress events.
+- :class:`~devussy_git.services.queue.QueueExecutor` hands it to ``devussy-git worker``
+  processes through the job queue (``DEVUSSY_EXECUTOR=queue``, PostgreSQL).
 
-``app.py`` picks one from the settings (:func:`build_executor`); a job-queue
-executor is the next implementation of the same port.
+``app.py`` picks one from the settings (:func:`build_executor`).
 """
 
 from __future__ import annotations
@@ -262,7 +263,13 @@ class RunnerExecutor:
 
 
 def build_executor(settings: Settings) -> RunExecutor:
-    """The executor the settings ask for: the runner when ``DEVUSSY_RUNNER_URL`` is set."""
+    """The executor the settings ask for: the job queue with ``DEVUSSY_EXECUTOR=queue``,
+    else the runner when ``DEVUSSY_RUNNER_URL`` is set, else this process."""
+    if settings.executor == "queue":
+        from devussy_git.jobqueue import JobQueue
+        from devussy_git.services.queue import QueueExecutor
+
+        return QueueExecutor(JobQueue(settings.database_url))
     if settings.runner_url:
         from devussy_git.runner_client import RunnerClient
 

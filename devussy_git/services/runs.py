@@ -25,6 +25,7 @@ from devussy_git.errors import (
     RunAlreadyActiveError,
     RunCancelledError,
     RunOutdatedError,
+    RunTakenOverError,
 )
 from devussy_git.pipeline import PipelineRunner, ProgressEvent, RunOutcome, run_ref
 from devussy_git.pipeline.run import ProgressCallback
@@ -46,8 +47,10 @@ __all__ = [
     "ArtifactFile",
     "ProgressCallback",
     "cancel_run",
+    "dispatch_run",
     "execute_run",
     "get_run",
+    "queue_project_run",
     "run_artifacts",
     "run_project",
     "spawn_run",
@@ -140,10 +143,12 @@ async def execute_run(
     must not stop the work.
     """
     record = await get_run(app, run_id)
+    started = False
     try:
         client = await llm_client_for(app, provider=record.provider, model=record.model, guild_id=record.guild_id)
         repo = await asyncio.to_thread(app.store.open, record.project_id)
         await app.db.runs.start(run_id, process_owner())
+        started = True
         app.metrics.count_run("running")
         recorded = {s.name: s.commit for s in record.stages if s.state == "completed"}
 
@@ -176,20 +181,26 @@ async def execute_run(
                 run_id,
                 runner.run(repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress),
             )
+    except RunTakenOverError:
+        raise  # another worker owns the run now: nothing here may write to it
     except RunCancelledError:
-        await asyncio.shield(app.db.runs.cancelled(run_id))
-        app.metrics.count_run("cancelled")
+        if await _still_ours(app, run_id, started):
+            await asyncio.shield(app.db.runs.cancelled(run_id))
+            app.metrics.count_run("cancelled")
         raise
     except DevussyError as exc:
+        if not await _still_ours(app, run_id, started):
+            raise RunTakenOverError(f"Run {run_id} went to another worker.") from exc
         await app.db.runs.fail(run_id, exc.user_message, resumable=not isinstance(exc, RunOutdatedError))
         app.metrics.count_run("failed")
         raise
     except BaseException as exc:
         # Cancelled or a bug: the run stays resumable; the traceback goes to the log.
-        await asyncio.shield(
-            app.db.runs.fail(run_id, f"the run stopped unexpectedly ({type(exc).__name__})", resumable=True)
-        )
-        app.metrics.count_run("failed")
+        if await asyncio.shield(_still_ours(app, run_id, started)):
+            await asyncio.shield(
+                app.db.runs.fail(run_id, f"the run stopped unexpectedly ({type(exc).__name__})", resumable=True)
+            )
+            app.metrics.count_run("failed")
         raise
     await app.db.runs.finish(run_id)
     app.metrics.count_run("completed")
@@ -199,6 +210,15 @@ async def execute_run(
     if await app.db.projects.get(record.project_id) is not None:
         await app.db.projects.set_name(record.project_id, outcome.plan.project_name)
     return outcome
+
+
+async def _still_ours(app: App, run_id: str, started: bool) -> bool:
+    """Whether this process still owns the run: a queue worker may have lost it to another.
+
+    Before this process started it, the run is its creator's or the queue's to fail.
+    """
+    _, owner = await app.db.runs.watch(run_id)
+    return not started or owner in (None, process_owner())
 
 
 async def _cancellable(app: App, run_id: str, work: Any) -> Any:
@@ -211,13 +231,20 @@ async def _cancellable(app: App, run_id: str, work: Any) -> Any:
     """
     task: asyncio.Task[Any] = asyncio.ensure_future(work)
     _RUNNING[run_id] = task
-    asked = False
+    asked = taken = False
 
     async def watch() -> None:
-        nonlocal asked
+        nonlocal asked, taken
+        me = process_owner()
         while not task.done():
             await asyncio.sleep(CANCEL_POLL_SECONDS)
-            if await app.db.runs.cancel_requested(run_id):
+            cancel, owner = await app.db.runs.watch(run_id)
+            if owner not in (None, me):
+                # The job queue gave the run to another worker: stop before writing anything more.
+                taken = True
+                task.cancel()
+                return
+            if cancel:
                 asked = True
                 task.cancel()
                 return
@@ -226,6 +253,8 @@ async def _cancellable(app: App, run_id: str, work: Any) -> Any:
     try:
         return await task
     except asyncio.CancelledError:
+        if taken:
+            raise RunTakenOverError(f"Run {run_id} went to another worker.") from None
         if asked or (task.cancelled() and await app.db.runs.cancel_requested(run_id)):
             raise RunCancelledError(f"Run {run_id} was cancelled.") from None
         raise
@@ -274,11 +303,71 @@ async def run_project(
     restart: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> RunOutcome:
-    """Queue and execute a run in this process (the CLI's ``run``)."""
+    """Start a run and follow it to its end (the CLI's ``run``): in this process, or, with
+    ``DEVUSSY_EXECUTOR=queue``, on a worker whose progress comes back the same way."""
+    if app.settings.executor == "queue":
+        from devussy_git.services.queue import run_outcome
+
+        executor = app.executor
+        started = await executor.start(
+            app,
+            project_id,
+            actor=actor,
+            provider=provider,
+            model=model,
+            resume=resume,
+            restart=restart,
+            guild_id=None,
+            guild_limit=None,
+        )
+        finished = await executor.follow(app, started, actor=actor, on_progress=on_progress)
+        if finished.state == "cancelled":
+            raise RunCancelledError(f"Run {started.run_id} was cancelled.")
+        if finished.state != "completed":
+            raise DevussyError(finished.error or f"Run {started.run_id} failed.")
+        return await run_outcome(app, await get_run(app, started.run_id))
     record = await start_run(
         app, project_id, actor=actor, provider=provider, model=model, resume=resume, restart=restart
     )
     return await execute_run(app, record.run_id, actor=actor, on_progress=on_progress)
+
+
+async def queue_project_run(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    provider: str | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    restart: bool = False,
+) -> RunRecord:
+    """Queue a run for the workers and return at once (``run --detach``); needs the job queue."""
+    if app.settings.executor != "queue":
+        raise InvalidInputError(
+            "--detach needs the job queue (DEVUSSY_EXECUTOR=queue, with workers running): "
+            "without it, a run goes on only while the process that started it does."
+        )
+    started = await app.executor.start(
+        app,
+        project_id,
+        actor=actor,
+        provider=provider,
+        model=model,
+        resume=resume,
+        restart=restart,
+        guild_id=None,
+        guild_limit=None,
+    )
+    return await get_run(app, started.run_id)
+
+
+async def dispatch_run(app: App, record: RunRecord, *, actor: Actor) -> None:
+    """Have a queued run executed: by the queue's workers, or in the background here."""
+    if app.settings.executor == "queue":
+        await app.executor.enqueue(app, record.project_id, record.run_id, actor=actor)
+    else:
+        spawn_run(app, record.run_id, actor=actor)
 
 
 def spawn_run(app: App, run_id: str, *, actor: Actor, on_progress: ProgressCallback | None = None) -> None:

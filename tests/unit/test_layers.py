@@ -14,7 +14,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[2] / "devussy_git"
 
-CORE = {"store", "db", "llm", "plan", "markdown", "pipeline", "agent", "gitserve", "charts"}
+CORE = {"store", "db", "llm", "plan", "markdown", "pipeline", "agent", "gitserve", "charts", "jobqueue"}
 #: What a face may import from the package, besides other faces.
 FACE_MAY_IMPORT = {"services", "errors", "config", "ids", "app", "redaction", "_lazy", "__version__"}
 #: Each library and the only part of the package that may import it.
@@ -23,6 +23,9 @@ LIBRARY_HOMES = {
     "sqlalchemy": ("db",),
     "aiosqlite": ("db",),
     "asyncpg": ("db",),
+    "procrastinate": ("jobqueue",),
+    "psycopg": ("jobqueue",),
+    "psycopg_pool": ("jobqueue",),
     "litellm": ("llm",),
     "tenacity": ("llm",),
     "discord": ("faces.discord",),

@@ -37,6 +37,8 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
             file=sys.stderr,
         )
         return 1
+    if settings.executor == "queue":
+        _check_queue(settings)  # the job queue must exist before runs are submitted to it
     import discord
 
     from devussy_git.faces.discord.bot import DevussyBot
@@ -60,6 +62,22 @@ def run_bot(dump_commands: bool = False, *, settings: Settings | None = None) ->
         print(STARTUP_ERRORS["intents"], file=sys.stderr)
         return 1
     return 0
+
+
+def _check_queue(settings: Settings) -> None:
+    import asyncio
+
+    from devussy_git import services
+    from devussy_git.app import build_app
+
+    async def check() -> None:
+        app = await build_app(settings)
+        try:
+            await services.check_queue_ready(app)
+        finally:
+            await app.close()
+
+    asyncio.run(check())
 
 
 #: What to change in the developer portal when Discord refuses the bot at start-up.

@@ -1,0 +1,163 @@
+"""procrastinate behind a small interface: defer a run, run a worker, put stalled jobs back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from devussy_git.errors import ConfigurationError, DatabaseUnavailableError
+
+__all__ = ["RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+
+log = logging.getLogger(__name__)
+
+#: The task name of a run's job, and the queue it goes to.
+RUN_TASK = "devussy.run"
+RUN_QUEUE = "runs"
+
+#: ``handler(run_id, actor, attempts)``: what a worker does with a run's job.
+RunHandler = Callable[[str, dict[str, Any], int], Awaitable[None]]
+
+
+def conninfo_of(database_url: str) -> str:
+    """The libpq URI of a SQLAlchemy PostgreSQL URL (``postgresql+asyncpg://…`` → ``postgresql://…``).
+
+    :class:`ConfigurationError` for anything but PostgreSQL: the queue lives in the
+    state database, and only PostgreSQL has what it needs (row locks, LISTEN/NOTIFY).
+    """
+    parts = urlsplit(database_url)
+    scheme = parts.scheme.partition("+")[0]
+    if scheme not in ("postgresql", "postgres"):
+        raise ConfigurationError(
+            f"DEVUSSY_EXECUTOR=queue needs PostgreSQL, and DATABASE_URL is {scheme or 'not set'}: "
+            "set DATABASE_URL=postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DB, or DEVUSSY_EXECUTOR=local "
+            "(the default) to run plans in the process that starts them."
+        )
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobQueue:
+    """One procrastinate app on the state database; open it before use, close it after."""
+
+    def __init__(self, database_url: str, *, max_connections: int = 4) -> None:
+        import procrastinate
+
+        self._conninfo = conninfo_of(database_url)
+        connector = procrastinate.PsycopgConnector(
+            conninfo=self._conninfo, min_size=1, max_size=max(2, max_connections)
+        )
+        self._app = procrastinate.App(connector=connector)
+        self._opened = False
+
+    async def open(self) -> None:
+        if self._opened:
+            return
+        try:
+            await self._app.open_async()
+        except Exception as exc:  # psycopg's and the pool's errors have no common base
+            raise DatabaseUnavailableError(f"The job queue cannot reach PostgreSQL ({type(exc).__name__}).") from exc
+        self._opened = True
+
+    async def close(self) -> None:
+        if self._opened:
+            self._opened = False
+            await self._app.close_async()
+
+    # -- schema ----------------------------------------------------------------------
+
+    async def schema_applied(self) -> bool:
+        """Whether procrastinate's tables are in the database."""
+        await self.open()
+        row = await self._app.connector.execute_query_one_async(
+            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present"
+        )
+        return bool(row["present"])
+
+    async def apply_schema(self) -> bool:
+        """Create procrastinate's tables, functions and types; False when they were there."""
+        if await self.schema_applied():
+            return False
+        await self._app.schema_manager.apply_schema_async()
+        return True
+
+    # -- jobs ------------------------------------------------------------------------
+
+    async def defer_run(self, project_id: str, run_id: str, actor: dict[str, Any]) -> int:
+        """Queue the run's job; it holds ``project:<id>`` while it runs."""
+        await self.open()
+        if not await self.schema_applied():
+            raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
+        task = self._app.configure_task(name=RUN_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
+        return int(await task.defer_async(run_id=run_id, actor=actor))
+
+    async def retry_stalled(self, stalled_after_s: float) -> list[int]:
+        """Put back the run jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
+
+        Run by every worker on a timer, as a plain loop rather than a periodic task:
+        a periodic task holding a lock could deadlock with the jobs it retries.
+        """
+        import procrastinate.exceptions
+
+        manager = self._app.job_manager
+        jobs = await manager.get_stalled_jobs(task_name=RUN_TASK, seconds_since_heartbeat=stalled_after_s)
+        retried = []
+        for job in jobs:
+            try:
+                await manager.retry_job(job)
+            except procrastinate.exceptions.ProcrastinateException as exc:  # another worker was first
+                log.info("stalled job %s not put back: %s", job.id, exc)
+                continue
+            log.warning("job %s (run %s) stalled with its worker; put back in the queue", job.id, job.task_kwargs)
+            retried.append(int(job.id or 0))
+        return retried
+
+    async def run_worker(
+        self,
+        handler: RunHandler,
+        *,
+        concurrency: int = 1,
+        queues: Iterable[str] | None = None,
+        stalled_after_s: float = 60.0,
+        wait: bool = True,
+    ) -> None:
+        """Run jobs until stopped (SIGINT/SIGTERM), putting back stalled ones meanwhile."""
+        await self.open()
+        if not await self.schema_applied():
+            raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
+
+        @self._app.task(name=RUN_TASK, queue=RUN_QUEUE, pass_context=True)
+        async def run_job(context: Any, run_id: str, actor: dict[str, Any]) -> None:
+            await handler(run_id, actor, int(context.job.attempts or 0))
+
+        async def watch_stalled() -> None:
+            while True:
+                await asyncio.sleep(max(0.5, stalled_after_s / 4))
+                try:
+                    await self.retry_stalled(stalled_after_s)
+                except Exception:  # a missed round is retried at the next one
+                    log.warning("looking for stalled jobs failed", exc_info=True)
+
+        watcher = asyncio.create_task(watch_stalled()) if wait else None
+        try:
+            await self._app.run_worker_async(
+                concurrency=max(1, concurrency),
+                queues=list(queues) if queues else None,
+                name=worker_name(),
+                wait=wait,
+                update_heartbeat_interval=max(0.2, stalled_after_s / 6),
+                stalled_worker_timeout=stalled_after_s,
+                listen_notify=True,
+                install_signal_handlers=True,
+            )
+        finally:
+            if watcher is not None:
+                watcher.cancel()

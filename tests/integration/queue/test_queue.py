@@ -1,0 +1,88 @@
+"""Runs on the job queue, in this process: a run submitted with ``DEVUSSY_EXECUTOR=queue``
+waits for a worker, runs there, and its progress comes back through the run's row."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devussy_git import services
+from devussy_git.app import App, build_app
+from devussy_git.config import load_settings
+from devussy_git.errors import ConfigurationError
+from devussy_git.jobqueue import JobQueue, conninfo_of
+from tests.integration.db.pg import PgCluster
+from tests.support.gitcli import git
+
+ACTOR = services.Actor("cli", "lee", "Lee", "lee@example.invalid")
+ANSWERS = json.loads((Path(__file__).parents[3] / "devussy_git" / "fixtures" / "demo_interview.json").read_text())
+
+
+async def _app(tmp_path: Path, url: str, **env: str) -> App:
+    settings = load_settings(
+        {
+            "DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"),
+            "DATABASE_URL": url,
+            "DEVUSSY_EXECUTOR": "queue",
+            "LLM_DEFAULT_PROVIDER": "offline",
+            **env,
+        },
+        dotenv_path=None,
+    )
+    return await build_app(settings)
+
+
+def test_the_queue_needs_postgresql() -> None:
+    with pytest.raises(ConfigurationError, match="DEVUSSY_EXECUTOR=queue needs PostgreSQL"):
+        conninfo_of("sqlite+aiosqlite:///./devussy_bot.db")
+    assert conninfo_of("postgresql+asyncpg://u:p@db:5433/plans?sslmode=require") == (
+        "postgresql://u:p@db:5433/plans?sslmode=require"
+    )
+
+
+async def test_a_queued_run_runs_on_a_worker_and_its_progress_comes_back(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url)
+    try:
+        await services.create_project(app, "shop", ANSWERS, actor=ACTOR)
+        with pytest.raises(ConfigurationError, match="devussy-git migrate"):
+            await services.run_project(app, "shop", actor=ACTOR)
+        refused = await app.db.runs.latest("shop")
+        assert refused is not None and refused.state == "failed" and "could not be queued" in (refused.error or "")
+        assert await services.migrate(app) == {"database": True, "queue": True}
+        assert await services.migrate(app) == {"database": True, "queue": False}
+
+        events: list[tuple[str, str]] = []
+        follower = asyncio.create_task(
+            services.run_project(app, "shop", actor=ACTOR, on_progress=lambda e: events.append((e.stage, e.state)))
+        )
+        for _ in range(100):
+            run = await app.db.runs.latest("shop")
+            if run is not None and run.run_id != refused.run_id:
+                break
+            await asyncio.sleep(0.05)
+        assert run is not None and run.state == "queued" and run.owner == "job-queue"
+        await asyncio.sleep(0.5)
+        assert not follower.done()  # nobody runs it until a worker takes it
+
+        queue = JobQueue(url)
+
+        async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
+            await services.handle_run_job(app, run_id, actor, attempts)
+
+        try:
+            await queue.run_worker(handler, wait=False, stalled_after_s=5)
+        finally:
+            await queue.close()
+        outcome = await asyncio.wait_for(follower, 30)
+    finally:
+        await app.close()
+    assert outcome.tag == f"run/{run.run_id}" and outcome.plan.phases
+    assert ("design", "completed") in events and ("handoff", "completed") in events
+    repo = tmp_path / "repos" / "shop.git"
+    stages = git(repo, "log", "--format=%(trailers:key=Devussy-Stage,valueonly)", "main").split()
+    assert sorted(stages) == sorted(["interview", "complexity", "design", "validation", "devplan", "phases", "handoff"])
