@@ -11,6 +11,7 @@ import pytest
 
 from devussy_git.app import App, build_app
 from devussy_git.config import load_settings
+from tests.integration.db.conftest import pg_cluster  # noqa: F401  (the session's cluster)
 from tests.support.llm_server import drain_litellm, llm_server  # noqa: F401  (fixtures)
 
 ANSWERS_FILE = Path(__file__).parents[3] / "devussy_git" / "fixtures" / "demo_interview.json"
@@ -44,4 +45,33 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     try:
         yield built
     finally:
+        await built.close()
+
+
+@pytest.fixture(params=["local", "queue"])
+async def run_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
+    """An App whose runs execute in this process (``local``) or on the job queue
+    (``queue``: PostgreSQL, with a worker running in the background of this event loop)."""
+    if request.param == "local":
+        built = await build_app(make_settings(tmp_path))
+        try:
+            yield built
+        finally:
+            await built.close()
+        return
+    import asyncio
+
+    from devussy_git import services
+
+    cluster = request.getfixturevalue("pg_cluster")
+    built = await build_app(
+        make_settings(tmp_path, {"DATABASE_URL": cluster.new_database(), "DEVUSSY_EXECUTOR": "queue"})
+    )
+    await services.migrate(built)
+    worker = asyncio.create_task(services.run_worker(built, concurrency=2))
+    try:
+        yield built
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
         await built.close()

@@ -18,7 +18,8 @@ from tests.support.gitcli import git, trailers_of
 ACTOR = services.Actor("cli", "alice", "Alice Example", "alice@example.invalid")
 
 
-async def test_offline_run_commits_each_stage_with_trailers(app: App, answers: dict[str, Any]) -> None:
+async def test_offline_run_commits_each_stage_with_trailers(run_app: App, answers: dict[str, Any]) -> None:
+    app = run_app
     await services.create_project(app, "shop-api", answers, actor=ACTOR)
     events = []
     outcome = await services.run_project(app, "shop-api", actor=ACTOR, on_progress=events.append)
@@ -99,7 +100,8 @@ async def test_second_run_while_one_is_active_is_refused(app: App, answers: dict
         raise AssertionError("a second run was accepted")
 
 
-async def test_a_rerun_with_fewer_phases_drops_the_old_phase_files(app: App, answers: dict[str, Any]) -> None:
+async def test_a_rerun_with_fewer_phases_drops_the_old_phase_files(run_app: App, answers: dict[str, Any]) -> None:
+    app = run_app
     small = json.loads((Path(__file__).parents[3] / "fixtures" / "interviews" / "csv-report-cli.json").read_text())
     await services.create_project(app, "shrink", answers, actor=ACTOR)
     first = await services.run_project(app, "shrink", actor=ACTOR)
