@@ -38,10 +38,8 @@ if TYPE_CHECKING:
 __all__ = [
     "QueueExecutor",
     "check_queue_ready",
-    "follow_rows",
     "handle_run_job",
     "migrate",
-    "run_outcome",
     "run_worker",
 ]
 
