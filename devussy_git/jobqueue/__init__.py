@@ -17,6 +17,6 @@ nothing of the package but its errors.
 
 from __future__ import annotations
 
-from devussy_git.jobqueue.queue import RUN_QUEUE, RUN_TASK, JobQueue, RunHandler, conninfo_of
+from devussy_git.jobqueue.queue import RUN_CHANNEL, RUN_QUEUE, RUN_TASK, JobQueue, RunHandler, conninfo_of
 
-__all__ = ["RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+__all__ = ["RUN_CHANNEL", "RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]

@@ -12,13 +12,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from devussy_git.errors import ConfigurationError, DatabaseUnavailableError
 
-__all__ = ["RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+__all__ = ["RUN_CHANNEL", "RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
 
 log = logging.getLogger(__name__)
 
 #: The task name of a run's job, and the queue it goes to.
 RUN_TASK = "devussy.run"
 RUN_QUEUE = "runs"
+
+#: The channel a worker announces a change of a run's row on (the payload is the run id).
+RUN_CHANNEL = "devussy_runs"
 
 #: ``handler(run_id, actor, attempts)``: what a worker does with a run's job.
 RunHandler = Callable[[str, dict[str, Any], int], Awaitable[None]]
@@ -98,6 +101,31 @@ class JobQueue:
             raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
         task = self._app.configure_task(name=RUN_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
         return int(await task.defer_async(run_id=run_id, actor=actor))
+
+    async def notify_run(self, run_id: str) -> None:
+        """Tell every listener (``run``, the bot, ``serve``) that the run's row changed."""
+        await self.open()
+        await self._app.connector.execute_query_async(
+            "SELECT pg_notify(%(channel)s, %(run_id)s)", channel=RUN_CHANNEL, run_id=run_id
+        )
+
+    async def listen_runs(self, on_change: Callable[[str], None]) -> None:
+        """Call ``on_change(run_id)`` for every announced change, until cancelled.
+
+        One connection of its own (LISTEN holds it). A lost connection is opened again
+        after a pause; followers meanwhile fall back to reading the rows slowly.
+        """
+        import psycopg
+
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {RUN_CHANNEL}")
+                    async for note in conn.notifies():
+                        on_change(note.payload)
+            except psycopg.Error as exc:
+                log.warning("listening for run changes failed (%s); trying again", type(exc).__name__)
+                await asyncio.sleep(2.0)
 
     async def retry_stalled(self, stalled_after_s: float) -> list[int]:
         """Put back the run jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +45,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: How often a follower reads the run's row.
-FOLLOW_POLL_S = 0.25
+#: How often a follower reads the run's row when no worker announced a change: the
+#: announcements (NOTIFY) wake it at once; this is the fallback when one is lost.
+FALLBACK_POLL_S = 2.0
 
 
 class QueueExecutor:
@@ -58,6 +59,25 @@ class QueueExecutor:
 
     def __init__(self, queue: JobQueue) -> None:
         self.queue = queue
+        # Followers wait for the workers' announcements (LISTEN), one connection per process.
+        self._changed: dict[str, asyncio.Event] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    def _on_change(self, run_id: str) -> None:
+        event = self._changed.get(run_id)
+        if event is not None:
+            event.set()
+
+    async def wait_change(self, run_id: str) -> None:
+        """Until a worker announces a change of the run, or :data:`FALLBACK_POLL_S` passed."""
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.get_running_loop().create_task(self.queue.listen_runs(self._on_change))
+        event = self._changed.setdefault(run_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), FALLBACK_POLL_S)
+        except TimeoutError:
+            pass
+        event.clear()
 
     async def start(
         self,
@@ -103,7 +123,11 @@ class QueueExecutor:
     async def follow(
         self, app: App, started: RunStarted, *, actor: Actor, on_progress: ProgressCallback | None
     ) -> RunFinished:
-        final = await follow_rows(app, started.run_id, on_progress)
+        self._changed.setdefault(started.run_id, asyncio.Event())  # before the first read of the row
+        try:
+            final = await follow_rows(app, started.run_id, on_progress, self.wait_change)
+        finally:
+            self._changed.pop(started.run_id, None)
         if final.state == "completed":
             summary = await local_run_summary(app, final.project_id, final.run_id, f"run/{final.run_id}")
             return RunFinished(final.project_id, final.run_id, "completed", summary=summary)
@@ -118,6 +142,9 @@ class QueueExecutor:
         return RunCancel(record.project_id, record.run_id, record.state)
 
     async def aclose(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
         await self.queue.close()
 
 
@@ -146,8 +173,11 @@ async def run_outcome(app: App, record: RunRecord) -> RunOutcome:
     return await asyncio.to_thread(read)
 
 
-async def follow_rows(app: App, run_id: str, on_progress: ProgressCallback | None) -> RunRecord:
-    """Read the run's row until it ends; each stage's change of state is a progress event."""
+async def follow_rows(
+    app: App, run_id: str, on_progress: ProgressCallback | None, wait_change: Callable[[str], Awaitable[None]]
+) -> RunRecord:
+    """Read the run's row whenever it changes, until it ends; each stage's change of state
+    is a progress event."""
     began = time.monotonic()
     seen: dict[str, str] = {}
     while True:
@@ -175,11 +205,25 @@ async def follow_rows(app: App, run_id: str, on_progress: ProgressCallback | Non
                     await result
         if not record.is_active:
             return record
-        await asyncio.sleep(FOLLOW_POLL_S)
+        await wait_change(run_id)
 
 
-async def handle_run_job(app: App, run_id: str, actor_data: dict[str, Any], attempts: int) -> None:
-    """Run a run's job in this worker; every outcome is recorded on the run, none raised."""
+async def handle_run_job(
+    app: App,
+    run_id: str,
+    actor_data: dict[str, Any],
+    attempts: int,
+    notify: Callable[[str], Awaitable[None]] | None = None,
+) -> None:
+    """Run a run's job in this worker; every outcome is recorded on the run, none raised.
+
+    ``notify(run_id)`` announces each change of the run's row to its followers.
+    """
+
+    async def announce(_: Any = None) -> None:
+        if notify is not None:
+            await notify(run_id)
+
     from devussy_git.db import ORPHAN_ERROR
     from devussy_git.services.runs import execute_run
 
@@ -203,13 +247,18 @@ async def handle_run_job(app: App, run_id: str, actor_data: dict[str, Any], atte
         log.info("run %s is %s: its job has nothing to do", run_id, record.state)
         return
     try:
-        await execute_run(app, run_id, actor=Actor(**actor_data))
+        await execute_run(app, run_id, actor=Actor(**actor_data), on_progress=announce)
     except RunCancelledError:
         log.info("run %s cancelled", run_id)
     except RunTakenOverError:
         log.warning("run %s went to another worker; this one stopped it", run_id)
     except DevussyError as exc:
         log.info("run %s failed: %s", run_id, exc.user_message)
+    finally:
+        try:
+            await announce()
+        except Exception:  # followers read the row on their slow poll anyway
+            log.warning("announcing the end of run %s failed", run_id, exc_info=True)
 
 
 def job_queue(app: App) -> JobQueue:
@@ -249,7 +298,7 @@ async def run_worker(app: App, *, concurrency: int = 1, queues: Iterable[str] | 
     queue = job_queue(app)
 
     async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
-        await handle_run_job(app, run_id, actor, attempts)
+        await handle_run_job(app, run_id, actor, attempts, notify=queue.notify_run)
 
     try:
         await queue.run_worker(

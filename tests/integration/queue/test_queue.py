@@ -86,3 +86,32 @@ async def test_a_queued_run_runs_on_a_worker_and_its_progress_comes_back(tmp_pat
     repo = tmp_path / "repos" / "shop.git"
     stages = git(repo, "log", "--format=%(trailers:key=Devussy-Stage,valueonly)", "main").split()
     assert sorted(stages) == sorted(["interview", "complexity", "design", "validation", "devplan", "phases", "handoff"])
+
+
+async def test_followers_wake_on_a_workers_announcement(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devussy_git.services import queue as queue_service
+
+    # Without the announcement the follower would sleep out its fallback; the test's own
+    # timeout is far shorter, so only a delivered NOTIFY lets it pass.
+    monkeypatch.setattr(queue_service, "FALLBACK_POLL_S", 600.0)
+    url = pg_cluster.new_database()
+    executor = queue_service.QueueExecutor(JobQueue(url))
+    worker_side = JobQueue(url)
+    try:
+        executor._changed.setdefault("run-1", asyncio.Event())
+        waiting = asyncio.create_task(executor.wait_change("run-1"))
+        for _ in range(50):  # until the listener holds its LISTEN
+            await worker_side.notify_run("run-1")
+            done, _ = await asyncio.wait({waiting}, timeout=0.2)
+            if done:
+                break
+        await asyncio.wait_for(waiting, 10)
+        other = asyncio.create_task(executor.wait_change("run-2"))
+        await worker_side.notify_run("run-1")  # another run's news does not wake it
+        done, _ = await asyncio.wait({other}, timeout=0.5)
+        assert not done
+        await worker_side.notify_run("run-2")
+        await asyncio.wait_for(other, 10)
+    finally:
+        await worker_side.close()
+        await executor.aclose()
