@@ -175,16 +175,17 @@ class JobQueue:
                     log.warning("looking for stalled jobs failed", exc_info=True)
 
         watcher = asyncio.create_task(watch_stalled()) if wait else None
+        options: dict[str, Any] = {"queues": list(queues)} if queues else {}
         try:
             await self._app.run_worker_async(
                 concurrency=max(1, concurrency),
-                queues=list(queues) if queues else None,
                 name=worker_name(),
                 wait=wait,
                 update_heartbeat_interval=max(0.2, stalled_after_s / 6),
                 stalled_worker_timeout=stalled_after_s,
                 listen_notify=True,
                 install_signal_handlers=True,
+                **options,
             )
         finally:
             if watcher is not None:

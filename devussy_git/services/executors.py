@@ -290,5 +290,5 @@ async def cancel_guild_run(app: App, project_id: str, run_id: str | None = None,
 
     Permission checks are the caller's (:func:`~devussy_git.services.guilds.require_operator`).
     """
-    executor: Any = app.executor
+    executor: RunExecutor = app.executor
     return await executor.cancel(app, project_id, run_id, actor=actor)

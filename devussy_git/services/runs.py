@@ -176,7 +176,7 @@ async def execute_run(
 
         runner = PipelineRunner(client, max_concurrent_phases=app.settings.max_concurrent_phases)
         async with app.lock_for(record.project_id):
-            outcome = await _cancellable(
+            outcome: RunOutcome = await _cancellable(
                 app,
                 run_id,
                 runner.run(repo, run_id, author=actor.identity, actor=actor.trailer, on_progress=progress),
