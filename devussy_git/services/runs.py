@@ -306,21 +306,14 @@ async def run_project(
     """Start a run and follow it to its end (the CLI's ``run``): in this process, or, with
     ``DEVUSSY_EXECUTOR=queue``, on a worker whose progress comes back the same way."""
     if app.settings.executor == "queue":
+        from devussy_git.services.executors import RunStarted
         from devussy_git.services.queue import run_outcome
 
-        executor = app.executor
-        started = await executor.start(
-            app,
-            project_id,
-            actor=actor,
-            provider=provider,
-            model=model,
-            resume=resume,
-            restart=restart,
-            guild_id=None,
-            guild_limit=None,
+        queued = await queue_project_run(
+            app, project_id, actor=actor, provider=provider, model=model, resume=resume, restart=restart
         )
-        finished = await executor.follow(app, started, actor=actor, on_progress=on_progress)
+        started = RunStarted(queued.project_id, queued.run_id)
+        finished = await app.executor.follow(app, started, actor=actor, on_progress=on_progress)
         if finished.state == "cancelled":
             raise RunCancelledError(f"Run {started.run_id} was cancelled.")
         if finished.state != "completed":
