@@ -34,6 +34,17 @@ def load_answers(path: Path) -> dict[str, Any]:
     return data
 
 
+def _reask_line(question: Any, exc: InvalidInputError) -> str:
+    """What was wrong, without the choices again: they are on screen above the prompt."""
+    problems = getattr(exc, "problems", None) or []
+    if not question.choices or not problems:
+        return exc.user_message
+    problem = problems[0].partition(": ")[2] or exc.user_message
+    own = " or type your own" if question.kind == "text" else ""
+    skip = "" if question.required else ", or 'skip'"
+    return f"{problem} Pick a number from the list above{own}{skip}."
+
+
 def ask_interview() -> dict[str, Any]:
     """Ask the interview questions on the terminal (DESIGN section 5)."""
     from devussy_git.services import next_question, parse_answer
@@ -56,7 +67,7 @@ def ask_interview() -> dict[str, Any]:
             try:
                 value = parse_answer(question, raw)
             except InvalidInputError as exc:
-                print(exc.user_message, file=sys.stderr)
+                print(_reask_line(question, exc), file=sys.stderr)
                 continue
             break
         asked.add(question.id)

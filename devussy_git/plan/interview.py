@@ -236,6 +236,9 @@ def parse_answer(question: Question, raw: str) -> Any:
             return suggestion
         if _is_ascii_number(text):
             raise _reask(question, f"There is no choice number {text}.")
+        # A well-known name that is not among the choices is still stored in its usual
+        # spelling ("k8s" → "Kubernetes" for the deployment platform).
+        return _ALIASES.get(_norm(text), text)
     return text
 
 

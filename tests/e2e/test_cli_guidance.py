@@ -142,7 +142,26 @@ def test_the_terminal_interview_asks_each_question_once_and_re_asks_briefly(cli:
     r = cli("new", "tiny2", input_=ambiguous)
     assert r.code == 0, r.err
     assert "could be JavaScript or Java" in r.err
-    assert r.out.count("1. Python") == 1  # the list is not printed again for the re-ask
+    # The list is shown once, with the question; a re-ask says only what was wrong.
+    assert (r.out + r.err).count("1. Python") == 1
+    assert "Pick a number from the list above or type your own" in r.err
+
+
+def test_well_known_names_are_stored_in_their_usual_spelling(cli: Cli, tmp_path: Path) -> None:
+    answers = {
+        "project_name": "Six",
+        "project_type": "rest",
+        "primary_language": "js",
+        "requirements": "stuff",
+        "database": "postgres",
+        "deployment_platform": "k8s",
+    }
+    path = tmp_path / "six.json"
+    path.write_text(json.dumps(answers))
+    assert cli("new", "six", "--answers", str(path)).code == 0
+    stored = json.loads(git(cli.workdir / "repos" / "six.git", "show", "main:interview.json"))
+    assert (stored["project_type"], stored["primary_language"]) == ("REST API", "JavaScript")
+    assert (stored["database"], stored["deployment_platform"]) == ("PostgreSQL", "Kubernetes")
 
 
 def test_help_explains_every_option_with_defaults_and_the_answer_keys(cli: Cli) -> None:
