@@ -67,7 +67,7 @@ def _runs(url: str, project: str) -> list[RunRecord]:
     return asyncio.run(read())
 
 
-def _wait(predicate: Any, what: str, timeout: float = 90) -> Any:
+def _wait(predicate: Any, what: str, timeout: float = 300) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -183,7 +183,7 @@ def test_workers_run_every_project_once_at_a_time_and_a_killed_worker_loses_noth
     assert _state(cli, "alpha") == "queued"
 
     workers.start(3)
-    followed = cli("run", "beta", timeout=180)  # follows to the end, as without the queue
+    followed = cli("run", "beta", timeout=400)  # follows to the end, as without the queue
     assert followed.code == 0, (followed.err, workers.output())
     assert "Next: devussy-git handoff-next beta" in followed.out
     assert "✓ handoff" in followed.out or "handoff" in followed.out
@@ -198,7 +198,7 @@ def test_workers_run_every_project_once_at_a_time_and_a_killed_worker_loses_noth
     owner = next(r.owner for r in _runs(url, "alpha") if r.run_id == run_id)
     assert owner is not None
     os.kill(int(owner.rpartition(":")[2]), signal.SIGKILL)
-    _wait(lambda: _state(cli, "alpha") == "completed", "the killed worker's run to complete elsewhere", timeout=120)
+    _wait(lambda: _state(cli, "alpha") == "completed", "the killed worker's run to complete elsewhere", timeout=300)
     repo = tmp_path / "repos" / "alpha.git"
     assert _stage_commits_of(repo, run_id) == Counter(STAGES[1:]), workers.output()
     git(repo, "fsck", "--strict")
@@ -230,7 +230,7 @@ def test_cancel_a_running_and_a_queued_run(queued: tuple[Cli, str, Workers, Slow
     _wait(lambda: _stage_running(cli, "beta", "validation"), "beta's validation stage")
     stopping = cli("cancel", "beta")
     assert stopping.code == 0 and "is stopping" in stopping.out
-    _wait(lambda: _state(cli, "beta") == "cancelled", "beta to end cancelled", timeout=30)
+    _wait(lambda: _state(cli, "beta") == "cancelled", "beta to end cancelled", timeout=120)
 
     time.sleep(2)  # the worker had time to take alpha's job
     assert _state(cli, "alpha") == "cancelled"
@@ -238,6 +238,6 @@ def test_cancel_a_running_and_a_queued_run(queued: tuple[Cli, str, Workers, Slow
         assert git(tmp_path / "repos" / f"{project}.git", "rev-parse", "main").strip() == main_before[project]
 
     # A cancelled run resumes on a worker.
-    resumed = cli("run", "beta", "--resume", timeout=180)
+    resumed = cli("run", "beta", "--resume", timeout=400)
     assert resumed.code == 0, (resumed.err, workers.output())
     assert _state(cli, "beta") == "completed"
