@@ -55,39 +55,32 @@ def _to_json(progress: PlanProgress) -> dict[str, Any]:
     }
 
 
-def _is_str_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _strings(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
 
 
 def _from_json(data: object) -> PlanProgress | None:
     """The progress an entry holds; ``None`` for anything not written by :func:`_to_json`."""
     if not isinstance(data, dict):
         return None
-    done, total, active, task, blockers = (
-        data.get("done"),
-        data.get("total"),
-        data.get("active_phase"),
-        data.get("next_task"),
-        data.get("blockers"),
-    )
-    if not (_is_int(done) and _is_int(total) and (active is None or _is_int(active)) and _is_str_list(blockers)):
+    done, total, active, task = data.get("done"), data.get("total"), data.get("active_phase"), data.get("next_task")
+    blockers = _strings(data.get("blockers"))
+    if type(done) is not int or type(total) is not int or blockers is None:
+        return None
+    if active is not None and type(active) is not int:
         return None
     next_task = None
     if task is not None:
-        if not (
-            isinstance(task, dict)
-            and isinstance(task.get("id"), str)
-            and isinstance(task.get("title"), str)
-            and _is_str_list(task.get("details"))
-            and isinstance(task.get("done"), bool)
-        ):
+        if not isinstance(task, dict):
             return None
-        next_task = Task(task["id"], task["title"], tuple(task["details"]), task["done"])
-    return PlanProgress(done, total, active, next_task, tuple(blockers))
+        task_id, title, done_box = task.get("id"), task.get("title"), task.get("done")
+        details = _strings(task.get("details"))
+        if not isinstance(task_id, str) or not isinstance(title, str) or details is None or type(done_box) is not bool:
+            return None
+        next_task = Task(task_id, title, details, done_box)
+    return PlanProgress(done, total, active, next_task, blockers)
 
 
 def _entries(repo: PlanRepo) -> dict[str, Any]:
@@ -99,9 +92,8 @@ def _entries(repo: PlanRepo) -> dict[str, Any]:
         data = json.loads(raw)
     except json.JSONDecodeError:
         return {}
-    if not isinstance(data, dict) or data.get("version") != _VERSION or not isinstance(data.get("entries"), dict):
-        return {}
-    return data["entries"]
+    entries = data.get("entries") if isinstance(data, dict) and data.get("version") == _VERSION else None
+    return entries if isinstance(entries, dict) else {}
 
 
 def read_plan_progress(repo: PlanRepo, rev: str = "main") -> PlanProgress | None:
