@@ -56,7 +56,7 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
     head = await asyncio.to_thread(repo.head)
     run = await app.db.runs.latest(project.project_id)
 
-    progress = await asyncio.to_thread(read_plan_progress, repo) if head else None
+    progress = await asyncio.to_thread(read_plan_progress, repo, head) if head else None
     archived = await asyncio.to_thread(repo.archived)
     return ProjectStatus(project, head, run, progress, archived)
 

@@ -102,7 +102,10 @@ def read_plan_progress(repo: PlanRepo, rev: str = "main") -> PlanProgress | None
 
     Synchronous: the use cases run it in a thread.
     """
-    blobs = {name: blob for name, blob in repo.blob_ids(rev).items() if name.endswith(".md")}
+    # One commit for the key and the read: were ``main`` to move in between, the
+    # progress of newer files would be kept under the older files' key for good.
+    sha = repo.get_commit(rev).sha
+    blobs = {name: blob for name, blob in repo.blob_ids(sha).items() if name.endswith(".md")}
     if _PLAN_MARK not in blobs:
         return None
     key = _key(blobs)
@@ -112,7 +115,7 @@ def read_plan_progress(repo: PlanRepo, rev: str = "main") -> PlanProgress | None
         return cached
     from devussy_git.plan.files import plan_progress
 
-    progress = plan_progress(repo.read_many(sorted(blobs), rev))
+    progress = plan_progress(repo.read_many(sorted(blobs), sha))
     kept = {key: _to_json(progress)}
     for old_key, entry in entries.items():
         if len(kept) >= _KEEP:
