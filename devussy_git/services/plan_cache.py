@@ -25,7 +25,8 @@ from devussy_git.plan.model import PlanProgress, Task
 if TYPE_CHECKING:
     from devussy_git.store import PlanRepo
 
-__all__ = ["read_plan_progress"]
+#: Nothing for the faces: :func:`read_plan_progress` serves ``services.history``.
+__all__: list[str] = []
 
 #: Cache name in the repository; bump the version when :class:`PlanProgress`
 #: or the reader's meaning changes, so old entries are never read.
