@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from devussy_git.errors import InvalidInputError
 from devussy_git.plan.anchors import extract_anchor
-from devussy_git.plan.model import Phase, PhaseOutline, Plan, Task
+from devussy_git.plan.model import Phase, PhaseOutline, Plan, PlanProgress, Task
 from devussy_git.plan.tasks import plan_task_lines
 
 if TYPE_CHECKING:
@@ -56,19 +55,6 @@ _TABLE_DELIMITER = re.compile(r"^\|[\s:|-]*-[\s:|-]*\r?$")
 _SUMMARY = re.compile(r"^## Summary\n\n(.*?)(?:\n\n\*\*Complexity:\*\*|\n\n## |\Z)", re.MULTILINE | re.DOTALL)
 _BLOCKERS_LINE = re.compile(r"^- Blockers:[ \t]*(.*)$", re.MULTILINE)
 _NO_BLOCKERS = frozenset({"", "none", "none known", "-", "n/a"})
-
-
-@dataclass(frozen=True)
-class PlanProgress:
-    """How far a plan is, as ``status`` and the faces show it."""
-
-    done: int
-    total: int
-    #: Number of the first phase with an open task; ``None`` when all are done.
-    active_phase: int | None
-    next_task: Task | None
-    #: From ``handoff.md`` ``QUICK_STATUS``; empty when none are known.
-    blockers: tuple[str, ...]
 
 
 def phase_files(files: Mapping[str, str]) -> dict[int, str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from devussy_git.plan.complexity import ComplexityProfile
 
-__all__ = ["Phase", "PhaseOutline", "Plan", "Task", "ValidationResult"]
+__all__ = ["Phase", "PhaseOutline", "Plan", "PlanProgress", "Task", "ValidationResult"]
 
 #: How many tasks NEXT_TASK_GROUP lists at most, and at least when available.
 NEXT_GROUP_MAX = 5
@@ -35,6 +35,19 @@ class Task:
     @property
     def phase_number(self) -> int:
         return int(self.id.split(".", 1)[0])
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """How far a plan is, as ``status`` and the faces show it."""
+
+    done: int
+    total: int
+    #: Number of the first phase with an open task; ``None`` when all are done.
+    active_phase: int | None
+    next_task: Task | None
+    #: From ``handoff.md`` ``QUICK_STATUS``; empty when none are known.
+    blockers: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from devussy_git.app import App
 from devussy_git.db import ProjectRecord, RunRecord
 from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.services.actors import Actor
+from devussy_git.services.plan_cache import read_plan_progress
 from devussy_git.services.projects import ensure_no_active_run, ensure_writable, get_project
 from devussy_git.store import (
     ArchiveMark,
@@ -22,7 +23,7 @@ from devussy_git.store import (
 from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_STAGE, TRAILER_STEP, TRAILER_TASK
 
 if TYPE_CHECKING:
-    from devussy_git.plan.files import PlanProgress
+    from devussy_git.plan.model import PlanProgress
 
 __all__ = [
     "ProjectStatus",
@@ -55,16 +56,9 @@ async def project_status(app: App, project_id: str, *, guild_id: int | None = No
     head = await asyncio.to_thread(repo.head)
     run = await app.db.runs.latest(project.project_id)
 
-    from devussy_git.plan.files import plan_progress
-
-    def progress() -> PlanProgress | None:
-        files = repo.list_files("main") if head else []
-        if "handoff.md" not in files:
-            return None
-        return plan_progress(repo.read_many([f for f in files if f.endswith(".md")]))
-
+    progress = await asyncio.to_thread(read_plan_progress, repo, head) if head else None
     archived = await asyncio.to_thread(repo.archived)
-    return ProjectStatus(project, head, run, await asyncio.to_thread(progress), archived)
+    return ProjectStatus(project, head, run, progress, archived)
 
 
 # -- history --------------------------------------------------------------------

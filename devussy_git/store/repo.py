@@ -22,6 +22,7 @@ from pygit2.enums import SortMode
 from devussy_git.errors import HeadMovedError, InvalidInputError, NotFoundError, StoreError
 
 from .archive import ArchiveMixin
+from .cache import CacheMixin
 from .core import ANY, MAIN_REF, _Any, head_moved, to_info
 from .diffs import tree_diff
 from .locking import LockPolicy, writer_lock
@@ -48,7 +49,7 @@ Build = Callable[[str | None], tuple[Mapping[str, str | None], str]]
 _NO_WAIT = LockPolicy(timeout=0.001)
 
 
-class PlanRepo(ArchiveMixin, RevertsMixin, RefsMixin):
+class PlanRepo(ArchiveMixin, CacheMixin, RevertsMixin, RefsMixin):
     """A project's plan repository (bare, branch ``main``, no work tree)."""
 
     # -- reading ----------------------------------------------------------------------

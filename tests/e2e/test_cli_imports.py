@@ -106,10 +106,10 @@ _NOT_FOR_READING = ("sqlalchemy.orm", "aiosqlite", "matplotlib", "markdown_it", 
 def test_status_and_projects_read_the_database_without_its_library(
     planned: Cli, argv: tuple[str, ...], from_the_database: str
 ) -> None:
-    # status reads the plan's progress with the one plan reader, on markdown-it's block
-    # parser (plan/tasks.py); the project list reads no plan at all.
-    unneeded = tuple(m for m in _NOT_FOR_READING if argv[0] != "status" or m != "markdown_it")
-    code, loaded, printed = _probe(planned, *argv, extra=unneeded)
+    # status reads the plan's progress once with the one plan reader (markdown-it's block
+    # parser) and keeps it by the files' blob ids: a later status reads it from the cache.
+    assert planned("status", "shop").code == 0
+    code, loaded, printed = _probe(planned, *argv, extra=_NOT_FOR_READING)
     assert code == 0
     assert from_the_database in printed  # the run and the project's name come from the database
     assert loaded == []  # SQLite is read with the standard library (devussy_git/db/light.py)
@@ -121,3 +121,13 @@ def test_only_status_with_a_chart_loads_the_plotting_library(planned: Cli) -> No
     code, loaded = _loaded(planned, "status", "shop", "--chart", "progress.png", extra=("matplotlib",))
     assert code == 0 and "matplotlib" in loaded
     assert (planned.workdir / "progress.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_status_parses_the_plan_only_when_its_files_changed(planned: Cli) -> None:
+    for cache in (planned.workdir / "repos").glob("*/devussy-cache-*.json"):
+        cache.unlink()
+    code, loaded, parsed = _probe(planned, "status", "shop", extra=("markdown_it",))
+    assert code == 0 and loaded == ["markdown_it"]  # a miss parses the plan
+    code, loaded, cached = _probe(planned, "status", "shop", extra=("markdown_it",))
+    assert code == 0 and loaded == []  # a hit does not
+    assert cached == parsed
