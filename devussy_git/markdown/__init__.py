@@ -80,7 +80,36 @@ _HOMES: dict[str, str] = {
     "normalize_content": "devussy_git.markdown.normalize",
 }
 
-__all__ = sorted(_HOMES)
+# Literal so type checkers see the re-exports; a test keeps it equal to _HOMES.
+__all__ = [
+    "DEFAULT_MAX_CONTENT",
+    "Anchor",
+    "AnyEdit",
+    "ChangedRange",
+    "Document",
+    "Edit",
+    "EditBatchError",
+    "EditFailure",
+    "EditReport",
+    "Heading",
+    "LineRange",
+    "PatchResult",
+    "Problem",
+    "StatusUpdate",
+    "TaskCheck",
+    "TaskItem",
+    "apply_edits",
+    "apply_plan_edits",
+    "check_path",
+    "check_task",
+    "describe",
+    "get_anchor_content",
+    "normalize_content",
+    "parse_document",
+    "parse_edits",
+    "set_anchor_content",
+    "set_status_field",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 

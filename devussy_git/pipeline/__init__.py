@@ -24,7 +24,16 @@ _HOMES: dict[str, str] = {
     "run_ref": "devussy_git.pipeline.run",
 }
 
-__all__ = sorted(_HOMES)
+# Literal so type checkers see the re-exports; a test keeps it equal to _HOMES.
+__all__ = [
+    "RUN_REF_PREFIX",
+    "STAGES",
+    "PipelineRunner",
+    "ProgressEvent",
+    "RunOutcome",
+    "completed_stages",
+    "run_ref",
+]
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())

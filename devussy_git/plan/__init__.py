@@ -61,7 +61,52 @@ _HOMES: dict[str, str] = {
     "parse_validation": "devussy_git.plan.parse",
 }
 
-__all__ = sorted(_HOMES)
+# Literal so type checkers see the re-exports; a test keeps it equal to _HOMES.
+__all__ = [
+    "PLAN_ANCHORS",
+    "PROJECT_TYPES",
+    "QUESTIONS",
+    "REQUIRED_ANCHORS",
+    "SKIP",
+    "ComplexityProfile",
+    "Interview",
+    "Phase",
+    "PhaseOutline",
+    "Plan",
+    "Question",
+    "Task",
+    "ValidationResult",
+    "anchor_block",
+    "anchor_markers",
+    "applicable_questions",
+    "check_plan_anchors",
+    "completion_summary_block",
+    "extract_anchor",
+    "next_question",
+    "next_task_group_block",
+    "parse_answer",
+    "parse_complexity_refinement",
+    "parse_design",
+    "parse_devplan_outline",
+    "parse_phase_tasks",
+    "parse_validation",
+    "phase_progress_block",
+    "phase_status_block",
+    "phase_tasks_block",
+    "plan_summary",
+    "question_by_id",
+    "quick_status_block",
+    "render_design",
+    "render_devplan",
+    "render_handoff",
+    "render_phase",
+    "render_plan_files",
+    "render_validation_report",
+    "score_complexity",
+    "slugify",
+    "task_line",
+    "validate_answers",
+]
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())

@@ -66,3 +66,13 @@ def test_only_the_charts_module_imports_matplotlib() -> None:
             if any(name.split(".")[0] == "matplotlib" for name in names):
                 importers.append(str(path.relative_to(package)))
     assert sorted(set(importers)) == ["charts.py"]
+
+
+def test_the_literal_all_of_each_lazy_package_lists_its_homes() -> None:
+    # ``__all__`` is written out so mypy sees the re-exports; it must name exactly the
+    # names the lazy ``_HOMES`` table can resolve.
+    import importlib
+
+    for package in ("services", "plan", "markdown", "pipeline"):
+        module = importlib.import_module(f"devussy_git.{package}")
+        assert sorted(module.__all__) == sorted(module._HOMES), package
