@@ -125,7 +125,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
     if not raw:
         return default
     try:
-        value = kind(raw)
+        value: float = kind(raw)
     except ValueError:
         raise InvalidInputError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:

@@ -20,7 +20,7 @@ def suggest_project_id(text: str) -> str | None:
     """A valid id made from ``text`` (``'Shop API'`` -> ``'shop-api'``), or ``None``."""
     if not isinstance(text, str):
         return None
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words: list[str] = re.findall(r"[a-z0-9]+", text.lower())
     slug = ""
     for word in words:
         if not slug and len(word) > 63:

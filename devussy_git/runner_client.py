@@ -201,7 +201,7 @@ class RunnerClient:
         failures = 0
         while True:
             try:
-                status = await self.get_run(run_id)
+                status: RunnerStatus | None = await self.get_run(run_id)
                 failures = 0
             except RunnerUnavailableError:
                 failures += 1

@@ -19,6 +19,7 @@ import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -226,7 +227,8 @@ class BackendResponse(Response):
         while not pump.done() and len(early) < _EARLY_MAX:
             if reading is None:
                 reading = asyncio.ensure_future(proc.stdout.read(_CHUNK))
-            done, _ = await asyncio.wait({pump, reading}, return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Future[Any]] = {pump, reading}
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if reading in done:
                 chunk = reading.result()
                 reading = None

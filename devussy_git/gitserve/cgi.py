@@ -139,9 +139,9 @@ def build_cgi_env(
     if content_length.isdigit():
         env["CONTENT_LENGTH"] = content_length
     for name, allowed in _PASSED_HEADERS.items():
-        value = lowered.get(name)
-        if value and allowed.fullmatch(value):
-            env["HTTP_" + name.upper().replace("-", "_")] = value
+        header = lowered.get(name)
+        if header and allowed.fullmatch(header):
+            env["HTTP_" + name.upper().replace("-", "_")] = header
     return env
 
 

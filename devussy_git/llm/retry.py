@@ -127,7 +127,7 @@ def backoff_s(
     ``Retry-After`` asked for, never more than ``max_s``.
     """
     exponent = min(max(attempt, 1) - 1, 32)
-    delay = initial_s * 2**exponent + rand() * initial_s
+    delay: float = initial_s * 2**exponent + rand() * initial_s
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)
     return min(delay, max_s)

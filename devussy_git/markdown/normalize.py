@@ -51,7 +51,8 @@ def _formatter() -> Callable[[str], str]:
     from mdformat.plugins import PARSER_EXTENSIONS
     from mdformat.renderer import MDRenderer
 
-    mdit = MarkdownIt(renderer_cls=MDRenderer)
+    # MDRenderer works with MarkdownIt, but its annotations do not match RendererProtocol.
+    mdit = MarkdownIt(renderer_cls=MDRenderer)  # type: ignore[arg-type]
     mdit.options["mdformat"] = {**_OPTIONS, "filename": ""}
     mdit.options["store_labels"] = True
     mdit.options["parser_extension"] = []

@@ -311,7 +311,7 @@ class PipelineRunner:
             attempts=self._attempts,
         )
         state.design = answer.value
-        files = {"project_design.md": render_design(state.interview, answer.value)}
+        files: dict[str, str | None] = {"project_design.md": render_design(state.interview, answer.value)}
         return _StageResult(files, "design: generate project design", answer.tokens_in, answer.tokens_out, answer.model)
 
     async def _validation(self, state: _State, project_id: str) -> _StageResult:

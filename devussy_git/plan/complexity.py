@@ -129,11 +129,11 @@ class ComplexityProfile:
         if not isinstance(data, Mapping):
             raise InvalidInputError("A complexity profile must be a JSON object.")
         problems: list[str] = []
-        score = data.get("score")
+        score: Any = data.get("score")  # JSON: checked below
         numeric = isinstance(score, int | float) and not isinstance(score, bool)
         if not numeric or not math.isfinite(score):
             problems.append("score must be a number")
-        phases = data.get("phase_count")
+        phases: Any = data.get("phase_count")
         if isinstance(phases, bool) or not isinstance(phases, int):
             problems.append("phase_count must be an integer")
         elif not MIN_PHASES <= phases <= MAX_PHASES:

@@ -282,7 +282,8 @@ async def follow_run(
 ) -> RunFinished:
     """Follow a started run to its end with the app's executor."""
     executor: Any = app.executor
-    return await executor.follow(app, started, actor=actor, on_progress=on_progress)
+    finished: RunFinished = await executor.follow(app, started, actor=actor, on_progress=on_progress)
+    return finished
 
 
 async def cancel_guild_run(app: App, project_id: str, run_id: str | None = None, *, actor: Actor) -> RunCancel:

@@ -185,14 +185,13 @@ async def set_guild_provider(
     # Refuses a bad endpoint, or a provider whose key is missing (naming the
     # variable), before anything is saved.
     profile = app.llm_client(provider, None, api_base=wanted).profile
-    chosen = profile.api_base or wanted
-    if (
-        wanted is not None
-        and not app.settings.allow_private_llm_hosts
-        and not _same_origin(chosen, app.settings.llm_api_base or PROVIDERS[provider]["api_base"])
-    ):
-        # The operator's own configured endpoint is fine wherever it is.
-        await asyncio.to_thread(refuse_private_endpoint, chosen)
+    if wanted is not None:
+        chosen = profile.api_base or wanted
+        if not app.settings.allow_private_llm_hosts and not _same_origin(
+            chosen, app.settings.llm_api_base or PROVIDERS[provider]["api_base"]
+        ):
+            # The operator's own configured endpoint is fine wherever it is.
+            await asyncio.to_thread(refuse_private_endpoint, chosen)
     name = guild_profile_name(guild_id)
     if wanted is not None:
         await app.db.profiles.upsert(name, provider, profile.model, api_base=profile.api_base)
@@ -291,7 +290,7 @@ async def start_guild_run(
                 "in-process."
             )
         await get_project(app, project_id, guild_id=guild_id)
-        return await executor.start(
+        started: RunStarted = await executor.start(
             app,
             project_id,
             actor=actor,
@@ -302,3 +301,4 @@ async def start_guild_run(
             guild_id=guild_id,
             guild_limit=config.max_runs,
         )
+        return started

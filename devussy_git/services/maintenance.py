@@ -133,6 +133,6 @@ def start_periodic_maintenance(app: App) -> asyncio.Task[None] | None:
                 )
 
     task = asyncio.get_running_loop().create_task(loop(), name="maintenance")
-    app.tasks.add(task)  # type: ignore[arg-type]
-    task.add_done_callback(app.tasks.discard)  # type: ignore[arg-type]
+    app.tasks.add(task)
+    task.add_done_callback(app.tasks.discard)
     return task

@@ -413,11 +413,12 @@ async def run_artifacts(app: App, run_id: str) -> tuple[str, str, list[ArtifactF
 
     def collect() -> tuple[str, str, list[ArtifactFile]]:
         commit = repo.list_tags(tag).get(tag)
-        rev = commit
         if commit is None:
             running = repo.get_ref(run_ref(run_id))
             commit = running or commits[-1]
             rev = tag if running is not None else commit
+        else:
+            rev = commit
         files = [ArtifactFile(e.path, e.size, e.blob_sha) for e in repo.list_entries(commit)]
         return commit, rev, files
 

@@ -19,6 +19,7 @@ from .models import Diff, FileChange
 from .objects import git_abbrev_length
 from .patchtext import c_quote, git_function_context, git_headers, git_index_line
 from .renames import Rename, find_renames, similarity_percent
+from .trees import blob
 
 __all__ = ["tree_diff"]
 
@@ -51,7 +52,7 @@ class _Differ:
         )
         if old_sha == new_sha:
             return FileChange(rename.new_path, rename.old_path, "renamed", 0, 0, header)
-        old, new = self.repo[old_sha], self.repo[new_sha]
+        old, new = blob(self.repo, old_sha), blob(self.repo, new_sha)
         patch = pygit2.Patch.create_from(
             old,
             new,
@@ -77,7 +78,7 @@ def tree_diff(
     if base_tree is None:
         diff = head_tree.diff_to_tree(flags=_FLAGS, context_lines=3, swap=True)
     else:
-        diff = repo.diff(base_tree, head_tree, flags=_FLAGS, context_lines=3)
+        diff = base_tree.diff_to_tree(head_tree, flags=_FLAGS, context_lines=3)
     differ = _Differ(repo)
     by_key: dict[tuple[str, str], FileChange] = {}  # (path, "+"/"-") -> change
     deleted: list[File] = []
@@ -90,7 +91,7 @@ def tree_diff(
         if status is None:
             continue
         side = delta.old_file if status == "deleted" else delta.new_file
-        old_data = repo[delta.old_file.id].data if status == "modified" else None
+        old_data = blob(repo, delta.old_file.id).data if status == "modified" else None
         _context, plus, minus = patch.line_stats
         change = FileChange(side.path, None, status, plus, minus, differ.fix(patch, old_data))
         by_key[(side.path, "-" if status == "deleted" else "+")] = change
@@ -100,7 +101,7 @@ def tree_diff(
             deleted.append((side.path, str(side.id), side.size))
     if deleted and added:
         shas = {path: sha for path, sha, _ in deleted + added}
-        for rename in find_renames(deleted, added, lambda sha: repo[sha].data):
+        for rename in find_renames(deleted, added, lambda sha: blob(repo, sha).data):
             del by_key[(rename.old_path, "-")]
             by_key[(rename.new_path, "+")] = differ.rename(rename, shas[rename.old_path], shas[rename.new_path])
     files = [by_key[k] for k in sorted(by_key, key=lambda k: (k[0].encode("utf-8"), k[1]))]

@@ -55,7 +55,8 @@ class LockPolicy:
 
 
 def _backoff(attempt: int) -> float:
-    return min(0.0002 * (2**attempt), 0.05)
+    delay: float = min(0.0002 * (2**attempt), 0.05)
+    return delay
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import pygit2
 from pygit2.enums import ObjectType
@@ -76,7 +77,7 @@ class ScratchMerger:
 
         Raises :class:`MergeConflict` naming the conflicting paths.
         """
-        index = self._scratch.merge_trees(self._scratch[ancestor], self._scratch[ours], self._scratch[theirs])
+        index = self._scratch.merge_trees(ancestor, ours, theirs)
         if index.conflicts is not None:
             raise MergeConflict(_conflict_paths(index))
         return index.write_tree(self._scratch)
@@ -92,6 +93,6 @@ class ScratchMerger:
             return
         obj_type, data = self._odb.read(oid)
         if obj_type == ObjectType.TREE:
-            for entry in self._scratch[oid]:  # type: ignore[union-attr]
+            for entry in cast(pygit2.Tree, self._scratch[oid]):
                 self._copy(real_odb, entry.id)
         real_odb.write(obj_type, data)

@@ -32,6 +32,7 @@ from .refs import RefsMixin
 from .reverts import RevertsMixin
 from .trailers import TrailerInput, build_message
 from .trees import (
+    blob,
     check_changes,
     entry_id,
     iter_files,
@@ -131,7 +132,7 @@ class PlanRepo(ArchiveMixin, CacheMixin, RevertsMixin, RefsMixin):
         tree = self._tree(rev)
         if tree is None:
             return []
-        entries = [FileEntry(path, self._repo[obj.id].size, str(obj.id)) for path, obj in iter_files(tree)]
+        entries = [FileEntry(path, blob(self._repo, obj.id).size, str(obj.id)) for path, obj in iter_files(tree)]
         return sorted(entries, key=lambda e: e.path)
 
     def blob_ids(self, rev: str = "main") -> dict[str, str]:
@@ -319,7 +320,7 @@ class PlanRepo(ArchiveMixin, CacheMixin, RevertsMixin, RefsMixin):
         files: dict[str, str | None] = {p: None for p in before if p not in after}
         for path, oid in after.items():
             if before.get(path) != oid:
-                files[path] = self._repo[oid].data.decode("utf-8")
+                files[path] = blob(self._repo, oid).data.decode("utf-8")
         present = {path for path, _ in iter_files(base.tree)}
         files = {p: t for p, t in files.items() if t is not None or p in present}
         changes = check_changes(files)

@@ -9,6 +9,7 @@ private to the store; it must never move a ref.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 import pygit2
 from pygit2.enums import FileMode, ObjectType
@@ -18,6 +19,7 @@ from devussy_git.errors import InvalidInputError, NotFoundError
 from .validation import validate_path
 
 __all__ = [
+    "blob",
     "check_changes",
     "entry_id",
     "iter_files",
@@ -159,10 +161,15 @@ def lookup_blob(tree: pygit2.Tree, path: str) -> pygit2.Blob | None:
     return obj if isinstance(obj, pygit2.Blob) else None
 
 
+def blob(repo: pygit2.Repository, key: str | pygit2.Oid) -> pygit2.Blob:
+    """The blob ``key`` names (pygit2 types a lookup as any object)."""
+    return cast(pygit2.Blob, repo[key])
+
+
 def iter_files(tree: pygit2.Tree, prefix: str = "") -> Iterator[tuple[str, pygit2.Object]]:
     """Every blob under ``tree`` as ``(path, blob)``, depth first."""
     for entry in tree:
-        path = prefix + entry.name
+        path = prefix + (entry.name or "")  # an entry of a tree always has a name
         if entry.type == ObjectType.TREE:
             yield from iter_files(entry, path + "/")  # type: ignore[arg-type]
         elif entry.type == ObjectType.BLOB:

@@ -98,7 +98,7 @@ def test_preview_list_apply_discard(cli_env: dict[str, str]) -> None:
 
     text = cli(cli_env, "handoff-next", PROJECT, "--preview")
     assert text.returncode == 0, text.stderr
-    other = re.search(r"→ proposal ([0-9a-f]+)\n", text.stdout).group(1)  # type: ignore[union-attr]
+    other = re.search(r"→ proposal ([0-9a-f]+)\n", text.stdout).group(1)
     assert f"devussy-git proposals {PROJECT} apply {other}" in text.stdout
     assert git(cli_env, "rev-parse", "main") != head and "→ main" not in text.stdout
     dropped = cli(cli_env, "proposals", PROJECT, "discard", other)
@@ -131,7 +131,7 @@ def test_two_processes_at_once_lose_nothing(cli_env: dict[str, str]) -> None:
         )
         for _ in range(2)
     ]
-    outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in runs]  # type: ignore[union-attr]
+    outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in runs]
     landed = [json.loads(out) for code, out, _ in outcomes if code == 0]
     refused = [err for code, _, err in outcomes if code != 0]
     assert landed, outcomes

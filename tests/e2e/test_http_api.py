@@ -228,7 +228,7 @@ def test_a_new_run_of_a_plan_with_progress_needs_restart_true(client: TestClient
     from devussy_git import services
 
     app = client.app.state.app  # type: ignore[attr-defined]
-    client.portal.call(lambda: services.handoff_next(app, "prog", actor=services.Actor.http()))  # type: ignore[union-attr]
+    client.portal.call(lambda: services.handoff_next(app, "prog", actor=services.Actor.http()))
     refused = client.post("/runs", json={"project_id": "prog"})
     assert refused.status_code == 409
     assert refused.json()["restart_required"] is True and "steps done" in refused.json()["detail"]

@@ -113,7 +113,8 @@ def _stage_commits_of(repo: Path, run_id: str) -> Counter[str]:
 
 class Workers:
     def __init__(self, cli: Cli, logs: Path) -> None:
-        self.cli, self.logs, self.procs = cli, logs, []
+        self.cli, self.logs = cli, logs
+        self.procs: list[Any] = []
 
     def start(self, count: int) -> None:
         for _ in range(count):

@@ -175,9 +175,7 @@ async def test_a_guild_sees_and_restores_only_its_own_deleted_projects(app: App)
 async def test_a_failed_delete_changes_nothing(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     await services.create_project(app, "keep", json.loads(ANSWERS_FILE.read_text()), actor=ACTOR)
     refs = _refs(app, "keep")
-    import devussy_git.store.trash as trash_module
-
-    monkeypatch.setattr(trash_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr("devussy_git.store.trash.shutil.which", lambda name: None)
     with pytest.raises(StoreError, match="git command"):
         await services.delete_project(app, "keep", actor=ACTOR)
     monkeypatch.undo()

@@ -195,10 +195,8 @@ def test_counting_loose_objects_while_git_gc_empties_their_directories(tmp_path:
             (objects / "1a").rmdir()
         return real_scandir(path)
 
-    import devussy_git.store.objects as module
-
-    module.os.scandir = racing_scandir  # type: ignore[assignment]
+    os.scandir = racing_scandir  # type: ignore[assignment]  # devussy_git.store.objects lists with it
     try:
         assert loose_object_count(objects) == 1
     finally:
-        module.os.scandir = real_scandir  # type: ignore[assignment]
+        os.scandir = real_scandir

@@ -348,10 +348,10 @@ class _Followup:
         return message
 
 
-class FakeInteraction(discord.Interaction):  # type: ignore[misc]
+class FakeInteraction(discord.Interaction):
     """A real Interaction whose original-response edits are recorded."""
 
-    async def edit_original_response(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def edit_original_response(self, **kwargs: Any) -> Any:
         self._harness.outbox.events.append(record("edit", "original", kwargs, False))  # type: ignore[attr-defined]
         return None
 
@@ -471,7 +471,7 @@ class DiscordHarness:
         }
         if message is not None:
             payload["message"] = message
-        interaction = FakeInteraction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
+        interaction = FakeInteraction(data=payload, state=self.bot._connection)
         interaction._harness = self  # type: ignore[attr-defined]
         interaction.channel = channel  # type: ignore[assignment]
         interaction._cs_response = _Response(self, interaction)  # type: ignore[attr-defined]
@@ -562,7 +562,7 @@ class DiscordHarness:
     async def say(self, channel: FakeChannel, member: Member, content: str, *, message_type: int = 0) -> Outbox:
         """A ``MESSAGE_CREATE`` from ``member`` in ``channel``, given to the bot
         (``message_type`` 0 is an ordinary message; others are system messages)."""
-        data = {
+        data: dict[str, Any] = {
             "id": str(snowflake()),
             "channel_id": str(channel.id),
             "guild_id": str(self.guild_id),
@@ -580,7 +580,7 @@ class DiscordHarness:
             "pinned": False,
             "type": message_type,
         }
-        message = discord.Message(state=self.bot._connection, channel=channel, data=data)  # type: ignore[arg-type]
+        message = discord.Message(state=self.bot._connection, channel=channel, data=data)
         await self.bot.on_message(message)
         return self.outbox
 

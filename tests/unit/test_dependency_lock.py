@@ -53,7 +53,7 @@ def parse_lock(text: str) -> dict[str, Pin]:
         if line[:1].isspace() or stripped.startswith("#"):
             continue
         if current is not None:
-            pin = Pin(**current)  # type: ignore[arg-type]
+            pin = Pin(**current)
             pins[pin.name] = pin
             current = None
         if not stripped:

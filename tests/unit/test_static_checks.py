@@ -1,8 +1,8 @@
-"""ruff (lint and format) passes on the package and its tests.
+"""ruff (lint and format) and mypy pass on the package and its tests.
 
-The configuration is in pyproject.toml ([tool.ruff]); these tests run ruff from the
-environment running the tests, so the README's test command and CI run
-them. A failure prints the tools' own output, which names each file and line.
+The configuration is in pyproject.toml ([tool.ruff], [tool.mypy]); these tests
+run the tools from the environment running the tests, so the README's test
+command and CI run them. A failure prints the tools' own output, which names each file and line.
 """
 
 from __future__ import annotations
@@ -35,5 +35,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_ruff(command: list[str]) -> None:
+    result = _run(*command)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}"
+
+
+def test_mypy() -> None:
+    # Checks the files pyproject.toml names; later runs reuse its cache (.mypy_cache).
+    command = ["mypy", "--config-file", "pyproject.toml"]
     result = _run(*command)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}"

@@ -63,7 +63,7 @@ class DevussyBot(discord.Client):
         self.progress_interval_s = progress_interval_s
         self.tree: app_commands.CommandTree[DevussyBot] = app_commands.CommandTree(self)
         self.tree.error(report_interaction_error)
-        register(self.tree)  # type: ignore[arg-type]
+        register(self.tree)
         self.add_dynamic_items(ActionButton)
         self._thread_locks: dict[int, asyncio.Lock] = {}
 

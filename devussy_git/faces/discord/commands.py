@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Optional
+from typing import Any, Optional
 
 import discord
 from discord import app_commands
@@ -137,7 +137,7 @@ class DevussyGroup(
         await defer(interaction, ephemeral=True)
         await ctx.require_operator()
         channel = interaction.channel
-        home = getattr(channel, "parent", None) if is_thread(channel) else channel
+        home: Any = getattr(channel, "parent", None) if is_thread(channel) else channel
         if home is None or not hasattr(home, "create_thread"):
             raise InvalidInputError("Use /devussy new in a text channel where the bot can create threads.")
         if getattr(home, "type", None) in (

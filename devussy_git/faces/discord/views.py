@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -208,13 +208,14 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any
     ) -> ActionButton:
+        button = cast(discord.ui.Button[Any], item)  # the item this class wraps is a button
         parsed = parse_custom_id(match.group(0))
         # A custom id this version cannot read (an older or newer bot's) keeps an
         # unknown action, which interaction_check refuses; it never acts as another.
         action, project, ref = parsed if parsed else ("unknown", match["project"], "0")
-        return cls(action, project, ref, label=item.label, style=item.style, disabled=item.disabled)
+        return cls(action, project, ref, label=button.label, style=button.style, disabled=button.disabled)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         try:

@@ -81,8 +81,8 @@ def plan_layout(interview: Interview, complexity: ComplexityProfile) -> tuple[La
     per_task = _TASKS_PER_DEPTH.get(complexity.depth, 3)
     per_detail = _DETAILS_PER_DEPTH.get(complexity.depth, 2)
     # Larger groups go last: early phases stay focused, wrap-up work is merged.
-    extra = len(streams) % count
-    sizes = [len(streams) // count + (1 if n >= count - extra else 0) for n in range(count)]
+    larger = len(streams) % count
+    sizes = [len(streams) // count + (1 if n >= count - larger else 0) for n in range(count)]
     phases: list[LayoutPhase] = []
     start = 0
     for number, size in enumerate(sizes, 1):

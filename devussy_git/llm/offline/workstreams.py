@@ -45,7 +45,8 @@ class Workstream:
 
 def test_tool(language: str) -> str:
     """The usual test runner for a language."""
-    return content()["test_tools"].get(language.casefold(), content()["defaults"]["test_tool"])
+    tool: str = content()["test_tools"].get(language.casefold(), content()["defaults"]["test_tool"])
+    return tool
 
 
 def extract_features(requirements: str) -> list[str]:

@@ -76,13 +76,13 @@ async def make_app(tmp_path: Path, planned_repo: Path) -> AsyncIterator[Callable
 
 @pytest.fixture
 async def app(make_app: Callable[..., object]) -> App:
-    return await make_app()  # type: ignore[misc, no-any-return]
+    return await make_app()  # type: ignore[misc]
 
 
 @pytest.fixture
 async def scripted_app(make_app: Callable[..., object], llm_server: ScriptedLLMServer) -> App:
     """An App whose configured model is the scripted server (litellm's real HTTP path)."""
-    return await make_app(  # type: ignore[misc, no-any-return]
+    return await make_app(  # type: ignore[misc]
         llm_provider="openai",
         llm_model="scripted-model",
         llm_api_base=llm_server.base_url,

@@ -23,7 +23,7 @@ _TASK = re.compile(r"Work on task (\d+)\.(\d+)")
 def answer_any_task(body: dict[str, Any]) -> Text:
     """A good reply for whichever task the prompt names."""
     prompt = body["messages"][-1]["content"]
-    phase, step = _TASK.search(prompt).groups()  # type: ignore[union-attr]
+    phase, step = _TASK.search(prompt).groups()
     task = f"{phase}.{step}"
     return Text(
         json.dumps(

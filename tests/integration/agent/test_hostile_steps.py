@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from devussy_git.agent import ritual
 from devussy_git.agent import step as step_module
 from devussy_git.agent.landing import check_step, land, plan_files_at
 from devussy_git.agent.regions import anchor_value, replace_anchor
@@ -151,7 +152,7 @@ async def test_a_plan_the_ritual_would_break_is_re_asked_not_committed(
 ) -> None:
     """The ritual's result is checked inside the reply loop: the model is asked again."""
     repo = app.store.open(PROJECT)
-    real_record = step_module.record
+    real_record = ritual.record  # what agent.step calls
     calls = []
 
     def breaking_record(files: Mapping[str, str], *args: Any, **kwargs: Any) -> dict[str, str]:

@@ -120,11 +120,12 @@ async def test_old_proposals_are_pruned(app: App) -> None:
     fresh = await handoff_next(app, PROJECT, actor=OTHER, task="1.2", preview=True)
     later = datetime.now(UTC) + timedelta(hours=2)
     assert prune_proposals(repo, 3 * 3600, now=later) == []
+    assert old.proposal_id is not None and fresh.proposal_id is not None
     assert sorted(prune_proposals(repo, 3600, now=later)) == sorted([old.proposal_id, fresh.proposal_id])
     assert repo.list_refs("refs/proposals/") == {}
 
 
 async def test_list_prunes_by_the_configured_age(make_app: object) -> None:
-    app = await make_app(proposal_max_age_s=0)  # type: ignore[operator]
+    app = await make_app(proposal_max_age_s=0)
     await handoff_next(app, PROJECT, actor=OTHER, preview=True)
     assert await list_proposals(app, PROJECT) == []

@@ -146,7 +146,7 @@ async def test_twenty_steps_then_reverts_agree_with_git(app: App, tmp_path: Path
     assert expected == tree_of(bare, ranged.commit.sha)
     assert tree_of(bare, ranged.commit.sha) == tree_of(bare, repo.get_commit(steps[16][0]).parents[0])
     assert_valid(repo)
-    assert plan_progress(plan_files_at(repo, "main")).next_task.id == steps[16][1]  # type: ignore[union-attr]
+    assert plan_progress(plan_files_at(repo, "main")).next_task.id == steps[16][1]
 
     # Reverting the revert re-applies the range.
     head = repo.head()

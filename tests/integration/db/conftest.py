@@ -40,7 +40,7 @@ async def open_db(db_url: str) -> AsyncIterator[OpenDb]:
     opened: list[Database] = []
 
     async def _open(**kwargs: object) -> Database:
-        db = await Database.open(db_url, **kwargs)  # type: ignore[arg-type]
+        db = await Database.open(db_url, **kwargs)
         opened.append(db)
         return db
 

@@ -38,7 +38,7 @@ async def test_gathered_creates_on_one_database_let_exactly_one_win(db: Database
     won, lost = _outcomes(results)
     assert len(won) == 1
     assert len(lost) == 7 and all(isinstance(e, RunAlreadyActiveError) for e in lost)
-    assert all(f"run {won[0]} is queued" in e.user_message for e in lost)
+    assert all(isinstance(e, RunAlreadyActiveError) and f"run {won[0]} is queued" in e.user_message for e in lost)
     assert [r.run_id for r in await db.runs.list()] == won
 
 

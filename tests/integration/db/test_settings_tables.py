@@ -121,7 +121,7 @@ async def test_interview_errors(db: Database, shop: ProjectRecord) -> None:
         (["not", "a", "dict"], "JSON object"),
     ):
         with pytest.raises(InvalidInputError, match=message):
-            await db.interviews.save_answers(session.session_id, bad)  # type: ignore[arg-type]
+            await db.interviews.save_answers(session.session_id, bad)
     assert (await db.interviews.get(session.session_id)).answers == {}
 
 

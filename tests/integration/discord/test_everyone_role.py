@@ -21,7 +21,7 @@ def _role(role_id: int, default: bool) -> SimpleNamespace:
 
 def test_the_default_role_is_not_counted_as_a_role() -> None:
     member = SimpleNamespace(id=7, roles=[_role(GUILD, True), _role(99, False)])
-    caller = caller_of(member, discord.Permissions.none())  # type: ignore[arg-type]
+    caller = caller_of(member, discord.Permissions.none())
     assert caller.role_ids == frozenset({99})
 
 

@@ -25,7 +25,7 @@ async def test_deleting_the_thread_ends_its_interview(harness: DiscordHarness) -
     await harness.command("devussy new", ALICE, name="Gone Thread")
     thread = harness.threads[-1]
     event = discord.RawThreadDeleteEvent(
-        {"id": str(thread.id), "guild_id": str(harness.guild_id), "parent_id": "1", "type": 11}  # type: ignore[typeddict-item]
+        {"id": str(thread.id), "guild_id": str(harness.guild_id), "parent_id": "1", "type": 11}
     )
     await harness.bot.on_raw_thread_delete(event)
     assert await services.current_interview(harness.app, thread.id) is None

@@ -25,7 +25,7 @@ def post(server: ScriptedLLMServer, body: dict | None = None, **kw: object) -> h
         f"{server.base_url}/chat/completions",
         json=body or BODY,
         headers={"Authorization": "Bearer k"},
-        timeout=kw.pop("timeout", 5),  # type: ignore[arg-type]
+        timeout=kw.pop("timeout", 5),
     )
 
 

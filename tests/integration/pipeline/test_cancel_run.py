@@ -16,6 +16,7 @@ from devussy_git import services
 from devussy_git.app import build_app
 from devussy_git.errors import ConflictError, NotFoundError, RunCancelledError
 from devussy_git.pipeline import run as pipeline_run
+from devussy_git.pipeline import runref
 from tests.integration.pipeline.conftest import make_settings
 from tests.support.gitcli import git
 from tests.support.llm_server import Delay, ScriptedLLMServer, Text
@@ -84,7 +85,7 @@ async def test_a_cancel_during_landing_is_too_late(
     tmp_path: Path, answers: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     landing, release = threading.Event(), threading.Event()
-    real_land = pipeline_run.land
+    real_land = runref.land  # what pipeline.run calls
 
     def slow_land(*args: Any) -> None:
         landing.set()

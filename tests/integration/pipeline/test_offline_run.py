@@ -21,7 +21,7 @@ ACTOR = services.Actor("cli", "alice", "Alice Example", "alice@example.invalid")
 async def test_offline_run_commits_each_stage_with_trailers(run_app: App, answers: dict[str, Any]) -> None:
     app = run_app
     await services.create_project(app, "shop-api", answers, actor=ACTOR)
-    events = []
+    events: list[Any] = []
     outcome = await services.run_project(app, "shop-api", actor=ACTOR, on_progress=events.append)
     repo_path = app.store.path_of("shop-api")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_create_replaces_an_empty_leftover_directory(store: PlanStore, author: I
     assert store.list_projects() == ["gamma"]
 
 
-BAD_FILES = {
+BAD_FILES: dict[str, dict[str, Any]] = {
     "dotdot": {"../escape.md": "x"},
     "absolute": {"/tmp/x.md": "x"},
     "dot_git": {".git/config": "x"},
@@ -75,7 +76,7 @@ def test_bad_commits_write_nothing(name: str, repo: PlanRepo, author: Identity, 
     good = {"good.md": "a brand new blob that must not be written\n"}
     with pytest.raises((InvalidInputError, NotFoundError)) as err:
         files = {**good, **BAD_FILES[name]}
-        repo.commit(files, "bad", author=author, expected_head=first.sha)  # type: ignore[arg-type]
+        repo.commit(files, "bad", author=author, expected_head=first.sha)
     assert err.value.user_message
     assert repo.head() == first.sha
     assert repo.count_objects() == objects
@@ -90,7 +91,7 @@ def test_bad_messages_authors_and_trailers(repo: PlanRepo, author: Identity) -> 
     ]
     for kwargs in calls:
         with pytest.raises(InvalidInputError):
-            repo.commit({"a.md": "x"}, expected_head=None, **kwargs)  # type: ignore[arg-type]
+            repo.commit({"a.md": "x"}, expected_head=None, **kwargs)
     with pytest.raises(InvalidInputError, match="40-character"):
         repo.commit({"a.md": "x"}, "ok", author=author, expected_head="main")
     assert repo.head() is None and repo.count_objects() == 0

@@ -128,8 +128,12 @@ def test_threads_with_their_own_repo_objects(store: PlanStore, author: Identity,
         try:
             for n in range(10):
                 line = f"{name}-{n}"
+
+                def change(head: str, line: str = line) -> tuple[dict[str, str | None], str]:
+                    return {"log.md": repo.read("log.md", head) + line + "\n"}, f"step {line}"
+
                 repo.commit_with_retry(
-                    lambda head, line=line: ({"log.md": repo.read("log.md", head) + line + "\n"}, f"step {line}"),
+                    change,
                     author=author,
                     attempts=100,
                     trailers={"Devussy-Step": line},

@@ -46,7 +46,7 @@ def _tree_of(git, repo: PlanRepo, sha: str) -> str:
     return git("rev-parse", f"{sha}^{{tree}}", cwd=repo.path).strip()
 
 
-BASE = {"devplan.md": LINES, "phases/phase1.md": LINES, "handoff.md": "handoff\n"}
+BASE: dict[str, str | None] = {"devplan.md": LINES, "phases/phase1.md": LINES, "handoff.md": "handoff\n"}
 SCENARIOS: dict[str, tuple[list[dict[str, str | None]], int]] = {
     # (history after the base commit, index of the commit to revert)
     "newest_step": ([{"devplan.md": _edit(LINES, 3, "three")}], 1),

@@ -38,7 +38,7 @@ def _hud(**changes: object) -> Hud:
         archived=None,
     )
     base.update(changes)
-    return Hud(**base)  # type: ignore[arg-type]
+    return Hud(**base)
 
 
 def test_the_largest_hud_fits_discord_limits() -> None:

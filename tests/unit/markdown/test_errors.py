@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from devussy_git.errors import InvalidEditError
@@ -25,16 +27,16 @@ NESTED = CASES.joinpath("nested_sections", "input.md").read_text()
 
 
 def _dev(**kwargs: object) -> Edit:
-    return Edit(file="devplan.md", **kwargs)  # type: ignore[arg-type]
+    return Edit(file="devplan.md", **kwargs)
 
 
 def _refused(text: str, edits: list, **kwargs: object) -> InvalidEditError:
     with pytest.raises(InvalidEditError) as caught:
-        apply_edits(text, edits, **kwargs)  # type: ignore[arg-type]
+        apply_edits(text, edits, **kwargs)
     return caught.value
 
 
-CASES_OF_ONE = {
+CASES_OF_ONE: dict[str, tuple[str, list[Any]]] = {
     "missing_anchor": (DEVPLAN, [_dev(anchor="PROGRES_LOG", action="append", content="- x")]),
     "anchor_wrong_case": (DEVPLAN, [_dev(anchor="progress_log", action="append", content="- x")]),
     "missing_heading": (DEVPLAN, [_dev(heading="Progres", action="append", content="- x")]),

@@ -19,7 +19,7 @@ HANDOFF = CASES.joinpath("handoff_notes", "input.md").read_text()
     ids=["link-reference", "two-references"],
 )
 def test_content_that_formats_to_nothing_is_refused(content: str, action: str) -> None:
-    edit = Edit(file="handoff.md", anchor="HANDOFF_NOTES", action=action, content=content)  # type: ignore[arg-type]
+    edit = Edit(file="handoff.md", anchor="HANDOFF_NOTES", action=action, content=content)
     with pytest.raises(InvalidEditError) as caught:
         apply_edits(HANDOFF, [edit], file="handoff.md")
     assert "no visible text once formatted" in caught.value.model_message

@@ -55,8 +55,8 @@ def blocks(draw: st.DrawFn, *, tidy: bool, markers: bool = True) -> str:
         items = draw(st.lists(SENTENCE, min_size=1, max_size=4))
         text = "\n".join(f"{n}{delim} {s}" for n, s in enumerate(items, 1))
     elif kind == "tasks":
-        items = draw(st.lists(st.tuples(st.booleans(), SENTENCE), min_size=1, max_size=4))
-        text = "\n".join(f"- [{'x' if done else ' '}] {s}" for done, s in items)
+        tasks = draw(st.lists(st.tuples(st.booleans(), SENTENCE), min_size=1, max_size=4))
+        text = "\n".join(f"- [{'x' if done else ' '}] {s}" for done, s in tasks)
     elif kind == "fence":
         fake = ["<!-- FAKE_START -->"] if markers else []
         body = draw(st.sampled_from(["# not a heading", "x = 1", "- [ ] no", *fake]))

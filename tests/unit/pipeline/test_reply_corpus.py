@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def rendered(value: object) -> str:
     return repr(value)
 
 
-async def run(reply: CorpusReply) -> tuple[FakeRepeatingClient, object]:
+async def run(reply: CorpusReply) -> tuple[FakeRepeatingClient, Any]:
     client = FakeRepeatingClient(reply.text, reply.finish_reason)
     try:
         answer = await ask(
@@ -71,9 +72,9 @@ UNUSABLE = [r for r in corpus() if not r.usable]
 @pytest.mark.parametrize("reply", USABLE, ids=lambda r: r.name)
 async def test_a_usable_reply_is_accepted_on_the_first_try(reply: CorpusReply) -> None:
     client, outcome = await run(reply)
-    assert not isinstance(outcome, InvalidLLMOutputError), outcome.model_message  # type: ignore[union-attr]
+    assert not isinstance(outcome, InvalidLLMOutputError), outcome.model_message
     assert len(client.requests) == 1
-    value = rendered(outcome.value)  # type: ignore[union-attr]
+    value = rendered(outcome.value)
     assert not re.search(r"</?think", value, re.IGNORECASE)
     for line in reasoning_lines(reply.text):
         assert line not in value, f"reasoning reached the result: {line!r}"

@@ -143,7 +143,7 @@ def test_profile_round_trips_through_json(shop_profile: ComplexityProfile) -> No
 )
 def test_from_dict_refuses_bad_profiles(data: object) -> None:
     with pytest.raises(InvalidInputError):
-        ComplexityProfile.from_dict(data)  # type: ignore[arg-type]
+        ComplexityProfile.from_dict(data)
 
 
 @pytest.mark.parametrize("path", llm_fixtures("complexity", "ok"), ids=lambda p: p.name)

@@ -196,9 +196,10 @@ TASK_FOUND = {
 def test_every_task_reader_agrees(case: str, reader: str) -> None:
     block, expected = TASK_CASES[case]
     got = TASK_READERS[reader](phase_file(block))
+    wanted: tuple[tuple[str, bool | None], ...] = expected
     if reader == "agent.context":
-        expected = tuple((task_id, None) for task_id, _ in expected)
-    assert got == expected
+        wanted = tuple((task_id, None) for task_id, _ in expected)
+    assert got == wanted
 
 
 def test_a_checkbox_under_a_task_is_one_of_its_details() -> None:

@@ -48,7 +48,7 @@ def test_messages_without_subject_or_with_nul_are_refused(bad: str) -> None:
 )
 def test_bad_trailers_are_refused(trailers: list[tuple[str, object]]) -> None:
     with pytest.raises(InvalidInputError):
-        normalize_trailers(trailers)  # type: ignore[arg-type]
+        normalize_trailers(trailers)
 
 
 def test_known_names_are_spelled_canonically() -> None:

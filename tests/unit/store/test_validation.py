@@ -48,7 +48,7 @@ def test_good_project_ids_pass(good: str) -> None:
 
 def test_non_text_project_id_is_refused() -> None:
     with pytest.raises(InvalidProjectIdError):
-        validate_project_id(7)  # type: ignore[arg-type]
+        validate_project_id(7)
 
 
 @given(st.text(max_size=70))
