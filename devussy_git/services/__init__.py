@@ -15,6 +15,12 @@ log, diff, show, revert), ``access`` (clone tokens, health), ``archive``
 ``summaries`` (run summaries), ``progress`` (tasks done over the history,
 and its chart), ``hud``,
 ``maintenance`` and ``commands`` (the synced command hash).
+
+About 500 lines, nearly all of them names: the public surface is written out three
+times on purpose. ``_HOMES`` maps each name to its module so a face imports only the
+use cases it calls; ``__all__`` and the ``TYPE_CHECKING`` imports spell the same names
+literally so type checkers and editors see them. Tests keep the three equal
+(tests/unit/test_services_surface.py).
 """
 
 from __future__ import annotations

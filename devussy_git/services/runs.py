@@ -3,6 +3,11 @@ read status and artifacts, and the runner API's combined submit.
 
 A run that stops for any reason is left ``failed`` and resumable in the
 database, never ``queued`` or ``running``.
+
+About 500 lines in one module on purpose: starting, executing, cancelling and
+handing a run to the queue share one fencing rule (a process writes a run only
+while it still owns it, see ``_still_ours``), and splitting them would spread
+that rule over modules that must change together.
 """
 
 from __future__ import annotations

@@ -76,3 +76,21 @@ def test_the_literal_all_of_each_lazy_package_lists_its_homes() -> None:
     for package in ("services", "plan", "markdown", "pipeline"):
         module = importlib.import_module(f"devussy_git.{package}")
         assert sorted(module.__all__) == sorted(module._HOMES), package
+
+
+def test_the_type_checking_imports_of_each_lazy_package_name_its_homes() -> None:
+    # The third spelling of the surface: what type checkers import. A name added to
+    # ``_HOMES`` but not here would be an ``Any`` to mypy and invisible to editors.
+    import ast
+    import importlib
+    import inspect
+
+    for package in ("services", "plan", "markdown", "pipeline"):
+        module = importlib.import_module(f"devussy_git.{package}")
+        imported: set[str] = set()
+        for node in ast.parse(inspect.getsource(module)).body:
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        imported |= {alias.asname or alias.name for alias in inner.names}
+        assert imported == set(module._HOMES), package

@@ -7,6 +7,10 @@ out. It never sends, never imports discord and never reads the clock or the
 environment, so every reply is snapshot-tested. No secret (API key, runner
 token) ever reaches a payload; clone URLs with a token are only rendered into
 ephemeral replies.
+
+About 400 lines in one module on purpose: every reply shares the same limits
+(Discord's 2,000-character content, embed and field caps) and truncation helpers,
+and the snapshot tests read one renderer per reply kind from one place.
 """
 
 from __future__ import annotations
