@@ -6,7 +6,7 @@ database records them, the faces show them); it imports nothing.
 
 from __future__ import annotations
 
-__all__ = ["ACTIVE_RUN_STATES", "FINISHED_RUN_STATES", "RUN_STATES", "STAGES", "STAGE_STATES"]
+__all__ = ["ACTIVE_RUN_STATES", "FINISHED_RUN_STATES", "RUN_STATES", "STAGES", "STAGE_STATES", "STEP_STATES"]
 
 #: Devussy's pipeline stages, in the order they run (DESIGN section 6).
 STAGES: tuple[str, ...] = (
@@ -26,3 +26,5 @@ ACTIVE_RUN_STATES: tuple[str, ...] = ("queued", "running")
 FINISHED_RUN_STATES: tuple[str, ...] = ("completed", "failed", "cancelled")
 #: Every state a single stage of a run can be in.
 STAGE_STATES: tuple[str, ...] = ("pending", "running", "completed", "failed")
+#: Every state of a handoff-next step handed to the job queue.
+STEP_STATES: tuple[str, ...] = ("queued", "running", "completed", "failed")

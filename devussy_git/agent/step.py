@@ -17,11 +17,12 @@ decides (see :mod:`devussy_git.agent.landing`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from devussy_git.agent.context import build_context
 from devussy_git.agent.landing import (
+    STEP_STAGE,
     CheckedStep,
     Landing,
     check_step,
@@ -40,9 +41,16 @@ from devussy_git.pipeline.prompts import build_messages
 from devussy_git.plan.files import plan_progress, read_phases
 from devussy_git.plan.model import Task
 from devussy_git.store import CommitInfo, Diff, Identity, PlanRepo
-from devussy_git.store.trailers import TRAILER_ACTOR, TRAILER_MODEL, TRAILER_TASK, TRAILER_TOKENS
+from devussy_git.store.trailers import (
+    TRAILER_ACTOR,
+    TRAILER_MODEL,
+    TRAILER_STAGE,
+    TRAILER_STEP,
+    TRAILER_TASK,
+    TRAILER_TOKENS,
+)
 
-__all__ = ["ATTEMPTS", "StepResult", "run_step", "step_result", "trailer_value"]
+__all__ = ["ATTEMPTS", "StepResult", "find_landed", "landed_step", "run_step", "step_result", "trailer_value"]
 
 #: Model replies per step in all (the first and two re-asks).
 ATTEMPTS = 3
@@ -93,6 +101,49 @@ def step_result(repo: PlanRepo, landing: Landing, task_id: str, summary: str, pr
     )
 
 
+def landed_step(repo: PlanRepo, sha: str, *, summary: str | None = None, proposal_id: str | None = None) -> StepResult:
+    """Describe the step commit ``sha`` that is already landed (on ``main`` or a proposal),
+    from the commit alone: its task and step number come from its trailers, the summary
+    (when not given) from its subject. Call in a worker thread."""
+    commit = repo.get_commit(sha)
+    task_id = commit.trailers.get(TRAILER_TASK, "")
+    if summary is None:
+        summary = commit.subject.removeprefix(step_subject(task_id, "")).strip()
+    number = commit.trailers.get(TRAILER_STEP, "")
+    landing = Landing(commit, plan_files_at(repo, sha), int(number) if number.isdigit() else 0)
+    return step_result(repo, landing, task_id, summary, proposal_id)
+
+
+def find_landed(repo: PlanRepo, *, base: str, task_id: str, actor: str, preview: bool) -> tuple[str, str | None] | None:
+    """The step an interrupted worker landed before it could say so: ``(sha, proposal_id)``.
+
+    A step that chose ``task_id`` on ``base`` and landed is a step commit for that task
+    by ``actor``: on ``main`` between ``base`` and the head (first parents), or, for
+    a preview, a proposal whose parent is ``base``. ``None`` when there is none: nothing
+    of the step was written. Call in a worker thread.
+    """
+    from devussy_git.agent.proposals import list_proposals
+
+    def ours(info: CommitInfo) -> bool:
+        return (
+            info.trailers.get(TRAILER_STAGE) == STEP_STAGE
+            and info.trailers.get(TRAILER_TASK) == task_id
+            and info.trailers.get(TRAILER_ACTOR) == actor
+        )
+
+    if preview:
+        for proposal in list_proposals(repo):
+            if proposal.base == base and ours(repo.get_commit(proposal.sha)):
+                return proposal.sha, proposal.id
+        return None
+    for info in repo.log("main", first_parent=True):
+        if info.sha == base:
+            return None
+        if ours(info):
+            return info.sha, None
+    return None
+
+
 def _load(repo: PlanRepo) -> tuple[str, dict[str, str]]:
     head = repo.head()
     if head is None:
@@ -138,10 +189,19 @@ async def run_step(
     task_id: str | None = None,
     preview: bool = False,
     attempts: int = ATTEMPTS,
+    on_chosen: Callable[[str, str], Awaitable[None]] | None = None,
+    before_land: Callable[[], Awaitable[None]] | None = None,
 ) -> StepResult:
-    """Run one step and land it on ``main`` (or on a new proposal with ``preview``)."""
+    """Run one step and land it on ``main`` (or on a new proposal with ``preview``).
+
+    ``on_chosen(head, task_id)`` is awaited once the task is chosen, before the model
+    is asked; ``before_land()`` after the reply is checked, before anything is
+    written: an error it raises leaves the repository as it was.
+    """
     head, files = await asyncio.to_thread(_load, repo)
     selection = select_task(read_phases(files), handoff=files["handoff.md"], task_id=task_id)
+    if on_chosen is not None:
+        await on_chosen(head, selection.task.id)
     context = build_context(files, selection, note)
     editable: Mapping[str, str] = {p: files[p] for p in context.allowed_files}
 
@@ -165,6 +225,9 @@ async def run_step(
         (TRAILER_TOKENS, f"in={answer.tokens_in}, out={answer.tokens_out}"),
         (TRAILER_ACTOR, actor),
     ]
+
+    if before_land is not None:
+        await before_land()
 
     def commit() -> StepResult:
         proposal_id, ref = None, "refs/heads/main"

@@ -27,6 +27,7 @@ from devussy_git.db.records import (
     ProjectRecord,
     RunRecord,
     StageRecord,
+    StepRecord,
 )
 
 # The records above are plain dataclasses; what needs SQLAlchemy is imported on
@@ -42,6 +43,7 @@ _HEAVY: dict[str, str] = {
     "ORPHAN_ERROR": "devussy_git.db.runs",
     "ProjectRepo": "devussy_git.db.projects",
     "RunRepo": "devussy_git.db.runs",
+    "StepRepo": "devussy_git.db.steps",
     "SCHEMA_VERSION": "devussy_git.db.schema",
     # Imports SQLAlchemy only when it has to open the full database.
     "open_light": "devussy_git.db.light",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
     from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
     from devussy_git.db.schema import SCHEMA_VERSION
+    from devussy_git.db.steps import StepRepo
 
 __all__ = [
     "ACTIVE_RUN_STATES",
@@ -86,6 +89,8 @@ __all__ = [
     "RunRecord",
     "RunRepo",
     "StageRecord",
+    "StepRecord",
+    "StepRepo",
     "is_owner_alive",
     "open_light",
     "process_owner",

@@ -36,6 +36,7 @@ from devussy_git.db.projects import ProjectRepo
 from devussy_git.db.runs import RunRepo
 from devussy_git.db.schema import SCHEMA_VERSION, metadata, schema_mark, schema_version
 from devussy_git.db.state import StateRepo
+from devussy_git.db.steps import StepRepo
 from devussy_git.errors import ConfigurationError
 
 __all__ = ["Database"]
@@ -57,6 +58,7 @@ class Database:
     profiles: LLMProfileRepo
     state: StateRepo
     huds: HudRepo
+    steps: StepRepo
 
     def __init__(self, engine: AsyncEngine, gateway: Gateway, url: str) -> None:
         self._engine = engine
@@ -70,6 +72,7 @@ class Database:
         self.profiles = LLMProfileRepo(gateway)
         self.state = StateRepo(gateway)
         self.huds = HudRepo(gateway)
+        self.steps = StepRepo(gateway)
         #: Runs failed at :meth:`open` because their process had died.
         self.orphans: tuple[str, ...] = ()
 

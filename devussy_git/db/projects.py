@@ -23,6 +23,7 @@ from devussy_git.db.schema import (
     projects,
     run_stages,
     runs,
+    steps,
 )
 from devussy_git.errors import InvalidInputError, NotFoundError
 
@@ -164,6 +165,7 @@ class ProjectRepo:
             await conn.execute(runs.delete().where(runs.c.project_id == project_id))
             await conn.execute(interviews.delete().where(interviews.c.project_id == project_id))
             await conn.execute(huds.delete().where(huds.c.project_id == project_id))
+            await conn.execute(steps.delete().where(steps.c.project_id == project_id))
             result = await conn.execute(projects.delete().where(projects.c.project_id == project_id))
         return bool(result.rowcount)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from devussy_git.stages import ACTIVE_RUN_STATES, RUN_STATES, STAGE_STATES, STAGES
+from devussy_git.stages import ACTIVE_RUN_STATES, RUN_STATES, STAGE_STATES, STAGES, STEP_STATES
 
 __all__ = [
     "ACTIVE_RUN_STATES",
@@ -19,6 +19,7 @@ __all__ = [
     "RUN_STATES",
     "STAGES",
     "STAGE_STATES",
+    "STEP_STATES",
     "GuildConfig",
     "HudRecord",
     "InterviewSession",
@@ -26,6 +27,7 @@ __all__ = [
     "ProjectRecord",
     "RunRecord",
     "StageRecord",
+    "StepRecord",
 ]
 
 #: Every state an interview session can be in.
@@ -45,6 +47,35 @@ class ProjectRecord:
     #: Who created it, e.g. ``discord:<user_id>`` or ``cli:<user>``.
     created_by: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A handoff-next step handed to the job queue, and how it ended."""
+
+    step_id: str
+    project_id: str
+    #: ``handoff-next``.
+    kind: str
+    #: ``queued`` | ``running`` | ``completed`` | ``failed``.
+    state: str
+    #: What was asked: ``note``, ``task``, ``preview``, ``provider``, ``model``, ``guild_id``.
+    request: dict[str, Any]
+    #: Who asked (the fields of ``services.Actor``).
+    actor: dict[str, Any]
+    #: ``host:pid`` of the worker running it; ``None`` while queued.
+    owner: str | None
+    #: ``main`` when the worker read the plan, and the task it chose.
+    base: str | None
+    task: str | None
+    #: ``completed``: the landed commit; ``failed``: the error to raise again.
+    outcome: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ("queued", "running")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from devussy_git.db.records import (
     INTERVIEW_STATES,
     RUN_STATES,
     STAGE_STATES,
+    STEP_STATES,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "runs",
     "schema_mark",
     "schema_version",
+    "steps",
 ]
 
 #: The schema this code writes and understands.
@@ -272,3 +274,29 @@ def schema_mark() -> int:
         parts.extend(f"index {index.name}" for index in sorted(table.indexes, key=lambda i: str(i.name)))
     # A positive 31-bit number: user_version is a signed 32-bit integer, and 0 means unstamped.
     return zlib.crc32("\n".join(parts).encode()) % 0x7FFFFFFF or 1
+
+
+#: The handoff-next steps handed to the job queue's workers (``DEVUSSY_EXECUTOR=queue``):
+#: what was asked, who runs it, and how it ended, for the process that follows it.
+#: Added without a version bump: ``create_all`` adds a missing table to an older database.
+steps = sa.Table(
+    "steps",
+    metadata,
+    sa.Column("step_id", sa.String(RUN_ID_LEN), primary_key=True),
+    # No foreign key: a step may act on a repository copied in without a projects row.
+    sa.Column("project_id", sa.String(PROJECT_ID_LEN), nullable=False, index=True),
+    sa.Column("kind", sa.String(STAGE_LEN), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    # What the step was asked (note, task, preview, provider, model, guild) and by whom.
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("actor", sa.JSON, nullable=False),
+    sa.Column("owner", sa.String(OWNER_LEN), nullable=True),
+    # ``main`` and the task when the worker chose them: what a take-over checks against.
+    sa.Column("base", sa.String(COMMIT_LEN), nullable=True),
+    sa.Column("task", sa.String(STAGE_LEN), nullable=True),
+    # The landed commit (``completed``) or the error to raise again (``failed``).
+    sa.Column("outcome", sa.JSON, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(sa.column("state").in_(STEP_STATES), name="state"),
+)

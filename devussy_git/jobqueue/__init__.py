@@ -13,10 +13,30 @@ nothing of the package but its errors.
   worker that stops (killed, machine gone) stops sending heartbeats; every worker
   looks for such stalled jobs (:meth:`JobQueue.retry_stalled`) and puts them back,
   and the handler resumes the run from its last committed stage.
+- Each handoff-next step is one job of the ``devussy.step`` task with the same lock,
+  so a project's steps and runs share one line.
 """
 
 from __future__ import annotations
 
-from devussy_git.jobqueue.queue import RUN_CHANNEL, RUN_QUEUE, RUN_TASK, JobQueue, RunHandler, conninfo_of
+from devussy_git.jobqueue.queue import (
+    RUN_CHANNEL,
+    RUN_QUEUE,
+    RUN_TASK,
+    STEP_TASK,
+    JobQueue,
+    RunHandler,
+    StepHandler,
+    conninfo_of,
+)
 
-__all__ = ["RUN_CHANNEL", "RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+__all__ = [
+    "RUN_CHANNEL",
+    "RUN_QUEUE",
+    "RUN_TASK",
+    "STEP_TASK",
+    "JobQueue",
+    "RunHandler",
+    "StepHandler",
+    "conninfo_of",
+]

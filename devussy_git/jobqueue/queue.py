@@ -1,4 +1,4 @@
-"""procrastinate behind a small interface: defer a run, run a worker, put stalled jobs back."""
+"""procrastinate behind a small interface: defer a run or a step, run a worker, put stalled jobs back."""
 
 from __future__ import annotations
 
@@ -12,19 +12,32 @@ from urllib.parse import urlsplit, urlunsplit
 
 from devussy_git.errors import ConfigurationError, DatabaseUnavailableError
 
-__all__ = ["RUN_CHANNEL", "RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+__all__ = [
+    "RUN_CHANNEL",
+    "RUN_QUEUE",
+    "RUN_TASK",
+    "STEP_TASK",
+    "JobQueue",
+    "RunHandler",
+    "StepHandler",
+    "conninfo_of",
+]
 
 log = logging.getLogger(__name__)
 
 #: The task name of a run's job, and the queue it goes to.
 RUN_TASK = "devussy.run"
 RUN_QUEUE = "runs"
+#: The task name of a handoff-next step's job (same queue, same project lock as runs).
+STEP_TASK = "devussy.step"
 
 #: The channel a worker announces a change of a run's row on (the payload is the run id).
 RUN_CHANNEL = "devussy_runs"
 
 #: ``handler(run_id, actor, attempts)``: what a worker does with a run's job.
 RunHandler = Callable[[str, dict[str, Any], int], Awaitable[None]]
+#: ``handler(step_id, attempts)``: what a worker does with a step's job.
+StepHandler = Callable[[str, int], Awaitable[None]]
 
 
 def conninfo_of(database_url: str) -> str:
@@ -102,6 +115,15 @@ class JobQueue:
         task = self._app.configure_task(name=RUN_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
         return int(await task.defer_async(run_id=run_id, actor=actor))
 
+    async def defer_step(self, project_id: str, step_id: str) -> int:
+        """Queue a step's job; it holds ``project:<id>`` too, so a project's runs and
+        steps never overlap and start in the order they were submitted."""
+        await self.open()
+        if not await self.schema_applied():
+            raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
+        task = self._app.configure_task(name=STEP_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
+        return int(await task.defer_async(step_id=step_id))
+
     async def notify_run(self, run_id: str) -> None:
         """Tell every listener (``run``, the bot, ``serve``) that the run's row changed."""
         await self.open()
@@ -128,7 +150,7 @@ class JobQueue:
                 await asyncio.sleep(2.0)
 
     async def retry_stalled(self, stalled_after_s: float) -> list[int]:
-        """Put back the run jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
+        """Put back the run and step jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
 
         Run by every worker on a timer, as a plain loop rather than a periodic task:
         a periodic task holding a lock could deadlock with the jobs it retries.
@@ -136,7 +158,11 @@ class JobQueue:
         import procrastinate.exceptions
 
         manager = self._app.job_manager
-        jobs = await manager.get_stalled_jobs(task_name=RUN_TASK, seconds_since_heartbeat=stalled_after_s)
+        jobs = [
+            job
+            for name in (RUN_TASK, STEP_TASK)
+            for job in await manager.get_stalled_jobs(task_name=name, seconds_since_heartbeat=stalled_after_s)
+        ]
         retried = []
         for job in jobs:
             try:
@@ -144,7 +170,7 @@ class JobQueue:
             except procrastinate.exceptions.ProcrastinateException as exc:  # another worker was first
                 log.info("stalled job %s not put back: %s", job.id, exc)
                 continue
-            log.warning("job %s (run %s) stalled with its worker; put back in the queue", job.id, job.task_kwargs)
+            log.warning("job %s (%s) stalled with its worker; put back in the queue", job.id, job.task_kwargs)
             retried.append(int(job.id or 0))
         return retried
 
@@ -152,6 +178,7 @@ class JobQueue:
         self,
         handler: RunHandler,
         *,
+        step_handler: StepHandler | None = None,
         concurrency: int = 1,
         queues: Iterable[str] | None = None,
         stalled_after_s: float = 60.0,
@@ -165,6 +192,12 @@ class JobQueue:
         @self._app.task(name=RUN_TASK, queue=RUN_QUEUE, pass_context=True)
         async def run_job(context: Any, run_id: str, actor: dict[str, Any]) -> None:
             await handler(run_id, actor, int(context.job.attempts or 0))
+
+        if step_handler is not None:
+
+            @self._app.task(name=STEP_TASK, queue=RUN_QUEUE, pass_context=True)
+            async def step_job(context: Any, step_id: str) -> None:
+                await step_handler(step_id, int(context.job.attempts or 0))
 
         async def watch_stalled() -> None:
             while True:

@@ -73,6 +73,7 @@ _HOMES: dict[str, str] = {
     "follow_run": "devussy_git.services.executors",
     "QueueExecutor": "devussy_git.services.queue",
     "handle_run_job": "devussy_git.services.queue",
+    "handle_step_job": "devussy_git.services.step_jobs",
     "check_queue_ready": "devussy_git.services.queue",
     "migrate": "devussy_git.services.queue",
     "run_worker": "devussy_git.services.queue",
@@ -288,6 +289,7 @@ __all__ = [
     "guild_api_base",
     "guild_profile_name",
     "handle_run_job",
+    "handle_step_job",
     "handoff_next",
     "health",
     "hud_record",
@@ -484,6 +486,7 @@ if TYPE_CHECKING:
         start_run,
         submit_run,
     )
+    from devussy_git.services.step_jobs import handle_step_job
     from devussy_git.services.steps import (
         NOTE_MAX_CHARS,
         PlanCompleteError,

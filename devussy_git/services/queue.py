@@ -1,5 +1,6 @@
 """Runs on the job queue (``DEVUSSY_EXECUTOR=queue``): the executor that submits them,
 the handler a worker runs them with, and the schema step that makes the queue.
+Handoff-next steps share the queue and the worker; their half is :mod:`.step_jobs`.
 
 - :class:`QueueExecutor` records the run (``queued``, owned by the queue), defers its
   job and follows it by reading the run's row: the same progress events and
@@ -67,6 +68,13 @@ class QueueExecutor:
         event = self._changed.get(run_id)
         if event is not None:
             event.set()
+
+    def expect_change(self, key: str) -> None:
+        """Start catching announcements for ``key`` (a run or step id) before reading its row."""
+        self._changed.setdefault(key, asyncio.Event())
+
+    def forget_change(self, key: str) -> None:
+        self._changed.pop(key, None)
 
     async def wait_change(self, run_id: str) -> None:
         """Until a worker announces a change of the run, or :data:`FALLBACK_POLL_S` passed."""
@@ -294,15 +302,24 @@ async def check_queue_ready(app: App) -> None:
 
 
 async def run_worker(app: App, *, concurrency: int = 1, queues: Iterable[str] | None = None) -> None:
-    """Run queued runs in this process until stopped (SIGINT/SIGTERM)."""
+    """Run queued runs and handoff-next steps in this process until stopped (SIGINT/SIGTERM)."""
     queue = job_queue(app)
+
+    from devussy_git.services.step_jobs import handle_step_job
 
     async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
         await handle_run_job(app, run_id, actor, attempts, notify=queue.notify_run)
 
+    async def step_handler(step_id: str, attempts: int) -> None:
+        await handle_step_job(app, step_id, attempts, notify=queue.notify_run)
+
     try:
         await queue.run_worker(
-            handler, concurrency=concurrency, queues=queues, stalled_after_s=app.settings.stalled_after_s
+            handler,
+            step_handler=step_handler,
+            concurrency=concurrency,
+            queues=queues,
+            stalled_after_s=app.settings.stalled_after_s,
         )
     finally:
         await queue.close()

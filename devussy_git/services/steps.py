@@ -3,7 +3,8 @@
 Each function checks the project (and its guild) first, then holds the
 project's in-process lock for the whole step so two steps on one project in
 one process never interleave; across processes the store's compare-and-swap
-decides. They return plain values and never print or format for a face.
+decides. With ``DEVUSSY_EXECUTOR=queue`` a handoff-next step runs on a worker
+(:mod:`.step_jobs`), in line with the project's runs. They return plain values and never print or format for a face.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from devussy_git.agent import proposals as _proposals
 from devussy_git.agent.proposals import Proposal
@@ -83,7 +85,8 @@ async def handoff_next(
 
     ``preview`` parks the step on ``refs/proposals/<id>`` instead of ``main``;
     ``provider``/``model`` override the configured profile for this step, and
-    with ``guild_id`` the guild's endpoint (its LLM profile) is used.
+    with ``guild_id`` the guild's endpoint (its LLM profile) is used. With
+    ``DEVUSSY_EXECUTOR=queue`` a worker runs the step and this waits for it.
     """
     project_id = await _checked(app, project_id, guild_id)
     note = check_note(note)
@@ -92,6 +95,46 @@ async def handoff_next(
         await ensure_no_active_run(app, project_id)
     else:
         await ensure_writable(app, project_id)
+    if app.settings.executor == "queue":
+        from devussy_git.services.step_jobs import submit_step
+
+        request = {
+            "note": note,
+            "task": task,
+            "preview": preview,
+            "provider": provider,
+            "model": model,
+            "guild_id": guild_id,
+        }
+        return await submit_step(app, project_id, actor=actor, request=request)
+    return await run_step_here(
+        app,
+        project_id,
+        actor=actor,
+        note=note,
+        task=task,
+        preview=preview,
+        provider=provider,
+        model=model,
+        guild_id=guild_id,
+    )
+
+
+async def run_step_here(
+    app: App,
+    project_id: str,
+    *,
+    actor: Actor,
+    note: str | None,
+    task: str | None,
+    preview: bool,
+    provider: str | None,
+    model: str | None,
+    guild_id: int | None,
+    on_chosen: Callable[[str, str], Awaitable[None]] | None = None,
+    before_land: Callable[[], Awaitable[None]] | None = None,
+) -> StepResult:
+    """Run a checked step in this process (the local executor, or a queue worker)."""
     client = await llm_client_for(app, provider=provider, model=model, guild_id=guild_id)
     repo = await asyncio.to_thread(app.store.open, project_id)
     async with app.lock_for(project_id):
@@ -105,6 +148,8 @@ async def handoff_next(
             note=note,
             task_id=task,
             preview=preview,
+            on_chosen=on_chosen,
+            before_land=before_land,
         )
     tokens = result.commit.trailers.get(TRAILER_TOKENS, "")
     model_name = result.commit.trailers.get(TRAILER_MODEL, client.profile.model)
