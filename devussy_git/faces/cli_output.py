@@ -214,6 +214,7 @@ def maintenance_to_json(report: Any) -> dict[str, Any]:
         "packed": [{"project_id": p, "loose_objects": n} for p, n in report.packed],
         "proposals": [{"project_id": p, "proposal": i} for p, i in report.proposals],
         "runs": list(report.runs),
+        "steps": list(report.steps),
         "interviews": list(report.interviews),
         "trash": list(report.trash),
         "busy": list(report.busy),
@@ -230,6 +231,7 @@ def format_maintenance(report: Any) -> str:
         f"  pack repositories: {packed}",
         f"  prune proposals: {proposals}",
         f"  delete run rows: {len(report.runs)}",
+        f"  delete step rows: {len(report.steps)}",
         f"  end idle interviews: {len(report.interviews)}",
         f"  remove deleted projects' bundles from the trash: {', '.join(report.trash) or 'none'}",
     ]

@@ -32,6 +32,8 @@ class MaintenanceReport:
     proposals: list[tuple[str, str]] = field(default_factory=list)
     #: Ids of the run rows deleted.
     runs: list[str] = field(default_factory=list)
+    #: Ids of the finished queued-step rows deleted.
+    steps: list[str] = field(default_factory=list)
     #: Ids of the interview sessions ended.
     interviews: list[str] = field(default_factory=list)
     #: Bundles of deleted projects removed from the trash (file names).
@@ -41,7 +43,7 @@ class MaintenanceReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.packed or self.proposals or self.runs or self.interviews or self.trash)
+        return bool(self.packed or self.proposals or self.runs or self.steps or self.interviews or self.trash)
 
 
 async def pack_if_needed(app: App, project_id: str) -> bool:
@@ -91,6 +93,9 @@ async def run_maintenance(app: App, *, dry_run: bool = False) -> MaintenanceRepo
         report.proposals += [(project_id, p) for p in found]
     now = app.db.now()
     report.runs = await app.db.runs.delete_finished(
+        before=now - timedelta(days=settings.run_retention_days), dry_run=dry_run
+    )
+    report.steps = await app.db.steps.delete_finished(
         before=now - timedelta(days=settings.run_retention_days), dry_run=dry_run
     )
     report.interviews = await app.db.interviews.end_idle(

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,11 +24,12 @@ from typing import Any
 import pytest
 
 from devussy_git.db import Database, RunRecord
+from devussy_git.llm.offline.replies import offline_reply
 from tests.e2e.conftest import DEMO_ANSWERS, Cli
 from tests.integration.db.conftest import pg_cluster  # noqa: F401 (the session's cluster)
 from tests.integration.db.pg import PgCluster
 from tests.support.gitcli import git
-from tests.support.llm_server import Delay, ScriptedLLMServer, llm_server  # noqa: F401 (fixture)
+from tests.support.llm_server import Delay, ScriptedLLMServer, Text, llm_server  # noqa: F401 (fixture)
 from tests.support.pipeline_script import PipelineScript, stage_of
 
 STAGES = ("interview", "complexity", "design", "validation", "devplan", "phases", "handoff")
@@ -53,7 +55,18 @@ class SlowModel:
             held = self._held[stage] > 0
             if held:
                 self._held[stage] -= 1
-        return Delay(120 if held else self.delay_s, self.script(body))
+        reply = self._step(body) if stage == "handoff-next" else self.script(body)
+        return Delay(120 if held else self.delay_s, reply)
+
+    @staticmethod
+    def _step(body: dict[str, Any]) -> Any:
+        """A handoff-next reply for the task and note the prompt names."""
+        prompt = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+        task = re.search(r"^Work on task (\S+): (.*)$", prompt, re.MULTILINE)
+        note = re.search(r"^Team note: (.*)$", prompt, re.MULTILINE)
+        assert task is not None, "a step prompt without its task"
+        context = {"task": {"id": task.group(1), "title": task.group(2)}, "note": note.group(1) if note else ""}
+        return Text(offline_reply("handoff-next", context), prompt_tokens=300, completion_tokens=60)
 
 
 def _runs(url: str, project: str) -> list[RunRecord]:
@@ -242,3 +255,80 @@ def test_cancel_a_running_and_a_queued_run(queued: tuple[Cli, str, Workers, Slow
     resumed = cli("run", "beta", "--resume", timeout=400)
     assert resumed.code == 0, (resumed.err, workers.output())
     assert _state(cli, "beta") == "completed"
+
+
+def _step_commits(repo: Path) -> list[tuple[str, str]]:
+    """``(task, note)`` of every handoff-next commit on main, oldest first."""
+    out = git(
+        repo,
+        "log",
+        "--reverse",
+        "--format=%(trailers:key=Devussy-Stage,valueonly,separator=%x2C)|%(trailers:key=Devussy-Task,valueonly,separator=%x2C)|%s",
+        "main",
+    )
+    return [
+        (task.strip(), subject.partition(": ")[2])
+        for line in out.splitlines()
+        for stage, task, subject in [line.split("|", 2)]
+        if "handoff-next" in stage
+    ]
+
+
+@pytest.mark.slow
+def test_handoff_next_runs_on_a_worker_and_a_killed_worker_lands_its_step_once(
+    queued: tuple[Cli, str, Workers, SlowModel], tmp_path: Path
+) -> None:
+    cli, _, workers, model = queued
+    assert cli("new", "alpha", "--answers", str(DEMO_ANSWERS)).code == 0
+    workers.start(2)
+    assert cli("run", "alpha", timeout=400).code == 0, workers.output()
+
+    # The CLI submits the step, waits for a worker and prints what it always prints.
+    first = cli("handoff-next", "alpha", "--note", "schema drafted", timeout=200)
+    assert first.code == 0, (first.err, workers.output())
+    assert first.out.startswith("Step 1 · task 1.1: "), first.out
+    assert "Summary: schema drafted" in first.out and "→ main" in first.out
+    assert "Next task: 1.2 - " in first.out
+    as_json = cli("handoff-next", "alpha", "--json", "--note", "api stubbed", timeout=200)
+    assert as_json.code == 0, as_json.err
+    step = json.loads(as_json.out)
+    assert (step["step"], step["task"]["id"], step["summary"]) == (2, "1.2", "api stubbed")
+    # A refusal on the worker reaches the user as it would without the queue.
+    refused = cli("handoff-next", "alpha", "--task", "9.9", timeout=200)
+    assert refused.code == 1 and "9.9" in refused.err and "Traceback" not in refused.err
+
+    # The worker running a step is killed while the model thinks: another worker takes
+    # the step over after the stall timeout and lands it, once.
+    model.hold("handoff-next")
+    stepping = subprocess.Popen(
+        [sys.executable, "-m", "devussy_git", "handoff-next", "alpha", "--note", "survived a kill"],
+        cwd=cli.workdir,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        owner = _wait(lambda: _step_owner(cli, "alpha"), "a worker to take the step")
+        os.kill(int(owner.rpartition(":")[2]), signal.SIGKILL)
+        out, err = stepping.communicate(timeout=300)
+    finally:
+        if stepping.poll() is None:
+            stepping.kill()
+    assert stepping.returncode == 0, (err, workers.output())
+    assert out.startswith("Step 3 · task 1.3: ") and "Summary: survived a kill" in out
+    repo = tmp_path / "repos" / "alpha.git"
+    assert _step_commits(repo) == [("1.1", "schema drafted"), ("1.2", "api stubbed"), ("1.3", "survived a kill")]
+    git(repo, "fsck", "--strict")
+
+
+def _step_owner(cli: Cli, project: str) -> str | None:
+    async def read() -> str | None:
+        db = await Database.open(cli.env["DATABASE_URL"])
+        try:
+            running = [s for s in await db.steps.list(project) if s.state == "running" and s.base]
+            return running[-1].owner if running else None
+        finally:
+            await db.close()
+
+    return asyncio.run(read())

@@ -52,6 +52,10 @@ async def _project_with_history(app: App, project_id: str) -> None:
 async def test_maintenance_dry_run_lists_and_changes_nothing_then_does_it(app: App) -> None:
     await _project_with_history(app, "shop")
     interview = await app.db.interviews.open(None, 42, 7, "shop")
+    # Rows of steps a worker ran (DEVUSSY_EXECUTOR=queue): finished ones go, a queued one stays.
+    finished = await app.db.steps.create("shop", "handoff-next", {}, {})
+    await app.db.steps.fail(finished.step_id, None, {"error": "DevussyError", "message": "x"})
+    waiting = await app.db.steps.create("shop", "handoff-next", {}, {})
     path = app.store.path_of("shop")
     refs_before = git(path, "for-each-ref")
     loose_before = app.store.open("shop").loose_object_count()
@@ -60,6 +64,7 @@ async def test_maintenance_dry_run_lists_and_changes_nothing_then_does_it(app: A
     dry = await services.run_maintenance(app, dry_run=True)
     assert dry.packed == [("shop", loose_before)]
     assert len(dry.proposals) == 1 and len(dry.runs) == 1 and dry.interviews == [interview.session_id]
+    assert dry.steps == [finished.step_id]
     assert git(path, "for-each-ref") == refs_before
     assert app.store.open("shop").loose_object_count() == loose_before
     assert len(await app.db.runs.list("shop")) == 2
@@ -67,7 +72,8 @@ async def test_maintenance_dry_run_lists_and_changes_nothing_then_does_it(app: A
 
     done = await services.run_maintenance(app)
     assert done.packed == dry.packed and done.proposals == dry.proposals
-    assert done.runs == dry.runs and done.interviews == dry.interviews
+    assert done.runs == dry.runs and done.interviews == dry.interviews and done.steps == dry.steps
+    assert [s.step_id for s in await app.db.steps.list("shop")] == [waiting.step_id]
     assert app.store.open("shop").loose_object_count() == 0
     git(path, "fsck", "--strict")
     # The newest run stays (status shows it); the older one's row goes, its tag stays in git.
