@@ -45,7 +45,7 @@ __all__ = ["SCHEMA_MARK", "LightDatabase", "open_light", "sqlite_file_of"]
 
 #: ``PRAGMA user_version`` of a SQLite database whose schema this code reads: the
 #: value of :func:`devussy_git.db.schema.schema_mark` (a unit test keeps them equal).
-SCHEMA_MARK = 1737045706
+SCHEMA_MARK = 1145195887
 
 #: How long a read waits for a writer that locks the file (as ``engine.BUSY_TIMEOUT_MS``).
 BUSY_TIMEOUT_S = 15.0

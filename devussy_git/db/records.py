@@ -72,6 +72,11 @@ class StepRecord:
     outcome: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    #: When a worker last started it, and when it ended.
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    #: The job queue's id of its job (the queue runs a project's jobs in this order).
+    job_id: int | None = None
 
     @property
     def is_active(self) -> bool:

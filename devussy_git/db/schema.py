@@ -291,12 +291,16 @@ steps = sa.Table(
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("actor", sa.JSON, nullable=False),
     sa.Column("owner", sa.String(OWNER_LEN), nullable=True),
+    # The queue's job id: the order the queue received the steps in.
+    sa.Column("job_id", sa.BigInteger, nullable=True),
     # ``main`` and the task when the worker chose them: what a take-over checks against.
     sa.Column("base", sa.String(COMMIT_LEN), nullable=True),
     sa.Column("task", sa.String(STAGE_LEN), nullable=True),
     # The landed commit (``completed``) or the error to raise again (``failed``).
     sa.Column("outcome", sa.JSON, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint(sa.column("state").in_(STEP_STATES), name="state"),
 )

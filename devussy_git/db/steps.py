@@ -38,6 +38,9 @@ def _record(row: Any) -> StepRecord:
         outcome=None if row.outcome is None else dict(row.outcome),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        job_id=row.job_id,
     )
 
 
@@ -104,9 +107,14 @@ class StepRepo:
             await conn.execute(
                 steps.update()
                 .where(steps.c.step_id == step_id)
-                .values(state="running", owner=owner, updated_at=self._gw.now())
+                .values(state="running", owner=owner, started_at=self._gw.now(), updated_at=self._gw.now())
             )
             return _record(await _lock(conn, step_id))
+
+    async def queued_as(self, step_id: str, job_id: int) -> None:
+        """Record the id of the step's job in the queue."""
+        async with self._gw.write() as conn:
+            await conn.execute(steps.update().where(steps.c.step_id == step_id).values(job_id=job_id))
 
     async def chose(self, step_id: str, owner: str, *, base: str, task: str) -> None:
         """Record the ``main`` commit the step read and the task it took."""
@@ -120,11 +128,11 @@ class StepRepo:
         return record is not None and record.state == "running" and record.owner == owner
 
     async def complete(self, step_id: str, owner: str, outcome: dict[str, Any]) -> None:
-        await self._update(step_id, owner, state="completed", outcome=outcome)
+        await self._update(step_id, owner, state="completed", outcome=outcome, finished_at=self._gw.now())
 
     async def fail(self, step_id: str, owner: str | None, outcome: dict[str, Any]) -> None:
         """``failed`` with the error in ``outcome``; ``owner=None`` fails a queued step."""
-        await self._update(step_id, owner, state="failed", outcome=outcome)
+        await self._update(step_id, owner, state="failed", outcome=outcome, finished_at=self._gw.now())
 
     async def _update(self, step_id: str, owner: str | None, **values: Any) -> None:
         async with self._gw.write() as conn:

@@ -50,14 +50,15 @@ async def submit_step(app: App, project_id: str, *, actor: Actor, request: dict[
     executor.expect_change(step_id)  # before the job can announce anything
     try:
         try:
-            await executor.queue.defer_step(project_id, step_id)
+            job_id = await executor.queue.defer_step(project_id, step_id)
         except BaseException as exc:
             # A step nobody will run must not stay queued.
             reason = exc.user_message if isinstance(exc, DevussyError) else type(exc).__name__
             failure = DevussyError(f"The step could not be queued: {reason}")
             await asyncio.shield(app.db.steps.fail(step_id, None, error_outcome(failure)))
             raise
-        log.info("step %s of %s queued", step_id, project_id)
+        await app.db.steps.queued_as(step_id, job_id)
+        log.info("step %s of %s queued as job %d", step_id, project_id, job_id)
         while True:
             record_or_none = await app.db.steps.get(step_id)
             if record_or_none is None:

@@ -332,3 +332,63 @@ def _step_owner(cli: Cli, project: str) -> str | None:
             await db.close()
 
     return asyncio.run(read())
+
+
+@pytest.mark.slow
+def test_thirty_jobs_over_three_projects_run_in_submission_order_without_overlap(
+    queued: tuple[Cli, str, Workers, SlowModel], tmp_path: Path
+) -> None:
+    cli, url, workers, _ = queued
+    for project in PROJECTS:
+        assert cli("new", project, "--answers", str(DEMO_ANSWERS)).code == 0
+        assert cli("run", project, "--detach").code == 0
+    workers.start(3)
+    for project in PROJECTS:
+        _wait(lambda p=project: _state(cli, p) == "completed", f"{project}'s run", timeout=400)
+
+    # 27 steps at once, 9 per project, from as many processes: each waits for its own.
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "devussy_git", "handoff-next", project, "--json", "--note", f"job {n} of {project}"],
+            cwd=cli.workdir,
+            env=cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(9)
+        for project in PROJECTS
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, (err, workers.output())
+        results.append(json.loads(out))
+    assert sorted(r["step"] for r in results) == sorted(list(range(1, 10)) * 3)
+
+    for project in PROJECTS:
+        steps = _steps_of(url, project)
+        assert len(steps) == 9 and all(s.state == "completed" for s in steps)
+        # Landed in the order the queue received them (their jobs' ids), one step number each.
+        submitted = [s.request["note"] for s in sorted(steps, key=lambda s: s.job_id)]
+        landed = [note for _, note in _step_commits(tmp_path / "repos" / f"{project}.git")]
+        assert landed == submitted
+        # No two jobs of the project (its run and its steps) were ever running at once.
+        spans = sorted(
+            [(r.started_at, r.finished_at) for r in _runs(url, project)]
+            + [(s.started_at, s.finished_at) for s in steps]
+        )
+        assert all(start is not None and end is not None for start, end in spans), spans
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans)), spans
+        git(tmp_path / "repos" / f"{project}.git", "fsck", "--strict")
+
+
+def _steps_of(url: str, project: str) -> list[Any]:
+    async def read() -> list[Any]:
+        db = await Database.open(url)
+        try:
+            return list(await db.steps.list(project))
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
