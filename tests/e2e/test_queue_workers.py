@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from devussy_git.db import Database, RunRecord
+from devussy_git.db import Database, RunRecord, StepRecord
 from devussy_git.llm.offline.replies import offline_reply
 from tests.e2e.conftest import DEMO_ANSWERS, Cli
 from tests.integration.db.conftest import pg_cluster  # noqa: F401 (the session's cluster)
@@ -70,10 +70,20 @@ class SlowModel:
 
 
 def _runs(url: str, project: str) -> list[RunRecord]:
-    async def read() -> list[RunRecord]:
+    return _read(url, lambda db: db.runs.list(project))
+
+
+def _steps_of(url: str, project: str) -> list[StepRecord]:
+    return _read(url, lambda db: db.steps.list(project))
+
+
+def _read(url: str, query: Any) -> Any:
+    """``await query(db)`` on a database opened for it, from synchronous test code."""
+
+    async def read() -> Any:
         db = await Database.open(url)
         try:
-            return list(await db.runs.list(project))
+            return list(await query(db))
         finally:
             await db.close()
 
@@ -323,15 +333,8 @@ def test_handoff_next_runs_on_a_worker_and_a_killed_worker_lands_its_step_once(
 
 
 def _step_owner(cli: Cli, project: str) -> str | None:
-    async def read() -> str | None:
-        db = await Database.open(cli.env["DATABASE_URL"])
-        try:
-            running = [s for s in await db.steps.list(project) if s.state == "running" and s.base]
-            return running[-1].owner if running else None
-        finally:
-            await db.close()
-
-    return asyncio.run(read())
+    running = [s for s in _steps_of(cli.env["DATABASE_URL"], project) if s.state == "running" and s.base]
+    return running[-1].owner if running else None
 
 
 @pytest.mark.slow
@@ -370,7 +373,8 @@ def test_thirty_jobs_over_three_projects_run_in_submission_order_without_overlap
         steps = _steps_of(url, project)
         assert len(steps) == 9 and all(s.state == "completed" for s in steps)
         # Landed in the order the queue received them (their jobs' ids), one step number each.
-        submitted = [s.request["note"] for s in sorted(steps, key=lambda s: s.job_id)]
+        assert all(s.job_id is not None for s in steps)
+        submitted = [s.request["note"] for s in sorted(steps, key=lambda s: s.job_id or 0)]
         landed = [note for _, note in _step_commits(tmp_path / "repos" / f"{project}.git")]
         assert landed == submitted
         # No two jobs of the project (its run and its steps) were ever running at once.
@@ -381,14 +385,3 @@ def test_thirty_jobs_over_three_projects_run_in_submission_order_without_overlap
         assert all(start is not None and end is not None for start, end in spans), spans
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans)), spans
         git(tmp_path / "repos" / f"{project}.git", "fsck", "--strict")
-
-
-def _steps_of(url: str, project: str) -> list[Any]:
-    async def read() -> list[Any]:
-        db = await Database.open(url)
-        try:
-            return list(await db.steps.list(project))
-        finally:
-            await db.close()
-
-    return asyncio.run(read())
