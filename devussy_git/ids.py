@@ -8,6 +8,7 @@ heavy (not even pygit2): the CLI checks an id before it builds the app.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from devussy_git.errors import InvalidProjectIdError
 
@@ -17,10 +18,16 @@ PROJECT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def suggest_project_id(text: str) -> str | None:
-    """A valid id made from ``text`` (``'Shop API'`` -> ``'shop-api'``), or ``None``."""
+    """A valid id made from ``text`` (``'Shop API'`` -> ``'shop-api'``,
+    ``'Ünïcode Café'`` -> ``'unicode-cafe'``), or ``None``.
+
+    Accented letters keep their base letter, as a project's name does when its id is
+    made from it (``plan.interview.slugify``); other characters separate words.
+    """
     if not isinstance(text, str):
         return None
-    words: list[str] = re.findall(r"[a-z0-9]+", text.lower())
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words: list[str] = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = ""
     for word in words:
         if not slug and len(word) > 63:
