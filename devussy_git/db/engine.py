@@ -43,7 +43,26 @@ _POSTGRES_HINT = (
     "(from a checkout: pip install -e '.[postgres]')"
 )
 
+#: The drivers devussy-git runs on: asyncio drivers, one per database it supports.
+_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
 Clock = Callable[[], datetime]
+
+
+def _unsupported(url: URL) -> str:
+    """Why ``url`` cannot be used, and the URL form that can."""
+    backend, _, driver = url.drivername.partition("+")
+    if backend in ("sqlite", "postgresql"):
+        wanted = dict(d.split("+") for d in _DRIVERS)[backend]
+        return (
+            f"DATABASE_URL asks for the {driver} driver, and devussy-git talks to {backend} through "
+            f"{wanted} (an asyncio driver): write {backend}+{wanted}://… or plain {backend}://…"
+        )
+    return (
+        f"DATABASE_URL names {backend!r}: devussy-git keeps its state in SQLite "
+        "(sqlite+aiosqlite:///./devussy_bot.db, the default) or PostgreSQL (postgresql+asyncpg://…)"
+    )
+
 
 #: SQLite's words for a file that is not (or no longer) a database.
 _DAMAGED = ("file is not a database", "database disk image is malformed")
@@ -142,6 +161,8 @@ def _use_wal(cursor: Any) -> None:
 def create_engine(url: URL) -> AsyncEngine:
     """An async engine for ``url`` with this project's SQLite/PostgreSQL settings."""
     backend = url.get_backend_name()
+    if url.drivername not in _DRIVERS:
+        raise ConfigurationError(_unsupported(url))
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
         _prepare_sqlite_file(url)

@@ -168,8 +168,16 @@ async def test_in_memory_database_serialises_concurrent_work() -> None:
 async def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="DATABASE_URL is not a database URL"):
         await Database.open("not a url")
-    with pytest.raises(ConfigurationError, match="async driver"):
+    with pytest.raises(ConfigurationError, match=r"asks for the pysqlite driver.*sqlite\+aiosqlite://"):
         await Database.open(f"sqlite+pysqlite:///{tmp_path / 'x.db'}")
+    # An installed driver of the wrong kind is named, not taken for a missing asyncpg.
+    for driver in ("pg8000", "psycopg2"):
+        with pytest.raises(ConfigurationError) as caught:
+            await Database.open(f"postgresql+{driver}://u:p@127.0.0.1:1/db")
+        assert f"asks for the {driver} driver" in caught.value.user_message
+        assert "postgresql+asyncpg://" in caught.value.user_message and "not installed" not in caught.value.user_message
+    with pytest.raises(ConfigurationError, match="names 'mysql': devussy-git keeps its state in SQLite"):
+        await Database.open("mysql://u:p@127.0.0.1:1/db")
 
 
 async def test_missing_asyncpg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
