@@ -162,6 +162,8 @@ def format_status(status: Any) -> str:
             lines.append(f"Next task: {progress.next_task.id}: {progress.next_task.title}")
         else:
             lines.append("Next task: none — every task is done")
+        for blocker in progress.blockers:
+            lines.append(f"Blocker: {blocker}")
     return "\n".join(lines)
 
 
@@ -204,6 +206,7 @@ def status_to_json(status: Any) -> dict[str, Any]:
             if progress.next_task is None
             else {"id": progress.next_task.id, "title": progress.next_task.title},
             "active_phase": progress.active_phase,
+            "blockers": list(progress.blockers),
         },
     }
 

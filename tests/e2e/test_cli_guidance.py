@@ -253,3 +253,16 @@ def test_maintenance_dry_run_then_run_from_the_cli(cli: Cli) -> None:
     done = cli("maintenance")
     assert done.code == 0 and done.out.startswith("Did:") and "prune proposals: shop:" in done.out
     assert "refs/proposals/" not in git(cli.workdir / "repos" / "shop.git", "for-each-ref", "--format=%(refname)")
+
+
+def test_status_names_the_blockers_a_blocked_step_recorded(cli: Cli) -> None:
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "shop").code == 0
+    assert "Blocker" not in cli("status", "shop").out
+    step = cli("handoff-next", "shop", "--provider", "offline", "--note", "Blocked: waiting for the vendor's keys")
+    assert step.code == 0 and "(blocked)" in step.out
+    status = cli("status", "shop")
+    assert "Next task: 1.1: " in status.out
+    assert "Blocker: 1.1: Blocked: waiting for the vendor's keys" in status.out.splitlines()
+    as_json = json.loads(cli("status", "shop", "--json").out)
+    assert as_json["progress"]["blockers"] == ["1.1: Blocked: waiting for the vendor's keys"]
