@@ -67,8 +67,14 @@ def format_step(result: StepResult, project_id: str, *, colour: bool = False, ap
     parked = result.proposal_id is not None and not applied
     where = f"proposal {result.proposal_id}" if parked else "main"
     state = "blocked" if result.status == "blocked" else "done"
+    # A proposal is not a step yet: its number is what it would be if applied now.
+    head = (
+        f"Proposal {result.proposal_id} · task {result.task.id}: {result.task.title} ({state}; step {result.step} once applied)"
+        if parked
+        else f"Step {result.step} · task {result.task.id}: {result.task.title} ({state})"
+    )
     lines = [
-        f"Step {result.step} · task {result.task.id}: {result.task.title} ({state})",
+        head,
         f"Summary: {result.summary}",
         f"[{result.commit.sha[:10]}] {result.commit.subject} → {where}",
         "",

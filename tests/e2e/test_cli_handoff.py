@@ -99,6 +99,8 @@ def test_preview_list_apply_discard(cli_env: dict[str, str]) -> None:
     text = cli(cli_env, "handoff-next", PROJECT, "--preview")
     assert text.returncode == 0, text.stderr
     other = re.search(r"→ proposal ([0-9a-f]+)\n", text.stdout).group(1)
+    # Not counted as a step before it is applied.
+    assert text.stdout.startswith(f"Proposal {other} · task 1.2: ") and "(done; step 2 once applied)" in text.stdout
     assert f"devussy-git proposals {PROJECT} apply {other}" in text.stdout
     assert git(cli_env, "rev-parse", "main") != head and "→ main" not in text.stdout
     dropped = cli(cli_env, "proposals", PROJECT, "discard", other)
