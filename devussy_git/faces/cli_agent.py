@@ -68,10 +68,11 @@ def format_step(result: StepResult, project_id: str, *, colour: bool = False, ap
     where = f"proposal {result.proposal_id}" if parked else "main"
     state = "blocked" if result.status == "blocked" else "done"
     # A proposal is not a step yet: its number is what it would be if applied now.
+    task = f"task {result.task.id}: {result.task.title}"
     head = (
-        f"Proposal {result.proposal_id} · task {result.task.id}: {result.task.title} ({state}; step {result.step} once applied)"
+        f"Proposal {result.proposal_id} · {task} ({state}; step {result.step} once applied)"
         if parked
-        else f"Step {result.step} · task {result.task.id}: {result.task.title} ({state})"
+        else f"Step {result.step} · {task} ({state})"
     )
     lines = [
         head,
