@@ -300,12 +300,14 @@ async def cmd_revert(app: Any, args: argparse.Namespace) -> int:
 
     target = await services.revert_target(app, args.project, rev=args.rev, step=args.step)
     what = f"{target.sha[:10]} {target.subject!r}" + (" and every later step" if args.range else "")
-    if not args.yes and target.parents and sys.stdin.isatty():
+    if not args.yes and target.parents:
         from devussy_git.faces.cli_output import format_stat
 
         # What would be undone: the commit's own change (with --range, everything since).
+        # Off a terminal the refusal below goes to stderr, and this with it.
         undone = await services.diff(app, args.project, target.parents[0], "main" if args.range else target.sha)
-        print(f"Reverting undoes:\n{format_stat(undone).rstrip()}")
+        out = sys.stdout if sys.stdin.isatty() else sys.stderr
+        print(f"Reverting undoes:\n{format_stat(undone).rstrip()}", file=out)
     if not args.yes and not confirm(f"Revert {what}?"):
         print("Nothing reverted.")
         return EXIT_OK

@@ -92,10 +92,13 @@ def format_stat(diff: Diff) -> str:
         f" {f.path.ljust(width)} | {f.added + f.removed:4d} {'+' * min(f.added, 30)}{'-' * min(f.removed, 30)}"
         for f in diff.files
     ]
-    lines.append(
-        f" {len(diff.files)} file{'s' if len(diff.files) != 1 else ''} changed, "
-        f"{diff.added} insertions(+), {diff.removed} deletions(-)"
-    )
+    # git's summary line: singular for one, a zero count left out (unless both are zero).
+    parts = [f"{len(diff.files)} file{'s' if len(diff.files) != 1 else ''} changed"]
+    if diff.added or not diff.removed:
+        parts.append(f"{diff.added} insertion{'s' if diff.added != 1 else ''}(+)")
+    if diff.removed or not diff.added:
+        parts.append(f"{diff.removed} deletion{'s' if diff.removed != 1 else ''}(-)")
+    lines.append(" " + ", ".join(parts))
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
@@ -266,3 +267,15 @@ def test_status_names_the_blockers_a_blocked_step_recorded(cli: Cli) -> None:
     assert "Blocker: 1.1: Blocked: waiting for the vendor's keys" in status.out.splitlines()
     as_json = json.loads(cli("status", "shop", "--json").out)
     assert as_json["progress"]["blockers"] == ["1.1: Blocked: waiting for the vendor's keys"]
+
+
+def test_a_revert_refused_off_a_terminal_shows_what_it_would_undo(cli: Cli) -> None:
+    assert cli("new", "shop", "--answers", str(DEMO_ANSWERS)).code == 0
+    assert cli("run", "shop").code == 0
+    assert cli("handoff-next", "shop", "--provider", "offline").code == 0
+    head = git(cli.workdir / "repos" / "shop.git", "rev-parse", "main")
+    refused = cli("revert", "shop")  # stdin is not a terminal
+    assert refused.code == 2
+    assert "Reverting undoes:" in refused.err and "add --yes to confirm" in refused.err
+    assert re.search(r"^ 3 files changed, \d+ insertions?\(\+\), \d+ deletions?\(-\)$", refused.err, re.MULTILINE)
+    assert git(cli.workdir / "repos" / "shop.git", "rev-parse", "main") == head

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devussy_git.faces.cli_output import format_stat
 from devussy_git.store import Identity, PlanRepo, PlanStore
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -95,6 +96,9 @@ def test_diff_is_git_diff(case: str, repo: PlanRepo, author: Identity, git) -> N
 
     numstat = git("diff", "--numstat", "-z", first.sha, second.sha, cwd=repo.path)
     assert (ours.added, ours.removed) == _numstat_totals(numstat)
+    # The summary line ``diff --stat`` and the revert confirmation print is git's.
+    summary = git("diff", "--stat", first.sha, second.sha, cwd=repo.path).splitlines()[-1]
+    assert format_stat(ours).splitlines()[-1] == summary
 
 
 def _numstat_totals(raw: str) -> tuple[int, int]:
