@@ -5,7 +5,9 @@ so) or raises :class:`Problem`; :func:`check_object` runs a list of field specs
 over a mapping and raises one :class:`ShapeError` listing every problem, fields in
 the order given, then unknown keys. The messages are the ones models have always
 been sent for these objects ("Field required", "Input should be a valid string",
-"String should have at most 200 characters" ...), so a re-ask reads the same.
+"String should have at most 200 characters" ...), so a re-ask reads the same; a
+rule of the object's own is worded "Value error, ..." as before (callers that show
+it to the model drop the prefix).
 
 Pure and cheap to import: every step checks its reply, and a command line pays
 for each import. It never formats a message for the user; callers do.

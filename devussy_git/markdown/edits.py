@@ -36,9 +36,10 @@ _E = TypeVar("_E", bound="_Shaped")
 
 
 def _file(value: Any) -> str:
-    if not string(value).strip():
+    name = string(value).strip()
+    if not name:
         raise Problem("Value error, must name a file, e.g. 'devplan.md'")
-    return str(value).strip()
+    return name
 
 
 #: A task id such as ``1.3``; the pattern is written out as ``\s*\d+(?:\.\d+)*\s*``
