@@ -1,7 +1,7 @@
 """The model's reply to a handoff-next step: parsed tolerantly, validated strictly.
 
 The reply is one JSON object (DESIGN section 7), possibly in a fenced block or
-surrounded by prose. It is checked with pydantic, then applied with the section
+surrounded by prose. Its shape is checked (:mod:`devussy_git.shapes`), then applied with the section
 patcher to the files the step may touch, then checked again: the model may not
 change what the ritual owns (task boxes, counters, ``NEXT_TASK_GROUP``,
 ``QUICK_STATUS`` ...) and the plan's anchors must stay valid. Every refusal is
@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from devussy_git.agent.regions import RegionDoc, changed_regions
 from devussy_git.agent.ritual import is_ritual_anchor
@@ -32,6 +30,7 @@ from devussy_git.markdown.batch import apply_plan_edits
 from devussy_git.markdown.edits import Edit, parse_edits
 from devussy_git.plan.anchors import check_plan_anchors
 from devussy_git.plan.textutil import json_objects
+from devussy_git.shapes import Field, Problem, ShapeError, check_object, dict_list, literal, string
 
 __all__ = [
     "LOG_ANCHORS",
@@ -83,27 +82,40 @@ def _forbidden(text: str, *, one_line: bool) -> str | None:
     return None
 
 
-class EditReply(BaseModel):
-    """The reply's shape; ``edits`` are validated by the patcher's models."""
+def _summary(value: Any) -> str:
+    text = string(value, min_length=1, max_length=200)
+    bad = _forbidden(text, one_line=True)
+    if bad is not None:
+        raise Problem(f"Value error, contains {bad}; write plain text")
+    if "<!--" in text or "-->" in text:
+        raise Problem("Value error, must not contain HTML comment markers (<!-- or -->)")
+    text = " ".join(text.split())
+    if not text:
+        raise Problem("Value error, must say in one line what was done")
+    return text
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
-    summary: str = Field(min_length=1, max_length=200)
+@dataclass(frozen=True, kw_only=True)
+class EditReply:
+    """The reply's shape; ``edits`` are validated by the patcher's models.
+
+    Built by :meth:`from_mapping`, which checks every field (other keys are ignored).
+    """
+
+    summary: str
     status: Literal["done", "blocked"] = "done"
-    edits: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_EDITS)
+    edits: list[dict[str, Any]] = field(default_factory=list)
 
-    @field_validator("summary")
+    _FIELDS = (
+        Field("summary", _summary),
+        Field("status", literal("done", "blocked"), default="done"),
+        Field("edits", lambda value: dict_list(value, max_length=MAX_EDITS), default_factory=list),
+    )
+
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        bad = _forbidden(value, one_line=True)
-        if bad is not None:
-            raise ValueError(f"contains {bad}; write plain text")
-        if "<!--" in value or "-->" in value:
-            raise ValueError("must not contain HTML comment markers (<!-- or -->)")
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("must say in one line what was done")
-        return value
+    def from_mapping(cls, data: Mapping[str, Any]) -> EditReply:
+        """The reply ``data`` describes; :class:`~devussy_git.shapes.ShapeError` if it is malformed."""
+        return cls(**check_object(data, cls._FIELDS, forbid_extra=False))
 
 
 @dataclass(frozen=True)
@@ -210,10 +222,10 @@ def parse_reply(text: str) -> EditReply:
     if isinstance(data, dict):
         _check_text(data)
     try:
-        return EditReply.model_validate(data)
-    except ValidationError as exc:
+        return EditReply.from_mapping(data)
+    except ShapeError as exc:
         problems = "; ".join(
-            f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+            f"'{'.'.join(str(p) for p in loc)}': {msg.removeprefix('Value error, ')}" for loc, msg in exc.problems
         )
         raise _refuse(
             f"The model's reply has the wrong shape: {problems}.",

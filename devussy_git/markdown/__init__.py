@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 from devussy_git._lazy import lazy_exports
 
 # Each name is imported from its module on first use: reading a plan's anchors and
-# tasks (``parse_document``) never loads mdformat or the pydantic models of edits.
+# tasks (``parse_document``) never loads mdformat or the edit models.
 _HOMES: dict[str, str] = {
     "apply_plan_edits": "devussy_git.markdown.batch",
     "check_path": "devussy_git.markdown.batch",

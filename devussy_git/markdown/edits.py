@@ -1,4 +1,4 @@
-"""The edits a model (or the pipeline) may ask for, as pydantic models.
+"""The edits a model (or the pipeline) may ask for, as small frozen dataclasses.
 
 - :class:`Edit`: replace, append to or prepend to one anchor or one heading
   section of one file (DESIGN section 7's format);
@@ -6,27 +6,22 @@
 - :class:`StatusUpdate`: set a ``key: value`` line inside an anchor
   (``completed: 3/5`` in ``PHASE_1_STATUS``).
 
-:func:`parse_edits` turns the raw JSON objects of a reply into these models and
-reports every invalid one in an :class:`~devussy_git.errors.InvalidEditError`
-written for the model. This module only validates shapes; whether a target
+:func:`parse_edits` turns the raw JSON objects of a reply into these and reports
+every invalid one in an :class:`~devussy_git.errors.InvalidEditError` written for
+the model. Each class checks its fields when built (:mod:`devussy_git.shapes`), so
+an invalid edit never exists. This module only validates shapes; whether a target
 exists is the patcher's business.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypeAlias
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from ..errors import InvalidEditError
+from ..shapes import Field, Problem, ShapeError, boolean, check_object, literal, optional, string
 
 __all__ = [
     "AnyEdit",
@@ -37,19 +32,60 @@ __all__ = [
     "parse_edits",
 ]
 
+_E = TypeVar("_E", bound="_Shaped")
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
-    @field_validator("file", check_fields=False)
+def _file(value: Any) -> str:
+    name = string(value).strip()
+    if not name:
+        raise Problem("Value error, must name a file, e.g. 'devplan.md'")
+    return name
+
+
+#: A task id such as ``1.3``; the pattern is written out as ``\s*\d+(?:\.\d+)*\s*``
+#: with ``\s`` as Unicode's White_Space (no ``\x1c``-``\x1f``).
+_WS = "[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_TASK_ID = re.compile(rf"{_WS}*\d+(?:\.\d+)*{_WS}*")
+_STATUS_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,40}")
+
+
+def _status_value(value: Any) -> str:
+    text = string(value, max_length=500)
+    if "\n" in text or "\r" in text:
+        raise Problem("Value error, must be a single line")
+    if "<!--" in text or "-->" in text:
+        raise Problem("Value error, must not contain HTML comment markers")
+    return text.strip()
+
+
+class _Shaped:
+    """Checks the fields on construction; ``from_mapping`` reads a JSON object."""
+
+    _FIELDS: ClassVar[tuple[Field, ...]]
+
+    def __post_init__(self) -> None:
+        given = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        for name, value in self._checked(given).items():
+            object.__setattr__(self, name, value)
+
     @classmethod
-    def _file_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must name a file, e.g. 'devplan.md'")
-        return value.strip()
+    def _checked(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        values = check_object(data, cls._FIELDS, forbid_extra=True)
+        cls._check_whole(values)
+        return values
+
+    @classmethod
+    def _check_whole(cls, values: Mapping[str, Any]) -> None:
+        """Checks across fields, once each field is fine (``ShapeError`` if not)."""
+
+    @classmethod
+    def from_mapping(cls: type[_E], data: Mapping[str, Any]) -> _E:
+        """The edit ``data`` describes; :class:`~devussy_git.shapes.ShapeError` if it is malformed."""
+        return cls(**cls._checked(data))
 
 
-class Edit(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Edit(_Shaped):
     """One section edit: exactly one of ``anchor`` / ``heading`` is the target."""
 
     file: str
@@ -58,18 +94,30 @@ class Edit(_Model):
     action: Literal["replace", "append", "prepend"]
     content: str
 
-    @model_validator(mode="after")
-    def _one_target(self) -> Edit:
-        anchor = (self.anchor or "").strip()
-        heading = (self.heading or "").strip()
+    _FIELDS = (
+        Field("file", _file),
+        Field("anchor", optional(string), default=None),
+        Field("heading", optional(string), default=None),
+        Field("action", literal("replace", "append", "prepend")),
+        Field("content", string),
+    )
+
+    @classmethod
+    def _check_whole(cls, values: Mapping[str, Any]) -> None:
+        anchor = (values["anchor"] or "").strip()
+        heading = (values["heading"] or "").strip()
         if bool(anchor) == bool(heading):
-            raise ValueError(
-                "give exactly one target: 'anchor' (e.g. \"PROGRESS_LOG\") or 'heading' "
-                '(e.g. "Outcomes" or "Phase 1: Setup > Tasks")'
+            raise ShapeError(
+                [
+                    (
+                        (),
+                        "Value error, give exactly one target: 'anchor' (e.g. \"PROGRESS_LOG\") or 'heading' "
+                        '(e.g. "Outcomes" or "Phase 1: Setup > Tasks")',
+                    )
+                ]
             )
-        if self.action != "replace" and not self.content.strip():
-            raise ValueError(f"'content' is empty: nothing to {self.action}")
-        return self
+        if values["action"] != "replace" and not values["content"].strip():
+            raise ShapeError([((), f"Value error, 'content' is empty: nothing to {values['action']}")])
 
     @property
     def target(self) -> str:
@@ -79,36 +127,44 @@ class Edit(_Model):
         return f'heading "{(self.heading or "").strip()}"'
 
 
-class TaskCheck(_Model):
-    """Mark task ``task_id`` (``1.3``) checked or unchecked."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+@dataclass(frozen=True, kw_only=True)
+class TaskCheck(_Shaped):
+    """Mark task ``task_id`` (``1.3``) checked or unchecked; read from ``task`` (or ``task_id``)."""
 
     file: str
-    task_id: str = Field(alias="task", pattern=r"^\s*\d+(?:\.\d+)*\s*$")
+    task_id: str
     checked: bool = True
+
+    _FIELDS = (
+        Field("file", _file),
+        Field(
+            "task_id",
+            lambda value: string(value, pattern=_TASK_ID, shown_pattern=r"^\s*\d+(?:\.\d+)*\s*$"),
+            alias="task",
+        ),
+        Field("checked", boolean, default=True),
+    )
 
     @property
     def target(self) -> str:
         return f"task {self.task_id.strip()}"
 
 
-class StatusUpdate(_Model):
+@dataclass(frozen=True, kw_only=True)
+class StatusUpdate(_Shaped):
     """Set ``key: value`` inside anchor ``anchor`` (the line is added if missing)."""
 
     file: str
-    anchor: str = Field(min_length=1)
-    key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9 _-]{0,40}$")
-    value: str = Field(max_length=500)
+    anchor: str
+    key: str
+    value: str
 
-    @field_validator("value")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        if "\n" in value or "\r" in value:
-            raise ValueError("must be a single line")
-        if "<!--" in value or "-->" in value:
-            raise ValueError("must not contain HTML comment markers")
-        return value.strip()
+    _FIELDS = (
+        Field("file", _file),
+        Field("anchor", lambda value: string(value, min_length=1)),
+        Field("key", lambda value: string(value, pattern=_STATUS_KEY, shown_pattern="^[A-Za-z][A-Za-z0-9 _-]{0,40}$")),
+        Field("value", _status_value),
+    )
 
     @property
     def target(self) -> str:
@@ -127,7 +183,7 @@ def describe(edit: AnyEdit) -> str:
     return f"{edit.file}, {edit.target}, set to {edit.value!r}"
 
 
-def _model_for(item: Mapping[str, object]) -> type[_Model]:
+def _model_for(item: Mapping[str, object]) -> type[Edit | TaskCheck | StatusUpdate]:
     if "task" in item or "task_id" in item:
         return TaskCheck
     if "key" in item:
@@ -135,11 +191,11 @@ def _model_for(item: Mapping[str, object]) -> type[_Model]:
     return Edit
 
 
-def _explain(error: ValidationError) -> str:
+def _explain(error: ShapeError) -> str:
     parts = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        message = problem["msg"].removeprefix("Value error, ")
+    for loc, msg in error.problems:
+        where = ".".join(str(part) for part in loc)
+        message = msg.removeprefix("Value error, ")
         parts.append(f"'{where}': {message}" if where else message)
     return "; ".join(parts)
 
@@ -155,11 +211,11 @@ def parse_edits(items: Sequence[object]) -> list[AnyEdit]:
             continue
         model = _model_for(item)
         try:
-            edit = model.model_validate(dict(item))
-        except ValidationError as exc:
+            edit = model.from_mapping(dict(item))
+        except ShapeError as exc:
             failures.append(f"Edit {number}: {_explain(exc)}.")
             continue
-        parsed.append(edit)  # type: ignore[arg-type]
+        parsed.append(edit)
         fine.append(str(number))
     if not items:
         failures.append("The edit list is empty: send at least one edit.")

@@ -6,6 +6,12 @@ an empty task box (``- [ ]`` becomes ``- \\[ \\]``): the escape is undone on lis
 item lines outside code, so task items always come out as ``- [ ]`` / ``- [x]``.
 This module never reads files and never edits an existing document in place
 (that is :mod:`devussy_git.markdown.patcher`'s job).
+
+Most content a step inserts is a few plain bullet items (``- 1.2: CI added``),
+which mdformat gives back unchanged; loading mdformat and its GFM plugins costs a
+command line more than the rest of a step, so such content is recognised here
+and mdformat is imported only for the rest. ``tests/unit/markdown/test_normalize.py``
+checks the shortcut against mdformat.
 """
 
 from __future__ import annotations
@@ -13,8 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
-
-import mdformat
 
 from ._chunks import parse_facts
 from ._index import Facts
@@ -28,7 +32,24 @@ _OPTIONS = {"number": True, "wrap": "keep"}
 _EXTENSIONS = frozenset({"gfm"})
 
 
+#: Content mdformat returns as it is (plus a final newline): bullet items of plain
+#: ASCII text, one a line. The text starts with a letter or a digit, has single
+#: spaces between words, and holds no character mdformat escapes or reads as
+#: markup (``*_[]<>&`~|#!\\`` ...), so it is never a heading, quote, task box,
+#: list marker, thematic break, HTML block, entity, emphasis or strikethrough.
+_PLAIN_ITEM = r"- [A-Za-z0-9](?: ?[A-Za-z0-9.,:;()'\"/?%-])*"
+_PLAIN_ITEMS = re.compile(rf"(?:{_PLAIN_ITEM}\n)*{_PLAIN_ITEM}\n?")
+#: ... except an item whose text starts like an ordered list marker (``- 1. x``).
+_ORDERED_START = re.compile(r"^- [0-9]+[.)](?: |$)", re.MULTILINE)
+
+
+def _plain_items(content: str) -> bool:
+    return _PLAIN_ITEMS.fullmatch(content) is not None and _ORDERED_START.search(content) is None
+
+
 def _format(content: str) -> str:
+    import mdformat
+
     return mdformat.text(content, options=_OPTIONS, extensions=_EXTENSIONS)
 
 
@@ -85,6 +106,8 @@ def normalize_content(content: str) -> str:
 
     Returns ``""`` for blank content, otherwise text ending in one ``\\n``.
     """
+    if _plain_items(content):
+        return content if content.endswith("\n") else content + "\n"
     return _unescape_tasks(_formatter()(content))
 
 

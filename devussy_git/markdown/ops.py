@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from ..errors import InvalidEditError
+from ..shapes import ShapeError
 from ._lines import strip_ending
 from .document import Document, parse_document
 from .edits import Edit, StatusUpdate, TaskCheck
@@ -21,14 +20,14 @@ from .patcher import apply_edits
 __all__ = ["check_task", "get_anchor_content", "set_anchor_content", "set_status_field"]
 
 _FILE = "document"
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", Edit, TaskCheck, StatusUpdate)
 
 
 def _build(model: type[_M], **fields: object) -> _M:
     try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        problems = "; ".join(str(error["msg"]) for error in exc.errors())
+        return model.from_mapping(fields)
+    except ShapeError as exc:
+        problems = "; ".join(msg for _, msg in exc.problems)
         raise InvalidEditError(f"Invalid {model.__name__}: {problems}.") from exc
 
 

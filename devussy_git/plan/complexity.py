@@ -19,13 +19,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.errors import InvalidInputError, InvalidLLMOutputError
 from devussy_git.plan.interview import Interview
 from devussy_git.plan.textutil import MAX_REPLY_CHARS, json_objects, strip_reasoning
+
+if TYPE_CHECKING:
+    from devussy_git.plan.refinement import Refinement
 
 __all__ = [
     "DEPTHS",
@@ -333,51 +334,15 @@ def _refusal(problem: str) -> InvalidLLMOutputError:
     )
 
 
-def _as_number(value: Any) -> Any:
-    """Numbers as models write them: ``6``, ``6.5``, ``"6"``; never ``true``."""
-    if isinstance(value, bool):
-        raise ValueError(f"is {json.dumps(value)}, not a number")
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise ValueError(f"is {value!r}, not a number") from None
-    if isinstance(value, int | float) and not math.isfinite(value):
-        raise ValueError("is not a finite number")
-    return value
+def _validated(data: Mapping[str, Any]) -> Refinement:
+    # Imported here: a step's ritual builds profiles but never reads a refinement reply,
+    # and the command line would pay for pydantic on every step.
+    from pydantic import ValidationError
 
+    from devussy_git.plan.refinement import Refinement
 
-class _Refinement(BaseModel):
-    """The refinement reply after JSON repair; Devussy's field names are aliases."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    score: float | None = Field(default=None, validation_alias=AliasChoices("score", "complexity_score"))
-    phase_count: float | None = Field(
-        default=None, validation_alias=AliasChoices("phase_count", "estimated_phase_count")
-    )
-    depth: str | None = Field(default=None, validation_alias=AliasChoices("depth", "depth_level"))
-    risks: list[str] | None = Field(default=None, validation_alias=AliasChoices("risks", "hidden_risks"))
-    rationale: str | None = None
-
-    @field_validator("score", "phase_count", mode="before")
-    @classmethod
-    def _numbers(cls, value: Any) -> Any:
-        return None if value is None else _as_number(value)
-
-    @field_validator("depth", mode="before")
-    @classmethod
-    def _depth(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, str) or value.strip().lower() not in DEPTHS:
-            raise ValueError(f"is {json.dumps(value)}; use minimal, standard or detailed")
-        return value.strip().lower()
-
-
-def _validated(data: Mapping[str, Any]) -> _Refinement:
     try:
-        return _Refinement.model_validate(dict(data))
+        return Refinement.model_validate(dict(data))
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

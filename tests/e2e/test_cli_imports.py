@@ -131,3 +131,15 @@ def test_status_parses_the_plan_only_when_its_files_changed(planned: Cli) -> Non
     code, loaded, cached = _probe(planned, "status", "shop", extra=("markdown_it",))
     assert code == 0 and loaded == []  # a hit does not
     assert cached == parsed
+
+
+def test_an_offline_step_loads_neither_pydantic_nor_mdformat(planned: Cli) -> None:
+    # The reply is checked by devussy_git/shapes.py, and its log lines are plain bullet
+    # items, which need no formatting (devussy_git/markdown/normalize.py).
+    code, loaded, printed = _probe(
+        planned, "handoff-next", "shop", "--provider", "offline", extra=("mdformat", "importlib.metadata")
+    )
+    assert code == 0
+    assert "task 1.1" in printed
+    assert loaded == []
+    assert planned("revert", "shop", "--yes").code == 0

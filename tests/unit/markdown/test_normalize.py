@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mdformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devussy_git.markdown import normalize_content, parse_document
 
@@ -58,3 +60,47 @@ def test_the_reused_parser_formats_as_mdformat_text_does() -> None:
         expected = mdformat.text(text, options={"number": True}, extensions={"gfm"})
         assert formatter(text) == expected
         assert formatter(text) == expected  # the reused parser keeps no state between calls
+
+
+def _mdformat(text: str) -> str:
+    from devussy_git.markdown import normalize
+
+    return normalize._unescape_tasks(normalize._formatter()(text))
+
+
+_PLAIN_TEXT = st.text(alphabet="aZ09 .,:;()'\"/?%-", min_size=1, max_size=30)
+_TRICKY = st.sampled_from(
+    ["www.", "http://x.invalid/", "1.", "2)", "10. ", "1.1:", "-", "---", "  ", "a@b.c", "&amp;", "*x*", "[ ] ", "\t"]
+)
+_ITEM = st.lists(st.one_of(_PLAIN_TEXT, _TRICKY), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(items=st.lists(_ITEM, min_size=1, max_size=4), newline=st.booleans())
+def test_plain_items_come_out_as_mdformat_writes_them(items: list[str], newline: bool) -> None:
+    # Plain bullet items skip mdformat: what they become must be what mdformat makes of them.
+    text = "\n".join(f"- {item}" for item in items) + ("\n" if newline else "")
+    assert normalize_content(text) == _mdformat(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 1.1: completed 1.1 (Initialise the repository and the Python project layout)",
+        "- 1.2: CI/CD set up\n- Decision: use FastAPI, not Flask.\n",
+        "- 1. numbered\n",
+        "- 2) numbered\n",
+        "- a  b\n",
+        "- a \n",
+        "- ---\n",
+        "- see www.example.com and http://x.invalid/a?b=1\n",
+        "- mail a@b.c\n",
+        "- tom & jerry &amp; co\n",
+        "- [ ] 1.3: task\n",
+        "* star\n",
+        "- a\n\n- b\n",
+        "- a\n  continued\n",
+    ],
+)
+def test_plain_items_and_their_near_misses_format_as_mdformat_does(text: str) -> None:
+    assert normalize_content(text) == _mdformat(text)
