@@ -169,7 +169,10 @@ async def cmd_worker(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
 
     queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
-    print(f"worker: running queued runs, {args.concurrency} at once (Ctrl-C to stop)", flush=True)
+    print(
+        f"worker: node {app.settings.node}, running queued jobs, {args.concurrency} at once (Ctrl-C to stop)",
+        flush=True,
+    )
     await services.run_worker(app, concurrency=args.concurrency, queues=queues)
     return EXIT_OK
 
@@ -278,7 +281,11 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     projects = await services.list_projects(app, archived=args.archived)
     if args.json:
-        print(to_json([{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id} for p in projects]))
+        print(
+            to_json(
+                [{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id, "node": p.node} for p in projects]
+            )
+        )
     elif not projects and args.archived:
         print("No archived projects.")
     elif not projects:
@@ -290,7 +297,8 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
         )
     else:
         for p in projects:
-            print(f"{p.project_id}\t{p.name}")
+            elsewhere = f"\t(on node {p.node})" if p.node != app.settings.node else ""
+            print(f"{p.project_id}\t{p.name}{elsewhere}")
     return EXIT_OK
 
 

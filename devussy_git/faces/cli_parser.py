@@ -258,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=_positive_int, default=4, metavar="N", help="runs at once in this worker (default 4)"
     )
     s.add_argument(
-        "--queues", default=None, metavar="Q[,Q…]", help="the queues to take jobs from (default: every queue)"
+        "--queues",
+        default=None,
+        metavar="Q[,Q…]",
+        help="the queues to take jobs from (default: this node's, node-$DEVUSSY_NODE)",
     )
 
     s = verb(

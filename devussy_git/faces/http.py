@@ -143,6 +143,9 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
         api.include_router(state.git_router())
+        if owned and state.settings.node_url and state.has_database:
+            # Other nodes proxy this node's projects' reads here and fetch them from here when they move.
+            await services.record_node(state, state.settings.node_url)
         periodic = services.start_periodic_maintenance(state) if owned else None
         try:
             yield
@@ -307,6 +310,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
     if not settings.public_url_configured:
         # Clone URLs follow the address actually served (DEVUSSY_PUBLIC_URL overrides it).
         settings = settings.with_(public_url=_served_base(host, port))
+    if settings.node_url is None:
+        # Where the other nodes reach this one (DEVUSSY_NODE_URL overrides it).
+        settings = settings.with_(node_url=_served_base(host, port))
 
     async def check() -> None:
         app = await build_app(settings)

@@ -5,7 +5,8 @@ here (and only when the queue is used). What a job does is not known here: the
 worker passes in the handler (``services.worker``), so this adapter depends on
 nothing of the package but its errors.
 
-- Each run is one job of the ``devussy.run`` task, deferred with the lock
+- Each run is one job of the ``devussy.run`` task on its project's node's queue
+  (``node-<name>``: only that node's workers have its repository), deferred with the lock
   ``project:<id>``: procrastinate's database refuses to run two jobs holding one
   lock at once, so two jobs of a project never overlap, across workers and
   machines, and they run in submission order.
@@ -17,6 +18,26 @@ nothing of the package but its errors.
 
 from __future__ import annotations
 
-from devussy_git.jobqueue.queue import RUN_CHANNEL, RUN_QUEUE, RUN_TASK, JobQueue, RunHandler, conninfo_of
+from devussy_git.jobqueue.queue import (
+    MOVE_TASK,
+    RUN_CHANNEL,
+    RUN_QUEUE,
+    RUN_TASK,
+    JobHandler,
+    JobQueue,
+    RunHandler,
+    conninfo_of,
+    node_queue,
+)
 
-__all__ = ["RUN_CHANNEL", "RUN_QUEUE", "RUN_TASK", "JobQueue", "RunHandler", "conninfo_of"]
+__all__ = [
+    "MOVE_TASK",
+    "RUN_CHANNEL",
+    "RUN_QUEUE",
+    "RUN_TASK",
+    "JobHandler",
+    "JobQueue",
+    "RunHandler",
+    "conninfo_of",
+    "node_queue",
+]

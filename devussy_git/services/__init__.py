@@ -33,6 +33,14 @@ from devussy_git._lazy import lazy_exports
 # use cases it calls (``devussy-git log`` never imports the database, the agent or
 # the model adapter). The table is the public surface; a test checks it resolves.
 _HOMES: dict[str, str] = {
+    "worker_tasks": "devussy_git.services.nodes",
+    "project_queue": "devussy_git.services.nodes",
+    "node_queues": "devussy_git.services.nodes",
+    "ensure_on_this_node": "devussy_git.services.nodes",
+    "record_node": "devussy_git.services.nodes",
+    "owner_url": "devussy_git.services.nodes",
+    "other_node_of": "devussy_git.services.nodes",
+    "list_nodes": "devussy_git.services.nodes",
     "Actor": "devussy_git.services.actors",
     "ArtifactFile": "devussy_git.services.runs",
     "ProgressCallback": "devussy_git.services.runs",
@@ -277,6 +285,7 @@ __all__ = [
     "effective_config",
     "endpoint_host",
     "ensure_no_active_run",
+    "ensure_on_this_node",
     "ensure_project_id_free",
     "ensure_writable",
     "execute_run",
@@ -293,6 +302,7 @@ __all__ = [
     "hud_record",
     "huds_behind",
     "list_files",
+    "list_nodes",
     "list_projects",
     "list_proposals",
     "llm_client_for",
@@ -302,6 +312,9 @@ __all__ = [
     "may_operate",
     "migrate",
     "next_question",
+    "node_queues",
+    "other_node_of",
+    "owner_url",
     "pack_if_needed",
     "parse_answer",
     "progress_chart",
@@ -310,10 +323,12 @@ __all__ = [
     "project_choices",
     "project_for_thread",
     "project_hud",
+    "project_queue",
     "project_status",
     "public_url",
     "question_by_id",
     "queue_project_run",
+    "record_node",
     "refuse_private_endpoint",
     "remember_commands_synced",
     "repo_path",
@@ -343,6 +358,7 @@ __all__ = [
     "summarise_run",
     "trash",
     "update_interview",
+    "worker_tasks",
 ]
 
 
@@ -444,6 +460,16 @@ if TYPE_CHECKING:
         pack_if_needed,
         run_maintenance,
         start_periodic_maintenance,
+    )
+    from devussy_git.services.nodes import (
+        ensure_on_this_node,
+        list_nodes,
+        node_queues,
+        other_node_of,
+        owner_url,
+        project_queue,
+        record_node,
+        worker_tasks,
     )
     from devussy_git.services.progress import (
         DEFAULT_HISTORY_LIMIT,

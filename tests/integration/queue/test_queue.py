@@ -115,3 +115,41 @@ async def test_followers_wake_on_a_workers_announcement(pg_cluster: PgCluster, m
     finally:
         await worker_side.close()
         await executor.aclose()
+
+
+async def test_a_projects_runs_go_to_its_nodes_queue_and_only_its_workers_take_them(
+    tmp_path: Path, pg_cluster: PgCluster
+) -> None:
+    import psycopg
+
+    from devussy_git.services.nodes import node_queues
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url, DEVUSSY_NODE="eu-2")
+    local = await _app(tmp_path / "local", url)
+    try:
+        await services.migrate(app)
+        await services.create_project(app, "shop", ANSWERS, actor=ACTOR)
+        assert (await services.get_project(app, "shop")).node == "eu-2"
+        assert node_queues(app) == ["node-eu-2"] and node_queues(local) == ["node-local", "runs"]
+        record = await services.submit_run(app, "shop", actor=ACTOR)
+        await services.dispatch_run(app, record, actor=ACTOR)
+        async with await psycopg.AsyncConnection.connect(conninfo_of(url)) as conn:
+            row = await (await conn.execute("SELECT queue_name, lock FROM procrastinate_jobs")).fetchone()
+        assert row == ("node-eu-2", "project:shop")
+
+        async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
+            await services.handle_run_job(app, run_id, actor, attempts)
+
+        for worker_app in (local, app):  # the local node's worker leaves it; eu-2's runs it
+            queue = JobQueue(url)
+            try:
+                await queue.run_worker(handler, wait=False, stalled_after_s=5, queues=node_queues(worker_app))
+            finally:
+                await queue.close()
+            done = await app.db.runs.get(record.run_id)
+            assert done is not None
+            assert done.state == ("queued" if worker_app is local else "completed"), done.error
+    finally:
+        await local.close()
+        await app.close()

@@ -1,0 +1,99 @@
+"""Nodes: which node owns a project, where each node serves, and whose queue a job goes to.
+
+Each project belongs to one node (``DEVUSSY_NODE`` of the process that created it):
+its bare repository is on that node's disk and its jobs go to that node's queue. A
+process on another node never opens the repository: it says which node owns it
+(:func:`ensure_on_this_node`), and ``serve`` proxies reads to the owner's URL from the
+``nodes`` table (:func:`owner_url`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from devussy_git.app import App
+from devussy_git.db import NodeRecord, ProjectRecord
+from devussy_git.errors import ProjectOnOtherNodeError
+
+if TYPE_CHECKING:
+    from devussy_git.jobqueue import JobHandler, JobQueue
+
+__all__ = [
+    "ensure_on_this_node",
+    "list_nodes",
+    "node_queues",
+    "other_node_of",
+    "owner_url",
+    "project_queue",
+    "record_node",
+    "worker_tasks",
+]
+
+log = logging.getLogger(__name__)
+
+
+def ensure_on_this_node(app: App, record: ProjectRecord) -> None:
+    """Refuse, naming the owner, to open a project whose repository is on another node."""
+    if record.node != app.settings.node:
+        raise ProjectOnOtherNodeError(
+            f"Project {record.project_id} is on node {record.node}, not on this node ({app.settings.node}): "
+            f"run the command on {record.node}, or read it through any node's serve.",
+            node=record.node,
+        )
+
+
+async def other_node_of(app: App, project_id: str) -> str | None:
+    """The node owning ``project_id`` when that is not this one; ``None`` for a local or unknown project."""
+    if not app.has_database:
+        return None
+    record = await app.db.projects.get(project_id)
+    if record is None or record.node == app.settings.node:
+        return None
+    return record.node
+
+
+async def owner_url(app: App, node: str) -> str:
+    """The base URL of ``node``'s serve; :class:`ProjectOnOtherNodeError` (503) when it never said."""
+    found = await app.db.nodes.get(node)
+    if found is None:
+        raise ProjectOnOtherNodeError(
+            f"Node {node} owns this project but its serve has not recorded a URL: "
+            f"start `devussy-git serve` on {node} (with DEVUSSY_NODE_URL set to where other nodes reach it).",
+            node=node,
+        )
+    return found.url
+
+
+async def project_queue(app: App, project_id: str) -> str:
+    """The queue of the project's jobs: its node's."""
+    from devussy_git.jobqueue import node_queue
+
+    record = await app.db.projects.get(project_id)
+    return node_queue(record.node if record is not None else app.settings.node)
+
+
+def node_queues(app: App) -> list[str]:
+    """The queues a worker takes by default: its node's (and, on ``local``, the queue of older jobs)."""
+    from devussy_git.jobqueue import RUN_QUEUE, node_queue
+
+    queues = [node_queue(app.settings.node)]
+    if app.settings.node == "local":
+        queues.append(RUN_QUEUE)  # jobs queued before projects had nodes: all are local's
+    return queues
+
+
+async def record_node(app: App, url: str) -> NodeRecord:
+    """Say where this node serves, for the other nodes (``serve`` does at start)."""
+    record = await app.db.nodes.record(app.settings.node, url.rstrip("/"))
+    log.info("node %s serves at %s", record.name, record.url)
+    return record
+
+
+async def list_nodes(app: App) -> list[NodeRecord]:
+    return await app.db.nodes.list()
+
+
+def worker_tasks(app: App, queue: JobQueue) -> dict[str, JobHandler]:
+    """The jobs other than runs a worker takes: none yet."""
+    return {}
