@@ -142,7 +142,7 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         install_log_redaction()
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
-        api.include_router(state.git_router())
+        api.include_router(services.git_router(state))
         if owned and state.settings.node_url and state.has_database:
             # Other nodes proxy this node's projects' reads here and fetch them from here when they move.
             await services.record_node(state, state.settings.node_url)
@@ -226,8 +226,11 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         return RunStatus.of(await services.get_run(app, run_id))
 
     @api.get("/runs/{run_id}/artifacts", response_model=Artifacts)
-    async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
+    async def get_artifacts(run_id: str, request: Request, app: App = Depends(get_app)) -> Any:
         record = await services.get_run(app, run_id)
+        proxied = await services.proxy_if_elsewhere(app, request, record.project_id)
+        if proxied is not None:
+            return proxied
         commit, rev, files = await services.run_artifacts(app, run_id)
         base = app.settings.public_url
         return Artifacts(
@@ -244,7 +247,12 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         )
 
     @api.get("/projects/{project_id}/files/{path:path}")
-    async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
+    async def get_file(
+        project_id: str, path: str, request: Request, rev: str = "main", app: App = Depends(get_app)
+    ) -> Response:
+        proxied = await services.proxy_if_elsewhere(app, request, project_id)
+        if proxied is not None:
+            return proxied  # type: ignore[no-any-return]
         text = await services.show(app, project_id, path, rev=rev, published=True)
         media = (
             "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"

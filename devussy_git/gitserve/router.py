@@ -14,6 +14,9 @@ checks, each before the next is allowed to touch anything:
    (see :mod:`.wants`; v0 upload-pack checks that itself), else 403;
 6. only then ``git http-backend`` runs (see :mod:`.backend`).
 
+Before step 3, a project whose repository is on another node is proxied to that
+node's serve (see :mod:`.proxy`).
+
 This module must never log the ``Authorization`` header or URLs with
 credentials, and never hand a path it did not build itself to the backend.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -48,7 +52,11 @@ from devussy_git.gitserve.wants import (
 )
 from devussy_git.metrics import Metrics
 
-__all__ = ["REALM", "V2_BUFFER_LIMIT", "make_git_router"]
+__all__ = ["REALM", "V2_BUFFER_LIMIT", "Locate", "make_git_router"]
+
+#: ``locate(project_id)``: ``None`` when the project's repository is on this node, else
+#: its owner node and that node's serve URL (``None`` when the owner never recorded one).
+Locate = Callable[[str], Awaitable[tuple[str, str | None] | None]]
 
 #: The HTTP Basic realm git clients are challenged with.
 REALM = "devussy"
@@ -72,6 +80,8 @@ def make_git_router(
     metrics: Metrics | None = None,
     max_body_bytes: int = 50 * 2**20,
     backend_timeout_s: float = 300,
+    locate: Locate | None = None,
+    this_node: str = "local",
 ) -> APIRouter:
     """A router answering ``/git/<project_id>.git/...`` from the repos under ``repos_root``."""
     root = repos_root.resolve()
@@ -91,6 +101,11 @@ def make_git_router(
             record(_ROUTE_OTHER, method, 404, started)
             return _not_found()
         route, expected_method = _route_of(git_request)
+        owner = await locate(git_request.project_id) if locate is not None else None
+        if owner is not None:
+            proxied = await _to_owner(request, owner, this_node, git_request.project_id, limits.timeout_s)
+            record(route, method, proxied.status_code, started)
+            return proxied
         if not access.check(git_request.project_id, request.headers.get("authorization")):
             record(route, method, 401, started)
             return _unauthorized()
@@ -137,6 +152,23 @@ def make_git_router(
         return BackendResponse(env, limits, on_done, body=body)
 
     return router
+
+
+async def _to_owner(
+    request: Request, owner: tuple[str, str | None], this_node: str, project_id: str, timeout_s: float
+) -> Response:
+    from devussy_git.gitserve.proxy import proxy_request
+
+    node, url = owner
+    if url is None:
+        return PlainTextResponse(
+            f"Project {project_id} is on node {node}, whose serve has not recorded where it can be reached.\n",
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+    return await proxy_request(
+        request, url, this_node=this_node, owner=node, project_id=project_id, timeout_s=timeout_s
+    )
 
 
 def _route_of(git_request: GitRequest) -> tuple[str, str]:

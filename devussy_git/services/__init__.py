@@ -33,6 +33,9 @@ from devussy_git._lazy import lazy_exports
 # use cases it calls (``devussy-git log`` never imports the database, the agent or
 # the model adapter). The table is the public surface; a test checks it resolves.
 _HOMES: dict[str, str] = {
+    "proxy_if_elsewhere": "devussy_git.services.nodes",
+    "locate_repo": "devussy_git.services.nodes",
+    "git_router": "devussy_git.services.nodes",
     "worker_tasks": "devussy_git.services.nodes",
     "project_queue": "devussy_git.services.nodes",
     "node_queues": "devussy_git.services.nodes",
@@ -294,6 +297,7 @@ __all__ = [
     "free_project_id",
     "get_project",
     "get_run",
+    "git_router",
     "guild_api_base",
     "guild_profile_name",
     "handle_run_job",
@@ -307,6 +311,7 @@ __all__ = [
     "list_proposals",
     "llm_client_for",
     "local_run_summary",
+    "locate_repo",
     "log",
     "may_administer",
     "may_operate",
@@ -325,6 +330,7 @@ __all__ = [
     "project_hud",
     "project_queue",
     "project_status",
+    "proxy_if_elsewhere",
     "public_url",
     "question_by_id",
     "queue_project_run",
@@ -463,11 +469,14 @@ if TYPE_CHECKING:
     )
     from devussy_git.services.nodes import (
         ensure_on_this_node,
+        git_router,
         list_nodes,
+        locate_repo,
         node_queues,
         other_node_of,
         owner_url,
         project_queue,
+        proxy_if_elsewhere,
         record_node,
         worker_tasks,
     )

@@ -10,7 +10,8 @@ process on another node never opens the repository: it says which node owns it
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from devussy_git.app import App
 from devussy_git.db import NodeRecord, ProjectRecord
@@ -21,11 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ensure_on_this_node",
+    "git_router",
     "list_nodes",
+    "locate_repo",
     "node_queues",
     "other_node_of",
     "owner_url",
     "project_queue",
+    "proxy_if_elsewhere",
     "record_node",
     "worker_tasks",
 ]
@@ -97,3 +101,28 @@ async def list_nodes(app: App) -> list[NodeRecord]:
 def worker_tasks(app: App, queue: JobQueue) -> dict[str, JobHandler]:
     """The jobs other than runs a worker takes: none yet."""
     return {}
+
+
+async def locate_repo(app: App, project_id: str) -> tuple[str, str | None] | None:
+    """``None`` when the project's repository is here (or unknown), else its owner and the owner's URL."""
+    node = await other_node_of(app, project_id)
+    if node is None:
+        return None
+    found = await app.db.nodes.get(node)
+    return node, (found.url if found is not None else None)
+
+
+def git_router(app: App) -> Any:
+    """The clone endpoint of this node, proxying projects of other nodes to their owners."""
+    return app.git_router(locate=partial(locate_repo, app))
+
+
+async def proxy_if_elsewhere(app: App, request: Any, project_id: str) -> Any | None:
+    """The owner's answer to ``request`` (a file read) when the project is on another node; ``None`` when here."""
+    node = await other_node_of(app, project_id)
+    if node is None:
+        return None
+    url = await owner_url(app, node)
+    from devussy_git.gitserve.proxy import proxy_request
+
+    return await proxy_request(request, url, this_node=app.settings.node, owner=node, project_id=project_id)
