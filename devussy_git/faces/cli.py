@@ -421,6 +421,7 @@ def _extra_verb(verb: str) -> Handler:
         "archive": cli_lifecycle.cmd_archive,
         "restore": cli_lifecycle.cmd_restore,
         "delete": cli_lifecycle.cmd_delete,
+        "move-project": cli_lifecycle.cmd_move_project,
     }[verb]
 
 
@@ -480,7 +481,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         handler = ASYNC_VERBS.get(args.verb)
-        if handler is None and args.verb in ("handoff-next", "proposals", "archive", "restore", "delete"):
+        if handler is None and args.verb in (
+            "handoff-next",
+            "proposals",
+            "archive",
+            "restore",
+            "delete",
+            "move-project",
+        ):
             handler = _extra_verb(args.verb)
         if handler is None:
             return _run_sync_verb(args)

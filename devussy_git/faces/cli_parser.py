@@ -265,6 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     s = verb(
+        "move-project",
+        "Move a project's repository to another node (DEVUSSY_EXECUTOR=queue): a worker of that node "
+        "copies every ref from the owner's serve, checks it, then the project belongs to that node. "
+        "Runs of the project wait meanwhile; follows the move to its end.",
+    )
+    s.add_argument("project", help="the project to move")
+    s.add_argument("node", help="the node to move it to (a DEVUSSY_NODE whose serve has started)")
+
+    s = verb(
         "migrate",
         "Create or upgrade the state database's schema and, on PostgreSQL, the job queue's; "
         "serve, bot and worker say when it is needed.",

@@ -259,6 +259,14 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         )
         return Response(text, media_type=f"{media}; charset=utf-8")
 
+    @api.post("/nodes/retire/{project_id}", include_in_schema=False)
+    async def retire(
+        project_id: str, request: Request, refs: str | None = None, app: App = Depends(get_app)
+    ) -> JSONResponse:
+        """Another node, which a project moved to, asks this one to put its old copy in the trash."""
+        retired = await services.retire_moved_project(app, project_id, request.headers.get("authorization"), refs=refs)
+        return JSONResponse({"project_id": retired.project_id, "bundle": retired.bundle})
+
     @api.get("/healthz")
     async def healthz(app: App = Depends(get_app)) -> JSONResponse:
         checks = await services.health(app)

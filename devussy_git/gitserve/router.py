@@ -15,7 +15,10 @@ checks, each before the next is allowed to touch anything:
 6. only then ``git http-backend`` runs (see :mod:`.backend`).
 
 Before step 3, a project whose repository is on another node is proxied to that
-node's serve (see :mod:`.proxy`).
+node's serve (see :mod:`.proxy`). ``/nodes/git/<id>.git/...`` is the node-sync
+endpoint: fetch only, every ref (runs and proposals too), for the node token only;
+``/nodes/files/<id>`` gives the repository's side files (clone access, archive mark)
+to the same token.
 
 This module must never log the ``Authorization`` header or URLs with
 credentials, and never hand a path it did not build itself to the backend.
@@ -31,12 +34,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.requests import ClientDisconnect
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from devussy_git.errors import NotFoundError
+from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.backend import BackendLimits, BackendResponse
 from devussy_git.gitserve.cgi import build_cgi_env
+from devussy_git.gitserve.mirror import read_side_files
 from devussy_git.gitserve.paths import (
     GitRequest,
     GitRequestKind,
@@ -150,6 +154,45 @@ def make_git_router(
                 metrics.count_clone(project_id)
 
         return BackendResponse(env, limits, on_done, body=body)
+
+    @router.api_route("/nodes/git/{path:path}", methods=["GET", "POST"], include_in_schema=False)
+    async def node_sync_git(request: Request, path: str) -> Response:
+        git_request = classify_git_path(path, request.query_params.get("service"))
+        if git_request is None or repo_path_escapes(root, git_request.project_id):
+            return _not_found()
+        if not access.check_node(request.headers.get("authorization")):
+            return PlainTextResponse("The node token is required.\n", status_code=401)
+        _route, expected_method = _route_of(git_request)
+        fetching = git_request.kind in (GitRequestKind.UPLOAD_PACK_ADVERTISEMENT, GitRequestKind.UPLOAD_PACK)
+        if not fetching or request.method != expected_method:
+            return PlainTextResponse("Nodes may only fetch.\n", status_code=403)
+        try:
+            repo_dir(root, git_request.project_id)
+        except NotFoundError:
+            return _not_found()
+        is_advertisement = git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT
+        env = build_cgi_env(
+            repos_root=root,
+            method=request.method,
+            path_info=f"/{git_request.project_id}.git/{git_request.rest}",
+            query_string="service=git-upload-pack" if is_advertisement else "",
+            headers=request.headers,
+            remote_addr=request.client.host if request.client else "",
+            server_name=request.url.hostname or "localhost",
+            server_port=str(request.url.port or ""),
+            hide_unfinished=False,
+        )
+        return BackendResponse(env, limits)
+
+    @router.get("/nodes/files/{project_id}", include_in_schema=False)
+    async def node_sync_files(request: Request, project_id: str) -> Response:
+        if not access.check_node(request.headers.get("authorization")):
+            return PlainTextResponse("The node token is required.\n", status_code=401)
+        try:
+            repo = repo_dir(root, project_id)
+        except (InvalidInputError, NotFoundError):
+            return _not_found()
+        return JSONResponse(await asyncio.to_thread(read_side_files, repo))
 
     return router
 

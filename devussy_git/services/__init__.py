@@ -33,6 +33,12 @@ from devussy_git._lazy import lazy_exports
 # use cases it calls (``devussy-git log`` never imports the database, the agent or
 # the model adapter). The table is the public surface; a test checks it resolves.
 _HOMES: dict[str, str] = {
+    "retire_moved_project": "devussy_git.services.moves",
+    "move_project": "devussy_git.services.moves",
+    "handle_move_job": "devussy_git.services.moves",
+    "follow_move": "devussy_git.services.moves",
+    "Retired": "devussy_git.services.moves",
+    "MoveQueued": "devussy_git.services.moves",
     "proxy_if_elsewhere": "devussy_git.services.nodes",
     "locate_repo": "devussy_git.services.nodes",
     "git_router": "devussy_git.services.nodes",
@@ -235,6 +241,7 @@ __all__ = [
     "InterviewStep",
     "LocalExecutor",
     "MaintenanceReport",
+    "MoveQueued",
     "PhaseProgress",
     "PlanCompleteError",
     "ProgressCallback",
@@ -247,6 +254,7 @@ __all__ = [
     "Question",
     "QueueExecutor",
     "Restored",
+    "Retired",
     "RevertResult",
     "RunCancel",
     "RunExecutor",
@@ -292,6 +300,7 @@ __all__ = [
     "ensure_project_id_free",
     "ensure_writable",
     "execute_run",
+    "follow_move",
     "follow_run",
     "forget_hud",
     "free_project_id",
@@ -300,6 +309,7 @@ __all__ = [
     "git_router",
     "guild_api_base",
     "guild_profile_name",
+    "handle_move_job",
     "handle_run_job",
     "handoff_next",
     "health",
@@ -316,6 +326,7 @@ __all__ = [
     "may_administer",
     "may_operate",
     "migrate",
+    "move_project",
     "next_question",
     "node_queues",
     "other_node_of",
@@ -341,6 +352,7 @@ __all__ = [
     "require_admin",
     "require_operator",
     "restore_project",
+    "retire_moved_project",
     "revert",
     "revert_target",
     "rotate_clone_token",
@@ -466,6 +478,14 @@ if TYPE_CHECKING:
         pack_if_needed,
         run_maintenance,
         start_periodic_maintenance,
+    )
+    from devussy_git.services.moves import (
+        MoveQueued,
+        Retired,
+        follow_move,
+        handle_move_job,
+        move_project,
+        retire_moved_project,
     )
     from devussy_git.services.nodes import (
         ensure_on_this_node,

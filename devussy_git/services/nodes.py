@@ -99,8 +99,10 @@ async def list_nodes(app: App) -> list[NodeRecord]:
 
 
 def worker_tasks(app: App, queue: JobQueue) -> dict[str, JobHandler]:
-    """The jobs other than runs a worker takes: none yet."""
-    return {}
+    """The jobs other than runs a worker takes: moves of projects to its node."""
+    from devussy_git.services.moves import move_tasks
+
+    return move_tasks(app, queue)
 
 
 async def locate_repo(app: App, project_id: str) -> tuple[str, str | None] | None:

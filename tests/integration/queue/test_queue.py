@@ -153,3 +153,21 @@ async def test_a_projects_runs_go_to_its_nodes_queue_and_only_its_workers_take_t
     finally:
         await local.close()
         await app.close()
+
+
+async def test_a_move_is_refused_while_the_project_has_an_active_run(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    from devussy_git.errors import RunAlreadyActiveError
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url)
+    try:
+        await services.migrate(app)
+        await services.create_project(app, "shop", ANSWERS, actor=ACTOR)
+        await services.record_node(app, "http://127.0.0.1:1")
+        await app.db.nodes.record("eu-2", "http://127.0.0.1:2")
+        await app.db.runs.create("shop", provider="offline", model="offline", actor="cli:lee")
+        with pytest.raises(RunAlreadyActiveError, match="has a run in progress .* then move it"):
+            await services.move_project(app, "shop", "eu-2", actor=ACTOR)
+        assert (await services.get_project(app, "shop")).node == "local"
+    finally:
+        await app.close()
