@@ -185,9 +185,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Pa
     if executor not in EXECUTORS:
         raise InvalidInputError(f"DEVUSSY_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     node = check_node_name(merged.get("DEVUSSY_NODE", "").strip() or "local")
+    node_url = merged.get("DEVUSSY_NODE_URL", "").strip().rstrip("/") or None
+    if node_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", node_url):
+        raise InvalidInputError(
+            f"DEVUSSY_NODE_URL must be the http(s) base URL other nodes reach this serve at "
+            f"(e.g. http://node-2.internal:8000), got {node_url!r}"
+        )
     return Settings(
         node=node,
-        node_url=(merged.get("DEVUSSY_NODE_URL", "").strip().rstrip("/") or None),
+        node_url=node_url,
         repos_root=Path(merged.get("DEVUSSY_REPOS_ROOT", "").strip() or "./repos"),
         database_url=merged.get("DATABASE_URL", "").strip() or "sqlite+aiosqlite:///./devussy_bot.db",
         discord_token=_secret(merged, "DISCORD_TOKEN"),

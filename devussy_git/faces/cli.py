@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from devussy_git import __version__
-from devussy_git.errors import DevussyError, InvalidInputError, RevertConflictError
+from devussy_git.errors import DevussyError, InvalidInputError, ProjectOnOtherNodeError, RevertConflictError
 from devussy_git.faces.cli_parser import UsageError, build_parser
 from devussy_git.faces.cli_prompts import ask_interview, confirm, is_tty, load_answers
 
@@ -48,14 +48,31 @@ DB_READING_VERBS = frozenset({"status", "projects", "revert", "handoff-next", "p
 async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
+    from devussy_git.errors import NotFoundError
 
-    async with open_app(
-        load_settings(),
-        database=args.verb not in GIT_ONLY_VERBS,
-        light=args.verb in DB_READING_VERBS,
-        metrics=False,  # a command serves no /metrics: its counts would end with the process
-    ) as app:
-        return await handler(app, args)
+    settings = load_settings()
+    try:
+        async with open_app(
+            settings,
+            database=args.verb not in GIT_ONLY_VERBS,
+            light=args.verb in DB_READING_VERBS,
+            metrics=False,  # a command serves no /metrics: its counts would end with the process
+        ) as app:
+            return await handler(app, args)
+    except NotFoundError as missing:
+        from devussy_git import services
+
+        if args.verb not in GIT_ONLY_VERBS or not services.state_database_exists(settings):
+            raise
+        # A git-only verb skipped the database: ask it whether another node owns the project.
+        try:
+            async with open_app(settings, light=True, metrics=False) as app:
+                await services.get_project(app, args.project)
+        except ProjectOnOtherNodeError:
+            raise
+        except DevussyError:
+            raise missing from None
+        raise
 
 
 def _precheck(args: argparse.Namespace) -> None:

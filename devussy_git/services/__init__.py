@@ -33,6 +33,7 @@ from devussy_git._lazy import lazy_exports
 # use cases it calls (``devussy-git log`` never imports the database, the agent or
 # the model adapter). The table is the public surface; a test checks it resolves.
 _HOMES: dict[str, str] = {
+    "state_database_exists": "devussy_git.services.nodes",
     "retire_moved_project": "devussy_git.services.moves",
     "move_project": "devussy_git.services.moves",
     "handle_move_job": "devussy_git.services.moves",
@@ -372,6 +373,7 @@ __all__ = [
     "start_interview",
     "start_periodic_maintenance",
     "start_run",
+    "state_database_exists",
     "submit_run",
     "summarise_run",
     "trash",
@@ -498,6 +500,7 @@ if TYPE_CHECKING:
         project_queue,
         proxy_if_elsewhere,
         record_node,
+        state_database_exists,
         worker_tasks,
     )
     from devussy_git.services.progress import (

@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from devussy_git.app import App
+from devussy_git.config import Settings
 from devussy_git.db import NodeRecord, ProjectRecord
 from devussy_git.errors import ProjectOnOtherNodeError
 
@@ -31,6 +32,7 @@ __all__ = [
     "project_queue",
     "proxy_if_elsewhere",
     "record_node",
+    "state_database_exists",
     "worker_tasks",
 ]
 
@@ -85,6 +87,16 @@ def node_queues(app: App) -> list[str]:
     if app.settings.node == "local":
         queues.append(RUN_QUEUE)  # jobs queued before projects had nodes: all are local's
     return queues
+
+
+def state_database_exists(settings: Settings) -> bool:
+    """Whether the state database is there to ask (a SQLite file that does not exist is not created)."""
+    from pathlib import Path
+
+    from devussy_git.db.light import sqlite_file_of
+
+    path = sqlite_file_of(settings.database_url)
+    return path is None or Path(path).is_file()
 
 
 async def record_node(app: App, url: str) -> NodeRecord:

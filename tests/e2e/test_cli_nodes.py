@@ -26,10 +26,24 @@ def test_each_node_owns_what_it_creates_and_names_the_owner_of_the_rest(tmp_path
     status = two("status", "beta", "--json")
     assert status.code == 0, status.err
     assert json.loads(status.out)["node"] == "node-2"
-    for verb in (("status", "alpha"), ("handoff-next", "alpha"), ("run", "alpha", "--yes")):
+    for verb in (
+        ("status", "alpha"),
+        ("handoff-next", "alpha"),
+        ("run", "alpha", "--yes"),
+        ("log", "alpha"),
+        ("show", "alpha", "interview.json"),
+        ("clone-url", "alpha"),
+    ):
         refused = two(*verb)
         assert refused.code == 1
         assert "Project alpha is on node local, not on this node (node-2)" in refused.err, refused.err
+
+    unknown = two("log", "nope")
+    assert unknown.code == 1 and "no project called 'nope'" in unknown.err, unknown.err
+    elsewhere = Cli(tmp_path / "fresh")
+    (tmp_path / "fresh").mkdir()
+    assert elsewhere("log", "alpha").code == 1
+    assert not (tmp_path / "fresh" / "state.db").exists()  # a git-only verb creates no database
 
     bad = Cli(tmp_path)
     bad.env["DEVUSSY_NODE"] = "Node_2"

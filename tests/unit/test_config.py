@@ -51,6 +51,12 @@ def test_the_node_defaults_to_local_and_takes_its_url() -> None:
     assert (s.node, s.node_url) == ("eu-2", "http://eu-2:8000")
 
 
+@pytest.mark.parametrize("value", ["node-2:8000", "ftp://node-2", "http://", "http://a b"])
+def test_a_node_url_must_be_an_http_base_url(value: str) -> None:
+    with pytest.raises(InvalidInputError, match="DEVUSSY_NODE_URL must be the http"):
+        load_settings({"DEVUSSY_NODE_URL": value}, dotenv_path=None)
+
+
 @pytest.mark.parametrize("value", ["EU", "eu_2", "a" * 64, "eu 2", "node/1"])
 def test_an_invalid_node_name_is_a_clear_error(value: str) -> None:
     with pytest.raises(InvalidInputError, match="DEVUSSY_NODE must be 1 to 63 lowercase letters, digits or '-'"):
