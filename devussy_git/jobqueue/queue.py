@@ -171,7 +171,7 @@ class JobQueue:
                 await asyncio.sleep(2.0)
 
     async def retry_stalled(self, stalled_after_s: float) -> list[int]:
-        """Put back the run jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
+        """Put back the run and move jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
 
         Run by every worker on a timer, as a plain loop rather than a periodic task:
         a periodic task holding a lock could deadlock with the jobs it retries.
@@ -179,7 +179,11 @@ class JobQueue:
         import procrastinate.exceptions
 
         manager = self._app.job_manager
-        jobs = await manager.get_stalled_jobs(task_name=RUN_TASK, seconds_since_heartbeat=stalled_after_s)
+        jobs = [
+            job
+            for task in (RUN_TASK, MOVE_TASK)
+            for job in await manager.get_stalled_jobs(task_name=task, seconds_since_heartbeat=stalled_after_s)
+        ]
         retried = []
         for job in jobs:
             try:
@@ -187,7 +191,7 @@ class JobQueue:
             except procrastinate.exceptions.ProcrastinateException as exc:  # another worker was first
                 log.info("stalled job %s not put back: %s", job.id, exc)
                 continue
-            log.warning("job %s (run %s) stalled with its worker; put back in the queue", job.id, job.task_kwargs)
+            log.warning("job %s (%s) stalled with its worker; put back in the queue", job.id, job.task_kwargs)
             retried.append(int(job.id or 0))
         return retried
 

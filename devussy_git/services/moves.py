@@ -191,6 +191,11 @@ async def _move(app: App, phases: _Phases, project_id: str, source: str, target:
     owner = await app.db.nodes.get(source)
     if owner is None:
         raise UnavailableError(f"Node {source} has not recorded where it serves.")
+    if await asyncio.to_thread(app.store.exists, project_id):
+        # Left by an attempt whose worker died after the copy but before the switch: the
+        # source is still the owner, so this copy is not the truth; keep it as a bundle.
+        stale = await asyncio.to_thread(app.store.delete, project_id, meta={"unfinished_move_from": source})
+        await phases.say("cleared", f"an unfinished earlier copy went to this node's trash ({stale.bundle.name})")
     await phases.say("copying", f"fetching every ref of {project_id} from {source} ({owner.url})")
     token = app.access.node_token()
     side_files = await fetch_side_files(owner.url, project_id, token)

@@ -171,3 +171,22 @@ async def test_a_move_is_refused_while_the_project_has_an_active_run(tmp_path: P
         assert (await services.get_project(app, "shop")).node == "local"
     finally:
         await app.close()
+
+
+async def test_a_move_whose_worker_stopped_is_put_back_in_the_queue(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    import psycopg
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url)
+    queue = JobQueue(url)
+    try:
+        await services.migrate(app)
+        job_id = await queue.defer_move("shop", source="local", target="eu-2")
+        async with await psycopg.AsyncConnection.connect(conninfo_of(url), autocommit=True) as conn:
+            # As a worker left it when it was killed and its row pruned: doing, with no worker.
+            await conn.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", (job_id,))
+        assert await queue.retry_stalled(5) == [job_id]
+        assert await queue.job_status(job_id) == "todo"
+    finally:
+        await queue.close()
+        await app.close()
