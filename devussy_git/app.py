@@ -130,11 +130,16 @@ class App:
 
         return make_client(LLMProfile.from_settings(self.settings, provider=provider, model=model, api_base=api_base))
 
-    def git_router(self) -> Any:
-        """The smart-HTTP clone endpoint for these repos, as a FastAPI router (imports FastAPI)."""
+    def git_router(self, locate: Any = None) -> Any:
+        """The smart-HTTP clone endpoint for these repos, as a FastAPI router (imports FastAPI).
+
+        ``locate`` finds the owner of a project not on this node (its reads are proxied there).
+        """
         from devussy_git.gitserve.router import make_git_router
 
-        return make_git_router(self.settings.repos_root, self.access, metrics=self.metrics)
+        return make_git_router(
+            self.settings.repos_root, self.access, metrics=self.metrics, locate=locate, this_node=self.settings.node
+        )
 
     @property
     def committer(self) -> Identity:

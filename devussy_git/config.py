@@ -8,16 +8,20 @@ Secrets are kept in :class:`Secret` so that ``repr``/logging never shows them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devussy_git.errors import InvalidInputError
 
-__all__ = ["EXECUTORS", "PROVIDERS", "Secret", "Settings", "load_settings"]
+__all__ = ["EXECUTORS", "NODE_RE", "PROVIDERS", "Secret", "Settings", "check_node_name", "load_settings"]
 
 #: How runs execute (``DEVUSSY_EXECUTOR``): in the process that starts them, or on queue workers.
 EXECUTORS = ("local", "queue")
+
+#: A node's name (``DEVUSSY_NODE``): it goes into queue names and the database.
+NODE_RE = re.compile(r"[a-z0-9-]{1,63}")
 
 #: Providers the LLM adapter knows, with their default model and endpoint.
 PROVIDERS: dict[str, dict[str, str | None]] = {
@@ -66,6 +70,10 @@ class Settings:
     runner_token: Secret | None = None
     #: ``local`` (runs execute in the process that starts them) or ``queue`` (workers, PostgreSQL).
     executor: str = "local"
+    #: The node this process runs on: it owns the projects it creates and takes its own queue.
+    node: str = "local"
+    #: The base URL other nodes reach this node's ``serve`` at (``None``: the URL it serves on).
+    node_url: str | None = None
     #: A queue worker silent this long is stalled: its run goes to another worker.
     stalled_after_s: float = 60.0
     public_url: str = "http://127.0.0.1:8000"
@@ -133,6 +141,13 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
     return value
 
 
+def check_node_name(name: str, what: str = "DEVUSSY_NODE") -> str:
+    """``name`` when it is a valid node name, else :class:`InvalidInputError` saying what is allowed."""
+    if not NODE_RE.fullmatch(name):
+        raise InvalidInputError(f"{what} must be 1 to 63 lowercase letters, digits or '-' (e.g. node-2), got {name!r}")
+    return name
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> Settings:
     """Build :class:`Settings` from ``env`` (default ``os.environ``) and ``.env``.
 
@@ -169,7 +184,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: str | Pa
     executor = merged.get("DEVUSSY_EXECUTOR", "").strip().lower() or "local"
     if executor not in EXECUTORS:
         raise InvalidInputError(f"DEVUSSY_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    node = check_node_name(merged.get("DEVUSSY_NODE", "").strip() or "local")
+    node_url = merged.get("DEVUSSY_NODE_URL", "").strip().rstrip("/") or None
+    if node_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", node_url):
+        raise InvalidInputError(
+            f"DEVUSSY_NODE_URL must be the http(s) base URL other nodes reach this serve at "
+            f"(e.g. http://node-2.internal:8000), got {node_url!r}"
+        )
     return Settings(
+        node=node,
+        node_url=node_url,
         repos_root=Path(merged.get("DEVUSSY_REPOS_ROOT", "").strip() or "./repos"),
         database_url=merged.get("DATABASE_URL", "").strip() or "sqlite+aiosqlite:///./devussy_bot.db",
         discord_token=_secret(merged, "DISCORD_TOKEN"),

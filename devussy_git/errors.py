@@ -31,6 +31,8 @@ Every error the core raises derives from :class:`DevussyError` and carries a
     │   │                        nothing changed, try again later (HTTP 503)
     │   ├── LLMUnavailableError  provider unreachable, auth refused, retries spent
     │   ├── DatabaseUnavailableError  the state database cannot be reached or failed
+    │   ├── ProjectOnOtherNodeError   the project's repository is on another node: ask
+    │   │                        that node (its serve proxies reads there)
     │   └── RunnerUnavailableError    the runner service cannot be reached or timed out
     └── StoreError               the git store failed (disk, locks, corruption)
 
@@ -55,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ProjectArchivedError",
+    "ProjectOnOtherNodeError",
     "RestartNeedsConfirmationError",
     "RevertConflictError",
     "RunAlreadyActiveError",
@@ -196,6 +199,15 @@ class UnavailableError(DevussyError):
 
 class DatabaseUnavailableError(UnavailableError):
     """The state database cannot be reached, or a statement failed in a way a retry may fix."""
+
+
+class ProjectOnOtherNodeError(UnavailableError):
+    """The project is owned by another node: its repository is on that node's disk, not here."""
+
+    def __init__(self, user_message: str, *, node: str) -> None:
+        super().__init__(user_message)
+        #: The node that owns the project.
+        self.node = node
 
 
 class RunnerUnavailableError(UnavailableError):

@@ -23,6 +23,7 @@ from devussy_git.db.records import (
     GuildConfig,
     HudRecord,
     InterviewSession,
+    NodeRecord,
     ProfileRecord,
     ProjectRecord,
     RunRecord,
@@ -40,6 +41,7 @@ _HEAVY: dict[str, str] = {
     "HudRepo": "devussy_git.db.huds",
     "InterviewRepo": "devussy_git.db.interviews",
     "LLMProfileRepo": "devussy_git.db.profiles",
+    "NodeRepo": "devussy_git.db.nodes",
     "ORPHAN_ERROR": "devussy_git.db.runs",
     "ProjectRepo": "devussy_git.db.projects",
     "RunRepo": "devussy_git.db.runs",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from devussy_git.db.huds import HudRepo
     from devussy_git.db.interviews import InterviewRepo
     from devussy_git.db.light import open_light
+    from devussy_git.db.nodes import NodeRepo
     from devussy_git.db.profiles import LLMProfileRepo
     from devussy_git.db.projects import ALL_GUILDS, ProjectRepo
     from devussy_git.db.runs import ORPHAN_ERROR, RunRepo
@@ -83,6 +86,8 @@ __all__ = [
     "InterviewRepo",
     "InterviewSession",
     "LLMProfileRepo",
+    "NodeRecord",
+    "NodeRepo",
     "ProfileRecord",
     "ProjectRecord",
     "ProjectRepo",

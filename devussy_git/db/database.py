@@ -30,6 +30,7 @@ from devussy_git.db.engine import (
 from devussy_git.db.guilds import GuildConfigRepo
 from devussy_git.db.huds import HudRepo
 from devussy_git.db.interviews import InterviewRepo
+from devussy_git.db.nodes import NodeRepo
 from devussy_git.db.owners import is_owner_alive
 from devussy_git.db.profiles import LLMProfileRepo
 from devussy_git.db.projects import ProjectRepo
@@ -59,6 +60,7 @@ class Database:
     state: StateRepo
     huds: HudRepo
     steps: StepRepo
+    nodes: NodeRepo
 
     def __init__(self, engine: AsyncEngine, gateway: Gateway, url: str) -> None:
         self._engine = engine
@@ -73,6 +75,7 @@ class Database:
         self.state = StateRepo(gateway)
         self.huds = HudRepo(gateway)
         self.steps = StepRepo(gateway)
+        self.nodes = NodeRepo(gateway)
         #: Runs failed at :meth:`open` because their process had died.
         self.orphans: tuple[str, ...] = ()
 

@@ -45,7 +45,7 @@ __all__ = ["SCHEMA_MARK", "LightDatabase", "open_light", "sqlite_file_of"]
 
 #: ``PRAGMA user_version`` of a SQLite database whose schema this code reads: the
 #: value of :func:`devussy_git.db.schema.schema_mark` (a unit test keeps them equal).
-SCHEMA_MARK = 1145195887
+SCHEMA_MARK = 372420220
 
 #: How long a read waits for a writer that locks the file (as ``engine.BUSY_TIMEOUT_MS``).
 BUSY_TIMEOUT_S = 15.0
@@ -56,7 +56,7 @@ _DAMAGED = ("file is not a database", "database disk image is malformed")
 # Only the plain file form: no query string, no percent-escapes, no URI filename.
 _PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+aiosqlite)?:///(?P<path>[^?%#]+)")
 
-_PROJECT_COLUMNS = "project_id, name, guild_id, thread_id, created_by, created_at"
+_PROJECT_COLUMNS = "project_id, name, guild_id, thread_id, created_by, created_at, node"
 _RUN_COLUMNS = (
     "run_id, project_id, state, stage, provider, model, actor, error, resumable, "
     "created_at, started_at, finished_at, guild_id, owner, cancel_requested"
@@ -87,10 +87,10 @@ def _when(value: str | None) -> datetime | None:
 
 
 def _project(row: Sequence[Any]) -> ProjectRecord:
-    project_id, name, guild_id, thread_id, created_by, created_at = row
+    project_id, name, guild_id, thread_id, created_by, created_at, node = row
     created = _when(created_at)
     assert created is not None  # NOT NULL in the schema
-    return ProjectRecord(project_id, name, guild_id, thread_id, created_by, created)
+    return ProjectRecord(project_id, name, guild_id, thread_id, created_by, created, node)
 
 
 def _stage(row: Sequence[Any]) -> StageRecord:
@@ -308,6 +308,7 @@ class LightDatabase:
         self.profiles = _Deferred(self, "profiles")
         self.state = _Deferred(self, "state")
         self.huds = _Deferred(self, "huds")
+        self.nodes = _Deferred(self, "nodes")
 
     @property
     def dialect(self) -> str:

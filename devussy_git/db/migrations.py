@@ -6,6 +6,10 @@ SQLite cannot alter a check, so the table's stored ``CREATE TABLE`` text is
 rewritten in place (the procedure SQLite documents for constraint changes
 that leave the stored rows as they are), which keeps ``run_stages``' rows
 that a rebuilt ``runs`` table would cascade away.
+
+Version 3 adds ``projects.node`` (every existing project belongs to the node
+``local``, the default name) and the ``nodes`` table (made by ``create_all``
+before the upgrade runs, like any missing table).
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ async def _to_2(conn: AsyncConnection, dialect: str) -> None:
     await conn.execute(sa.text("PRAGMA writable_schema = OFF"))
 
 
-_STEPS = {1: _to_2}
+async def _to_3(conn: AsyncConnection, dialect: str) -> None:
+    # Both dialects add a NOT NULL column with a constant default in place, filling the rows.
+    await conn.execute(sa.text("ALTER TABLE projects ADD COLUMN node VARCHAR(63) DEFAULT 'local' NOT NULL"))
+
+
+_STEPS = {1: _to_2, 2: _to_3}
 
 
 async def upgrade(conn: AsyncConnection, dialect: str, found: int, target: int) -> int:

@@ -17,6 +17,7 @@ from devussy_git.db.records import ProjectRecord
 from devussy_git.db.schema import (
     ACTOR_LEN,
     NAME_LEN,
+    NODE_LEN,
     PROJECT_ID_LEN,
     huds,
     interviews,
@@ -25,7 +26,7 @@ from devussy_git.db.schema import (
     runs,
     steps,
 )
-from devussy_git.errors import InvalidInputError, NotFoundError
+from devussy_git.errors import ConflictError, InvalidInputError, NotFoundError
 
 __all__ = ["ALL_GUILDS", "ProjectRepo"]
 
@@ -49,6 +50,7 @@ def _record(row: sa.Row[Any]) -> ProjectRecord:
         thread_id=row.thread_id,
         created_by=row.created_by,
         created_at=row.created_at,
+        node=row.node,
     )
 
 
@@ -71,6 +73,7 @@ class ProjectRepo:
         check_text(record.created_by, "created_by", ACTOR_LEN)
         check_snowflake(record.guild_id, "guild id", optional=True)
         check_snowflake(record.thread_id, "thread id", optional=True)
+        check_text(record.node, "node", NODE_LEN)
         if record.created_at.tzinfo is None:
             raise InvalidInputError("created_at must be timezone-aware")
         async with self._gw.write(conflict=f"project {record.project_id} already exists") as conn:
@@ -82,6 +85,7 @@ class ProjectRepo:
                     thread_id=record.thread_id,
                     created_by=record.created_by,
                     created_at=record.created_at,
+                    node=record.node,
                 )
             )
             row = (await conn.execute(sa.select(projects).where(projects.c.project_id == record.project_id))).one()
@@ -143,6 +147,26 @@ class ProjectRepo:
         """Rename the project (its id never changes); :class:`NotFoundError` when unknown."""
         check_text(name, "project name", NAME_LEN)
         return await self._update(project_id, name=name)
+
+    async def set_node(self, project_id: str, node: str, *, expected: str) -> ProjectRecord:
+        """Give the project to ``node``, only while it still belongs to ``expected``.
+
+        :class:`NotFoundError` for an unknown project, :class:`ConflictError` when its
+        node is no longer ``expected`` (another move won): nothing changes then.
+        """
+        check_text(node, "node", NODE_LEN)
+        async with self._gw.write() as conn:
+            result = await conn.execute(
+                projects.update()
+                .where(projects.c.project_id == project_id, projects.c.node == expected)
+                .values(node=node)
+            )
+            row = (await conn.execute(sa.select(projects).where(projects.c.project_id == project_id))).one_or_none()
+        if row is None:
+            raise NotFoundError(f"project {project_id} not found")
+        if result.rowcount == 0:
+            raise ConflictError(f"Project {project_id} belongs to node {row.node} now, not {expected}.")
+        return _record(row)
 
     async def _update(self, project_id: str, *, conflict: str | None = None, **values: object) -> ProjectRecord:
         """Set ``values`` on one project and return the record as stored."""

@@ -23,6 +23,7 @@ __all__ = [
     "GuildConfig",
     "HudRecord",
     "InterviewSession",
+    "NodeRecord",
     "ProfileRecord",
     "ProjectRecord",
     "RunRecord",
@@ -47,6 +48,19 @@ class ProjectRecord:
     #: Who created it, e.g. ``discord:<user_id>`` or ``cli:<user>``.
     created_by: str
     created_at: datetime
+    #: The node that owns it: its repository is on that node's disk, its jobs on that node's queue.
+    node: str = "local"
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """A node that ran ``serve``: where other nodes reach its repositories."""
+
+    name: str
+    #: The base URL of its ``serve`` (e.g. ``http://node-2:8000``).
+    url: str
+    #: When its ``serve`` last started.
+    seen_at: datetime
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ __all__ = [
     "interviews",
     "llm_profiles",
     "metadata",
+    "nodes",
     "projects",
     "run_stages",
     "runs",
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 #: The schema this code writes and understands.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Column sizes, shared with the repositories' input checks.
 PROJECT_ID_LEN = 63
@@ -58,6 +59,8 @@ STAGE_LEN = 32
 COMMIT_LEN = 64
 PROFILE_NAME_LEN = 64
 API_BASE_LEN = 500
+NODE_LEN = 63
+NODE_URL_LEN = 500
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -118,6 +121,17 @@ projects = sa.Table(
     sa.Column("thread_id", sa.BigInteger, nullable=True, unique=True),
     sa.Column("created_by", sa.String(ACTOR_LEN), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # The node whose disk holds the bare repository and whose queue runs its jobs (version 3).
+    sa.Column("node", sa.String(NODE_LEN), nullable=False, server_default="local"),
+)
+
+#: Each node's ``serve`` and the base URL other nodes reach it at (version 3).
+nodes = sa.Table(
+    "nodes",
+    metadata,
+    sa.Column("name", sa.String(NODE_LEN), primary_key=True),
+    sa.Column("url", sa.String(NODE_URL_LEN), nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
 )
 
 runs = sa.Table(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from devussy_git import __version__
-from devussy_git.errors import DevussyError, InvalidInputError, RevertConflictError
+from devussy_git.errors import DevussyError, InvalidInputError, ProjectOnOtherNodeError, RevertConflictError
 from devussy_git.faces.cli_parser import UsageError, build_parser
 from devussy_git.faces.cli_prompts import ask_interview, confirm, is_tty, load_answers
 
@@ -48,14 +48,31 @@ DB_READING_VERBS = frozenset({"status", "projects", "revert", "handoff-next", "p
 async def _with_app(handler: Handler, args: argparse.Namespace) -> int:
     from devussy_git.app import open_app
     from devussy_git.config import load_settings
+    from devussy_git.errors import NotFoundError
 
-    async with open_app(
-        load_settings(),
-        database=args.verb not in GIT_ONLY_VERBS,
-        light=args.verb in DB_READING_VERBS,
-        metrics=False,  # a command serves no /metrics: its counts would end with the process
-    ) as app:
-        return await handler(app, args)
+    settings = load_settings()
+    try:
+        async with open_app(
+            settings,
+            database=args.verb not in GIT_ONLY_VERBS,
+            light=args.verb in DB_READING_VERBS,
+            metrics=False,  # a command serves no /metrics: its counts would end with the process
+        ) as app:
+            return await handler(app, args)
+    except NotFoundError as missing:
+        from devussy_git import services
+
+        if args.verb not in GIT_ONLY_VERBS or not services.state_database_exists(settings):
+            raise
+        # A git-only verb skipped the database: ask it whether another node owns the project.
+        try:
+            async with open_app(settings, light=True, metrics=False) as app:
+                await services.get_project(app, args.project)
+        except ProjectOnOtherNodeError:
+            raise
+        except DevussyError:
+            raise missing from None
+        raise
 
 
 def _precheck(args: argparse.Namespace) -> None:
@@ -169,7 +186,10 @@ async def cmd_worker(app: Any, args: argparse.Namespace) -> int:
     from devussy_git import services
 
     queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
-    print(f"worker: running queued runs, {args.concurrency} at once (Ctrl-C to stop)", flush=True)
+    print(
+        f"worker: node {app.settings.node}, running queued jobs, {args.concurrency} at once (Ctrl-C to stop)",
+        flush=True,
+    )
     await services.run_worker(app, concurrency=args.concurrency, queues=queues)
     return EXIT_OK
 
@@ -278,7 +298,11 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     projects = await services.list_projects(app, archived=args.archived)
     if args.json:
-        print(to_json([{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id} for p in projects]))
+        print(
+            to_json(
+                [{"project_id": p.project_id, "name": p.name, "guild_id": p.guild_id, "node": p.node} for p in projects]
+            )
+        )
     elif not projects and args.archived:
         print("No archived projects.")
     elif not projects:
@@ -290,7 +314,8 @@ async def cmd_projects(app: Any, args: argparse.Namespace) -> int:
         )
     else:
         for p in projects:
-            print(f"{p.project_id}\t{p.name}")
+            elsewhere = f"\t(on node {p.node})" if p.node != app.settings.node else ""
+            print(f"{p.project_id}\t{p.name}{elsewhere}")
     return EXIT_OK
 
 
@@ -415,6 +440,7 @@ def _extra_verb(verb: str) -> Handler:
         "archive": cli_lifecycle.cmd_archive,
         "restore": cli_lifecycle.cmd_restore,
         "delete": cli_lifecycle.cmd_delete,
+        "move-project": cli_lifecycle.cmd_move_project,
     }[verb]
 
 
@@ -474,7 +500,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         handler = ASYNC_VERBS.get(args.verb)
-        if handler is None and args.verb in ("handoff-next", "proposals", "archive", "restore", "delete"):
+        if handler is None and args.verb in (
+            "handoff-next",
+            "proposals",
+            "archive",
+            "restore",
+            "delete",
+            "move-project",
+        ):
             handler = _extra_verb(args.verb)
         if handler is None:
             return _run_sync_verb(args)

@@ -1,4 +1,4 @@
-"""CLI verbs ``archive``, ``restore`` and ``delete``: parse, confirm, call services, print."""
+"""CLI verbs ``archive``, ``restore``, ``delete`` and ``move-project``: parse, confirm, call services, print."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from devussy_git.errors import InvalidInputError
 
-__all__ = ["cmd_archive", "cmd_delete", "cmd_restore"]
+__all__ = ["cmd_archive", "cmd_delete", "cmd_move_project", "cmd_restore"]
 
 EXIT_OK = 0
 
@@ -70,4 +70,24 @@ async def cmd_delete(app: Any, args: argparse.Namespace) -> int:
         f"{app.settings.trash_days:g} days: {entry.bundle}"
     )
     print(f"Undo until then: devussy-git restore {record.project_id}")
+    return EXIT_OK
+
+
+async def cmd_move_project(app: Any, args: argparse.Namespace) -> int:
+    from devussy_git import services
+
+    queued = await services.move_project(app, args.project, args.node, actor=services.Actor.cli())
+    print(
+        f"Moving {queued.project_id} from node {queued.source} to node {queued.target} "
+        f"(job {queued.job_id} on queue {queued.queue}).",
+        flush=True,
+    )
+
+    def on_phase(phase: str, message: str) -> None:
+        if phase == "queued":
+            message += f" (`DEVUSSY_NODE={queued.target} devussy-git worker` takes it)"
+        if phase != "done":
+            print(f"  {phase}: {message}", flush=True)
+
+    print(await services.follow_move(app, queued, on_phase))
     return EXIT_OK

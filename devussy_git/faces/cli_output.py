@@ -176,6 +176,7 @@ def status_to_json(status: Any) -> dict[str, Any]:
     return {
         "project_id": status.project.project_id,
         "name": status.project.name,
+        "node": status.project.node,
         "head": status.head,
         "archived": None
         if getattr(status, "archived", None) is None

@@ -258,8 +258,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=_positive_int, default=4, metavar="N", help="runs at once in this worker (default 4)"
     )
     s.add_argument(
-        "--queues", default=None, metavar="Q[,Q…]", help="the queues to take jobs from (default: every queue)"
+        "--queues",
+        default=None,
+        metavar="Q[,Q…]",
+        help="the queues to take jobs from (default: this node's, node-$DEVUSSY_NODE)",
     )
+
+    s = verb(
+        "move-project",
+        "Move a project's repository to another node (DEVUSSY_EXECUTOR=queue): a worker of that node "
+        "copies every ref from the owner's serve, checks it, then the project belongs to that node. "
+        "Runs of the project wait meanwhile; follows the move to its end.",
+    )
+    s.add_argument("project", help="the project to move")
+    s.add_argument("node", help="the node to move it to (a DEVUSSY_NODE whose serve has started)")
 
     s = verb(
         "migrate",

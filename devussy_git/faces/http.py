@@ -142,7 +142,10 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         install_log_redaction()
         state = app_state or await build_app(settings or load_settings())
         api.state.app = state
-        api.include_router(state.git_router())
+        api.include_router(services.git_router(state))
+        if owned and state.settings.node_url and state.has_database:
+            # Other nodes proxy this node's projects' reads here and fetch them from here when they move.
+            await services.record_node(state, state.settings.node_url)
         periodic = services.start_periodic_maintenance(state) if owned else None
         try:
             yield
@@ -223,8 +226,11 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         return RunStatus.of(await services.get_run(app, run_id))
 
     @api.get("/runs/{run_id}/artifacts", response_model=Artifacts)
-    async def get_artifacts(run_id: str, app: App = Depends(get_app)) -> Artifacts:
+    async def get_artifacts(run_id: str, request: Request, app: App = Depends(get_app)) -> Any:
         record = await services.get_run(app, run_id)
+        proxied = await services.proxy_if_elsewhere(app, request, record.project_id)
+        if proxied is not None:
+            return proxied
         commit, rev, files = await services.run_artifacts(app, run_id)
         base = app.settings.public_url
         return Artifacts(
@@ -241,12 +247,25 @@ def create_http_app(settings: Settings | None = None, *, app_state: App | None =
         )
 
     @api.get("/projects/{project_id}/files/{path:path}")
-    async def get_file(project_id: str, path: str, rev: str = "main", app: App = Depends(get_app)) -> Response:
+    async def get_file(
+        project_id: str, path: str, request: Request, rev: str = "main", app: App = Depends(get_app)
+    ) -> Response:
+        proxied = await services.proxy_if_elsewhere(app, request, project_id)
+        if proxied is not None:
+            return proxied  # type: ignore[no-any-return]
         text = await services.show(app, project_id, path, rev=rev, published=True)
         media = (
             "text/markdown" if path.endswith(".md") else "application/json" if path.endswith(".json") else "text/plain"
         )
         return Response(text, media_type=f"{media}; charset=utf-8")
+
+    @api.post("/nodes/retire/{project_id}", include_in_schema=False)
+    async def retire(
+        project_id: str, request: Request, refs: str | None = None, app: App = Depends(get_app)
+    ) -> JSONResponse:
+        """Another node, which a project moved to, asks this one to put its old copy in the trash."""
+        retired = await services.retire_moved_project(app, project_id, request.headers.get("authorization"), refs=refs)
+        return JSONResponse({"project_id": retired.project_id, "bundle": retired.bundle})
 
     @api.get("/healthz")
     async def healthz(app: App = Depends(get_app)) -> JSONResponse:
@@ -307,6 +326,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, allow_unauthenticated: b
     if not settings.public_url_configured:
         # Clone URLs follow the address actually served (DEVUSSY_PUBLIC_URL overrides it).
         settings = settings.with_(public_url=_served_base(host, port))
+    if settings.node_url is None:
+        # Where the other nodes reach this one (DEVUSSY_NODE_URL overrides it).
+        settings = settings.with_(node_url=_served_base(host, port))
 
     async def check() -> None:
         app = await build_app(settings)

@@ -5,8 +5,8 @@ a request without the runner token (when ``DEVUSSY_RUNNER_TOKEN`` is set) is
 answered 401 without reading its body, and a body larger than
 :data:`MAX_BODY_BYTES` is answered 413 -- at once when ``Content-Length`` says
 so, else as soon as that many bytes have arrived. Open paths (health, metrics,
-the index) and the git endpoint, which has its own auth and body limit, pass
-through untouched. This module must never log or echo a token.
+the index), the git endpoint, which has its own auth and body limit, and the
+node-sync endpoints (``/nodes/``, the node token) pass through untouched. This module must never log or echo a token.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class RunnerGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith("/git/"):
+        if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(("/git/", "/nodes/")):
             await self.app(scope, receive, send)
             return
         token = self.token()

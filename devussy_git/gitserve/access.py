@@ -135,6 +135,19 @@ class CloneAccess:
         matches = hmac.compare_digest(expected.encode("ascii"), presented.encode("utf-8", errors="replace"))
         return matches and state is not None
 
+    def node_token(self) -> str:
+        """The token nodes present to each other's node-sync endpoints (``Authorization: Bearer``).
+
+        Derived from the server secret: the same on every node that shares ``DEVUSSY_SECRET_KEY``.
+        """
+        return hmac.new(self._key, b"devussy-node-sync", hashlib.sha256).hexdigest()
+
+    def check_node(self, authorization_header: str | None) -> bool:
+        """Whether the header carries the node token (compared in constant time)."""
+        scheme, _, given = (authorization_header or "").strip().partition(" ")
+        presented = given.strip().encode("utf-8", errors="replace")
+        return hmac.compare_digest(self.node_token().encode("ascii"), presented) and scheme.lower() == "bearer"
+
     def _derive(self, project_id: str, salt: str) -> str:
         message = f"devussy-clone-token\x00{project_id}\x00{salt}".encode()
         digest = hmac.new(self._key, message, hashlib.sha256).digest()

@@ -103,12 +103,15 @@ def build_cgi_env(
     remote_addr: str,
     server_name: str,
     server_port: str,
+    hide_unfinished: bool = True,
 ) -> dict[str, str]:
     """The complete environment of one ``git http-backend`` run.
 
     ``headers`` are the request headers (any case). ``path_info`` and
-    ``query_string`` must already be validated by the caller.
+    ``query_string`` must already be validated by the caller. ``hide_unfinished=False``
+    advertises ``refs/runs/*`` and ``refs/proposals/*`` too (node sync only).
     """
+    config = [item for item in BACKEND_GIT_CONFIG if hide_unfinished or item[0] != "uploadpack.hideRefs"]
     env: dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(repos_root),
@@ -126,9 +129,9 @@ def build_cgi_env(
         "PATH_INFO": path_info,
         "QUERY_STRING": query_string,
         "REMOTE_ADDR": remote_addr,
-        "GIT_CONFIG_COUNT": str(len(BACKEND_GIT_CONFIG)),
+        "GIT_CONFIG_COUNT": str(len(config)),
     }
-    for index, (key, value) in enumerate(BACKEND_GIT_CONFIG):
+    for index, (key, value) in enumerate(config):
         env[f"GIT_CONFIG_KEY_{index}"] = key
         env[f"GIT_CONFIG_VALUE_{index}"] = value
     lowered = {name.lower(): value for name, value in headers.items()}

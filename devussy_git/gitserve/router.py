@@ -14,6 +14,12 @@ checks, each before the next is allowed to touch anything:
    (see :mod:`.wants`; v0 upload-pack checks that itself), else 403;
 6. only then ``git http-backend`` runs (see :mod:`.backend`).
 
+Before step 3, a project whose repository is on another node is proxied to that
+node's serve (see :mod:`.proxy`). ``/nodes/git/<id>.git/...`` is the node-sync
+endpoint: fetch only, every ref (runs and proposals too), for the node token only;
+``/nodes/files/<id>`` gives the repository's side files (clone access, archive mark)
+to the same token.
+
 This module must never log the ``Authorization`` header or URLs with
 credentials, and never hand a path it did not build itself to the backend.
 """
@@ -23,16 +29,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.requests import ClientDisconnect
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from devussy_git.errors import NotFoundError
+from devussy_git.errors import InvalidInputError, NotFoundError
 from devussy_git.gitserve.access import CloneAccess
 from devussy_git.gitserve.backend import BackendLimits, BackendResponse
 from devussy_git.gitserve.cgi import build_cgi_env
+from devussy_git.gitserve.mirror import read_side_files
 from devussy_git.gitserve.paths import (
     GitRequest,
     GitRequestKind,
@@ -48,7 +56,11 @@ from devussy_git.gitserve.wants import (
 )
 from devussy_git.metrics import Metrics
 
-__all__ = ["REALM", "V2_BUFFER_LIMIT", "make_git_router"]
+__all__ = ["REALM", "V2_BUFFER_LIMIT", "Locate", "make_git_router"]
+
+#: ``locate(project_id)``: ``None`` when the project's repository is on this node, else
+#: its owner node and that node's serve URL (``None`` when the owner never recorded one).
+Locate = Callable[[str], Awaitable[tuple[str, str | None] | None]]
 
 #: The HTTP Basic realm git clients are challenged with.
 REALM = "devussy"
@@ -72,6 +84,8 @@ def make_git_router(
     metrics: Metrics | None = None,
     max_body_bytes: int = 50 * 2**20,
     backend_timeout_s: float = 300,
+    locate: Locate | None = None,
+    this_node: str = "local",
 ) -> APIRouter:
     """A router answering ``/git/<project_id>.git/...`` from the repos under ``repos_root``."""
     root = repos_root.resolve()
@@ -91,6 +105,11 @@ def make_git_router(
             record(_ROUTE_OTHER, method, 404, started)
             return _not_found()
         route, expected_method = _route_of(git_request)
+        owner = await locate(git_request.project_id) if locate is not None else None
+        if owner is not None:
+            proxied = await _to_owner(request, owner, this_node, git_request.project_id, limits.timeout_s)
+            record(route, method, proxied.status_code, started)
+            return proxied
         if not access.check(git_request.project_id, request.headers.get("authorization")):
             record(route, method, 401, started)
             return _unauthorized()
@@ -136,7 +155,63 @@ def make_git_router(
 
         return BackendResponse(env, limits, on_done, body=body)
 
+    @router.api_route("/nodes/git/{path:path}", methods=["GET", "POST"], include_in_schema=False)
+    async def node_sync_git(request: Request, path: str) -> Response:
+        git_request = classify_git_path(path, request.query_params.get("service"))
+        if git_request is None or repo_path_escapes(root, git_request.project_id):
+            return _not_found()
+        if not access.check_node(request.headers.get("authorization")):
+            return PlainTextResponse("The node token is required.\n", status_code=401)
+        _route, expected_method = _route_of(git_request)
+        fetching = git_request.kind in (GitRequestKind.UPLOAD_PACK_ADVERTISEMENT, GitRequestKind.UPLOAD_PACK)
+        if not fetching or request.method != expected_method:
+            return PlainTextResponse("Nodes may only fetch.\n", status_code=403)
+        try:
+            repo_dir(root, git_request.project_id)
+        except NotFoundError:
+            return _not_found()
+        is_advertisement = git_request.kind is GitRequestKind.UPLOAD_PACK_ADVERTISEMENT
+        env = build_cgi_env(
+            repos_root=root,
+            method=request.method,
+            path_info=f"/{git_request.project_id}.git/{git_request.rest}",
+            query_string="service=git-upload-pack" if is_advertisement else "",
+            headers=request.headers,
+            remote_addr=request.client.host if request.client else "",
+            server_name=request.url.hostname or "localhost",
+            server_port=str(request.url.port or ""),
+            hide_unfinished=False,
+        )
+        return BackendResponse(env, limits)
+
+    @router.get("/nodes/files/{project_id}", include_in_schema=False)
+    async def node_sync_files(request: Request, project_id: str) -> Response:
+        if not access.check_node(request.headers.get("authorization")):
+            return PlainTextResponse("The node token is required.\n", status_code=401)
+        try:
+            repo = repo_dir(root, project_id)
+        except (InvalidInputError, NotFoundError):
+            return _not_found()
+        return JSONResponse(await asyncio.to_thread(read_side_files, repo))
+
     return router
+
+
+async def _to_owner(
+    request: Request, owner: tuple[str, str | None], this_node: str, project_id: str, timeout_s: float
+) -> Response:
+    from devussy_git.gitserve.proxy import proxy_request
+
+    node, url = owner
+    if url is None:
+        return PlainTextResponse(
+            f"Project {project_id} is on node {node}, whose serve has not recorded where it can be reached.\n",
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+    return await proxy_request(
+        request, url, this_node=this_node, owner=node, project_id=project_id, timeout_s=timeout_s
+    )
 
 
 def _route_of(git_request: GitRequest) -> tuple[str, str]:

@@ -5,7 +5,8 @@ here (and only when the queue is used). What a job does is not known here: the
 worker passes in the handler (``services.worker``), so this adapter depends on
 nothing of the package but its errors.
 
-- Each run is one job of the ``devussy.run`` task, deferred with the lock
+- Each run is one job of the ``devussy.run`` task on its project's node's queue
+  (``node-<name>``: only that node's workers have its repository), deferred with the lock
   ``project:<id>``: procrastinate's database refuses to run two jobs holding one
   lock at once, so two jobs of a project never overlap, across workers and
   machines, and they run in submission order.
@@ -13,30 +14,36 @@ nothing of the package but its errors.
   worker that stops (killed, machine gone) stops sending heartbeats; every worker
   looks for such stalled jobs (:meth:`JobQueue.retry_stalled`) and puts them back,
   and the handler resumes the run from its last committed stage.
-- Each handoff-next step is one job of the ``devussy.step`` task with the same lock,
-  so a project's steps and runs share one line.
+- Each handoff-next step is one job of the ``devussy.step`` task on the same queue with
+  the same lock, so a project's steps and runs share one line.
 """
 
 from __future__ import annotations
 
 from devussy_git.jobqueue.queue import (
+    MOVE_TASK,
     RUN_CHANNEL,
     RUN_QUEUE,
     RUN_TASK,
     STEP_TASK,
+    JobHandler,
     JobQueue,
     RunHandler,
     StepHandler,
     conninfo_of,
+    node_queue,
 )
 
 __all__ = [
+    "MOVE_TASK",
     "RUN_CHANNEL",
     "RUN_QUEUE",
     "RUN_TASK",
     "STEP_TASK",
+    "JobHandler",
     "JobQueue",
     "RunHandler",
     "StepHandler",
     "conninfo_of",
+    "node_queue",
 ]

@@ -6,38 +6,56 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from devussy_git.errors import ConfigurationError, DatabaseUnavailableError
 
 __all__ = [
+    "MOVE_TASK",
     "RUN_CHANNEL",
     "RUN_QUEUE",
     "RUN_TASK",
     "STEP_TASK",
+    "JobHandler",
     "JobQueue",
     "RunHandler",
     "StepHandler",
     "conninfo_of",
+    "node_queue",
 ]
 
 log = logging.getLogger(__name__)
 
-#: The task name of a run's job, and the queue it goes to.
+#: The task name of a run's job. Its queue is its project's node's (:func:`node_queue`);
+#: ``runs`` is where jobs went before projects had nodes (workers of the node ``local`` take it).
 RUN_TASK = "devussy.run"
 RUN_QUEUE = "runs"
-#: The task name of a handoff-next step's job (same queue, same project lock as runs).
+
+#: The task name of a handoff-next step's job (its project's node's queue, the same
+#: project lock as runs, so a project's steps and runs share one line).
 STEP_TASK = "devussy.step"
+
+#: The task name of a project's move to another node (runs on the target node's queue).
+MOVE_TASK = "devussy.move-project"
 
 #: The channel a worker announces a change of a run's row on (the payload is the run id).
 RUN_CHANNEL = "devussy_runs"
 
 #: ``handler(run_id, actor, attempts)``: what a worker does with a run's job.
 RunHandler = Callable[[str, dict[str, Any], int], Awaitable[None]]
+
 #: ``handler(step_id, attempts)``: what a worker does with a step's job.
 StepHandler = Callable[[str, int], Awaitable[None]]
+
+#: ``handler(job_id, **job_kwargs)``: what a worker does with a job of another task.
+JobHandler = Callable[..., Awaitable[None]]
+
+
+def node_queue(node: str) -> str:
+    """The queue of a node's jobs: its workers take them, and only they have its repositories."""
+    return f"node-{node}"
 
 
 def conninfo_of(database_url: str) -> str:
@@ -107,22 +125,43 @@ class JobQueue:
 
     # -- jobs ------------------------------------------------------------------------
 
-    async def defer_run(self, project_id: str, run_id: str, actor: dict[str, Any]) -> int:
-        """Queue the run's job; it holds ``project:<id>`` while it runs."""
+    async def defer_run(self, project_id: str, run_id: str, actor: dict[str, Any], *, queue: str = RUN_QUEUE) -> int:
+        """Queue the run's job on ``queue``; it holds ``project:<id>`` while it runs."""
         await self.open()
         if not await self.schema_applied():
             raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
-        task = self._app.configure_task(name=RUN_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
+        task = self._app.configure_task(name=RUN_TASK, lock=f"project:{project_id}", queue=queue)
         return int(await task.defer_async(run_id=run_id, actor=actor))
 
-    async def defer_step(self, project_id: str, step_id: str) -> int:
-        """Queue a step's job; it holds ``project:<id>`` too, so a project's runs and
-        steps never overlap and start in the order they were submitted."""
+    async def defer_step(self, project_id: str, step_id: str, *, queue: str = RUN_QUEUE) -> int:
+        """Queue a step's job on ``queue``; it holds ``project:<id>`` too, so a project's runs
+        and steps never overlap and start in the order they were submitted."""
         await self.open()
         if not await self.schema_applied():
             raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
-        task = self._app.configure_task(name=STEP_TASK, lock=f"project:{project_id}", queue=RUN_QUEUE)
+        task = self._app.configure_task(name=STEP_TASK, lock=f"project:{project_id}", queue=queue)
         return int(await task.defer_async(step_id=step_id))
+
+    async def defer_move(self, project_id: str, *, source: str, target: str) -> int:
+        """Queue a move of the project to ``target`` on that node's queue, holding ``project:<id>``."""
+        await self.open()
+        if not await self.schema_applied():
+            raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
+        task = self._app.configure_task(name=MOVE_TASK, lock=f"project:{project_id}", queue=node_queue(target))
+        return int(await task.defer_async(project_id=project_id, source=source, target=target))
+
+    async def job_status(self, job_id: int) -> str | None:
+        """``todo``, ``doing``, ``succeeded``, ``failed``, … of a job; ``None`` when unknown."""
+        await self.open()
+        row = await self._app.connector.execute_query_one_async(
+            "SELECT status::text AS status FROM procrastinate_jobs WHERE id = %(id)s", id=job_id
+        )
+        return None if row is None else str(row["status"])
+
+    def _register(self, name: str, handler: JobHandler) -> None:
+        @self._app.task(name=name, pass_context=True)
+        async def job(context: Any, /, **kwargs: Any) -> None:
+            await handler(int(context.job.id or 0), **kwargs)
 
     async def notify_run(self, run_id: str) -> None:
         """Tell every listener (``run``, the bot, ``serve``) that the run's row changed."""
@@ -150,7 +189,7 @@ class JobQueue:
                 await asyncio.sleep(2.0)
 
     async def retry_stalled(self, stalled_after_s: float) -> list[int]:
-        """Put back the run and step jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
+        """Put back the run, step and move jobs of workers whose heartbeat stopped ``stalled_after_s`` ago.
 
         Run by every worker on a timer, as a plain loop rather than a periodic task:
         a periodic task holding a lock could deadlock with the jobs it retries.
@@ -160,8 +199,8 @@ class JobQueue:
         manager = self._app.job_manager
         jobs = [
             job
-            for name in (RUN_TASK, STEP_TASK)
-            for job in await manager.get_stalled_jobs(task_name=name, seconds_since_heartbeat=stalled_after_s)
+            for task in (RUN_TASK, STEP_TASK, MOVE_TASK)
+            for job in await manager.get_stalled_jobs(task_name=task, seconds_since_heartbeat=stalled_after_s)
         ]
         retried = []
         for job in jobs:
@@ -183,8 +222,13 @@ class JobQueue:
         queues: Iterable[str] | None = None,
         stalled_after_s: float = 60.0,
         wait: bool = True,
+        tasks: Mapping[str, JobHandler] | None = None,
     ) -> None:
-        """Run jobs until stopped (SIGINT/SIGTERM), putting back stalled ones meanwhile."""
+        """Run jobs until stopped (SIGINT/SIGTERM), putting back stalled ones meanwhile.
+
+        ``tasks`` handles jobs of other task names (e.g. :data:`MOVE_TASK`): each is
+        called with the job's id and keyword arguments.
+        """
         await self.open()
         if not await self.schema_applied():
             raise ConfigurationError("The job queue's tables are missing: run `devussy-git migrate` first.")
@@ -198,6 +242,9 @@ class JobQueue:
             @self._app.task(name=STEP_TASK, queue=RUN_QUEUE, pass_context=True)
             async def step_job(context: Any, step_id: str) -> None:
                 await step_handler(step_id, int(context.job.attempts or 0))
+
+        for name, task_handler in (tasks or {}).items():
+            self._register(name, task_handler)
 
         async def watch_stalled() -> None:
             while True:

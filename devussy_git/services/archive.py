@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,7 +128,7 @@ async def restore_project(app: App, project_id: str, *, actor: Actor, guild_id: 
         raise NotFoundError(f"There is no project called {project_id!r}, and none in the trash.")
     async with app.lock_for(project_id):
         _repo, entry = await asyncio.to_thread(app.store.undelete, project_id)
-        record = _restored_record(project_id, entry)
+        record = replace(_restored_record(project_id, entry), node=app.settings.node)
         if await app.db.projects.get(project_id) is None:
             try:
                 await app.db.projects.add(record)
@@ -136,7 +136,13 @@ async def restore_project(app: App, project_id: str, *, actor: Actor, guild_id: 
                 # Its thread was bound to another project meanwhile: restore it unbound.
                 await app.db.projects.add(
                     ProjectRecord(
-                        record.project_id, record.name, record.guild_id, None, record.created_by, record.created_at
+                        record.project_id,
+                        record.name,
+                        record.guild_id,
+                        None,
+                        record.created_by,
+                        record.created_at,
+                        app.settings.node,
                     )
                 )
     log.info("project %s restored from %s by %s", project_id, entry.bundle.name, actor.trailer)

@@ -127,7 +127,7 @@ async def start_interview(
     project_id, reserved = await _reserve_id(app, first, guild_id)
     if reserved is None:
         await app.db.projects.add(
-            ProjectRecord(project_id, first, guild_id, thread_id, actor.trailer, datetime.now(UTC))
+            ProjectRecord(project_id, first, guild_id, thread_id, actor.trailer, datetime.now(UTC), app.settings.node)
         )
     else:
         await app.db.projects.set_thread(project_id, thread_id)

@@ -82,6 +82,7 @@ async def create_project(
                     thread_id=thread_id,
                     created_by=actor.trailer,
                     created_at=info.commit_time,
+                    node=app.settings.node,
                 )
             )
     except BaseException:
@@ -137,6 +138,10 @@ async def get_project(app: App, project_id: str, *, guild_id: int | None = None)
         record = await app.db.projects.get(project_id)
     else:
         record = await app.db.projects.get_in_guild(project_id, guild_id)
+    if record is not None:
+        from devussy_git.services.nodes import ensure_on_this_node
+
+        ensure_on_this_node(app, record)
     if not app.store.exists(project_id) or (guild_id is not None and record is None):
         raise NotFoundError(f"There is no project called {project_id!r}.")
     if record is None:
@@ -160,15 +165,21 @@ async def list_projects(app: App, *, guild_id: int | None = None, archived: bool
     if guild_id is not None:
         listed = await app.db.projects.list(guild_id=guild_id)
         # A row whose repository is gone (deleted by hand) is not a project.
-        found = [p for p in listed if await asyncio.to_thread(app.store.exists, p.project_id)]
+        found = [
+            p for p in listed if p.node != app.settings.node or await asyncio.to_thread(app.store.exists, p.project_id)
+        ]
     else:
         known = {p.project_id: p for p in await app.db.projects.list()}
         ids = await asyncio.to_thread(app.store.list_projects)
         found = [known.get(pid) or ProjectRecord(pid, pid, None, None, "unknown", _epoch()) for pid in ids]
+        # Projects of other nodes: their repositories are on those nodes' disks.
+        elsewhere = [p for p in known.values() if p.node != app.settings.node and p.project_id not in set(ids)]
+        found = sorted([*found, *elsewhere], key=lambda p: p.project_id)
     if archived is None:
         return found
 
     def is_archived(project_id: str) -> bool:
+        # Another node's project is listed as active: its archive mark is in its own repository.
         return app.store.exists(project_id) and app.store.open(project_id).archived() is not None
 
     def keep() -> list[ProjectRecord]:

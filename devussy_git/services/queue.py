@@ -118,9 +118,11 @@ class QueueExecutor:
 
     async def enqueue(self, app: App, project_id: str, run_id: str, *, actor: Actor) -> None:
         """Give a queued run to the queue's workers."""
+        from devussy_git.services.nodes import project_queue
+
         try:
             await app.db.runs.hand_to_queue(run_id)
-            await self.queue.defer_run(project_id, run_id, asdict(actor))
+            await self.queue.defer_run(project_id, run_id, asdict(actor), queue=await project_queue(app, project_id))
         except BaseException as exc:
             # A run nobody will start must not hold the project: it fails, resumable.
             reason = exc.user_message if isinstance(exc, DevussyError) else type(exc).__name__
@@ -302,10 +304,12 @@ async def check_queue_ready(app: App) -> None:
 
 
 async def run_worker(app: App, *, concurrency: int = 1, queues: Iterable[str] | None = None) -> None:
-    """Run queued runs and handoff-next steps in this process until stopped (SIGINT/SIGTERM)."""
-    queue = job_queue(app)
-
+    """Run queued jobs (runs, handoff-next steps, moves) in this process until stopped
+    (SIGINT/SIGTERM); by default those of this node."""
+    from devussy_git.services.nodes import node_queues, worker_tasks
     from devussy_git.services.step_jobs import handle_step_job
+
+    queue = job_queue(app)
 
     async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
         await handle_run_job(app, run_id, actor, attempts, notify=queue.notify_run)
@@ -318,8 +322,9 @@ async def run_worker(app: App, *, concurrency: int = 1, queues: Iterable[str] | 
             handler,
             step_handler=step_handler,
             concurrency=concurrency,
-            queues=queues,
+            queues=queues or node_queues(app),
             stalled_after_s=app.settings.stalled_after_s,
+            tasks=worker_tasks(app, queue),
         )
     finally:
         await queue.close()

@@ -513,6 +513,7 @@ async def _create_and_claim(
         thread_id=None,
         created_by=actor.trailer,
         created_at=datetime.now(UTC),
+        node=app.settings.node,
     )
     try:
         await app.db.projects.add(record)

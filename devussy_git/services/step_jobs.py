@@ -44,13 +44,15 @@ async def submit_step(app: App, project_id: str, *, actor: Actor, request: dict[
     ``guild_id``. An error the step met on the worker is raised here again, as the
     same class with the same message.
     """
+    from devussy_git.services.nodes import project_queue
+
     executor = app.executor
     record = await app.db.steps.create(project_id, STEP_KIND, request, asdict(actor))
     step_id = record.step_id
     executor.expect_change(step_id)  # before the job can announce anything
     try:
         try:
-            job_id = await executor.queue.defer_step(project_id, step_id)
+            job_id = await executor.queue.defer_step(project_id, step_id, queue=await project_queue(app, project_id))
         except BaseException as exc:
             # A step nobody will run must not stay queued.
             reason = exc.user_message if isinstance(exc, DevussyError) else type(exc).__name__

@@ -43,3 +43,21 @@ def test_env_wins_over_dotenv(tmp_path: Path) -> None:
 def test_bad_values_are_clear_errors(name: str, value: str) -> None:
     with pytest.raises(InvalidInputError, match=name):
         load_settings({name: value}, dotenv_path=None)
+
+
+def test_the_node_defaults_to_local_and_takes_its_url() -> None:
+    assert load_settings({}, dotenv_path=None).node == "local"
+    s = load_settings({"DEVUSSY_NODE": "eu-2", "DEVUSSY_NODE_URL": "http://eu-2:8000/"}, dotenv_path=None)
+    assert (s.node, s.node_url) == ("eu-2", "http://eu-2:8000")
+
+
+@pytest.mark.parametrize("value", ["node-2:8000", "ftp://node-2", "http://", "http://a b"])
+def test_a_node_url_must_be_an_http_base_url(value: str) -> None:
+    with pytest.raises(InvalidInputError, match="DEVUSSY_NODE_URL must be the http"):
+        load_settings({"DEVUSSY_NODE_URL": value}, dotenv_path=None)
+
+
+@pytest.mark.parametrize("value", ["EU", "eu_2", "a" * 64, "eu 2", "node/1"])
+def test_an_invalid_node_name_is_a_clear_error(value: str) -> None:
+    with pytest.raises(InvalidInputError, match="DEVUSSY_NODE must be 1 to 63 lowercase letters, digits or '-'"):
+        load_settings({"DEVUSSY_NODE": value}, dotenv_path=None)

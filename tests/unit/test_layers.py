@@ -32,7 +32,7 @@ LIBRARY_HOMES = {
     "uvicorn": ("faces.http",),
     "fastapi": ("faces.http", "gitserve"),
     "starlette": ("faces.http", "gitserve"),
-    "httpx": ("runner_client",),
+    "httpx": ("runner_client", "gitserve"),
     "rich": ("faces.cli_live",),
     "matplotlib": ("charts",),
     "markdown_it": ("markdown",),

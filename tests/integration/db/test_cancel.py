@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devussy_git.db import Database, ProjectRecord
+from devussy_git.db import SCHEMA_VERSION, Database, ProjectRecord
 from devussy_git.errors import ConflictError, NotFoundError
 
 OWNER = "worker-host:4242"
@@ -60,6 +60,8 @@ async def test_a_version_1_sqlite_database_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     con = sqlite3.connect(path)
     for name, sql in tables:
+        if name == "projects":
+            sql = sql.replace("\tnode VARCHAR(63) DEFAULT 'local' NOT NULL, \n", "")
         if name == "runs":
             sql = sql.replace("\tcancel_requested BOOLEAN DEFAULT 0 NOT NULL, \n", "")
             sql = sql.replace("'failed', 'cancelled')", "'failed')")
@@ -77,5 +79,5 @@ async def test_a_version_1_sqlite_database_is_upgraded(tmp_path: Path) -> None:
         await db.close()
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert con.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+    assert con.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     con.close()

@@ -115,3 +115,78 @@ async def test_followers_wake_on_a_workers_announcement(pg_cluster: PgCluster, m
     finally:
         await worker_side.close()
         await executor.aclose()
+
+
+async def test_a_projects_runs_go_to_its_nodes_queue_and_only_its_workers_take_them(
+    tmp_path: Path, pg_cluster: PgCluster
+) -> None:
+    import psycopg
+
+    from devussy_git.services.nodes import node_queues
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url, DEVUSSY_NODE="eu-2")
+    local = await _app(tmp_path / "local", url)
+    try:
+        await services.migrate(app)
+        await services.create_project(app, "shop", ANSWERS, actor=ACTOR)
+        assert (await services.get_project(app, "shop")).node == "eu-2"
+        assert node_queues(app) == ["node-eu-2"] and node_queues(local) == ["node-local", "runs"]
+        record = await services.submit_run(app, "shop", actor=ACTOR)
+        await services.dispatch_run(app, record, actor=ACTOR)
+        async with await psycopg.AsyncConnection.connect(conninfo_of(url)) as conn:
+            row = await (await conn.execute("SELECT queue_name, lock FROM procrastinate_jobs")).fetchone()
+        assert row == ("node-eu-2", "project:shop")
+
+        async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
+            await services.handle_run_job(app, run_id, actor, attempts)
+
+        for worker_app in (local, app):  # the local node's worker leaves it; eu-2's runs it
+            queue = JobQueue(url)
+            try:
+                await queue.run_worker(handler, wait=False, stalled_after_s=5, queues=node_queues(worker_app))
+            finally:
+                await queue.close()
+            done = await app.db.runs.get(record.run_id)
+            assert done is not None
+            assert done.state == ("queued" if worker_app is local else "completed"), done.error
+    finally:
+        await local.close()
+        await app.close()
+
+
+async def test_a_move_is_refused_while_the_project_has_an_active_run(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    from devussy_git.errors import RunAlreadyActiveError
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url)
+    try:
+        await services.migrate(app)
+        await services.create_project(app, "shop", ANSWERS, actor=ACTOR)
+        await services.record_node(app, "http://127.0.0.1:1")
+        await app.db.nodes.record("eu-2", "http://127.0.0.1:2")
+        await app.db.runs.create("shop", provider="offline", model="offline", actor="cli:lee")
+        with pytest.raises(RunAlreadyActiveError, match="has a run in progress .* then move it"):
+            await services.move_project(app, "shop", "eu-2", actor=ACTOR)
+        assert (await services.get_project(app, "shop")).node == "local"
+    finally:
+        await app.close()
+
+
+async def test_a_move_whose_worker_stopped_is_put_back_in_the_queue(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    import psycopg
+
+    url = pg_cluster.new_database()
+    app = await _app(tmp_path, url)
+    queue = JobQueue(url)
+    try:
+        await services.migrate(app)
+        job_id = await queue.defer_move("shop", source="local", target="eu-2")
+        async with await psycopg.AsyncConnection.connect(conninfo_of(url), autocommit=True) as conn:
+            # As a worker left it when it was killed and its row pruned: doing, with no worker.
+            await conn.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", (job_id,))
+        assert await queue.retry_stalled(5) == [job_id]
+        assert await queue.job_status(job_id) == "todo"
+    finally:
+        await queue.close()
+        await app.close()
