@@ -231,3 +231,34 @@ async def test_a_queued_step_waits_for_a_worker_and_a_later_run_of_the_project_g
     order = git(repo, "log", "--reverse", "--format=%H", "main").split()
     handoff = next(s.commit for s in done.stages if s.name == "handoff")
     assert handoff is not None and order.index(result.commit.sha) < order.index(handoff)
+
+
+async def test_a_step_goes_to_its_projects_node_queue(tmp_path: Path, pg_cluster: PgCluster) -> None:
+    import psycopg
+
+    from devussy_git.jobqueue import conninfo_of
+
+    url = pg_cluster.new_database()
+    settings = _settings(tmp_path, url, "queue").with_(node="eu-2")
+    app = await build_app(settings)
+    try:
+        await services.migrate(app)
+        await services.create_project(app, PROJECT, ANSWERS, actor=ACTOR)
+        await services.run_project(app.with_executor(services.LocalExecutor()), PROJECT, actor=ACTOR)
+        stepping = asyncio.create_task(services.handoff_next(app, PROJECT, actor=ACTOR, note="on eu-2"))
+        for _ in range(200):
+            if [s for s in await _steps(app) if s.job_id is not None]:
+                break
+            await asyncio.sleep(0.05)
+        async with await psycopg.AsyncConnection.connect(conninfo_of(url)) as conn:
+            row = await (await conn.execute("SELECT queue_name, lock, task_name FROM procrastinate_jobs")).fetchone()
+        assert row == ("node-eu-2", f"project:{PROJECT}", "devussy.step")
+        worker = asyncio.create_task(services.run_worker(app))  # this node's queue: node-eu-2
+        try:
+            result = await asyncio.wait_for(stepping, 60)
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+        assert result.task.id == "1.1" and "on eu-2" in result.diff.patch
+    finally:
+        await app.close()
