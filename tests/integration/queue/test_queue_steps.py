@@ -14,7 +14,7 @@ import pytest
 from devussy_git import services
 from devussy_git.agent.step import run_step
 from devussy_git.app import App, build_app
-from devussy_git.config import load_settings
+from devussy_git.config import Settings, load_settings
 from devussy_git.db import StepRecord
 from devussy_git.errors import DevussyError, RunTakenOverError
 from devussy_git.services.step_jobs import error_from, error_outcome
@@ -27,7 +27,7 @@ ANSWERS = json.loads((Path(__file__).parents[3] / "devussy_git" / "fixtures" / "
 PROJECT = "shop"
 
 
-def _settings(tmp_path: Path, url: str, executor: str) -> object:
+def _settings(tmp_path: Path, url: str, executor: str) -> Settings:
     return load_settings(
         {
             "DEVUSSY_REPOS_ROOT": str(tmp_path / "repos"),
