@@ -23,6 +23,7 @@ _HEAVY: dict[str, str] = {
     "LiteLLMClient": "devussy_git.llm.litellm_client",
     "aclose_litellm": "devussy_git.llm.litellm_client",
     "litellm_model_name": "devussy_git.llm.litellm_client",
+    "load_litellm": "devussy_git.llm.litellm_client",
     "NON_RETRYABLE_EXCEPTIONS": "devussy_git.llm.retry",
     "RETRYABLE_EXCEPTIONS": "devussy_git.llm.retry",
     "STATUS_DECIDED_EXCEPTIONS": "devussy_git.llm.retry",
@@ -32,7 +33,7 @@ _HEAVY: dict[str, str] = {
 __getattr__, __dir__ = lazy_exports(__name__, _HEAVY, globals())
 
 if TYPE_CHECKING:
-    from devussy_git.llm.litellm_client import LiteLLMClient, aclose_litellm, litellm_model_name
+    from devussy_git.llm.litellm_client import LiteLLMClient, aclose_litellm, litellm_model_name, load_litellm
     from devussy_git.llm.retry import (
         NON_RETRYABLE_EXCEPTIONS,
         RETRYABLE_EXCEPTIONS,
@@ -57,5 +58,6 @@ __all__ = [
     "estimate_tokens",
     "is_retryable",
     "litellm_model_name",
+    "load_litellm",
     "make_client",
 ]

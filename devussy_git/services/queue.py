@@ -305,10 +305,18 @@ async def check_queue_ready(app: App) -> None:
 
 async def run_worker(app: App, *, concurrency: int = 1, queues: Iterable[str] | None = None) -> None:
     """Run queued jobs (runs, handoff-next steps, moves) in this process until stopped
-    (SIGINT/SIGTERM); by default those of this node."""
+    (SIGINT/SIGTERM); by default those of this node.
+
+    With a provider other than offline, litellm is loaded before the first job is taken:
+    its import costs seconds of CPU, which the worker's first runs would otherwise pay
+    while holding their jobs and competing for the cores with the runs already going.
+    """
+    from devussy_git.llm import LLMProfile, load_litellm
     from devussy_git.services.nodes import node_queues, worker_tasks
     from devussy_git.services.step_jobs import handle_step_job
 
+    if LLMProfile.from_settings(app.settings).provider != "offline":
+        await asyncio.to_thread(load_litellm)
     queue = job_queue(app)
 
     async def handler(run_id: str, actor: dict[str, Any], attempts: int) -> None:
