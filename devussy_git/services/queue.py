@@ -133,11 +133,11 @@ class QueueExecutor:
     async def follow(
         self, app: App, started: RunStarted, *, actor: Actor, on_progress: ProgressCallback | None
     ) -> RunFinished:
-        self._changed.setdefault(started.run_id, asyncio.Event())  # before the first read of the row
+        self.expect_change(started.run_id)  # before the first read of the row
         try:
             final = await follow_rows(app, started.run_id, on_progress, self.wait_change)
         finally:
-            self._changed.pop(started.run_id, None)
+            self.forget_change(started.run_id)
         if final.state == "completed":
             summary = await local_run_summary(app, final.project_id, final.run_id, f"run/{final.run_id}")
             return RunFinished(final.project_id, final.run_id, "completed", summary=summary)

@@ -12,6 +12,7 @@ the last rename wins.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -54,9 +55,7 @@ class CacheMixin(RepoCore):
                 out.write(text)
             os.replace(tmp, target)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
             return False
         return True
